@@ -1,0 +1,94 @@
+"""claimtrack db upgrade | downgrade | current | check"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .output import print_json
+
+app = typer.Typer(help="The database schema: migrations and checks.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the database forward (to the newest schema by default).
+
+    Example: claimtrack db upgrade
+    """
+    from ..db import run_migration
+
+    database = ctx.obj.database(create=True)
+    before = database.schema_revision()
+    run_migration(database, "upgrade", revision)
+    after = database.schema_revision()
+    database.dispose()
+    typer.echo(f"Schema: {before or 'empty'} → {after}" if before != after else f"Schema already at {after}")
+
+
+@app.command("downgrade")
+def downgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. 0001, -1, or base (drops everything).")],
+) -> None:
+    """Migrate the database back to an earlier revision.
+
+    Example: claimtrack db downgrade -1
+    """
+    from ..db import run_migration
+
+    database = ctx.obj.database(check=False)
+    before = database.schema_revision()
+    run_migration(database, "downgrade", revision)
+    after = database.schema_revision()
+    database.dispose()
+    typer.echo(f"Schema: {before} → {after or 'base (empty)'}")
+
+
+@app.command("current")
+def current(ctx: typer.Context, json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
+    """Print the database's schema revision and the newest one this claimtrack knows.
+
+    Example: claimtrack db current
+    """
+    from ..db import SCHEMA_REVISION
+
+    database = ctx.obj.database(check=False)
+    revision = database.schema_revision()
+    database.dispose()
+    if json_:
+        print_json({"revision": revision, "head": SCHEMA_REVISION, "current": revision == SCHEMA_REVISION})
+    else:
+        state = "(head)" if revision == SCHEMA_REVISION else f"(head is {SCHEMA_REVISION})"
+        typer.echo(f"{revision or 'empty'} {state}")
+
+
+@app.command("check")
+def check(ctx: typer.Context, json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
+    """Check that the database matches this claimtrack's models; exit 1 if it does not.
+
+    Example: claimtrack db check
+    """
+    from ..db import schema_drift
+
+    database = ctx.obj.database()
+    problems = schema_drift(database)
+    database.dispose()
+    if json_:
+        print_json({"ok": not problems, "problems": problems})
+    elif problems:
+        for problem in problems:
+            typer.echo(f"drift: {problem}", err=True)
+    else:
+        typer.echo("ok: the schema matches the models")
+    if problems:
+        if not json_:
+            typer.echo(
+                "Error: the database schema and the models differ; a migration is missing",
+                err=True,
+            )
+        raise typer.Exit(1)

@@ -1,0 +1,91 @@
+"""claimtrack evidence add | list | remove"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .options import Credibility, Json, Quiet
+from .output import print_json, print_table
+
+app = typer.Typer(help="Evidence: items that support or contradict a claim.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")],
+    source: Annotated[str, typer.Option("--source", "-s", metavar="SRC", help="Who provides this item (its key).")],
+    supports: Annotated[bool, typer.Option("--supports", help="The item supports the claim.")] = False,
+    contradicts: Annotated[bool, typer.Option("--contradicts", help="The item contradicts the claim.")] = False,
+    neutral: Annotated[bool, typer.Option("--neutral", help="The item bears on the claim without taking a side.")] = False,
+    credibility: Credibility = None,
+    quote: Annotated[str | None, typer.Option("--quote", help="A short quote.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Locator: URL, page, paragraph.")] = None,
+    via: Annotated[str | None, typer.Option("--via", metavar="SRC", help="The source through which it reached you.")] = None,
+    observed: Annotated[str | None, typer.Option("--observed", metavar="DATE", help="When you observed it: YYYY-MM-DD.")] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="Free notes.")] = None,
+    key: Annotated[str | None, typer.Option("--key", "-k", help="Optional key for this item.")] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Add an evidence item to a claim and print its id.
+
+    Example: claimtrack evidence add halt --source src-ryanggang --supports --credibility 3 --via dnk --quote "the crackdowns have stopped"
+    """
+    chosen = [name for name, flag in (("supports", supports), ("contradicts", contradicts), ("neutral", neutral)) if flag]
+    if len(chosen) != 1:
+        raise typer.BadParameter(
+            "give exactly one of --supports, --contradicts or --neutral", param_hint="stance"
+        )
+    from ..services.evidence import add_evidence
+
+    with ctx.obj.writing() as session:
+        item = add_evidence(
+            session, claim=claim, source=source, stance=chosen[0], credibility=credibility,
+            quote=quote, url=url, via=via, observed=observed, notes=notes, key=key,
+        )
+        item_id = item.id
+    typer.echo(str(item_id) if quiet else f"Added evidence {item_id}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")],
+    removed: Annotated[bool, typer.Option("--removed", help="Include removed items.")] = False,
+    json_: Json = False,
+) -> None:
+    """List a claim's evidence.
+
+    Example: claimtrack evidence list halt --json
+    """
+    from ..services.evidence import list_evidence
+
+    with ctx.obj.reading() as session:
+        rows = list_evidence(session, claim, include_removed=removed)
+    if json_:
+        print_json(rows)
+        return
+    columns = ["id", "stance", "source", "origin", "credibility", "via", "observed", "quote"]
+    if removed:
+        columns.append("removed_reason")
+    print_table(rows, columns, empty="No evidence for this claim.")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    evidence_id: Annotated[str, typer.Argument(metavar="ID", help="The evidence id (see `evidence list`).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is removed (required; kept in history).")],
+) -> None:
+    """Remove an evidence item. It is kept in history and in `evidence list --removed`.
+
+    Example: claimtrack evidence remove 12 --reason "duplicate of 9"
+    """
+    from ..services.evidence import remove_evidence
+
+    with ctx.obj.writing() as session:
+        item = remove_evidence(session, evidence_id, reason=reason)
+        item_id = item.id
+    typer.echo(f"Removed evidence {item_id}")

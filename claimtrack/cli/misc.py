@@ -1,0 +1,124 @@
+"""Top-level commands: init, link, history, info."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .options import Json
+from .output import print_fields, print_json, print_table
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the database, or upgrade it to the newest schema. Safe to run again.
+
+    Example: claimtrack --db research.db init
+    """
+    from ..db import run_migration
+
+    database = ctx.obj.database(create=True)
+    before = database.schema_revision()
+    run_migration(database, "upgrade", "head")
+    after = database.schema_revision()
+    where = database.path or database.url
+    database.dispose()
+    if before is None:
+        typer.echo(f"Created claimtrack database at {_where(where)} (schema {after})")
+    elif before != after:
+        typer.echo(f"Upgraded {_where(where)}: schema {before} → {after}")
+    else:
+        typer.echo(f"Database at {_where(where)} is up to date (schema {after})")
+
+
+def _where(where) -> str:
+    from ..db import mask_url
+
+    return str(where) if not isinstance(where, str) else mask_url(where)
+
+
+def link(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim that supports or contradicts...")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="...this other claim.")],
+    supports: Annotated[bool, typer.Option("--supports", help="CLAIM supports OTHER.")] = False,
+    contradicts: Annotated[bool, typer.Option("--contradicts", help="CLAIM contradicts OTHER.")] = False,
+) -> None:
+    """Link two claims: one supports or contradicts the other.
+
+    Example: claimtrack link decrees-down halt --supports
+    """
+    if supports == contradicts:
+        raise typer.BadParameter("give exactly one of --supports or --contradicts", param_hint="relation")
+    from ..services.claims import link_claims
+
+    relation = "supports" if supports else "contradicts"
+    with ctx.obj.writing() as session:
+        link_claims(session, claim=claim, other=other, relation=relation)
+    typer.echo(f"Linked: {claim} {relation} {other}")
+
+
+def history(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="CLAIM_OR_SRC", help="A claim's or a source's key.")],
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most this many events.")] = None,
+    json_: Json = False,
+) -> None:
+    """Show every change to a claim (with its evidence) or a source, newest first.
+
+    Example: claimtrack history halt --limit 20
+    """
+    from ..services.history import history_of
+
+    with ctx.obj.reading() as session:
+        events = history_of(session, key, limit=limit)
+    if json_:
+        print_json(events)
+        return
+    rows = [
+        {
+            "at": event["at"][:19].replace("T", " "),
+            "actor": event["actor"],
+            "action": event["action"],
+            "change": _describe(event),
+            "reason": event["reason"],
+        }
+        for event in events
+    ]
+    print_table(rows, ["at", "actor", "action", "change", "reason"], empty="No history.")
+
+
+def _describe(event: dict) -> str:
+    before, after = event["before"] or {}, event["after"] or {}
+    if event["action"].endswith(".add"):
+        return ", ".join(f"{k}={v}" for k, v in after.items() if v not in (None, [], "") and k != "id")
+    if event["action"] == "evidence.remove":
+        return f"removed evidence {before.get('id')} ({before.get('stance')} from {before.get('source')})"
+    names = list(dict.fromkeys([*before, *after]))
+    return "; ".join(f"{name}: {before.get(name)} → {after.get(name)}" for name in names)
+
+
+def info(ctx: typer.Context, json_: Json = False) -> None:
+    """Show which database is in use, its schema revision and how many rows it holds.
+
+    Example: claimtrack info --json
+    """
+    from ..services.info import database_info
+
+    data = database_info(ctx.obj.db)
+    if json_:
+        print_json(data)
+        return
+    print_fields(data, ["database", "engine", "path", "revision", "head", "actor_default"])
+    if data.get("counts"):
+        typer.echo("")
+        print_table(
+            [{"table": k, "rows": v} for k, v in data["counts"].items()], ["table", "rows"], empty=""
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("link")(link)
+    app.command("history")(history)
+    app.command("info")(info)

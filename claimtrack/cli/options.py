@@ -1,0 +1,33 @@
+"""Options shared by many commands, declared once so every command spells them the same."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new key.")]
+Reason = Annotated[
+    str | None, typer.Option("--reason", help="Why the change was made (kept in history).")
+]
+Reliability = Annotated[
+    str | None,
+    typer.Option(
+        "--reliability",
+        "-r",
+        metavar="A-F",
+        help="Admiralty reliability: A completely reliable, B usually, C fairly, "
+        "D not usually, E unreliable, F cannot be judged (default).",
+    ),
+]
+Credibility = Annotated[
+    str | None,
+    typer.Option(
+        "--credibility",
+        "-c",
+        metavar="1-6",
+        help="Admiralty credibility of this item: 1 confirmed, 2 probably true, 3 possibly "
+        "true, 4 doubtful, 5 improbable, 6 cannot be judged (default).",
+    ),
+]

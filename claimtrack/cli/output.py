@@ -1,0 +1,45 @@
+"""Printing for every command: JSON for scripts (nothing but JSON on stdout), tables for
+people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import typer
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str], *, empty: str) -> None:
+    from tabulate import tabulate
+
+    rows = list(rows)
+    if not rows:
+        typer.echo(empty, err=True)
+        return
+    table = [[_cell(row.get(column)) for column in columns] for row in rows]
+    typer.echo(tabulate(table, headers=list(columns), tablefmt="simple", disable_numparse=True))
+
+
+def print_fields(data: dict[str, Any], fields: Sequence[str]) -> None:
+    width = max(len(name) for name in fields)
+    for name in fields:
+        value = data.get(name)
+        if value in (None, "", []):
+            continue
+        typer.echo(f"{name.replace('_', ' '):<{width}}  {_cell(value, limit=None)}")
+
+
+def _cell(value: Any, limit: int | None = 60) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    text = " ".join(str(value).split())
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text

@@ -1,0 +1,145 @@
+"""claimtrack source add | list | show | edit"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .options import Json, Quiet, Reason, Reliability
+from .output import print_fields, print_json, print_table
+
+app = typer.Typer(
+    help="Sources: who or what provides information (outlets, informants, documents...).",
+    no_args_is_help=True,
+)
+
+Kind = Annotated[
+    str | None,
+    typer.Option("--kind", help="outlet, informant, person, official, document, dataset, ..."),
+]
+DerivedFrom = Annotated[
+    str | None,
+    typer.Option(
+        "--derived-from",
+        metavar="SRC",
+        help="The source this one passes on (its origin is that source's origin).",
+    ),
+]
+Url = Annotated[str | None, typer.Option("--url", help="Where the source can be found.")]
+Notes = Annotated[str | None, typer.Option("--notes", help="Free notes.")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The source's name, e.g. 'Daily NK'.")],
+    key: Annotated[str | None, typer.Option("--key", "-k", help="Key to use (generated from the name when left out).")] = None,
+    kind: Kind = None,
+    reliability: Reliability = None,
+    derived_from: DerivedFrom = None,
+    url: Url = None,
+    notes: Notes = None,
+    quiet: Quiet = False,
+) -> None:
+    """Add a source and print its key.
+
+    Example: claimtrack source add "Ryanggang informant" --key src-ryanggang --kind informant --derived-from dnk
+    """
+    from ..services.sources import add_source
+
+    with ctx.obj.writing() as session:
+        source = add_source(
+            session, name=name, key=key, kind=kind, reliability=reliability,
+            derived_from=derived_from, url=url, notes=notes,
+        )
+        new_key = source.key
+    typer.echo(new_key if quiet else f"Added source {new_key}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only sources of this kind.")] = None,
+    json_: Json = False,
+) -> None:
+    """List sources with their reliability, origin and evidence count.
+
+    Example: claimtrack source list --kind informant --json
+    """
+    from ..services.sources import list_sources
+
+    with ctx.obj.reading() as session:
+        rows = list_sources(session, kind=kind)
+    if json_:
+        print_json(rows)
+    else:
+        print_table(
+            rows,
+            ["key", "name", "kind", "reliability", "derived_from", "origin", "evidence_count"],
+            empty="No sources yet: add one with `claimtrack source add NAME`.",
+        )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="SRC", help="The source's key.")],
+    json_: Json = False,
+) -> None:
+    """Show one source: its grade, its derived-from chain and origin.
+
+    Example: claimtrack source show src-ryanggang
+    """
+    from ..services.sources import show_source
+
+    with ctx.obj.reading() as session:
+        data = show_source(session, source)
+    if json_:
+        print_json(data)
+    else:
+        data["chain"] = " → ".join(data["chain"])
+        print_fields(
+            data,
+            ["key", "name", "kind", "reliability", "derived_from", "origin", "chain", "url",
+             "notes", "evidence_count", "created_at", "updated_at"],
+        )
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="SRC", help="The source's key.")],
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    kind: Kind = None,
+    reliability: Reliability = None,
+    derived_from: Annotated[
+        str | None,
+        typer.Option("--derived-from", metavar="SRC", help="New derived-from source; '' clears it."),
+    ] = None,
+    url: Url = None,
+    notes: Notes = None,
+    reason: Reason = None,
+    json_: Json = False,
+) -> None:
+    """Change a source's fields; the change and its reason go into history.
+
+    Example: claimtrack source edit src-ryanggang --reliability C --reason "two reports confirmed"
+    """
+    from ..services.sources import _UNSET, edit_source
+
+    with ctx.obj.writing() as session:
+        _, before, after = edit_source(
+            session, source, name=name, kind=kind, reliability=reliability,
+            derived_from=_UNSET if derived_from is None else derived_from,
+            url=_UNSET if url is None else url,
+            notes=_UNSET if notes is None else notes,
+            reason=reason,
+        )
+    if json_:
+        print_json({"key": source, "before": before, "after": after})
+    elif not after:
+        typer.echo(f"Source {source}: nothing changed")
+    else:
+        for name_ in after:
+            typer.echo(f"{name_}: {before.get(name_)} → {after[name_]}")

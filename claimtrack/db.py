@@ -1,0 +1,328 @@
+"""Where the database is, how to connect to it safely, and how its schema is migrated.
+
+SQLite gets foreign keys, WAL, a busy timeout and `BEGIN IMMEDIATE` for writes on every
+connection, so two processes writing at once wait for each other instead of failing with
+"database is locked". PostgreSQL is reached through psycopg 3 (`postgresql+psycopg://`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import util as importlib_util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import DatabaseError, LockTimeout
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import Session
+
+ENV_DB = "CLAIMTRACK_DB"
+ENV_ACTOR = "CLAIMTRACK_ACTOR"
+ENV_BUSY_TIMEOUT = "CLAIMTRACK_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT_SECONDS = 60.0
+
+# The newest migration's revision id. A test checks it equals Alembic's head, so the start-up
+# check below can compare revisions without importing Alembic (which costs ~300 ms).
+SCHEMA_REVISION = "0001"
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("claimtrack", appauthor=False) / "claimtrack.db"
+
+
+def resolve_url(db: str | None = None) -> str:
+    """--db, else $CLAIMTRACK_DB, else the default file. A plain path means SQLite."""
+    value = db or os.environ.get(ENV_DB) or str(default_db_path())
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other engines and in-memory databases."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    path = path.split("?", 1)[0]
+    if path in ("", ":memory:"):
+        return None
+    return Path(path)
+
+
+def mask_url(url: str) -> str:
+    """The URL as it may be shown: any password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        if "@" in url and "://" in url:
+            scheme, rest = url.split("://", 1)
+            return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+        return url
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def busy_timeout_seconds() -> float:
+    try:
+        return float(os.environ.get(ENV_BUSY_TIMEOUT, DEFAULT_BUSY_TIMEOUT_SECONDS))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_SECONDS
+
+
+def _create_owner_only(path: Path) -> None:
+    """Create an empty database file readable by its owner only; SQLite gives its -wal and
+    -shm files the same permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def create_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine as sa_create_engine
+    from sqlalchemy import event
+
+    if url.startswith("sqlite"):
+        timeout = busy_timeout_seconds()
+        engine = sa_create_engine(
+            url,
+            connect_args={"timeout": timeout, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record) -> None:
+            # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if sqlite_path(url) is not None:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            # A writer takes the write lock at BEGIN: waiting for it honours the busy timeout,
+            # whereas upgrading a read transaction later fails at once with "locked".
+            write = conn.get_execution_options().get("claimtrack_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        return sa_create_engine(url, pool_pre_ping=False)
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            f"cannot use {mask_url(url)}: the driver is not installed ({exc.name}); "
+            "install it with: pip install 'claimtrack[pg]'"
+        ) from None
+    except Exception as exc:
+        raise DatabaseError(
+            f"cannot use database URL {mask_url(url)}: {type(exc).__name__}; "
+            "use a path for SQLite or postgresql+psycopg://USER@HOST/DB"
+        ) from None
+
+
+def describe_operational_error(exc: BaseException, url: str) -> DatabaseError:
+    """Turn a driver error into a message that names the database (password masked)."""
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
+    password = None
+    try:
+        from sqlalchemy.engine import make_url
+
+        password = make_url(url).password
+    except Exception:
+        pass
+    if password:
+        text = text.replace(str(password), "***")
+    if "database is locked" in text or "database table is locked" in text:
+        return LockTimeout(
+            f"the database is busy: another claimtrack kept it locked for more than "
+            f"{busy_timeout_seconds():g} s; try again, or raise {ENV_BUSY_TIMEOUT}"
+        )
+    return DatabaseError(f"cannot use the database at {mask_url(url)}: {text}")
+
+
+class Database:
+    """One database: its URL, an engine, and transactions for reading and writing."""
+
+    def __init__(self, url: str, *, create: bool = False):
+        self.url = url
+        self.path = sqlite_path(url)
+        if self.path is not None:
+            if create:
+                _create_owner_only(self.path)
+            elif not self.path.exists():
+                raise DatabaseError(
+                    f"no claimtrack database at {self.path}: create it with `claimtrack init`, "
+                    f"or point --db (or {ENV_DB}) at an existing one"
+                )
+        self.engine = create_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def connect(self, *, write: bool = False) -> Iterator[Connection]:
+        """A Core connection inside one transaction, committed at the end or rolled back."""
+        from sqlalchemy.exc import DBAPIError
+
+        engine = self.engine.execution_options(claimtrack_write=True) if write else self.engine
+        try:
+            with engine.begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            if exc.connection_invalidated or "OperationalError" in type(exc).__name__:
+                raise describe_operational_error(exc, self.url) from None
+            raise
+
+    @contextmanager
+    def session(self, *, write: bool = False, actor: str | None = None) -> Iterator[Session]:
+        """An ORM session in one transaction: everything it does commits together, or nothing.
+
+        `actor` is who history records for the writes (see services.history).
+        """
+        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.orm import Session
+
+        engine = self.engine.execution_options(claimtrack_write=True) if write else self.engine
+        session = Session(bind=engine, expire_on_commit=False, autoflush=True)
+        session.info["actor"] = actor or default_actor()
+        session.info["dialect"] = self.dialect
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as exc:
+            raise describe_operational_error(exc, self.url) from None
+        finally:
+            session.close()
+
+    def schema_revision(self) -> str | None:
+        """The revision recorded in alembic_version, or None for an empty database."""
+        from sqlalchemy import inspect, text
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.engine.connect() as conn:
+                if not inspect(conn).has_table("alembic_version"):
+                    return None
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError as exc:
+            raise describe_operational_error(exc, self.url) from None
+
+    def require_current_schema(self) -> None:
+        revision = self.schema_revision()
+        if revision == SCHEMA_REVISION:
+            return
+        where = self.path or mask_url(self.url)
+        if revision is None:
+            raise DatabaseError(
+                f"{where} is not a claimtrack database yet: run `claimtrack init` to create it"
+            )
+        raise DatabaseError(
+            f"{where} is at schema revision {revision}, this claimtrack needs {SCHEMA_REVISION}: "
+            "run `claimtrack db upgrade` (back it up first with `claimtrack db backup FILE`)"
+        )
+
+
+def open_database(db: str | None = None, *, create: bool = False, check: bool = True) -> Database:
+    """Open the database named by --db / $CLAIMTRACK_DB / the default, checking its schema."""
+    database = Database(resolve_url(db), create=create)
+    if check and not create:
+        database.require_current_schema()
+    return database
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def migrations_dir() -> Path:
+    """The Alembic scripts: installed as claimtrack._migrations, or ./migrations in a checkout."""
+    spec = importlib_util.find_spec("claimtrack._migrations")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    # The connection is handed over as an object, never as a URL string in the config, so a
+    # '%' in a password cannot break Alembic's ini interpolation.
+    config.attributes["connection"] = connection
+    return config
+
+
+def run_migration(database: Database, command_name: str, revision: str = "head") -> None:
+    """upgrade/downgrade inside one transaction (SQLite included: its DDL is transactional)."""
+    from alembic import command
+
+    with database.engine.execution_options(claimtrack_write=True).connect() as conn:
+        config = alembic_config(conn)
+        getattr(command, command_name)(config, revision)
+        conn.commit()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_drift(database: Database) -> list[str]:
+    """Differences between the models and the migrated database ([] when in step)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from .models import Base
+
+    with database.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        diffs = compare_metadata(context, Base.metadata)
+    return [_describe_diff(diff) for diff in diffs if not _ignored_diff(diff)]
+
+
+def _ignored_diff(diff: Any) -> bool:
+    # Tables created by later migrations for engine-specific features (full-text search) are
+    # not in the models.
+    if isinstance(diff, tuple) and diff and diff[0] == "remove_table":
+        return diff[1].name.startswith(("search", "alembic"))
+    return False
+
+
+def _describe_diff(diff: Any) -> str:
+    if isinstance(diff, list):
+        return "; ".join(_describe_diff(d) for d in diff)
+    kind, *rest = diff
+    names = []
+    for item in rest:
+        name = getattr(item, "name", None)
+        if name is not None:
+            names.append(str(name))
+        elif isinstance(item, str):
+            names.append(item)
+    return f"{kind} {' '.join(names)}".strip()

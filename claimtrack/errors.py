@@ -1,0 +1,36 @@
+"""Domain errors. Each message names what was wrong and what to do next; the CLI prints it as
+one line on stderr and exits 1 (see cli/__init__.py)."""
+
+from __future__ import annotations
+
+
+class ClaimtrackError(Exception):
+    """Base of every error a user can act on. `exit_code` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class NotFound(ClaimtrackError):
+    pass
+
+
+class InvalidValue(ClaimtrackError):
+    """A value given by the user (option, field, row) is not acceptable."""
+
+    def __init__(self, field: str, value: object, expected: str):
+        self.field = field
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{field}: {value!r} is not valid; expected {expected}")
+
+
+class Conflict(ClaimtrackError):
+    """The change would break a rule of the data (duplicate key, derived-from loop, ...)."""
+
+
+class DatabaseError(ClaimtrackError):
+    """The database cannot be reached, opened, or is at the wrong schema revision."""
+
+
+class LockTimeout(DatabaseError):
+    pass

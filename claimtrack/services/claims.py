@@ -1,0 +1,270 @@
+"""Claims: adding, editing, verdicts, tags, links, and their views with derived status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import values
+from ..errors import Conflict, InvalidValue
+from ..models import Claim, ClaimLink, ClaimTag, Tag
+from ..settings import load_settings
+from ..status import STATUSES, Assessment, assess
+from .assessments import assess_claims
+from .common import changed_fields, ensure_key_free, get_claim, new_key, record
+
+_UNSET: Any = object()
+
+
+def claim_record(claim: Claim) -> dict[str, Any]:
+    """The claim's own fields as history stores them."""
+    return {
+        "key": claim.key,
+        "text": claim.text,
+        "event_date": claim.event_date,
+        "place": claim.place,
+        "notes": claim.notes,
+        "tags": [tag.name for tag in claim.tags],
+        "verdict": claim.verdict,
+        "verdict_reason": claim.verdict_reason,
+        "confidence": claim.confidence,
+    }
+
+
+def claim_view(claim: Claim, assessment: Assessment) -> dict[str, Any]:
+    """Claim JSON as `claim list --json` prints it (product.md: add fields, never remove)."""
+    return {
+        "key": claim.key,
+        "text": claim.text,
+        "status": assessment.status,
+        "verdict": claim.verdict,
+        "verdict_reason": claim.verdict_reason,
+        "confidence": claim.confidence,
+        "score": getattr(assessment, "score", None),
+        "support_origins": assessment.support_origins,
+        "contradict_origins": assessment.contradict_origins,
+        "support_channels": len(assessment.support_channels),
+        "tags": [tag.name for tag in claim.tags],
+        "event_date": claim.event_date,
+        "event_date_precision": claim.event_date_precision,
+        "place": claim.place,
+        "notes": claim.notes,
+        "created_at": claim.created_at.isoformat(),
+        "updated_at": claim.updated_at.isoformat(),
+    }
+
+
+def _tags(session: Session, names: Sequence[str]) -> list[Tag]:
+    wanted = sorted({values.tag(name) for name in names})
+    if not wanted:
+        return []
+    existing = {tag.name: tag for tag in session.scalars(select(Tag).where(Tag.name.in_(wanted)))}
+    for name in wanted:
+        if name not in existing:
+            existing[name] = Tag(name=name)
+            session.add(existing[name])
+    return [existing[name] for name in wanted]
+
+
+def add_claim(
+    session: Session,
+    *,
+    text: str,
+    key: str | None = None,
+    tags: Sequence[str] = (),
+    event_date: str | None = None,
+    place: str | None = None,
+    notes: str | None = None,
+    source: str | None = None,
+) -> Claim:
+    """Add a claim; `source` records that source as its first supporting evidence."""
+    text = values.required_text(text, field="text")
+    if key is not None:
+        key = values.key(key, field="--key")
+        ensure_key_free(session, Claim, "claim", key)
+    else:
+        key = new_key(session, Claim, " ".join(text.split()[:6]), "claim")
+    parsed_date = values.partial_date(event_date, field="--event-date")
+    claim = Claim(
+        key=key,
+        text=text,
+        event_date=parsed_date[0] if parsed_date else None,
+        event_date_precision=parsed_date[1] if parsed_date else None,
+        place=values.optional_text(place, field="place"),
+        notes=values.optional_text(notes, field="notes"),
+    )
+    claim.tags = _tags(session, tags)
+    session.add(claim)
+    session.flush()
+    record(session, action="claim.add", entity="claim", claim_id=claim.id,
+           after=claim_record(claim))
+    if source:
+        from .evidence import add_evidence
+
+        add_evidence(session, claim=claim.key, source=source, stance="supports")
+    return claim
+
+
+def edit_claim(
+    session: Session,
+    key: str,
+    *,
+    text: str | None = None,
+    event_date: str | None = _UNSET,
+    place: str | None = _UNSET,
+    notes: str | None = _UNSET,
+    confidence: str | None = _UNSET,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+    new_key: str | None = None,
+    reason: str | None = None,
+) -> tuple[Claim, dict[str, Any], dict[str, Any]]:
+    claim = get_claim(session, key)
+    current = claim_record(claim)
+    requested: dict[str, Any] = {}
+    if text is not None:
+        requested["text"] = values.required_text(text, field="text")
+    if event_date is not _UNSET:
+        parsed = values.partial_date(event_date, field="--event-date")
+        requested["event_date"] = parsed[0] if parsed else None
+    if place is not _UNSET:
+        requested["place"] = values.optional_text(place, field="place")
+    if notes is not _UNSET:
+        requested["notes"] = values.optional_text(notes, field="notes")
+    if confidence is not _UNSET:
+        requested["confidence"] = values.confidence(confidence)
+    if new_key is not None:
+        new_key = values.key(new_key, field="--new-key")
+        if new_key != claim.key:
+            ensure_key_free(session, Claim, "claim", new_key)
+        requested["key"] = new_key
+    if add_tags or remove_tags:
+        removing = {values.tag(name) for name in remove_tags}
+        names = (set(current["tags"]) | {values.tag(n) for n in add_tags}) - removing
+        requested["tags"] = sorted(names)
+    before, after = changed_fields(current, requested)
+    if not after:
+        return claim, {}, {}
+    for field_name in ("text", "place", "notes", "confidence", "key"):
+        if field_name in after:
+            setattr(claim, field_name, after[field_name])
+    if "event_date" in after:
+        parsed = values.partial_date(after["event_date"])
+        claim.event_date = parsed[0] if parsed else None
+        claim.event_date_precision = parsed[1] if parsed else None
+    if "tags" in after:
+        claim.tags = _tags(session, after["tags"])
+    session.flush()
+    record(session, action="claim.edit", entity="claim", claim_id=claim.id,
+           before=before, after=after, reason=reason)
+    return claim, before, after
+
+
+def set_verdict(
+    session: Session,
+    key: str,
+    *,
+    verdict: str | None,
+    reason: str,
+    confidence: str | None = _UNSET,
+) -> tuple[Claim, dict[str, Any], dict[str, Any]]:
+    """Record the analyst's verdict (confirmed, debunked, or None to withdraw it)."""
+    claim = get_claim(session, key)
+    reason_text = values.required_text(reason, field="--reason")
+    current = claim_record(claim)
+    requested: dict[str, Any] = {
+        "verdict": values.verdict(verdict),
+        "verdict_reason": reason_text if values.verdict(verdict) else None,
+    }
+    if confidence is not _UNSET:
+        requested["confidence"] = values.confidence(confidence)
+    before, after = changed_fields(current, requested)
+    if not after:
+        return claim, {}, {}
+    for field_name, value in after.items():
+        setattr(claim, field_name, value)
+    session.flush()
+    record(session, action="claim.verdict", entity="claim", claim_id=claim.id,
+           before=before, after=after, reason=reason_text)
+    return claim, before, after
+
+
+def link_claims(session: Session, *, claim: str, other: str, relation: str) -> ClaimLink:
+    """Record that `claim` supports or contradicts `other`."""
+    relation = values.relation(relation)
+    first, second = get_claim(session, claim), get_claim(session, other)
+    if first.id == second.id:
+        raise InvalidValue("OTHER", other, "a different claim than CLAIM")
+    existing = session.scalar(
+        select(ClaimLink).where(ClaimLink.claim_id == first.id, ClaimLink.other_id == second.id)
+    )
+    if existing is not None:
+        if existing.relation == relation:
+            return existing
+        raise Conflict(
+            f"{first.key!r} already {existing.relation} {second.key!r}; "
+            "a claim links to another one way only"
+        )
+    link = ClaimLink(claim_id=first.id, other_id=second.id, relation=relation)
+    session.add(link)
+    session.flush()
+    after = {"claim": first.key, "other": second.key, "relation": relation}
+    record(session, action="link.add", entity="link", claim_id=first.id, after=after)
+    record(session, action="link.add", entity="link", claim_id=second.id, after=after)
+    return link
+
+
+def claim_links(session: Session, claim: Claim) -> list[dict[str, str]]:
+    rows = session.scalars(
+        select(ClaimLink).where((ClaimLink.claim_id == claim.id) | (ClaimLink.other_id == claim.id))
+    )
+    links = []
+    for link in rows:
+        if link.claim_id == claim.id:
+            links.append({"direction": "out", "relation": link.relation, "claim": link.other.key})
+        else:
+            links.append({"direction": "in", "relation": link.relation, "claim": link.claim.key})
+    return links
+
+
+def list_claims(
+    session: Session,
+    *,
+    statuses: Sequence[str] = (),
+    tags: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Claims with their derived status, filtered by status (any of) and tag (all of)."""
+    for status in statuses:
+        if status not in STATUSES:
+            raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
+    query = select(Claim).order_by(Claim.key)
+    for name in tags:
+        query = query.where(
+            Claim.id.in_(
+                select(ClaimTag.claim_id).join(Tag).where(Tag.name == values.tag(name))
+            )
+        )
+    claims = list(session.scalars(query))
+    assessments = assess_claims(session, None if not tags else [c.id for c in claims])
+    no_evidence = assess([], load_settings())
+    views = []
+    for claim in claims:
+        assessment = assessments.get(claim.id) or no_evidence
+        if statuses and assessment.status not in statuses:
+            continue
+        views.append(claim_view(claim, assessment))
+    return views
+
+
+def show_claim(session: Session, key: str) -> dict[str, Any]:
+    from .evidence import evidence_views
+
+    claim = get_claim(session, key)
+    assessment = assess_claims(session, [claim.id])[claim.id]
+    view = claim_view(claim, assessment)
+    view["evidence"] = evidence_views(session, claim_id=claim.id)
+    view["links"] = claim_links(session, claim)
+    return view

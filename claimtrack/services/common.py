@@ -1,0 +1,132 @@
+"""Pieces every service shares: resolving keys, generating keys, recording history."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import values
+from ..errors import Conflict, NotFound
+from ..models import Claim, HistoryEvent, KeyAlias, Source, utcnow
+
+
+def actor_of(session: Session) -> str:
+    return session.info.get("actor") or "unknown"
+
+
+def to_json(data: dict[str, Any] | None) -> str | None:
+    if data is None:
+        return None
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in history")
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    entity: str,
+    claim_id: int | None = None,
+    source_id: int | None = None,
+    evidence_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Append one history event in the caller's transaction."""
+    session.add(
+        HistoryEvent(
+            at=at or utcnow(),
+            actor=actor_of(session),
+            action=action,
+            entity=entity,
+            claim_id=claim_id,
+            source_id=source_id,
+            evidence_id=evidence_id,
+            before=to_json(before),
+            after=to_json(after),
+            reason=reason,
+        )
+    )
+
+
+def changed_fields(
+    current: dict[str, Any], requested: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(before, after) for the fields whose requested value differs from the current one."""
+    before, after = {}, {}
+    for name, value in requested.items():
+        if current.get(name) != value:
+            before[name] = current.get(name)
+            after[name] = value
+    return before, after
+
+
+def _resolve(session: Session, model: type, entity: str, key: str, what: str, hint: str):
+    found = session.scalar(select(model).where(model.key == key))
+    if found is not None:
+        return found
+    target_id = session.scalar(
+        select(KeyAlias.target_id).where(KeyAlias.entity == entity, KeyAlias.alias == key)
+    )
+    if target_id is not None:
+        found = session.get(model, target_id)
+        if found is not None:
+            return found
+    raise NotFound(f"no {what} with key {key!r}: {hint}")
+
+
+def get_source(session: Session, key: str) -> Source:
+    return _resolve(
+        session, Source, "source", key, "source", "list them with `claimtrack source list`"
+    )
+
+
+def get_claim(session: Session, key: str) -> Claim:
+    return _resolve(
+        session, Claim, "claim", key, "claim", "list them with `claimtrack claim list`"
+    )
+
+
+def new_key(session: Session, model: type, base: str, fallback: str) -> str:
+    """A free key derived from `base` ('daily-nk', then 'daily-nk-2', ...)."""
+    stem = values.slugify(base) or fallback
+    taken = set(
+        session.scalars(
+            select(model.key).where((model.key == stem) | model.key.like(stem + "-%"))
+        )
+    )
+    taken |= set(
+        session.scalars(
+            select(KeyAlias.alias).where(
+                (KeyAlias.alias == stem) | KeyAlias.alias.like(stem + "-%")
+            )
+        )
+    )
+    if stem not in taken:
+        return stem
+    number = 2
+    while f"{stem}-{number}" in taken:
+        number += 1
+    return f"{stem}-{number}"
+
+
+def ensure_key_free(session: Session, model: type, entity: str, key: str) -> None:
+    exists = session.scalar(select(model.id).where(model.key == key)) or session.scalar(
+        select(KeyAlias.id).where(KeyAlias.entity == entity, KeyAlias.alias == key)
+    )
+    if exists:
+        raise Conflict(
+            f"a {entity} with key {key!r} already exists: choose another --key, "
+            f"or see it with `claimtrack {entity} show {key}`"
+        )

@@ -1,0 +1,153 @@
+"""Evidence: adding, listing and removing (removal keeps the row, marked, with its reason)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from .. import values
+from ..errors import Conflict, NotFound
+from ..models import Evidence, Source, utcnow
+from .common import get_claim, get_source, record
+
+
+def evidence_record(item: Evidence) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "key": item.key,
+        "claim": item.claim.key,
+        "source": item.source.key,
+        "stance": item.stance,
+        "credibility": item.credibility,
+        "quote": item.quote,
+        "url": item.locator,
+        "via": item.via.key if item.via else None,
+        "observed": item.observed,
+        "notes": item.notes,
+    }
+
+
+def add_evidence(
+    session: Session,
+    *,
+    claim: str,
+    source: str,
+    stance: str,
+    credibility: int | str | None = None,
+    quote: str | None = None,
+    url: str | None = None,
+    via: str | None = None,
+    observed: str | None = None,
+    notes: str | None = None,
+    key: str | None = None,
+) -> Evidence:
+    stance = values.stance(stance)
+    grade = values.credibility(credibility) if credibility not in (None, "") else 6
+    claim_row = get_claim(session, claim)
+    source_row = get_source(session, source)
+    via_row = get_source(session, via) if via else None
+    if key is not None:
+        key = values.key(key, field="--key")
+        if session.scalar(select(Evidence.id).where(Evidence.key == key)):
+            raise Conflict(f"evidence with key {key!r} already exists: choose another --key")
+    item = Evidence(
+        key=key,
+        claim_id=claim_row.id,
+        source_id=source_row.id,
+        stance=stance,
+        credibility=grade,
+        quote=values.optional_text(quote, field="quote"),
+        locator=values.optional_text(url, field="url"),
+        via_id=via_row.id if via_row else None,
+        observed=values.full_date(observed, field="--observed"),
+        notes=values.optional_text(notes, field="notes"),
+    )
+    session.add(item)
+    session.flush()
+    record(session, action="evidence.add", entity="evidence", evidence_id=item.id,
+           claim_id=claim_row.id, source_id=source_row.id, after=evidence_record(item))
+    return item
+
+
+def get_evidence(session: Session, evidence_id: int | str) -> Evidence:
+    try:
+        number = int(str(evidence_id).strip())
+    except ValueError:
+        number = None
+    item = session.get(Evidence, number) if number is not None else None
+    if item is None:
+        item = session.scalar(select(Evidence).where(Evidence.key == str(evidence_id)))
+    if item is None:
+        raise NotFound(
+            f"no evidence with id {evidence_id!r}: list a claim's evidence with "
+            "`claimtrack evidence list CLAIM`"
+        )
+    return item
+
+
+def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) -> Evidence:
+    reason = values.required_text(reason, field="--reason")
+    item = get_evidence(session, evidence_id)
+    if item.removed_at is not None:
+        raise Conflict(
+            f"evidence {item.id} was already removed on {item.removed_at:%Y-%m-%d}: "
+            f"{item.removed_reason}"
+        )
+    item.removed_at = utcnow()
+    item.removed_reason = reason
+    session.flush()
+    record(session, action="evidence.remove", entity="evidence", evidence_id=item.id,
+           claim_id=item.claim_id, source_id=item.source_id, before=evidence_record(item),
+           reason=reason, at=item.removed_at)
+    return item
+
+
+def evidence_views(
+    session: Session, *, claim_id: int, include_removed: bool = False
+) -> list[dict[str, Any]]:
+    """A claim's evidence with source, origin and via keys, in one query."""
+    source = aliased(Source)
+    origin = aliased(Source)
+    via = aliased(Source)
+    query = (
+        select(Evidence, source.key, source.name, origin.key, origin.reliability, via.key)
+        .join(source, source.id == Evidence.source_id)
+        .join(origin, origin.id == source.origin_id)
+        .outerjoin(via, via.id == Evidence.via_id)
+        .where(Evidence.claim_id == claim_id)
+        .order_by(Evidence.id)
+    )
+    if not include_removed:
+        query = query.where(Evidence.removed_at.is_(None))
+    views = []
+    for item, source_key, source_name, origin_key, origin_reliability, via_key in session.execute(
+        query
+    ):
+        view = {
+            "id": item.id,
+            "key": item.key,
+            "source": source_key,
+            "source_name": source_name,
+            "origin": origin_key,
+            "origin_reliability": origin_reliability,
+            "stance": item.stance,
+            "credibility": item.credibility,
+            "via": via_key,
+            "quote": item.quote,
+            "url": item.locator,
+            "observed": item.observed,
+            "notes": item.notes,
+            "created_at": item.created_at.isoformat(),
+        }
+        if include_removed:
+            view["removed_at"] = item.removed_at.isoformat() if item.removed_at else None
+            view["removed_reason"] = item.removed_reason
+        views.append(view)
+    return views
+
+
+def list_evidence(session: Session, claim: str, *, include_removed: bool = False):
+    claim_row = get_claim(session, claim)
+    return evidence_views(session, claim_id=claim_row.id, include_removed=include_removed)

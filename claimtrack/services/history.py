@@ -1,0 +1,53 @@
+"""Reading the history of a claim or a source."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..models import Claim, HistoryEvent, KeyAlias, Source
+
+
+def history_of(session: Session, key: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Events about the claim or source with this key (claims first), newest first."""
+    claim = session.scalar(select(Claim).where(Claim.key == key))
+    source = None if claim else session.scalar(select(Source).where(Source.key == key))
+    if claim is None and source is None:
+        alias = session.scalar(select(KeyAlias).where(KeyAlias.alias == key))
+        if alias is not None:
+            model = Claim if alias.entity == "claim" else Source
+            found = session.get(model, alias.target_id)
+            claim, source = (found, None) if model is Claim else (None, found)
+    if claim is None and source is None:
+        raise NotFound(
+            f"no claim or source with key {key!r}: find it with `claimtrack claim list` "
+            "or `claimtrack source list`"
+        )
+    column = HistoryEvent.claim_id if claim is not None else HistoryEvent.source_id
+    subject = claim if claim is not None else source
+    query = (
+        select(HistoryEvent)
+        .where(column == subject.id)
+        .order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return [
+        {
+            "id": event.id,
+            "at": event.at.isoformat(),
+            "actor": event.actor,
+            "action": event.action,
+            "entity": event.entity,
+            "subject": subject.key,
+            "evidence_id": event.evidence_id,
+            "before": json.loads(event.before) if event.before else None,
+            "after": json.loads(event.after) if event.after else None,
+            "reason": event.reason,
+        }
+        for event in session.scalars(query)
+    ]

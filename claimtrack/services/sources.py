@@ -1,0 +1,213 @@
+"""Sources: adding, editing, listing, and keeping each source's origin current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, literal, select, update
+from sqlalchemy.orm import Session, aliased
+
+from .. import values
+from ..errors import Conflict
+from ..models import Evidence, Source
+from .common import changed_fields, ensure_key_free, get_source, new_key, record
+
+SOURCE_FIELDS = ("key", "name", "kind", "reliability", "derived_from", "url", "notes")
+_UNSET: Any = object()
+
+
+def source_record(source: Source) -> dict[str, Any]:
+    """The source as history and JSON show it (references by key)."""
+    return {
+        "key": source.key,
+        "name": source.name,
+        "kind": source.kind,
+        "reliability": source.reliability,
+        "derived_from": source.derived_from.key if source.derived_from else None,
+        "origin": source.origin.key if source.origin else source.key,
+        "url": source.url,
+        "notes": source.notes,
+    }
+
+
+def _ancestors(session: Session, source_id: int) -> list[tuple[int, str]]:
+    """(id, key) of the source and every source up its derived-from chain, nearest first,
+    in one recursive query."""
+    chain = (
+        select(Source.id, Source.key, Source.derived_from_id, literal(0).label("depth"))
+        .where(Source.id == source_id)
+        .cte("chain", recursive=True)
+    )
+    parent = aliased(Source)
+    chain = chain.union_all(
+        select(parent.id, parent.key, parent.derived_from_id, chain.c.depth + 1).join(
+            chain, parent.id == chain.c.derived_from_id
+        )
+        # A loop can only exist in a damaged database (edits refuse them); stop anyway.
+        .where(chain.c.depth < 100_000)
+    )
+    rows = session.execute(select(chain.c.id, chain.c.key).order_by(chain.c.depth))
+    return [(row.id, row.key) for row in rows]
+
+
+def _descendant_ids(session: Session, source_id: int) -> list[int]:
+    tree = select(Source.id).where(Source.id == source_id).cte("tree", recursive=True)
+    child = aliased(Source)
+    tree = tree.union(select(child.id).join(tree, child.derived_from_id == tree.c.id))
+    return list(session.scalars(select(tree.c.id)))
+
+
+def _set_derived_from(session: Session, source: Source, parent: Source | None) -> None:
+    """Point `source` at `parent`, refusing loops, and move its whole subtree's origin."""
+    if parent is not None:
+        if parent.id == source.id or source.id in {i for i, _ in _ancestors(session, parent.id)}:
+            raise Conflict(
+                f"source {source.key!r} cannot be derived from {parent.key!r}: "
+                f"{parent.key!r} already derives from {source.key!r}, which would make a loop"
+            )
+    source.derived_from = parent
+    session.flush()
+    origin_id = (parent.origin_id or parent.id) if parent is not None else source.id
+    session.execute(
+        update(Source)
+        .where(Source.id.in_(_descendant_ids(session, source.id)))
+        .values(origin_id=origin_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(source, ["origin_id", "origin"])
+
+
+def add_source(
+    session: Session,
+    *,
+    name: str,
+    key: str | None = None,
+    kind: str | None = None,
+    reliability: str | None = None,
+    derived_from: str | None = None,
+    url: str | None = None,
+    notes: str | None = None,
+) -> Source:
+    name = values.required_text(name, field="name")
+    if key is not None:
+        key = values.key(key, field="--key")
+        ensure_key_free(session, Source, "source", key)
+    else:
+        key = new_key(session, Source, name, "src")
+    parent = get_source(session, derived_from) if derived_from else None
+    source = Source(
+        key=key,
+        name=name,
+        kind=values.optional_text(kind, field="kind") or "unknown",
+        reliability=values.reliability(reliability) if reliability else "F",
+        url=values.optional_text(url, field="url"),
+        notes=values.optional_text(notes, field="notes"),
+    )
+    session.add(source)
+    session.flush()
+    source.origin_id = (parent.origin_id or parent.id) if parent else source.id
+    source.derived_from = parent
+    session.flush()
+    record(session, action="source.add", entity="source", source_id=source.id,
+           after=source_record(source))
+    return source
+
+
+def edit_source(
+    session: Session,
+    key: str,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    reliability: str | None = None,
+    derived_from: str | None = _UNSET,
+    url: str | None = _UNSET,
+    notes: str | None = _UNSET,
+    reason: str | None = None,
+) -> tuple[Source, dict[str, Any], dict[str, Any]]:
+    """Change the given fields; returns (source, before, after) of what changed.
+
+    `derived_from=None` (or "") clears the link; leaving it out keeps it.
+    """
+    source = get_source(session, key)
+    current = source_record(source)
+    requested: dict[str, Any] = {}
+    if name is not None:
+        requested["name"] = values.required_text(name, field="name")
+    if kind is not None:
+        requested["kind"] = values.optional_text(kind, field="kind") or "unknown"
+    if reliability is not None:
+        requested["reliability"] = values.reliability(reliability)
+    if url is not _UNSET:
+        requested["url"] = values.optional_text(url, field="url")
+    if notes is not _UNSET:
+        requested["notes"] = values.optional_text(notes, field="notes")
+    parent: Source | None = None
+    if derived_from is not _UNSET:
+        parent = get_source(session, derived_from) if derived_from else None
+        requested["derived_from"] = parent.key if parent else None
+    before, after = changed_fields(current, requested)
+    if not after:
+        return source, {}, {}
+    for field_name in ("name", "kind", "reliability", "url", "notes"):
+        if field_name in after:
+            setattr(source, field_name, after[field_name])
+    if "derived_from" in after:
+        _set_derived_from(session, source, parent)
+        after["origin"] = source_record(source)["origin"]
+        before["origin"] = current["origin"]
+    session.flush()
+    record(session, action="source.edit", entity="source", source_id=source.id,
+           before=before, after=after, reason=reason)
+    return source, before, after
+
+
+def list_sources(session: Session, *, kind: str | None = None) -> list[dict[str, Any]]:
+    """Every source with its origin and how much evidence cites it, in one query."""
+    origin = aliased(Source)
+    parent = aliased(Source)
+    counts = (
+        select(Evidence.source_id, func.count().label("n"))
+        .where(Evidence.removed_at.is_(None))
+        .group_by(Evidence.source_id)
+        .subquery()
+    )
+    query = (
+        select(Source, parent.key, origin.key, func.coalesce(counts.c.n, 0))
+        .outerjoin(parent, parent.id == Source.derived_from_id)
+        .outerjoin(origin, origin.id == Source.origin_id)
+        .outerjoin(counts, counts.c.source_id == Source.id)
+        .order_by(Source.key)
+    )
+    if kind:
+        query = query.where(Source.kind == kind)
+    rows = []
+    for source, parent_key, origin_key, evidence_count in session.execute(query):
+        rows.append(
+            {
+                "key": source.key,
+                "name": source.name,
+                "kind": source.kind,
+                "reliability": source.reliability,
+                "derived_from": parent_key,
+                "origin": origin_key or source.key,
+                "url": source.url,
+                "notes": source.notes,
+                "evidence_count": evidence_count,
+            }
+        )
+    return rows
+
+
+def show_source(session: Session, key: str) -> dict[str, Any]:
+    source = get_source(session, key)
+    data = source_record(source)
+    data["chain"] = [key for _, key in _ancestors(session, source.id)]
+    data["created_at"] = source.created_at.isoformat()
+    data["updated_at"] = source.updated_at.isoformat()
+    data["evidence_count"] = session.scalar(
+        select(func.count()).select_from(Evidence).where(
+            Evidence.source_id == source.id, Evidence.removed_at.is_(None)
+        )
+    )
+    return data

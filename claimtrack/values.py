@@ -1,0 +1,161 @@
+"""Parsing and validation of user-supplied values, shared by the CLI, the services and the
+importers so that a grade, a stance or a date means the same thing everywhere."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime
+
+from .errors import InvalidValue
+from .models import (
+    CONFIDENCES,
+    CREDIBILITY_GRADES,
+    LINK_RELATIONS,
+    RELIABILITY_GRADES,
+    STANCES,
+    VERDICTS,
+)
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def reliability(value: str | None, *, field: str = "reliability") -> str:
+    text = (value or "").strip().upper()
+    if len(text) != 1 or text not in RELIABILITY_GRADES:
+        raise InvalidValue(field, value, "a reliability grade A-F (F: cannot be judged)")
+    return text
+
+
+def credibility(value: object, *, field: str = "credibility") -> int:
+    try:
+        grade = int(str(value).strip())
+    except (TypeError, ValueError):
+        grade = 0
+    if grade not in CREDIBILITY_GRADES or isinstance(value, bool):
+        raise InvalidValue(field, value, "a credibility grade 1-6 (6: cannot be judged)")
+    return grade
+
+
+def stance(value: str | None, *, field: str = "stance") -> str:
+    text = (value or "").strip().lower()
+    if text not in STANCES:
+        raise InvalidValue(field, value, "one of " + ", ".join(STANCES))
+    return text
+
+
+def verdict(value: str | None, *, field: str = "verdict") -> str | None:
+    text = (value or "").strip().lower()
+    if text in ("none", ""):
+        return None
+    if text not in VERDICTS:
+        raise InvalidValue(field, value, "confirmed, debunked or none")
+    return text
+
+
+def confidence(value: str | None, *, field: str = "confidence") -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip().lower()
+    if text not in CONFIDENCES:
+        raise InvalidValue(field, value, "low, moderate or high")
+    return text
+
+
+def relation(value: str | None, *, field: str = "relation") -> str:
+    text = (value or "").strip().lower()
+    if text not in LINK_RELATIONS:
+        raise InvalidValue(field, value, "supports or contradicts")
+    return text
+
+
+def partial_date(value: str | None, *, field: str = "date") -> tuple[str, str] | None:
+    """'2018' / '2018-06' / '2018-06-14' -> (normalised text, precision); None for empty."""
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    match = _PARTIAL_DATE.match(text)
+    expected = "a date as YYYY, YYYY-MM or YYYY-MM-DD"
+    if not match:
+        raise InvalidValue(field, value, expected)
+    year, month, day = match.groups()
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise InvalidValue(field, value, expected) from None
+    precision = "day" if day else "month" if month else "year"
+    return text, precision
+
+
+def full_date(value: str | None, *, field: str = "date") -> str | None:
+    """A complete calendar date (YYYY-MM-DD), or None."""
+    parsed = partial_date(value, field=field)
+    if parsed is None:
+        return None
+    if parsed[1] != "day":
+        raise InvalidValue(field, value, "a full date as YYYY-MM-DD")
+    return parsed[0]
+
+
+def as_of(value: str | None, *, field: str = "--as-of") -> datetime | None:
+    """A moment for --as-of/--since: a date means the end of that day (UTC)."""
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=UTC)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidValue(
+            field, value, "a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM[:SS][+00:00])"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def key(value: str | None, *, field: str = "key") -> str:
+    text = (value or "").strip()
+    if not KEY_PATTERN.match(text):
+        raise InvalidValue(
+            field,
+            value,
+            "a key of letters, digits and . _ : - (starting with a letter or digit, at most 200)",
+        )
+    return text
+
+
+def required_text(value: str | None, *, field: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidValue(field, value, "a non-empty text")
+    if "\x00" in text:
+        raise InvalidValue(field, "<text with a NUL byte>", "text without NUL bytes")
+    return text
+
+
+def optional_text(value: str | None, *, field: str) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if "\x00" in text:
+        raise InvalidValue(field, "<text with a NUL byte>", "text without NUL bytes")
+    return text or None
+
+
+def tag(value: str, *, field: str = "tag") -> str:
+    text = " ".join((value or "").split()).lower()
+    if not text or len(text) > 200 or "\x00" in text:
+        raise InvalidValue(field, value, "a non-empty tag of at most 200 characters")
+    return text
+
+
+def slugify(text: str, *, max_length: int = 40) -> str:
+    """A readable key fragment from free text: 'Daily NK' -> 'daily-nk'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:max_length].rstrip("-")
+    return slug

@@ -1,0 +1,61 @@
+"""Alembic environment: claimtrack passes a live connection (config.attributes["connection"]);
+developers running `alembic` from the project root get the database claimtrack would use."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from claimtrack.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _configure(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        # SQLite's DDL is transactional: running each upgrade inside one transaction means an
+        # interrupted migration leaves the previous revision intact.
+        transactional_ddl=True,
+        compare_type=True,
+    )
+
+
+def run_migrations_offline() -> None:
+    from claimtrack.db import resolve_url
+
+    context.configure(
+        url=resolve_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    from claimtrack.db import Database, resolve_url
+
+    database = Database(resolve_url(), create=True)
+    with database.engine.execution_options(claimtrack_write=True).connect() as connection:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+    database.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
