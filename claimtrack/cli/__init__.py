@@ -118,13 +118,16 @@ def root(
 
 
 def _register() -> None:
-    from . import claim, database, evidence, misc, source
+    from . import claim, database, evidence, misc, report, search, source, transfer
 
     app.add_typer(source.app, name="source")
     app.add_typer(claim.app, name="claim")
     app.add_typer(evidence.app, name="evidence")
     app.add_typer(database.app, name="db")
     misc.register(app)
+    report.register(app)
+    transfer.register(app)
+    search.register(app)
 
 
 _register()
