@@ -17,6 +17,53 @@ class Settings:
     corroborated_min_origins: int = 2
     refuted_min_origins: int = 2
 
+    # Score (docs/scoring.md). The prior probability of a claim before any evidence.
+    prior: float = 0.5
+    # Reliability: the probability one report from an origin of this grade, with an item
+    # confirmed by other sources (credibility 1), gives a claim that started at even odds.
+    # Its log-odds is the origin's weight. E is never counted (not credible); F (cannot be
+    # judged) counts weakly, below D, never as "medium".
+    reliability_a: float = 0.90
+    reliability_b: float = 0.80
+    reliability_c: float = 0.70
+    reliability_d: float = 0.60
+    reliability_e: float = 0.50
+    reliability_f: float = 0.55
+    # Credibility: the share of the origin's weight an item of this grade carries. 5 is never
+    # counted (not credible); 6 (cannot be judged) counts weakly, below 3, never as "medium".
+    credibility_1: float = 1.0
+    credibility_2: float = 0.8
+    credibility_3: float = 0.5
+    credibility_4: float = 0.2
+    credibility_5: float = 0.0
+    credibility_6: float = 0.3
+
+    def __post_init__(self) -> None:
+        from .errors import InvalidValue
+
+        if not 0.0 < self.prior < 1.0:
+            raise InvalidValue("CLAIMTRACK_PRIOR", self.prior, "a probability between 0 and 1")
+        for grade in "abcdef":
+            value = getattr(self, "reliability_" + grade)
+            if not 0.5 <= value < 1.0:
+                raise InvalidValue(
+                    "CLAIMTRACK_RELIABILITY_" + grade.upper(),
+                    value,
+                    "a probability from 0.5 (no weight) to below 1",
+                )
+        for grade in range(1, 7):
+            value = getattr(self, f"credibility_{grade}")
+            if not 0.0 <= value <= 1.0:
+                raise InvalidValue(
+                    f"CLAIMTRACK_CREDIBILITY_{grade}", value, "a share from 0 to 1"
+                )
+
+    def reliability_probability(self, grade: str) -> float:
+        return getattr(self, "reliability_" + grade.lower())
+
+    def credibility_share(self, grade: int) -> float:
+        return getattr(self, f"credibility_{grade}")
+
 
 DEFAULT_SETTINGS = Settings()
 
@@ -34,5 +81,5 @@ def load_settings() -> Settings:
         except ValueError:
             from .errors import InvalidValue
 
-            raise InvalidValue("CLAIMTRACK_" + field.name.upper(), raw, f"a {kind.__name__}")
+            raise InvalidValue("CLAIMTRACK_" + field.name.upper(), raw, f"a {kind.__name__}") from None
     return replace(DEFAULT_SETTINGS, **overrides) if overrides else DEFAULT_SETTINGS

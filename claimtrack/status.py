@@ -4,10 +4,17 @@ An evidence item is credible unless its origin is graded E or the item is graded
 whose sources share an origin (through derived-from), or share a source, count once. S and X
 are the numbers of independent origins with credible supporting and contradicting evidence;
 the status follows from them (product.md, "Status").
+
+The score is a probability in log-odds (docs/scoring.md): the prior's log-odds plus, for each
+independent origin and stance, the origin's weight (from its reliability) times the share the
+best credibility among its credible items carries; supporting origins add, contradicting ones
+subtract. Repeating an origin adds nothing; items that are not credible, and neutral items,
+add nothing.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -16,6 +23,14 @@ from .settings import DEFAULT_SETTINGS, Settings
 STATUSES = ("unverified", "corroborated", "contested", "disputed", "refuted")
 NOT_CREDIBLE_RELIABILITY = "E"
 NOT_CREDIBLE_CREDIBILITY = 5
+# ICD 203 expressions of likelihood, from the ends inwards: (below, term, above, term). A
+# probability on a boundary takes the term nearer to even chance, so 0.05 is "very unlikely"
+# and 0.95 "very likely"; between 0.45 and 0.55 is "roughly even chance".
+LIKELIHOOD_BANDS = (
+    (0.05, "almost no chance", 0.95, "almost certain"),
+    (0.20, "very unlikely", 0.80, "very likely"),
+    (0.45, "unlikely", 0.55, "likely"),
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,11 @@ class EvidenceItem:
     stance: str
     credibility: int
     via: str | None = None
+    # What reports and explain show beside the numbers; status and score never read them.
+    source_name: str | None = field(default=None, compare=False)
+    quote: str | None = field(default=None, compare=False)
+    url: str | None = field(default=None, compare=False)
+    observed: str | None = field(default=None, compare=False)
 
 
 def is_credible(item: EvidenceItem) -> bool:
@@ -38,7 +58,9 @@ def is_credible(item: EvidenceItem) -> bool:
     )
 
 
-def status_for(support_origins: int, contradict_origins: int, settings: Settings = DEFAULT_SETTINGS) -> str:
+def status_for(
+    support_origins: int, contradict_origins: int, settings: Settings = DEFAULT_SETTINGS
+) -> str:
     s, x = support_origins, contradict_origins
     if s >= 1 and x >= 1:
         return "contested"
@@ -47,7 +69,9 @@ def status_for(support_origins: int, contradict_origins: int, settings: Settings
     return "refuted" if x >= settings.refuted_min_origins else "disputed"
 
 
-def status_rule(support_origins: int, contradict_origins: int, settings: Settings = DEFAULT_SETTINGS) -> str:
+def status_rule(
+    support_origins: int, contradict_origins: int, settings: Settings = DEFAULT_SETTINGS
+) -> str:
     """The row of the status table that fires, in words (for explain)."""
     c, r = settings.corroborated_min_origins, settings.refuted_min_origins
     return {
@@ -57,6 +81,44 @@ def status_rule(support_origins: int, contradict_origins: int, settings: Setting
         "refuted": f"S = 0 and X ≥ {r}",
         "disputed": f"S = 0 and 1 ≤ X ≤ {r - 1}",
     }[status_for(support_origins, contradict_origins, settings)]
+
+
+def likelihood_term(probability: float) -> str:
+    """The ICD 203 term for a probability: 0.5 is "roughly even chance"."""
+    for below, low_term, above, high_term in LIKELIHOOD_BANDS:
+        if probability < below:
+            return low_term
+        if probability > above:
+            return high_term
+    return "roughly even chance"
+
+
+def logit(probability: float) -> float:
+    return math.log(probability / (1.0 - probability))
+
+
+def origin_weight(
+    reliability: str, credibility: int, settings: Settings = DEFAULT_SETTINGS
+) -> float:
+    """How far (in log-odds) one origin of this reliability, whose best item has this
+    credibility, moves a claim; zero when the evidence is not credible."""
+    if reliability == NOT_CREDIBLE_RELIABILITY or credibility == NOT_CREDIBLE_CREDIBILITY:
+        return 0.0
+    return logit(settings.reliability_probability(reliability)) * settings.credibility_share(
+        credibility
+    )
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One independent origin's part in the score, for one stance."""
+
+    origin: str
+    stance: str
+    reliability: str
+    credibility: int  # the best credibility among the origin's credible items
+    weight: float  # signed log-odds: positive supports, negative contradicts
+    items: tuple[EvidenceItem, ...]
 
 
 @dataclass
@@ -70,6 +132,26 @@ class Assessment:
     not_credible: list[EvidenceItem] = field(default_factory=list)
     neutral: list[EvidenceItem] = field(default_factory=list)
     support_channels: set[str] = field(default_factory=set)
+    prior: float = DEFAULT_SETTINGS.prior
+    log_odds: float = 0.0  # unrounded: the prior's log-odds plus every contribution
+    score: float = DEFAULT_SETTINGS.prior  # the probability, rounded to 4 places
+    likelihood: str = "roughly even chance"
+    contributions: list[Contribution] = field(default_factory=list)
+
+
+def _contribution(
+    origin: str, stance: str, items: list[EvidenceItem], settings: Settings
+) -> Contribution:
+    best = max(items, key=lambda item: settings.credibility_share(item.credibility))
+    weight = origin_weight(best.origin_reliability, best.credibility, settings)
+    return Contribution(
+        origin=origin,
+        stance=stance,
+        reliability=best.origin_reliability,
+        credibility=best.credibility,
+        weight=weight if stance == "supports" else -weight,
+        items=tuple(items),
+    )
 
 
 def assess(items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS) -> Assessment:
@@ -90,6 +172,13 @@ def assess(items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS)
         else:
             contradicting.setdefault(item.origin, []).append(item)
     s, x = len(supporting), len(contradicting)
+    contributions = [_contribution(o, "supports", i, settings) for o, i in supporting.items()]
+    contributions += [
+        _contribution(o, "contradicts", i, settings) for o, i in contradicting.items()
+    ]
+    # fsum: the total does not depend on the order the origins were met in.
+    log_odds = math.fsum([logit(settings.prior), *(c.weight for c in contributions)])
+    probability = 1.0 / (1.0 + math.exp(-log_odds))
     return Assessment(
         status=status_for(s, x, settings),
         support_origins=s,
@@ -99,4 +188,26 @@ def assess(items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS)
         not_credible=not_credible,
         neutral=neutral,
         support_channels=channels,
+        prior=settings.prior,
+        log_odds=log_odds,
+        score=round(probability, 4),
+        likelihood=likelihood_term(probability),
+        contributions=contributions,
     )
+
+
+def fragility(
+    items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS
+) -> dict[str, Assessment]:
+    """For each origin with credible evidence: the assessment without any of its items.
+
+    The origins whose removal changes the status are the ones a conclusion hangs on.
+    """
+    items = list(items)
+    origins = dict.fromkeys(
+        item.origin for item in items if item.stance != "neutral" and is_credible(item)
+    )
+    return {
+        origin: assess([item for item in items if item.origin != origin], settings)
+        for origin in origins
+    }

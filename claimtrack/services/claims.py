@@ -44,6 +44,7 @@ def claim_view(claim: Claim, assessment: Assessment) -> dict[str, Any]:
         "verdict_reason": claim.verdict_reason,
         "confidence": claim.confidence,
         "score": getattr(assessment, "score", None),
+        "likelihood": getattr(assessment, "likelihood", None),
         "support_origins": assessment.support_origins,
         "contradict_origins": assessment.contradict_origins,
         "support_channels": len(assessment.support_channels),

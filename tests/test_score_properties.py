@@ -1,0 +1,154 @@
+"""The score's promises (issue 3, product.md "Status"), over random sets of evidence."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claimtrack.settings import DEFAULT_SETTINGS
+from claimtrack.status import EvidenceItem, assess, is_credible, likelihood_term, origin_weight
+
+ORIGINS = [f"o{n}" for n in range(6)]
+CREDIBLE_GRADES = ["A", "B", "C", "D", "F"]
+CREDIBLE_ITEMS = [1, 2, 3, 4, 6]
+
+
+@st.composite
+def evidence_sets(draw):
+    """(items, reliability of each origin): several sources may share an origin."""
+    reliability = {origin: draw(st.sampled_from("ABCDEF")) for origin in ORIGINS}
+    items = []
+    for n in range(draw(st.integers(0, 12))):
+        origin = draw(st.sampled_from(ORIGINS))
+        source = draw(st.sampled_from([origin, origin + "-copy", origin + "-wire"]))
+        items.append(
+            EvidenceItem(
+                id=n,
+                source=source,
+                origin=origin,
+                origin_reliability=reliability[origin],
+                stance=draw(st.sampled_from(["supports", "contradicts", "neutral"])),
+                credibility=draw(st.integers(1, 6)),
+                via=draw(st.sampled_from([None, "dnk", "rfa"])),
+            )
+        )
+    return items, reliability
+
+
+def share(grade: int) -> float:
+    return DEFAULT_SETTINGS.credibility_share(grade)
+
+
+@given(st.floats(0.01, 0.99))
+def test_no_evidence_gives_the_prior(prior):
+    from claimtrack.settings import Settings
+
+    assert assess([], Settings(prior=prior)).score == round(prior, 4)
+
+
+@given(evidence_sets(), st.randoms())
+def test_the_order_of_items_does_not_matter(data, random):
+    items, _ = data
+    shuffled = list(items)
+    random.shuffle(shuffled)
+    assert assess(shuffled).log_odds == assess(items).log_odds
+
+
+@given(evidence_sets(), st.data())
+def test_a_repeated_origin_with_no_better_credibility_never_moves_the_score(data, draw):
+    items, reliability = data
+    counted = [i for i in items if i.stance != "neutral" and is_credible(i)]
+    if not counted:
+        return
+    model = draw.draw(st.sampled_from(counted))
+    same_stance = [i for i in counted if i.origin == model.origin and i.stance == model.stance]
+    best = max(share(i.credibility) for i in same_stance)
+    grade = draw.draw(st.sampled_from([g for g in CREDIBLE_ITEMS + [5] if share(g) <= best]))
+    repeat = EvidenceItem(
+        id=999,
+        source=draw.draw(st.sampled_from([model.source, model.origin, model.origin + "-new"])),
+        origin=model.origin,
+        origin_reliability=reliability[model.origin],
+        stance=model.stance,
+        credibility=grade,
+        via=draw.draw(st.sampled_from([None, "other-channel"])),
+    )
+    before, after = assess(items), assess([*items, repeat])
+    assert after.log_odds == before.log_odds
+    assert after.score == before.score
+    assert (after.support_origins, after.contradict_origins) == (
+        before.support_origins,
+        before.contradict_origins,
+    )
+
+
+@given(evidence_sets(), st.data())
+def test_evidence_that_is_not_credible_or_neutral_leaves_it_unchanged(data, draw):
+    items, _ = data
+    stance = draw.draw(st.sampled_from(["supports", "contradicts", "neutral"]))
+    if stance == "neutral":
+        reliability = draw.draw(st.sampled_from("ABCDEF"))
+        credibility = draw.draw(st.integers(1, 6))
+    elif draw.draw(st.booleans()):
+        reliability, credibility = "E", draw.draw(st.integers(1, 6))
+    else:
+        reliability, credibility = draw.draw(st.sampled_from("ABCDEF")), 5
+    extra = EvidenceItem(
+        id=999,
+        source="fresh",
+        origin="fresh",
+        origin_reliability=reliability,
+        stance=stance,
+        credibility=credibility,
+    )
+    assert assess([*items, extra]).log_odds == assess(items).log_odds
+
+
+@given(
+    evidence_sets(),
+    st.sampled_from(CREDIBLE_GRADES),
+    st.sampled_from(CREDIBLE_ITEMS),
+    st.sampled_from(["supports", "contradicts"]),
+)
+def test_an_independent_credible_origin_moves_it_its_way(data, reliability, credibility, stance):
+    items, _ = data
+    extra = EvidenceItem(
+        id=999,
+        source="independent",
+        origin="independent",
+        origin_reliability=reliability,
+        stance=stance,
+        credibility=credibility,
+    )
+    before, after = assess(items), assess([*items, extra])
+    if stance == "supports":
+        assert after.log_odds > before.log_odds
+        assert after.score >= before.score
+        assert after.support_origins == before.support_origins + 1
+    else:
+        assert after.log_odds < before.log_odds
+        assert after.score <= before.score
+        assert after.contradict_origins == before.contradict_origins + 1
+
+
+@given(st.sampled_from(CREDIBLE_ITEMS), st.sampled_from(CREDIBLE_GRADES))
+def test_cannot_be_judged_counts_weakly_not_as_medium(credibility, reliability):
+    assert 0 < origin_weight("F", credibility) < origin_weight("C", credibility)
+    assert 0 < origin_weight(reliability, 6) < origin_weight(reliability, 3)
+
+
+@given(evidence_sets())
+@settings(max_examples=200)
+def test_score_contributions_and_counts_agree(data):
+    items, _ = data
+    assessment = assess(items)
+    assert 0.0 <= assessment.score <= 1.0
+    assert (
+        assessment.likelihood == likelihood_term(assessment.score)
+        or abs(assessment.score - round(assessment.score, 2)) < 1e-4
+    )  # a rounded score may sit on a band's edge
+    supports = [c for c in assessment.contributions if c.stance == "supports"]
+    contradicts = [c for c in assessment.contributions if c.stance == "contradicts"]
+    assert len(supports) == assessment.support_origins
+    assert len(contradicts) == assessment.contradict_origins
+    assert all(c.weight > 0 for c in supports) and all(c.weight < 0 for c in contradicts)
