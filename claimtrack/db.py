@@ -127,6 +127,11 @@ def create_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if not url.startswith("postgresql+psycopg://"):
+        raise DatabaseError(
+            f"cannot use database URL {mask_url(url)}: claimtrack works with SQLite and "
+            "PostgreSQL; give a file path, or postgresql+psycopg://USER@HOST/DB"
+        )
     try:
         return sa_create_engine(url, pool_pre_ping=False)
     except ModuleNotFoundError as exc:
@@ -158,7 +163,20 @@ def describe_operational_error(exc: BaseException, url: str) -> DatabaseError:
             f"the database is busy: another claimtrack kept it locked for more than "
             f"{busy_timeout_seconds():g} s; try again, or raise {ENV_BUSY_TIMEOUT}"
         )
-    return DatabaseError(f"cannot use the database at {mask_url(url)}: {text}")
+    if "file is not a database" in text:
+        return DatabaseError(
+            f"cannot use the database at {mask_url(url)}: the file is not a SQLite database; "
+            f"point --db (or {ENV_DB}) at a claimtrack database, or a new path to create one"
+        )
+    if "does not exist" in text and "database" in text:
+        hint = "create it (e.g. `createdb NAME`), then run `claimtrack init`"
+    elif any(word in text for word in ("refused", "translate host", "timeout", "timed out")):
+        hint = "is the server running, and are the host and port in --db right?"
+    elif "password" in text or "authentication" in text or "role" in text:
+        hint = "check the user and password in --db"
+    else:
+        hint = f"check --db (or {ENV_DB})"
+    return DatabaseError(f"cannot use the database at {mask_url(url)}: {text}; {hint}")
 
 
 class Database:
@@ -222,14 +240,16 @@ class Database:
     def schema_revision(self) -> str | None:
         """The revision recorded in alembic_version, or None for an empty database."""
         from sqlalchemy import inspect, text
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DBAPIError
 
         try:
             with self.engine.connect() as conn:
                 if not inspect(conn).has_table("alembic_version"):
                     return None
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except OperationalError as exc:
+        except DBAPIError as exc:
+            # Whatever goes wrong this early (no server, a file that is not a database, a
+            # refused login) means the database cannot be used.
             raise describe_operational_error(exc, self.url) from None
 
     def require_current_schema(self) -> None:

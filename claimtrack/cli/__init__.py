@@ -45,16 +45,16 @@ def _debug(ctx: typer.Context) -> bool:
 def _describe_unexpected(exc: Exception, ctx: typer.Context) -> str:
     state = ctx.obj if isinstance(ctx.obj, State) else None
     if type(exc).__module__.startswith("sqlalchemy"):
-        from sqlalchemy.exc import IntegrityError, OperationalError
+        from sqlalchemy.exc import DBAPIError, IntegrityError
 
         from ..db import describe_operational_error, resolve_url
 
         url = state.url if state else resolve_url()
-        if isinstance(exc, OperationalError):
-            return str(describe_operational_error(exc, url))
         if isinstance(exc, IntegrityError):
             detail = str(exc.orig).strip().splitlines()[0]
             return f"the change breaks a rule of the database ({detail}); nothing was written"
+        if isinstance(exc, DBAPIError):
+            return str(describe_operational_error(exc, url))
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.strerror}: {exc.filename}"
     return (
@@ -77,7 +77,7 @@ app = typer.Typer(
     help=(
         "Track claims, the sources they came from and through whom, and the evidence for and "
         "against them; see where every claim stands and why.\n\n"
-        "Example: claimtrack init && claimtrack source add 'Daily NK' --kind outlet "
+        "\b\nExample: claimtrack init && claimtrack source add 'Daily NK' --kind outlet "
         "--reliability C"
     ),
     rich_markup_mode=None,

@@ -9,7 +9,11 @@ import typer
 from .options import Json, Quiet, Reason
 from .output import print_fields, print_json, print_table
 
-app = typer.Typer(help="Claims: one proposition each, that can be true or false.", no_args_is_help=True)
+app = typer.Typer(
+    help="Claims: one proposition each, that can be true or false.\n\n"
+    "\b\nExample: claimtrack claim list --status corroborated",
+    no_args_is_help=True,
+)
 
 ClaimKey = Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")]
 LIST_COLUMNS = ["key", "status", "verdict", "support_origins", "contradict_origins", "tags", "text"]
@@ -19,24 +23,49 @@ LIST_COLUMNS = ["key", "status", "verdict", "support_origins", "contradict_origi
 def add(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="The claim, in one sentence.")],
-    key: Annotated[str | None, typer.Option("--key", "-k", help="Key to use (generated from the text when left out).")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")] = None,
-    event_date: Annotated[str | None, typer.Option("--event-date", metavar="DATE", help="When it happened: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", "-k", help="Key to use (generated from the text when left out)."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")
+    ] = None,
+    event_date: Annotated[
+        str | None,
+        typer.Option(
+            "--event-date", metavar="DATE", help="When it happened: YYYY, YYYY-MM or YYYY-MM-DD."
+        ),
+    ] = None,
     place: Annotated[str | None, typer.Option("--place", help="Where it happened.")] = None,
     notes: Annotated[str | None, typer.Option("--notes", help="Free notes.")] = None,
-    source: Annotated[str | None, typer.Option("--source", "-s", metavar="SRC", help="Record SRC as the claim's first supporting evidence.")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            "-s",
+            metavar="SRC",
+            help="Record SRC as the claim's first supporting evidence.",
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Add a claim and print its key.
 
+    \b
     Example: claimtrack claim add "The crackdown had largely stopped by June 2018." --key halt --tag crackdown --event-date 2018-06
     """
     from ..services.claims import add_claim
 
     with ctx.obj.writing() as session:
         claim = add_claim(
-            session, text=text, key=key, tags=tag or [], event_date=event_date,
-            place=place, notes=notes, source=source,
+            session,
+            text=text,
+            key=key,
+            tags=tag or [],
+            event_date=event_date,
+            place=place,
+            notes=notes,
+            source=source,
         )
         new_key = claim.key
     typer.echo(new_key if quiet else f"Added claim {new_key}")
@@ -45,12 +74,19 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[list[str] | None, typer.Option("--status", help="Only claims with this status (repeatable: any of them).")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only claims with this tag (repeatable: all of them).")] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="Only claims with this status (repeatable: any of them)."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="Only claims with this tag (repeatable: all of them)."),
+    ] = None,
     json_: Json = False,
 ) -> None:
     """List claims with their derived status.
 
+    \b
     Example: claimtrack claim list --status corroborated --tag crackdown
     """
     from ..services.claims import list_claims
@@ -67,6 +103,7 @@ def list_(
 def show(ctx: typer.Context, claim: ClaimKey, json_: Json = False) -> None:
     """Show a claim, its status and its evidence.
 
+    \b
     Example: claimtrack claim show halt --json
     """
     from ..services.claims import show_claim
@@ -78,8 +115,20 @@ def show(ctx: typer.Context, claim: ClaimKey, json_: Json = False) -> None:
         return
     print_fields(
         data,
-        ["key", "text", "status", "support_origins", "contradict_origins", "verdict",
-         "verdict_reason", "confidence", "tags", "event_date", "place", "notes"],
+        [
+            "key",
+            "text",
+            "status",
+            "support_origins",
+            "contradict_origins",
+            "verdict",
+            "verdict_reason",
+            "confidence",
+            "tags",
+            "event_date",
+            "place",
+            "notes",
+        ],
     )
     typer.echo("")
     print_table(
@@ -97,18 +146,35 @@ def edit(
     ctx: typer.Context,
     claim: ClaimKey,
     text: Annotated[str | None, typer.Option("--text", help="New text.")] = None,
-    event_date: Annotated[str | None, typer.Option("--event-date", metavar="DATE", help="YYYY, YYYY-MM or YYYY-MM-DD; '' clears it.")] = None,
+    event_date: Annotated[
+        str | None,
+        typer.Option(
+            "--event-date", metavar="DATE", help="YYYY, YYYY-MM or YYYY-MM-DD; '' clears it."
+        ),
+    ] = None,
     place: Annotated[str | None, typer.Option("--place", help="Where; '' clears it.")] = None,
     notes: Annotated[str | None, typer.Option("--notes", help="Notes; '' clears them.")] = None,
-    confidence: Annotated[str | None, typer.Option("--confidence", help="Analytic confidence: low, moderate, high; '' clears it.")] = None,
-    add_tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Add a tag (repeatable).")] = None,
-    remove_tag: Annotated[list[str] | None, typer.Option("--remove-tag", help="Remove a tag (repeatable).")] = None,
-    new_key: Annotated[str | None, typer.Option("--new-key", help="Rename the claim's key.")] = None,
+    confidence: Annotated[
+        str | None,
+        typer.Option(
+            "--confidence", help="Analytic confidence: low, moderate, high; '' clears it."
+        ),
+    ] = None,
+    add_tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="Add a tag (repeatable).")
+    ] = None,
+    remove_tag: Annotated[
+        list[str] | None, typer.Option("--remove-tag", help="Remove a tag (repeatable).")
+    ] = None,
+    new_key: Annotated[
+        str | None, typer.Option("--new-key", help="Rename the claim's key.")
+    ] = None,
     reason: Reason = None,
     json_: Json = False,
 ) -> None:
     """Change a claim's fields; the change and its reason go into history.
 
+    \b
     Example: claimtrack claim edit halt --place "Ryanggang Province" --reason "source named the province"
     """
     from ..services.claims import _UNSET, edit_claim
@@ -118,9 +184,17 @@ def edit(
 
     with ctx.obj.writing() as session:
         _, before, after = edit_claim(
-            session, claim, text=text, event_date=given(event_date), place=given(place),
-            notes=given(notes), confidence=given(confidence), add_tags=add_tag or [],
-            remove_tags=remove_tag or [], new_key=new_key, reason=reason,
+            session,
+            claim,
+            text=text,
+            event_date=given(event_date),
+            place=given(place),
+            notes=given(notes),
+            confidence=given(confidence),
+            add_tags=add_tag or [],
+            remove_tags=remove_tag or [],
+            new_key=new_key,
+            reason=reason,
         )
     _print_change(claim, before, after, json_)
 
@@ -129,20 +203,31 @@ def edit(
 def verdict(
     ctx: typer.Context,
     claim: ClaimKey,
-    verdict: Annotated[str, typer.Argument(metavar="confirmed|debunked|none", help="The verdict; none withdraws it.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (required; kept with the verdict and in history).")],
-    confidence: Annotated[str | None, typer.Option("--confidence", help="Analytic confidence: low, moderate, high.")] = None,
+    verdict: Annotated[
+        str,
+        typer.Argument(metavar="confirmed|debunked|none", help="The verdict; none withdraws it."),
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (required; kept with the verdict and in history).")
+    ],
+    confidence: Annotated[
+        str | None, typer.Option("--confidence", help="Analytic confidence: low, moderate, high.")
+    ] = None,
     json_: Json = False,
 ) -> None:
     """Record your verdict on a claim. The derived status is still shown beside it.
 
+    \b
     Example: claimtrack claim verdict halt confirmed --reason "state media confirmed on 2018-08-01" --confidence moderate
     """
     from ..services.claims import _UNSET, set_verdict
 
     with ctx.obj.writing() as session:
         _, before, after = set_verdict(
-            session, claim, verdict=verdict, reason=reason,
+            session,
+            claim,
+            verdict=verdict,
+            reason=reason,
             confidence=_UNSET if confidence is None else confidence,
         )
     _print_change(claim, before, after, json_)

@@ -8,7 +8,10 @@ import typer
 
 from .output import print_json
 
-app = typer.Typer(help="The database schema: migrations and checks.", no_args_is_help=True)
+app = typer.Typer(
+    help="The database schema: migrations and checks.\n\n\b\nExample: claimtrack db current",
+    no_args_is_help=True,
+)
 
 
 @app.command("upgrade")
@@ -18,6 +21,7 @@ def upgrade(
 ) -> None:
     """Migrate the database forward (to the newest schema by default).
 
+    \b
     Example: claimtrack db upgrade
     """
     from ..db import run_migration
@@ -27,16 +31,23 @@ def upgrade(
     run_migration(database, "upgrade", revision)
     after = database.schema_revision()
     database.dispose()
-    typer.echo(f"Schema: {before or 'empty'} → {after}" if before != after else f"Schema already at {after}")
+    typer.echo(
+        f"Schema: {before or 'empty'} → {after}"
+        if before != after
+        else f"Schema already at {after}"
+    )
 
 
 @app.command("downgrade")
 def downgrade(
     ctx: typer.Context,
-    revision: Annotated[str, typer.Argument(help="Target revision, e.g. 0001, -1, or base (drops everything).")],
+    revision: Annotated[
+        str, typer.Argument(help="Target revision, e.g. 0001, -1, or base (drops everything).")
+    ],
 ) -> None:
     """Migrate the database back to an earlier revision.
 
+    \b
     Example: claimtrack db downgrade -1
     """
     from ..db import run_migration
@@ -50,9 +61,13 @@ def downgrade(
 
 
 @app.command("current")
-def current(ctx: typer.Context, json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
+def current(
+    ctx: typer.Context,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
     """Print the database's schema revision and the newest one this claimtrack knows.
 
+    \b
     Example: claimtrack db current
     """
     from ..db import SCHEMA_REVISION
@@ -61,16 +76,22 @@ def current(ctx: typer.Context, json_: Annotated[bool, typer.Option("--json", he
     revision = database.schema_revision()
     database.dispose()
     if json_:
-        print_json({"revision": revision, "head": SCHEMA_REVISION, "current": revision == SCHEMA_REVISION})
+        print_json(
+            {"revision": revision, "head": SCHEMA_REVISION, "current": revision == SCHEMA_REVISION}
+        )
     else:
         state = "(head)" if revision == SCHEMA_REVISION else f"(head is {SCHEMA_REVISION})"
         typer.echo(f"{revision or 'empty'} {state}")
 
 
 @app.command("check")
-def check(ctx: typer.Context, json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
+def check(
+    ctx: typer.Context,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
     """Check that the database matches this claimtrack's models; exit 1 if it does not.
 
+    \b
     Example: claimtrack db check
     """
     from ..db import schema_drift

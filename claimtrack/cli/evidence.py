@@ -9,31 +9,60 @@ import typer
 from .options import Credibility, Json, Quiet
 from .output import print_json, print_table
 
-app = typer.Typer(help="Evidence: items that support or contradict a claim.", no_args_is_help=True)
+app = typer.Typer(
+    help="Evidence: items that support or contradict a claim.\n\n"
+    "\b\nExample: claimtrack evidence add halt --source ryg --supports --via dnk",
+    no_args_is_help=True,
+)
 
 
 @app.command("add")
 def add(
     ctx: typer.Context,
     claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")],
-    source: Annotated[str, typer.Option("--source", "-s", metavar="SRC", help="Who provides this item (its key).")],
-    supports: Annotated[bool, typer.Option("--supports", help="The item supports the claim.")] = False,
-    contradicts: Annotated[bool, typer.Option("--contradicts", help="The item contradicts the claim.")] = False,
-    neutral: Annotated[bool, typer.Option("--neutral", help="The item bears on the claim without taking a side.")] = False,
+    source: Annotated[
+        str, typer.Option("--source", "-s", metavar="SRC", help="Who provides this item (its key).")
+    ],
+    supports: Annotated[
+        bool, typer.Option("--supports", help="The item supports the claim.")
+    ] = False,
+    contradicts: Annotated[
+        bool, typer.Option("--contradicts", help="The item contradicts the claim.")
+    ] = False,
+    neutral: Annotated[
+        bool, typer.Option("--neutral", help="The item bears on the claim without taking a side.")
+    ] = False,
     credibility: Credibility = None,
     quote: Annotated[str | None, typer.Option("--quote", help="A short quote.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Locator: URL, page, paragraph.")] = None,
-    via: Annotated[str | None, typer.Option("--via", metavar="SRC", help="The source through which it reached you.")] = None,
-    observed: Annotated[str | None, typer.Option("--observed", metavar="DATE", help="When you observed it: YYYY-MM-DD.")] = None,
+    via: Annotated[
+        str | None,
+        typer.Option("--via", metavar="SRC", help="The source through which it reached you."),
+    ] = None,
+    observed: Annotated[
+        str | None,
+        typer.Option("--observed", metavar="DATE", help="When you observed it: YYYY-MM-DD."),
+    ] = None,
     notes: Annotated[str | None, typer.Option("--notes", help="Free notes.")] = None,
-    key: Annotated[str | None, typer.Option("--key", "-k", help="Optional key for this item.")] = None,
+    key: Annotated[
+        str | None, typer.Option("--key", "-k", help="Optional key for this item.")
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Add an evidence item to a claim and print its id.
 
+    \b
     Example: claimtrack evidence add halt --source src-ryanggang --supports --credibility 3 --via dnk --quote "the crackdowns have stopped"
     """
-    chosen = [name for name, flag in (("supports", supports), ("contradicts", contradicts), ("neutral", neutral)) if flag]
+    chosen = [
+        name
+        for name, flag in (
+            ("supports", supports),
+            ("contradicts", contradicts),
+            ("neutral", neutral),
+        )
+        if flag
+    ]
     if len(chosen) != 1:
         raise typer.BadParameter(
             "give exactly one of --supports, --contradicts or --neutral", param_hint="stance"
@@ -42,8 +71,17 @@ def add(
 
     with ctx.obj.writing() as session:
         item = add_evidence(
-            session, claim=claim, source=source, stance=chosen[0], credibility=credibility,
-            quote=quote, url=url, via=via, observed=observed, notes=notes, key=key,
+            session,
+            claim=claim,
+            source=source,
+            stance=chosen[0],
+            credibility=credibility,
+            quote=quote,
+            url=url,
+            via=via,
+            observed=observed,
+            notes=notes,
+            key=key,
         )
         item_id = item.id
     typer.echo(str(item_id) if quiet else f"Added evidence {item_id}")
@@ -58,6 +96,7 @@ def list_(
 ) -> None:
     """List a claim's evidence.
 
+    \b
     Example: claimtrack evidence list halt --json
     """
     from ..services.evidence import list_evidence
@@ -76,11 +115,16 @@ def list_(
 @app.command("remove")
 def remove(
     ctx: typer.Context,
-    evidence_id: Annotated[str, typer.Argument(metavar="ID", help="The evidence id (see `evidence list`).")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is removed (required; kept in history).")],
+    evidence_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The evidence id (see `evidence list`).")
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it is removed (required; kept in history).")
+    ],
 ) -> None:
     """Remove an evidence item. It is kept in history and in `evidence list --removed`.
 
+    \b
     Example: claimtrack evidence remove 12 --reason "duplicate of 9"
     """
     from ..services.evidence import remove_evidence

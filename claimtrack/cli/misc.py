@@ -13,6 +13,7 @@ from .output import print_fields, print_json, print_table
 def init(ctx: typer.Context) -> None:
     """Create the database, or upgrade it to the newest schema. Safe to run again.
 
+    \b
     Example: claimtrack --db research.db init
     """
     from ..db import run_migration
@@ -39,17 +40,24 @@ def _where(where) -> str:
 
 def link(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim that supports or contradicts...")],
+    claim: Annotated[
+        str, typer.Argument(metavar="CLAIM", help="The claim that supports or contradicts...")
+    ],
     other: Annotated[str, typer.Argument(metavar="OTHER", help="...this other claim.")],
     supports: Annotated[bool, typer.Option("--supports", help="CLAIM supports OTHER.")] = False,
-    contradicts: Annotated[bool, typer.Option("--contradicts", help="CLAIM contradicts OTHER.")] = False,
+    contradicts: Annotated[
+        bool, typer.Option("--contradicts", help="CLAIM contradicts OTHER.")
+    ] = False,
 ) -> None:
     """Link two claims: one supports or contradicts the other.
 
+    \b
     Example: claimtrack link decrees-down halt --supports
     """
     if supports == contradicts:
-        raise typer.BadParameter("give exactly one of --supports or --contradicts", param_hint="relation")
+        raise typer.BadParameter(
+            "give exactly one of --supports or --contradicts", param_hint="relation"
+        )
     from ..services.claims import link_claims
 
     relation = "supports" if supports else "contradicts"
@@ -60,12 +68,17 @@ def link(
 
 def history(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(metavar="CLAIM_OR_SRC", help="A claim's or a source's key.")],
-    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most this many events.")] = None,
+    key: Annotated[
+        str, typer.Argument(metavar="CLAIM_OR_SRC", help="A claim's or a source's key.")
+    ],
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="Show at most this many events.")
+    ] = None,
     json_: Json = False,
 ) -> None:
     """Show every change to a claim (with its evidence) or a source, newest first.
 
+    \b
     Example: claimtrack history halt --limit 20
     """
     from ..services.history import history_of
@@ -91,7 +104,9 @@ def history(
 def _describe(event: dict) -> str:
     before, after = event["before"] or {}, event["after"] or {}
     if event["action"].endswith(".add"):
-        return ", ".join(f"{k}={v}" for k, v in after.items() if v not in (None, [], "") and k != "id")
+        return ", ".join(
+            f"{k}={v}" for k, v in after.items() if v not in (None, [], "") and k != "id"
+        )
     if event["action"] == "evidence.remove":
         return f"removed evidence {before.get('id')} ({before.get('stance')} from {before.get('source')})"
     names = list(dict.fromkeys([*before, *after]))
@@ -101,20 +116,30 @@ def _describe(event: dict) -> str:
 def info(ctx: typer.Context, json_: Json = False) -> None:
     """Show which database is in use, its schema revision and how many rows it holds.
 
+    Exits 1, after showing where it looked, when the database is missing or unusable.
+
+    \b
     Example: claimtrack info --json
     """
     from ..services.info import database_info
 
-    data = database_info(ctx.obj.db)
+    data = database_info(ctx.obj.db, actor=ctx.obj.who)
     if json_:
         print_json(data)
-        return
-    print_fields(data, ["database", "engine", "path", "revision", "head", "actor_default"])
-    if data.get("counts"):
-        typer.echo("")
-        print_table(
-            [{"table": k, "rows": v} for k, v in data["counts"].items()], ["table", "rows"], empty=""
+    else:
+        print_fields(
+            data, ["database", "engine", "path", "revision", "head", "default_database", "actor"]
         )
+        if data.get("counts"):
+            typer.echo("")
+            print_table(
+                [{"table": k, "rows": v} for k, v in data["counts"].items()],
+                ["table", "rows"],
+                empty="",
+            )
+    if data.get("problem"):
+        typer.echo(f"Error: {data['problem']}", err=True)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,8 @@ from .options import Json, Quiet, Reason, Reliability
 from .output import print_fields, print_json, print_table
 
 app = typer.Typer(
-    help="Sources: who or what provides information (outlets, informants, documents...).",
+    help="Sources: who or what provides information (outlets, informants, documents...).\n\n"
+    "\b\nExample: claimtrack source add 'Daily NK' --key dnk --kind outlet --reliability C",
     no_args_is_help=True,
 )
 
@@ -34,7 +35,10 @@ Notes = Annotated[str | None, typer.Option("--notes", help="Free notes.")]
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The source's name, e.g. 'Daily NK'.")],
-    key: Annotated[str | None, typer.Option("--key", "-k", help="Key to use (generated from the name when left out).")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", "-k", help="Key to use (generated from the name when left out)."),
+    ] = None,
     kind: Kind = None,
     reliability: Reliability = None,
     derived_from: DerivedFrom = None,
@@ -44,14 +48,21 @@ def add(
 ) -> None:
     """Add a source and print its key.
 
+    \b
     Example: claimtrack source add "Ryanggang informant" --key src-ryanggang --kind informant --derived-from dnk
     """
     from ..services.sources import add_source
 
     with ctx.obj.writing() as session:
         source = add_source(
-            session, name=name, key=key, kind=kind, reliability=reliability,
-            derived_from=derived_from, url=url, notes=notes,
+            session,
+            name=name,
+            key=key,
+            kind=kind,
+            reliability=reliability,
+            derived_from=derived_from,
+            url=url,
+            notes=notes,
         )
         new_key = source.key
     typer.echo(new_key if quiet else f"Added source {new_key}")
@@ -65,6 +76,7 @@ def list_(
 ) -> None:
     """List sources with their reliability, origin and evidence count.
 
+    \b
     Example: claimtrack source list --kind informant --json
     """
     from ..services.sources import list_sources
@@ -89,6 +101,7 @@ def show(
 ) -> None:
     """Show one source: its grade, its derived-from chain and origin.
 
+    \b
     Example: claimtrack source show src-ryanggang
     """
     from ..services.sources import show_source
@@ -101,8 +114,20 @@ def show(
         data["chain"] = " → ".join(data["chain"])
         print_fields(
             data,
-            ["key", "name", "kind", "reliability", "derived_from", "origin", "chain", "url",
-             "notes", "evidence_count", "created_at", "updated_at"],
+            [
+                "key",
+                "name",
+                "kind",
+                "reliability",
+                "derived_from",
+                "origin",
+                "chain",
+                "url",
+                "notes",
+                "evidence_count",
+                "created_at",
+                "updated_at",
+            ],
         )
 
 
@@ -115,7 +140,9 @@ def edit(
     reliability: Reliability = None,
     derived_from: Annotated[
         str | None,
-        typer.Option("--derived-from", metavar="SRC", help="New derived-from source; '' clears it."),
+        typer.Option(
+            "--derived-from", metavar="SRC", help="New derived-from source; '' clears it."
+        ),
     ] = None,
     url: Url = None,
     notes: Notes = None,
@@ -124,13 +151,18 @@ def edit(
 ) -> None:
     """Change a source's fields; the change and its reason go into history.
 
+    \b
     Example: claimtrack source edit src-ryanggang --reliability C --reason "two reports confirmed"
     """
     from ..services.sources import _UNSET, edit_source
 
     with ctx.obj.writing() as session:
         _, before, after = edit_source(
-            session, source, name=name, kind=kind, reliability=reliability,
+            session,
+            source,
+            name=name,
+            kind=kind,
+            reliability=reliability,
             derived_from=_UNSET if derived_from is None else derived_from,
             url=_UNSET if url is None else url,
             notes=_UNSET if notes is None else notes,

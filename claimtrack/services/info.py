@@ -6,17 +6,27 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..db import SCHEMA_REVISION, Database, default_actor, mask_url, resolve_url
+from ..db import (
+    SCHEMA_REVISION,
+    Database,
+    default_actor,
+    default_db_path,
+    mask_url,
+    resolve_url,
+)
 from ..errors import DatabaseError
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, Source, Tag
 
 
-def database_info(db: str | None) -> dict[str, Any]:
+def database_info(db: str | None, *, actor: str | None = None) -> dict[str, Any]:
+    """What `info` shows; `problem` is set when the database cannot be used as it is."""
     url = resolve_url(db)
     data: dict[str, Any] = {
         "database": mask_url(url),
         "engine": url.split(":", 1)[0].split("+", 1)[0],
         "head": SCHEMA_REVISION,
+        "default_database": str(default_db_path()),
+        "actor": actor or default_actor(),
         "actor_default": default_actor(),
     }
     try:
@@ -26,7 +36,11 @@ def database_info(db: str | None) -> dict[str, Any]:
         return data
     try:
         data["path"] = str(database.path) if database.path else None
-        data["revision"] = database.schema_revision()
+        try:
+            data["revision"] = database.schema_revision()
+        except DatabaseError as exc:
+            data.update(revision=None, counts={}, problem=str(exc))
+            return data
         if data["revision"] == SCHEMA_REVISION:
             with database.session() as session:
                 counts = {}
@@ -42,6 +56,12 @@ def database_info(db: str | None) -> dict[str, Any]:
                 data["counts"] = counts
         else:
             data["counts"] = {}
+            data["problem"] = (
+                "the database is empty: run `claimtrack init` to create it"
+                if data["revision"] is None
+                else f"the database is at schema {data['revision']}, this claimtrack needs "
+                f"{SCHEMA_REVISION}: run `claimtrack db upgrade`"
+            )
     finally:
         database.dispose()
     return data

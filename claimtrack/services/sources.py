@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import values
 from ..errors import Conflict
-from ..models import Evidence, Source
+from ..models import Evidence, Source, utcnow
 from .common import changed_fields, ensure_key_free, get_source, new_key, record
 
 SOURCE_FIELDS = ("key", "name", "kind", "reliability", "derived_from", "url", "notes")
@@ -40,9 +40,8 @@ def _ancestors(session: Session, source_id: int) -> list[tuple[int, str]]:
     )
     parent = aliased(Source)
     chain = chain.union_all(
-        select(parent.id, parent.key, parent.derived_from_id, chain.c.depth + 1).join(
-            chain, parent.id == chain.c.derived_from_id
-        )
+        select(parent.id, parent.key, parent.derived_from_id, chain.c.depth + 1)
+        .join(chain, parent.id == chain.c.derived_from_id)
         # A loop can only exist in a damaged database (edits refuse them); stop anyway.
         .where(chain.c.depth < 100_000)
     )
@@ -60,13 +59,28 @@ def _descendant_ids(session: Session, source_id: int) -> list[int]:
 def _set_derived_from(session: Session, source: Source, parent: Source | None) -> None:
     """Point `source` at `parent`, refusing loops, and move its whole subtree's origin."""
     if parent is not None:
-        if parent.id == source.id or source.id in {i for i, _ in _ancestors(session, parent.id)}:
+        if parent.id == source.id:
+            raise Conflict(
+                f"source {source.key!r} cannot be derived from itself: "
+                "give --derived-from another source, or '' to clear it"
+            )
+        chain = _ancestors(session, parent.id)
+        if source.id in {i for i, _ in chain}:
+            path = " → ".join(k for _, k in chain[: [i for i, _ in chain].index(source.id) + 1])
             raise Conflict(
                 f"source {source.key!r} cannot be derived from {parent.key!r}: "
-                f"{parent.key!r} already derives from {source.key!r}, which would make a loop"
+                f"{parent.key!r} already derives from {source.key!r} ({path}), "
+                "which would make a loop"
             )
-    source.derived_from = parent
+    # Plain UPDATEs, not relationship assignments: a root source's origin is itself, and the
+    # unit of work cannot order a row that depends on itself.
     session.flush()
+    session.execute(
+        update(Source)
+        .where(Source.id == source.id)
+        .values(derived_from_id=parent.id if parent is not None else None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     origin_id = (parent.origin_id or parent.id) if parent is not None else source.id
     session.execute(
         update(Source)
@@ -74,7 +88,7 @@ def _set_derived_from(session: Session, source: Source, parent: Source | None) -
         .values(origin_id=origin_id)
         .execution_options(synchronize_session=False)
     )
-    session.expire(source, ["origin_id", "origin"])
+    session.expire_all()
 
 
 def add_source(
@@ -108,8 +122,13 @@ def add_source(
     source.origin_id = (parent.origin_id or parent.id) if parent else source.id
     source.derived_from = parent
     session.flush()
-    record(session, action="source.add", entity="source", source_id=source.id,
-           after=source_record(source))
+    record(
+        session,
+        action="source.add",
+        entity="source",
+        source_id=source.id,
+        after=source_record(source),
+    )
     return source
 
 
@@ -154,11 +173,20 @@ def edit_source(
             setattr(source, field_name, after[field_name])
     if "derived_from" in after:
         _set_derived_from(session, source, parent)
-        after["origin"] = source_record(source)["origin"]
-        before["origin"] = current["origin"]
+        source = get_source(session, source.key)
+        origin = source_record(source)["origin"]
+        if origin != current["origin"]:
+            before["origin"], after["origin"] = current["origin"], origin
     session.flush()
-    record(session, action="source.edit", entity="source", source_id=source.id,
-           before=before, after=after, reason=reason)
+    record(
+        session,
+        action="source.edit",
+        entity="source",
+        source_id=source.id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return source, before, after
 
 
@@ -206,8 +234,8 @@ def show_source(session: Session, key: str) -> dict[str, Any]:
     data["created_at"] = source.created_at.isoformat()
     data["updated_at"] = source.updated_at.isoformat()
     data["evidence_count"] = session.scalar(
-        select(func.count()).select_from(Evidence).where(
-            Evidence.source_id == source.id, Evidence.removed_at.is_(None)
-        )
+        select(func.count())
+        .select_from(Evidence)
+        .where(Evidence.source_id == source.id, Evidence.removed_at.is_(None))
     )
     return data
