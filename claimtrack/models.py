@@ -100,7 +100,11 @@ class Source(Base):
     derived_from: Mapped[Source | None] = relationship(
         remote_side=[id], foreign_keys=[derived_from_id]
     )
-    origin: Mapped[Source | None] = relationship(remote_side=[id], foreign_keys=[origin_id])
+    # Read-only: origin_id is written by services.sources, and a root source is its own
+    # origin, a self-reference the unit of work could not order.
+    origin: Mapped[Source | None] = relationship(
+        remote_side=[id], foreign_keys=[origin_id], viewonly=True
+    )
 
     __table_args__ = (
         CheckConstraint(_in("reliability", RELIABILITY_GRADES), name="reliability"),
