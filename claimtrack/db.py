@@ -25,6 +25,10 @@ ENV_DB = "CLAIMTRACK_DB"
 ENV_ACTOR = "CLAIMTRACK_ACTOR"
 ENV_BUSY_TIMEOUT = "CLAIMTRACK_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 60.0
+# PostgreSQL: every claimtrack write transaction first takes this transaction-level advisory
+# lock (per database), so writers queue one after another exactly as SQLite's BEGIN IMMEDIATE
+# makes them: generated keys never collide and history's "before" is never stale.
+PG_WRITE_LOCK = 0x636C61696D  # "claim"
 
 # The newest migration's revision id. A test checks it equals Alembic's head, so the start-up
 # check below can compare revisions without importing Alembic (which costs ~300 ms).
@@ -133,7 +137,7 @@ def create_engine(url: str) -> Engine:
             "PostgreSQL; give a file path, or postgresql+psycopg://USER@HOST/DB"
         )
     try:
-        return sa_create_engine(url, pool_pre_ping=False)
+        engine = sa_create_engine(url, pool_pre_ping=False)
     except ModuleNotFoundError as exc:
         raise DatabaseError(
             f"cannot use {mask_url(url)}: the driver is not installed ({exc.name}); "
@@ -144,6 +148,21 @@ def create_engine(url: str) -> Engine:
             f"cannot use database URL {mask_url(url)}: {type(exc).__name__}; "
             "use a path for SQLite or postgresql+psycopg://USER@HOST/DB"
         ) from None
+
+    @event.listens_for(engine, "begin")
+    def _on_pg_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("claimtrack_write", False):
+            # Wait for the other writers (at most the busy timeout), then see all they wrote.
+            conn.exec_driver_sql(
+                "SELECT set_config('lock_timeout', %(ms)s, true)",
+                {"ms": f"{int(busy_timeout_seconds() * 1000)}ms"},
+            )
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": PG_WRITE_LOCK})
+        else:
+            # One snapshot for the whole read, so a command never shows half of a write.
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+    return engine
 
 
 def describe_operational_error(exc: BaseException, url: str) -> DatabaseError:
@@ -158,7 +177,11 @@ def describe_operational_error(exc: BaseException, url: str) -> DatabaseError:
         pass
     if password:
         text = text.replace(str(password), "***")
-    if "database is locked" in text or "database table is locked" in text:
+    if (
+        "database is locked" in text
+        or "database table is locked" in text
+        or "lock timeout" in text
+    ):
         return LockTimeout(
             f"the database is busy: another claimtrack kept it locked for more than "
             f"{busy_timeout_seconds():g} s; try again, or raise {ENV_BUSY_TIMEOUT}"
@@ -298,13 +321,37 @@ def alembic_config(connection: Connection | None = None) -> Any:
 
 
 def run_migration(database: Database, command_name: str, revision: str = "head") -> None:
-    """upgrade/downgrade inside one transaction (SQLite included: its DDL is transactional)."""
+    """upgrade/downgrade inside one write transaction, alembic_version included, so an
+    interrupted or failing migration leaves the previous revision intact (SQLite's DDL is
+    transactional too).
+
+    On SQLite, foreign keys are switched off for the migration and checked before the commit:
+    batch migrations copy a table and drop the old one, and with foreign keys on that drop
+    would cascade into (or be refused by) the rows that refer to it. A violation found by the
+    check rolls everything back.
+    """
     from alembic import command
 
+    sqlite = database.dialect == "sqlite"
     with database.engine.execution_options(claimtrack_write=True).connect() as conn:
-        config = alembic_config(conn)
-        getattr(command, command_name)(config, revision)
-        conn.commit()
+        driver = conn.connection.driver_connection
+        if sqlite:
+            # Only outside a transaction does this PRAGMA take effect.
+            driver.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                getattr(command, command_name)(alembic_config(conn), revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseError(
+                            f"the migration would leave {len(broken)} rows pointing at missing "
+                            f"rows (first: table {broken[0][0]}, row {broken[0][1]}); nothing "
+                            "was changed"
+                        )
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys = ON")
 
 
 def head_revision() -> str:
