@@ -129,7 +129,7 @@ def test_edit_changes_fields_and_prints_before_and_after(sources):
     assert run.stdout == (
         "name: Ryanggang informant → Ryanggang source\n"
         "reliability: F → B\n"
-        "url: None → https://example.org\n"
+        "url: (none) → https://example.org\n"
     )
     shown = sources.ok("source", "show", "ryg", "--json").json()
     assert (shown["name"], shown["reliability"], shown["url"]) == (

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .options import Json, Quiet, Reason
-from .output import print_fields, print_json, print_table
+from .output import print_changes, print_fields, print_json, print_table
 
 app = typer.Typer(
     help="Claims: one proposition each, that can be true or false.\n\n"
@@ -239,5 +239,4 @@ def _print_change(key: str, before: dict, after: dict, json_: bool) -> None:
     elif not after:
         typer.echo(f"Claim {key}: nothing changed")
     else:
-        for name in after:
-            typer.echo(f"{name}: {before.get(name)} → {after[name]}")
+        print_changes(before, after)

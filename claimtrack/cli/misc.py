@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .options import Json
-from .output import print_fields, print_json, print_table
+from .output import change_value, print_fields, print_json, print_table
 
 
 def init(ctx: typer.Context) -> None:
@@ -110,7 +110,10 @@ def _describe(event: dict) -> str:
     if event["action"] == "evidence.remove":
         return f"removed evidence {before.get('id')} ({before.get('stance')} from {before.get('source')})"
     names = list(dict.fromkeys([*before, *after]))
-    return "; ".join(f"{name}: {before.get(name)} → {after.get(name)}" for name in names)
+    return "; ".join(
+        f"{name}: {change_value(before.get(name))} → {change_value(after.get(name))}"
+        for name in names
+    )
 
 
 def info(ctx: typer.Context, json_: Json = False) -> None:

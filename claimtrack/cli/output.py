@@ -43,3 +43,18 @@ def _cell(value: Any, limit: int | None = 60) -> str:
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+def change_value(value: Any) -> str:
+    """A field's value in a before → after line: lists joined, nothing shown as (none)."""
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def print_changes(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """One line per changed field: `name: before → after`."""
+    for name in after:
+        typer.echo(f"{name}: {change_value(before.get(name))} → {change_value(after[name])}")

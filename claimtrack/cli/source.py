@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .options import Json, Quiet, Reason, Reliability
-from .output import print_fields, print_json, print_table
+from .output import print_changes, print_fields, print_json, print_table
 
 app = typer.Typer(
     help="Sources: who or what provides information (outlets, informants, documents...).\n\n"
@@ -173,5 +173,4 @@ def edit(
     elif not after:
         typer.echo(f"Source {source}: nothing changed")
     else:
-        for name_ in after:
-            typer.echo(f"{name_}: {before.get(name_)} → {after[name_]}")
+        print_changes(before, after)
