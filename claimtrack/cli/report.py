@@ -1,9 +1,150 @@
-"""Commands of this group are registered on the root app by register()."""
+"""claimtrack report | explain"""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from .options import Json
+
+FORMATS = ("table", "markdown", "csv", "json", "html")
+SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Show the state as recorded then (YYYY-MM-DD: the end of that day, UTC; or "
+        "YYYY-MM-DDTHH:MM). Later evidence, grades and verdicts are left out.",
+    ),
+]
+
+
+def report(
+    ctx: typer.Context,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="Only claims with this status (repeatable: any of them)."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="Only claims with this tag (repeatable: all of them)."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="SRC",
+            help="Only claims with evidence from SRC (as its source, origin or channel); "
+            "with --by source, only SRC's track record.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="DATE", help="Only claims changed since DATE."),
+    ] = None,
+    as_of: AsOf = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            metavar="claim|source",
+            help="One row per claim (default), or per source with its track record.",
+        ),
+    ] = "claim",
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort",
+            metavar="|".join(SORTS),
+            help="Row order: key (default), status, score (highest first), last-change "
+            "(newest first), evidence or origins (most first).",
+        ),
+    ] = "key",
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="|".join(FORMATS),
+            help="table (default), markdown, csv, json, or html (one self-contained file).",
+        ),
+    ] = "table",
+    json_: Json = False,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE."),
+    ] = None,
+) -> None:
+    """Where every claim stands and why: status, verdict, score and likelihood, S and X,
+    channels, evidence, last change; per claim, its evidence grouped by origin (markdown,
+    json, html).
+
+    \b
+    Example: claimtrack report --tag crackdown --format html -o report.html
+    """
+    from .. import values
+    from ..errors import InvalidValue
+    from ..render import render
+    from ..services.report import ReportQuery, claims_report, sources_report
+
+    fmt = "json" if json_ else fmt
+    if fmt not in FORMATS:
+        raise InvalidValue("--format", fmt, "one of " + ", ".join(FORMATS))
+    if by not in ("claim", "source"):
+        raise InvalidValue("--by", by, "claim or source")
+    query = ReportQuery(
+        statuses=status or [],
+        tags=tag or [],
+        source=source,
+        since=values.as_of(since, field="--since"),
+        as_of=values.as_of(as_of),
+        sort=sort,
+        reverse=reverse,
+        detail=fmt in ("markdown", "json", "html"),
+    )
+    with ctx.obj.reading() as session:
+        data = sources_report(session, query) if by == "source" else claims_report(session, query)
+    text = render(data, fmt)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        count = len(data["claims"] if by == "claim" else data["sources"])
+        typer.echo(f"Wrote {fmt} report of {count} {by}s to {output}", err=True)
+    else:
+        typer.echo(text.rstrip("\n"))
+
+
+def explain(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")],
+    as_of: AsOf = None,
+    json_: Json = False,
+) -> None:
+    """Why a claim has its status and score: each item, its origin, which items were folded
+    together and why, what was left out, each origin's weight, the rule that fired, the
+    channels, and what the status would be without each origin.
+
+    \b
+    Example: claimtrack explain halt --as-of 2018-07-31
+    """
+    from .. import values
+    from ..render import explanation_text
+    from ..services.explain import explain_claim
+
+    with ctx.obj.reading() as session:
+        data = explain_claim(session, claim, as_of=values.as_of(as_of))
+    if json_:
+        from .output import print_json
+
+        print_json(data)
+    else:
+        typer.echo(explanation_text(data))
 
 
 def register(app: typer.Typer) -> None:
-    """Placeholder until the commands land."""
+    app.command("report")(report)
+    app.command("explain")(explain)

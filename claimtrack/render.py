@@ -1,0 +1,584 @@
+"""The one place that turns report data into table, markdown, csv, json or html text.
+
+Each format is a function in RENDERERS taking the dict a report service returns; adding a
+format is adding an entry. User-typed text is escaped for the format it lands in: markdown
+and HTML markup is neutralised, CSV cells that a spreadsheet would run as a formula are
+prefixed with a quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+CLAIM_COLUMNS = [
+    "key",
+    "status",
+    "verdict",
+    "score",
+    "likelihood",
+    "support_origins",
+    "contradict_origins",
+    "channels",
+    "evidence_count",
+    "last_change",
+    "tags",
+    "text",
+]
+TABLE_HEADERS = {
+    "support_origins": "S",
+    "contradict_origins": "X",
+    "evidence_count": "evidence",
+    "last_change": "last change",
+}
+RECORD_FIELDS = ["claims", "corroborated", "contested", "refuted", "disputed", "unverified",
+                 "confirmed", "debunked"]  # fmt: skip
+SOURCE_COLUMNS = ["key", "name", "reliability", "origin", "supports", "contradicts"]
+STANCE_COLOURS = {"supports": "#1b7f3b", "contradicts": "#c0392b", "neutral": "#7f8c8d"}
+STATUS_COLOURS = {
+    "corroborated": "#1b7f3b",
+    "unverified": "#7f8c8d",
+    "contested": "#d68910",
+    "disputed": "#ca6f1e",
+    "refuted": "#c0392b",
+}
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return " ".join(str(value).split())
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _day(iso: str | None) -> str:
+    return (iso or "")[:16].replace("T", " ")
+
+
+def _record_text(record: dict[str, Any]) -> str:
+    if not record["claims"]:
+        return "0"
+    parts = [f"{record[name]} {name}" for name in RECORD_FIELDS[1:6] if record[name]]
+    verdicts = [f"{record[name]} {name}" for name in RECORD_FIELDS[6:] if record[name]]
+    text = f"{record['claims']} ({', '.join(parts)})"
+    return text + ("; " + ", ".join(verdicts) if verdicts else "")
+
+
+# --- table ----------------------------------------------------------------------------------
+
+
+def table(report: dict[str, Any]) -> str:
+    from tabulate import tabulate
+
+    if report["kind"] == "sources":
+        rows = [
+            [r["key"], _short(_plain(r["name"]), 30), r["reliability"], r["origin"],
+             _record_text(r["supports"]), _record_text(r["contradicts"])]
+            for r in report["sources"]
+        ]  # fmt: skip
+        headers = ["key", "name", "reliability", "origin", "supported", "contradicted"]
+    else:
+        rows = [[_table_cell(row, column) for column in CLAIM_COLUMNS] for row in report["claims"]]
+        headers = [TABLE_HEADERS.get(c, c) for c in CLAIM_COLUMNS]
+    if not rows:
+        return "No claims match." if report["kind"] == "claims" else "No sources."
+    text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+    if report["kind"] == "claims":
+        text += "\n\n" + _summary_line(report)
+    return text
+
+
+def _table_cell(row: dict[str, Any], column: str) -> str:
+    value = row.get(column)
+    if column == "text":
+        return _short(_plain(value), 50)
+    if column == "last_change":
+        return _day(value)
+    if column == "score":
+        return f"{value:.2f}"
+    return _short(_plain(value), 30)
+
+
+def _summary_line(report: dict[str, Any]) -> str:
+    summary = report["summary"]
+    counts = ", ".join(f"{n} {status}" for status, n in summary["status"].items() if n)
+    verdicts = ", ".join(f"{n} {name}" for name, n in summary["verdict"].items() if n)
+    noun = "claim" if summary["claims"] == 1 else "claims"
+    line = f"{summary['claims']} {noun}: {counts or 'none'}"
+    if verdicts:
+        line += f"; verdicts: {verdicts}"
+    if report.get("as_of"):
+        line += f" (as of {_day(report['as_of'])} UTC)"
+    return line
+
+
+# --- markdown -------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def md(value: Any) -> str:
+    """User text made inert in markdown: no markup, no raw HTML, one line."""
+    text = _MD_SPECIAL.sub(r"\\\1", _plain(value))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines: list[str] = []
+    if report["kind"] == "sources":
+        lines += ["# Sources: track record", ""]
+        lines += ["| key | name | reliability | origin | supported | contradicted |"]
+        lines += ["|---|---|---|---|---|---|"]
+        for r in report["sources"]:
+            lines.append(
+                f"| {md(r['key'])} | {md(r['name'])} | {r['reliability']} | {md(r['origin'])} "
+                f"| {md(_record_text(r['supports']))} | {md(_record_text(r['contradicts']))} |"
+            )
+        return "\n".join(lines) + "\n"
+    title = "# Claims report"
+    if report.get("as_of"):
+        title += f" as of {_day(report['as_of'])} UTC"
+    lines += [title, "", _summary_line(report), ""]
+    lines += ["| key | status | verdict | score | likelihood | S | X | channels | evidence | "
+              "last change | text |", "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for row in report["claims"]:
+        lines.append(
+            f"| {md(row['key'])} | {row['status']} | {row['verdict'] or ''} | "
+            f"{row['score']:.2f} | {row['likelihood']} | {row['support_origins']} | "
+            f"{row['contradict_origins']} | {md(row['channels'])} | {row['evidence_count']} | "
+            f"{_day(row['last_change'])} | {md(row['text'])} |"
+        )
+    for row in report["claims"]:
+        lines += ["", f"## {md(row['key'])}: {row['status']}", "", f"> {md(row['text'])}", ""]
+        lines.append(
+            f"Score {row['score']:.2f} ({row['likelihood']}); S = {row['support_origins']}, "
+            f"X = {row['contradict_origins']}; channels: {md(row['channels']) or 'none'}"
+            + (
+                f"; verdict: {row['verdict']} ({md(row['verdict_reason'])})"
+                if row["verdict"]
+                else ""
+            )  # fmt: skip
+        )
+        lines.append("")
+        for origin in row.get("origins", []):
+            lines.append(
+                f"- **{origin['stance']}** origin {md(origin['origin'])} "
+                f"(reliability {origin['reliability']}, best credibility "
+                f"{origin['credibility']}, weight {origin['weight']:+.3f})"
+            )
+            lines += [f"  - {_md_item(item)}" for item in origin["items"]]
+        for item in row.get("not_credible", []):
+            lines.append(f"- not credible, left out: {_md_item(item)}")
+        for item in row.get("neutral", []):
+            lines.append(f"- neutral: {_md_item(item)}")
+    return "\n".join(lines) + "\n"
+
+
+def _md_item(item: dict[str, Any]) -> str:
+    text = f"#{item['id']} {md(item['source'])}, credibility {item['credibility']}"
+    if item.get("via"):
+        text += f", via {md(item['via'])}"
+    if item.get("quote"):
+        text += f": “{md(item['quote'])}”"
+    if item.get("url"):
+        text += f" ({md(item['url'])})"
+    return text
+
+
+# --- csv ------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: formulas are prefixed with a quote."""
+    if isinstance(value, list | tuple):
+        value = ";".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def csv_text(report: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if report["kind"] == "sources":
+        header = ["key", "name", "reliability", "origin"]
+        for stance in ("supports", "contradicts"):
+            header += [f"{stance}_{name}" for name in RECORD_FIELDS]
+        writer.writerow(header)
+        for r in report["sources"]:
+            cells = [r["key"], r["name"], r["reliability"], r["origin"]]
+            for stance in ("supports", "contradicts"):
+                cells += [r[stance][name] for name in RECORD_FIELDS]
+            writer.writerow([csv_cell(c) for c in cells])
+        return buffer.getvalue()
+    columns = [*CLAIM_COLUMNS[:-2], "verdict_reason", "support_channels", "tags", "text"]
+    writer.writerow(columns)
+    for row in report["claims"]:
+        writer.writerow([csv_cell(row.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+# --- json -----------------------------------------------------------------------------------
+
+
+def json_text(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- html -----------------------------------------------------------------------------------
+
+
+def h(value: Any) -> str:
+    return html.escape(_plain(value), quote=True)
+
+
+_CSS = """
+:root { --ink:#1c2833; --muted:#5d6d7e; --line:#d5dbdb; --bg:#fbfcfc; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+  background: var(--bg); margin: 0 auto; max-width: 1100px; padding: 24px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 6px; }
+.meta { color: var(--muted); margin: 0 0 16px; }
+.counts { display: flex; flex-wrap: wrap; gap: 8px; margin: 0 0 20px; padding: 0; list-style: none; }
+.counts li { border: 1px solid var(--line); border-left: 5px solid var(--c); background: #fff;
+  border-radius: 4px; padding: 6px 12px; min-width: 110px; }
+.counts b { display: block; font-size: 20px; }
+table { border-collapse: collapse; width: 100%; background: #fff; margin-bottom: 24px; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 7px; text-align: left; vertical-align: top; }
+th { background: #eaeded; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.status { display: inline-block; color: #fff; background: var(--c); border-radius: 3px;
+  padding: 0 6px; font-size: 12px; }
+.claim { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 14px 16px;
+  margin: 0 0 18px; break-inside: avoid; }
+.claim blockquote { margin: 4px 0 8px; font-size: 15px; }
+.warn { color: #922b21; }
+.origins { margin: 8px 0 0; padding-left: 18px; }
+.origins li { margin: 2px 0; }
+.q { color: var(--muted); }
+svg { display: block; max-width: 100%; height: auto; margin: 8px 0; }
+svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
+.legend span { margin-right: 14px; } .legend i { display: inline-block; width: 18px; height: 3px;
+  vertical-align: middle; margin-right: 4px; background: var(--c); }
+@media print { body { background: #fff; padding: 0; max-width: none; }
+  .claim { border-color: #999; } a { color: inherit; text-decoration: none; } }
+"""
+
+
+def html_text(report: dict[str, Any]) -> str:
+    title = "claimtrack report" if report["kind"] == "claims" else "claimtrack sources"
+    when = f"as of {_day(report['as_of'])} UTC" if report.get("as_of") else "current state"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        # Nothing may load or run: the file must be safe and complete when opened from disk.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src data:\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{h(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{h(title)}</h1>",
+        f'<p class="meta">{h(when)} · generated {h(_day(report["generated_at"]))} UTC</p>',
+    ]
+    if report["kind"] == "sources":
+        parts.append(_html_sources(report["sources"]))
+    else:
+        parts.append(_html_counts(report["summary"]))
+        parts.append(_html_claims_table(report["claims"]))
+        parts += [_html_claim(n, row) for n, row in enumerate(report["claims"], 1)]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _html_counts(summary: dict[str, Any]) -> str:
+    items = [f'<li style="--c:#34495e"><b>{summary["claims"]}</b>claims</li>']
+    for status, n in summary["status"].items():
+        items.append(f'<li style="--c:{STATUS_COLOURS[status]}"><b>{n}</b>{status}</li>')
+    for verdict, n in summary["verdict"].items():
+        items.append(f'<li style="--c:#6c3483"><b>{n}</b>{verdict}</li>')
+    return '<ul class="counts">' + "".join(items) + "</ul>"
+
+
+def _status_badge(status: str) -> str:
+    return f'<span class="status" style="--c:{STATUS_COLOURS[status]}">{status}</span>'
+
+
+def _html_claims_table(rows: Sequence[dict[str, Any]]) -> str:
+    head = ("<tr><th>key</th><th>claim</th><th>status</th><th>verdict</th><th>score</th>"
+            "<th>likelihood</th><th>S</th><th>X</th><th>channels</th><th>evidence</th>"
+            "<th>last change</th></tr>")  # fmt: skip
+    body = []
+    for n, row in enumerate(rows, 1):
+        body.append(
+            f'<tr><td><a href="#claim-{n}">{h(row["key"])}</a></td><td>{h(row["text"])}</td>'
+            f"<td>{_status_badge(row['status'])}</td><td>{h(row['verdict'])}</td>"
+            f'<td class="num">{row["score"]:.2f}</td><td>{h(row["likelihood"])}</td>'
+            f'<td class="num">{row["support_origins"]}</td>'
+            f'<td class="num">{row["contradict_origins"]}</td><td>{h(row["channels"])}</td>'
+            f'<td class="num">{row["evidence_count"]}</td><td>{h(_day(row["last_change"]))}</td>'
+            "</tr>"
+        )
+    if not body:
+        body.append('<tr><td colspan="11">No claims match.</td></tr>')
+    return f'<table class="claims"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _safe_link(url: str | None) -> str:
+    if not url:
+        return ""
+    if re.match(r"^https?://", url.strip(), re.IGNORECASE):
+        return f' <a href="{h(url.strip())}" rel="noreferrer">{h(_short(url, 60))}</a>'
+    return f" <span class=q>({h(url)})</span>"
+
+
+def _html_item(item: dict[str, Any]) -> str:
+    text = f"#{item['id']} <b>{h(item['source'])}</b>"
+    if item.get("source_name"):
+        text += f" ({h(item['source_name'])})"
+    text += f", credibility {item['credibility']}"
+    if item.get("via"):
+        text += f", via {h(item['via'])}"
+    if item.get("quote"):
+        text += f' <span class="q">“{h(item["quote"])}”</span>'
+    return text + _safe_link(item.get("url"))
+
+
+def _html_claim(n: int, row: dict[str, Any]) -> str:
+    channel_note = ""
+    if row["support_origins"] >= 2 and len(row["channels"]) == 1:
+        channel_note = (
+            f' <span class="warn">⚠ {row["support_origins"]} origins, 1 channel '
+            f"({h(row['channels'][0])}): a single point of failure</span>"
+        )
+    verdict = ""
+    if row["verdict"]:
+        verdict = f" · verdict <b>{h(row['verdict'])}</b>: {h(row['verdict_reason'])}"
+    lines = [
+        f'<section class="claim" id="claim-{n}">',
+        f"<h2>{h(row['key'])} {_status_badge(row['status'])}</h2>",
+        f"<blockquote>{h(row['text'])}</blockquote>",
+        f"<div>score <b>{row['score']:.2f}</b> ({h(row['likelihood'])}) · "
+        f"S = {row['support_origins']}, X = {row['contradict_origins']} · "
+        f"channels: {h(row['channels']) or 'none'}{channel_note}{verdict}</div>",
+        evidence_svg(row),
+        '<ul class="origins">',
+    ]
+    for origin in row.get("origins", []):
+        lines.append(
+            f'<li><b style="color:{STANCE_COLOURS[origin["stance"]]}">{origin["stance"]}</b>'
+            f" origin <b>{h(origin['origin'])}</b> (reliability {origin['reliability']}, "
+            f"best credibility {origin['credibility']}, weight {origin['weight']:+.3f})<ul>"
+            + "".join(f"<li>{_html_item(item)}</li>" for item in origin["items"])
+            + "</ul></li>"
+        )
+    for item in row.get("not_credible", []):
+        lines.append(f"<li>not credible, left out: {_html_item(item)}</li>")
+    for item in row.get("neutral", []):
+        lines.append(f"<li>neutral: {_html_item(item)}</li>")
+    lines += ["</ul>", "</section>"]
+    return "\n".join(lines)
+
+
+def _svg_text(x: float, y: float, text: str, *, limit: int = 40, anchor: str = "start",
+              weight: str = "normal") -> str:  # fmt: skip
+    return (
+        f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="{anchor}" font-weight="{weight}">'
+        f"{h(_short(_plain(text), limit))}</text>"
+    )
+
+
+def evidence_svg(row: dict[str, Any]) -> str:
+    """Sources (grouped in boxes by origin) → channels (via) → the claim, edges by stance."""
+    groups: list[tuple[str, str, bool, list[dict[str, Any]]]] = []
+    for origin in row.get("origins", []):
+        label = f"origin {origin['origin']} · {origin['reliability']}"
+        groups.append((label, origin["stance"], True, origin["items"]))
+    for name, stance_of in (("not_credible", None), ("neutral", "neutral")):
+        by_origin: dict[str, list[dict[str, Any]]] = {}
+        for item in row.get(name, []):
+            by_origin.setdefault(item["origin"], []).append(item)
+        for origin_key, items in by_origin.items():
+            label = f"origin {origin_key} · {items[0]['origin_reliability']}"
+            label += " · not credible" if name == "not_credible" else " · neutral"
+            groups.append((label, stance_of or items[0]["stance"], False, items))
+    if not groups:
+        return '<p class="q">No evidence.</p>'
+    row_h, head_h, gap, top = 18, 18, 10, 10
+    height = top + sum(head_h + row_h * len(items) + 8 + gap for *_, items in groups)
+    height = max(height, 70)
+    width, box_w, via_x, claim_x = 760, 300, 400, 590
+    vias = sorted({item["via"] for *_, items in groups for item in items if item.get("via")})
+    claim_y = height / 2
+    via_y = {via: (n + 1) * height / (len(vias) + 1) for n, via in enumerate(vias)}
+    shapes: list[str] = []
+    edges: list[str] = []
+    via_edges: set[tuple[str, str, bool]] = set()
+    y = top
+    for label, stance, counted, items in groups:
+        box_h = head_h + row_h * len(items) + 8
+        dash = "" if counted else ' stroke-dasharray="4 3"'
+        shapes.append(
+            f'<rect x="10" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="6" fill="#f8f9f9" '
+            f'stroke="{STANCE_COLOURS[stance]}"{dash}/>'
+        )
+        shapes.append(_svg_text(18, y + 13, label, limit=44, weight="bold"))
+        for n, item in enumerate(items):
+            iy = y + head_h + row_h * n + 10
+            shapes.append(
+                _svg_text(
+                    26, iy + 4, f"#{item['id']} {item['source']} · {item['credibility']}", limit=40
+                )  # fmt: skip
+            )
+            colour = STANCE_COLOURS[stance] if counted else "#aab7b8"
+            target_x, target_y = (via_x, via_y[item["via"]]) if item.get("via") else (
+                claim_x, claim_y)  # fmt: skip
+            edges.append(
+                f'<path d="M{box_w + 10},{iy:.0f} C{box_w + 50},{iy:.0f} {target_x - 40},'
+                f'{target_y:.0f} {target_x},{target_y:.0f}" fill="none" stroke="{colour}" '
+                f'stroke-width="{2 if counted else 1.2}"{dash}/>'
+            )
+            if item.get("via"):
+                via_edges.add((item["via"], stance, counted))
+        y += box_h + gap
+    for via, stance, counted in sorted(via_edges):
+        colour = STANCE_COLOURS[stance] if counted else "#aab7b8"
+        vy = via_y[via]
+        edges.append(
+            f'<path d="M{via_x + 130},{vy:.0f} C{via_x + 160},{vy:.0f} {claim_x - 30},'
+            f'{claim_y:.0f} {claim_x},{claim_y:.0f}" fill="none" stroke="{colour}" '
+            f'stroke-width="{2 if counted else 1.2}"/>'
+        )
+    for via in vias:
+        vy = via_y[via]
+        shapes.append(
+            f'<rect x="{via_x}" y="{vy - 12:.0f}" width="130" height="24" rx="12" fill="#fff" '
+            'stroke="#5d6d7e"/>'
+        )
+        shapes.append(_svg_text(via_x + 65, vy + 4, f"via {via}", limit=20, anchor="middle"))
+    status_colour = STATUS_COLOURS[row["status"]]
+    shapes.append(
+        f'<rect x="{claim_x}" y="{claim_y - 24:.0f}" width="160" height="48" rx="6" '
+        f'fill="{status_colour}"/>'
+    )
+    shapes.append(
+        f'<text x="{claim_x + 80}" y="{claim_y - 5:.0f}" text-anchor="middle" '
+        f'style="fill:#fff;font-weight:bold">{h(_short(row["key"], 22))}</text>'
+    )
+    shapes.append(
+        f'<text x="{claim_x + 80}" y="{claim_y + 12:.0f}" text-anchor="middle" '
+        f'style="fill:#fff">{row["status"]} · {row["score"]:.2f}</text>'
+    )
+    legend = (
+        '<div class="legend q">'
+        + "".join(
+            f'<span><i style="--c:{colour}"></i>{stance}</span>'
+            for stance, colour in STANCE_COLOURS.items()
+        )
+        + "<span>dashed: not credible, left out · boxes: one independent origin</span></div>"
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" '
+        f'width="{width}" height="{height:.0f}" role="img" '
+        f'aria-label="evidence network of {h(row["key"])}">'
+        + "".join(edges)
+        + "".join(shapes)
+        + "</svg>"
+        + legend
+    )
+
+
+def _html_sources(rows: Sequence[dict[str, Any]]) -> str:
+    head = ("<tr><th>key</th><th>name</th><th>reliability</th><th>origin</th>"
+            "<th>supported</th><th>contradicted</th></tr>")  # fmt: skip
+    body = "".join(
+        f"<tr><td>{h(r['key'])}</td><td>{h(r['name'])}</td><td>{r['reliability']}</td>"
+        f"<td>{h(r['origin'])}</td><td>{h(_record_text(r['supports']))}</td>"
+        f"<td>{h(_record_text(r['contradicts']))}</td></tr>"
+        for r in rows
+    )
+    return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "table": table,
+    "markdown": markdown,
+    "csv": csv_text,
+    "json": json_text,
+    "html": html_text,
+}
+FORMATS = tuple(RENDERERS)
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    return RENDERERS[fmt](report)
+
+
+# --- explain --------------------------------------------------------------------------------
+
+
+def explanation_text(data: dict[str, Any]) -> str:
+    """`claimtrack explain` for people: every line can be checked by hand."""
+    out = [f"{data['key']}: {_plain(data['text'])}"]
+    if data.get("as_of"):
+        out.append(f"as of {_day(data['as_of'])} UTC")
+    s, x = data["support_origins"], data["contradict_origins"]
+    out.append(f"status: {data['status']}  (S = {s}, X = {x}; rule: {data['rule']})")
+    if data.get("verdict"):
+        out.append(f"verdict: {data['verdict']} ({_plain(data['verdict_reason'])})")
+    prior_odds = data["prior_log_odds"]
+    out.append(
+        f"score: {data['score']:.4f} ({data['likelihood']}) = logistic of log-odds "
+        f"{data['log_odds']:+.4f}: prior {data['prior']} ({prior_odds:+.4f})"
+        + "".join(f" {o['weight']:+.4f}" for o in data["origins"])
+    )
+    for stance, title in (("supports", "Supporting"), ("contradicts", "Contradicting")):
+        origins = [o for o in data["origins"] if o["stance"] == stance]
+        count = s if stance == "supports" else x
+        out += ["", f"{title} origins ({'S' if stance == 'supports' else 'X'} = {count})"]
+        if not origins:
+            out.append("  none")
+        for o in origins:
+            folded = f", {len(o['items'])} items folded into one" if len(o["items"]) > 1 else ""
+            out.append(
+                f"  {o['origin']}: reliability {o['reliability']}, best credibility "
+                f"{o['credibility']} → {o['weight']:+.4f}{folded}"
+            )
+            for item in o["items"]:
+                mark = "*" if item["counted"] else " "
+                out.append(f"   {mark} {_explain_item(item)} — {item['why']}")
+    if data["not_credible"]:
+        out += ["", "Left out as not credible (no weight, not counted in S or X)"]
+        out += [f"    {_explain_item(i)} — {i['why']}" for i in data["not_credible"]]
+    if data["neutral"]:
+        out += ["", "Neutral (no weight)"]
+        out += [f"    {_explain_item(i)}" for i in data["neutral"]]
+    out += ["", f"Channels of support: {', '.join(data['channels']) or 'none'}"]
+    if data["channel_warning"]:
+        out.append(f"  warning: {data['channel_warning']}")
+    out += ["", "Fragility (the status without each origin)"]
+    if not data["fragility"]:
+        out.append("  no credible origin to take away")
+    for f in data["fragility"]:
+        flag = "  ← the status hangs on this origin" if f["changes_status"] else ""
+        out.append(f"  without {f['origin']}: {f['status']} (score {f['score']:.4f}){flag}")
+    out += ["", "* the item whose credibility was counted for its origin"]
+    return "\n".join(out)
+
+
+def _explain_item(item: dict[str, Any]) -> str:
+    text = f"#{item['id']} {item['source']} ({item['stance']}, credibility {item['credibility']}"
+    text += f", via {item['via']})" if item.get("via") else ")"
+    if item.get("quote"):
+        text += f' "{_short(_plain(item["quote"]), 70)}"'
+    return text

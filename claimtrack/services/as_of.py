@@ -1,0 +1,295 @@
+"""The state as recorded at a past moment, rebuilt from the rows and their history.
+
+A claim, source or evidence item existed at T when it was created by T (and, for evidence, not
+yet removed at T). Its fields at T are today's fields with every later change undone: history
+events after T are applied newest first, each putting back its `before` snapshot. Origins at T
+follow the derived-from links as they were at T. Every function here issues a fixed number of
+statements, whatever the number of claims.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from ..models import Claim, ClaimTag, Evidence, HistoryEvent, KeyAlias, Source, Tag
+
+CLAIM_FIELDS = (
+    "key",
+    "text",
+    "event_date",
+    "place",
+    "notes",
+    "tags",
+    "verdict",
+    "verdict_reason",
+    "confidence",
+)
+SOURCE_FIELDS = ("key", "name", "kind", "reliability", "url", "notes")
+
+
+@dataclass
+class SourceState:
+    id: int
+    key: str
+    name: str
+    reliability: str
+    derived_from_id: int | None
+    origin_id: int = 0
+
+
+@dataclass
+class ClaimState:
+    id: int
+    key: str
+    text: str
+    event_date: str | None
+    event_date_precision: str | None
+    place: str | None
+    notes: str | None
+    verdict: str | None
+    verdict_reason: str | None
+    confidence: str | None
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EvidenceState:
+    id: int
+    claim_id: int
+    source_id: int
+    via_id: int | None
+    stance: str
+    credibility: int
+    quote: str | None
+    url: str | None
+    observed: str | None
+
+
+def _later_events(session: Session, entity: str, as_of: datetime, subject=None):
+    """History events about `entity` after `as_of` that carry a before-snapshot, newest first."""
+    query = (
+        select(
+            HistoryEvent.claim_id,
+            HistoryEvent.source_id,
+            HistoryEvent.evidence_id,
+            HistoryEvent.action,
+            HistoryEvent.before,
+        )
+        .where(
+            HistoryEvent.entity == entity,
+            HistoryEvent.at > as_of,
+            HistoryEvent.before.is_not(None),
+        )
+        .order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc())
+    )
+    if subject is not None:
+        query = query.where(subject)
+    for claim_id, source_id, evidence_id, action, before in session.execute(query):
+        yield claim_id, source_id, evidence_id, action, json.loads(before)
+
+
+def _source_ids_by_key(session: Session) -> dict[str, int]:
+    keys = dict(session.execute(select(Source.key, Source.id)).tuples())
+    aliases = session.execute(
+        select(KeyAlias.alias, KeyAlias.target_id).where(KeyAlias.entity == "source")
+    )
+    for alias, target in aliases:
+        keys.setdefault(alias, target)
+    return keys
+
+
+def source_states(session: Session, as_of: datetime | None = None) -> dict[int, SourceState]:
+    """Every source (that existed at `as_of`) with its grade, derived-from link and origin."""
+    query = select(Source.id, Source.key, Source.name, Source.reliability, Source.derived_from_id)
+    if as_of is not None:
+        query = query.where(Source.created_at <= as_of)
+    states = {
+        row.id: SourceState(row.id, row.key, row.name, row.reliability, row.derived_from_id)
+        for row in session.execute(query)
+    }
+    if as_of is not None:
+        by_key: dict[str, int] | None = None
+        for _, source_id, _, _, before in _later_events(session, "source", as_of):
+            state = states.get(source_id)
+            if state is None:
+                continue
+            for name in ("key", "name", "reliability"):
+                if name in before:
+                    setattr(state, name, before[name])
+            if "derived_from" in before:
+                if before["derived_from"] is None:
+                    state.derived_from_id = None
+                else:
+                    by_key = by_key if by_key is not None else _source_ids_by_key(session)
+                    state.derived_from_id = by_key.get(before["derived_from"])
+    for state in states.values():
+        state.origin_id = _origin(states, state)
+    return states
+
+
+def _origin(states: dict[int, SourceState], state: SourceState) -> int:
+    seen = {state.id}
+    while state.derived_from_id is not None and state.derived_from_id in states:
+        state = states[state.derived_from_id]
+        if state.id in seen:  # a loop only a damaged database could hold
+            break
+        seen.add(state.id)
+    return state.id
+
+
+def chain(states: dict[int, SourceState], source_id: int) -> list[str]:
+    """Keys from the source up its derived-from chain to its origin."""
+    keys, seen, state = [], set(), states.get(source_id)
+    while state is not None and state.id not in seen:
+        keys.append(state.key)
+        seen.add(state.id)
+        state = states.get(state.derived_from_id) if state.derived_from_id else None
+    return keys
+
+
+def _claim_filter(column, claim_ids: Iterable[int] | Select | None):
+    if claim_ids is None:
+        return None
+    if isinstance(claim_ids, Select):
+        return column.in_(claim_ids)
+    return column.in_(list(claim_ids))
+
+
+def claim_states(
+    session: Session,
+    claim_ids: Iterable[int] | Select | None = None,
+    as_of: datetime | None = None,
+) -> dict[int, ClaimState]:
+    """Claims (that existed at `as_of`) with their fields and tags as they were then."""
+    query = select(
+        Claim.id,
+        Claim.key,
+        Claim.text,
+        Claim.event_date,
+        Claim.event_date_precision,
+        Claim.place,
+        Claim.notes,
+        Claim.verdict,
+        Claim.verdict_reason,
+        Claim.confidence,
+        Claim.created_at,
+        Claim.updated_at,
+    ).order_by(Claim.key)
+    tag_query = select(ClaimTag.claim_id, Tag.name).join(Tag, Tag.id == ClaimTag.tag_id)
+    wanted = _claim_filter(Claim.id, claim_ids)
+    if wanted is not None:
+        query = query.where(wanted)
+        tag_query = tag_query.where(_claim_filter(ClaimTag.claim_id, claim_ids))
+    if as_of is not None:
+        query = query.where(Claim.created_at <= as_of)
+    states = {row.id: ClaimState(*row) for row in session.execute(query)}
+    for claim_id, name in session.execute(tag_query.order_by(Tag.name)):
+        if claim_id in states:
+            states[claim_id].tags.append(name)
+    if as_of is not None:
+        subject = _claim_filter(HistoryEvent.claim_id, claim_ids)
+        for claim_id, _, _, _, before in _later_events(session, "claim", as_of, subject):
+            state = states.get(claim_id)
+            if state is None:
+                continue
+            for name in CLAIM_FIELDS:
+                if name in before:
+                    setattr(state, name, before[name])
+            if "event_date" in before:
+                state.event_date_precision = _precision(before["event_date"])
+    return states
+
+
+def _precision(event_date: str | None) -> str | None:
+    if not event_date:
+        return None
+    return {4: "year", 7: "month"}.get(len(event_date), "day")
+
+
+def evidence_states(
+    session: Session,
+    claim_ids: Iterable[int] | Select | None = None,
+    as_of: datetime | None = None,
+) -> list[EvidenceState]:
+    """Evidence present at `as_of` (later removals put back), with its fields as they were."""
+    query = select(
+        Evidence.id,
+        Evidence.claim_id,
+        Evidence.source_id,
+        Evidence.via_id,
+        Evidence.stance,
+        Evidence.credibility,
+        Evidence.quote,
+        Evidence.locator,
+        Evidence.observed,
+    ).order_by(Evidence.claim_id, Evidence.id)
+    if as_of is None:
+        query = query.where(Evidence.removed_at.is_(None))
+    else:
+        query = query.where(
+            Evidence.created_at <= as_of,
+            or_(Evidence.removed_at.is_(None), Evidence.removed_at > as_of),
+        )
+    wanted = _claim_filter(Evidence.claim_id, claim_ids)
+    if wanted is not None:
+        query = query.where(wanted)
+    items = {row.id: EvidenceState(*row) for row in session.execute(query)}
+    if as_of is not None and items:
+        by_key: dict[str, int] | None = None
+        subject = _claim_filter(HistoryEvent.claim_id, claim_ids)
+        for _, _, evidence_id, action, before in _later_events(session, "evidence", as_of, subject):
+            item = items.get(evidence_id)
+            if item is None or action == "evidence.remove":
+                continue
+            _undo_evidence(item, before)
+            if {"source", "via"} & before.keys():
+                by_key = by_key if by_key is not None else _source_ids_by_key(session)
+                if "source" in before and before["source"] in by_key:
+                    item.source_id = by_key[before["source"]]
+                if "via" in before:
+                    item.via_id = by_key.get(before["via"]) if before["via"] else None
+    return list(items.values())
+
+
+def _undo_evidence(item: EvidenceState, before: dict[str, Any]) -> None:
+    for name in ("stance", "credibility", "quote", "url", "observed"):
+        if name in before:
+            setattr(item, name, before[name])
+
+
+def last_changes(
+    session: Session,
+    claim_ids: Iterable[int] | Select | None = None,
+    as_of: datetime | None = None,
+) -> dict[int, datetime]:
+    """When each claim last changed (by `as_of`): its newest history event of any kind."""
+    from sqlalchemy import func
+
+    query = select(HistoryEvent.claim_id, func.max(HistoryEvent.at)).where(
+        HistoryEvent.claim_id.is_not(None)
+    )
+    wanted = _claim_filter(HistoryEvent.claim_id, claim_ids)
+    if wanted is not None:
+        query = query.where(wanted)
+    if as_of is not None:
+        query = query.where(HistoryEvent.at <= as_of)
+    rows = session.execute(query.group_by(HistoryEvent.claim_id)).tuples()
+    return {claim_id: _aware(at) for claim_id, at in rows}
+
+
+def _aware(value: datetime | str) -> datetime:
+    """max() bypasses the column type on SQLite and returns the stored text."""
+    from datetime import UTC
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,131 @@
+"""Why a claim has its status and score, line by line, and which single origins it hangs on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..settings import load_settings
+from ..status import (
+    NOT_CREDIBLE_CREDIBILITY,
+    NOT_CREDIBLE_RELIABILITY,
+    EvidenceItem,
+    assess,
+    fragility,
+    logit,
+    status_rule,
+)
+from .as_of import SourceState, chain, claim_states, source_states
+from .assessments import evidence_items
+from .common import get_claim
+from .report import item_view
+
+
+def _why_not_credible(item: EvidenceItem) -> str:
+    reasons = []
+    if item.origin_reliability == NOT_CREDIBLE_RELIABILITY:
+        reasons.append(f"its origin {item.origin} is graded E (unreliable)")
+    if item.credibility == NOT_CREDIBLE_CREDIBILITY:
+        reasons.append("the item is graded 5 (improbable)")
+    return " and ".join(reasons)
+
+
+def _folding(
+    items: tuple[EvidenceItem, ...], origin: str, sources: dict[str, SourceState], best: int
+) -> list[dict[str, Any]]:
+    """Each item of one origin group, with why it belongs to that origin."""
+    by_id = {state.id: state for state in sources.values()}
+    first_of_source: dict[str, int] = {}
+    views = []
+    for item in items:
+        if item.source in first_of_source:
+            why = f"same source as item {first_of_source[item.source]}"
+        elif item.source == origin:
+            why = "the origin itself"
+        else:
+            state = sources.get(item.source)
+            path = chain(by_id, state.id) if state else [item.source, origin]
+            why = "derived from: " + " → ".join(path)
+        first_of_source.setdefault(item.source, item.id)
+        view = item_view(item)
+        view["why"] = why
+        view["counted"] = item.credibility == best and item.id == _first_with(items, best)
+        views.append(view)
+    return views
+
+
+def _first_with(items: tuple[EvidenceItem, ...], credibility: int) -> int:
+    return next(item.id for item in items if item.credibility == credibility)
+
+
+def explain_claim(session: Session, key: str, *, as_of: datetime | None = None) -> dict[str, Any]:
+    """Status, rule, score and every item's part in them; fragility per origin."""
+    from .report import claim_as_of
+
+    settings = load_settings()
+    current = get_claim(session, key)
+    if as_of is not None:
+        claim_as_of(session, key, as_of)  # refuses a claim that did not exist yet
+    claim = claim_states(session, [current.id], as_of)[current.id]
+    items = evidence_items(session, [claim.id], as_of=as_of, detail=True).get(claim.id, [])
+    assessment = assess(items, settings)
+    sources = {state.key: state for state in source_states(session, as_of).values()}
+    s, x = assessment.support_origins, assessment.contradict_origins
+    origins = []
+    for contribution in assessment.contributions:
+        origins.append(
+            {
+                "origin": contribution.origin,
+                "stance": contribution.stance,
+                "reliability": contribution.reliability,
+                "credibility": contribution.credibility,
+                "weight": round(contribution.weight, 4),
+                "items": _folding(
+                    contribution.items, contribution.origin, sources, contribution.credibility
+                ),
+            }
+        )
+    channels = sorted(assessment.support_channels)
+    warning = None
+    if s >= 2 and len(channels) == 1:
+        warning = (
+            f"all support comes through one channel: {channels[0]} ({s} origins, 1 channel); "
+            "if that channel is wrong, every supporting item is"
+        )
+    without = []
+    for origin, other in fragility(items, settings).items():
+        without.append(
+            {
+                "origin": origin,
+                "status": other.status,
+                "score": other.score,
+                "likelihood": other.likelihood,
+                "changes_status": other.status != assessment.status,
+            }
+        )
+    return {
+        "key": claim.key,
+        "text": claim.text,
+        "as_of": as_of.isoformat() if as_of else None,
+        "status": assessment.status,
+        "rule": status_rule(s, x, settings),
+        "support_origins": s,
+        "contradict_origins": x,
+        "verdict": claim.verdict,
+        "verdict_reason": claim.verdict_reason,
+        "prior": assessment.prior,
+        "prior_log_odds": round(logit(assessment.prior), 4),
+        "log_odds": round(assessment.log_odds, 4),
+        "score": assessment.score,
+        "likelihood": assessment.likelihood,
+        "origins": origins,
+        "not_credible": [
+            {**item_view(item), "why": _why_not_credible(item)} for item in assessment.not_credible
+        ],
+        "neutral": [item_view(item) for item in assessment.neutral],
+        "channels": channels,
+        "channel_warning": warning,
+        "fragility": without,
+    }

@@ -1,0 +1,296 @@
+"""Reports: where every claim stands and why, now or as recorded at a past date.
+
+Everything is read with a fixed number of statements (claims, tags, evidence, last changes,
+and for --as-of the history to undo), whatever the number of claims; filters and grouping
+happen in memory on those rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import values
+from ..errors import InvalidValue, NotFound
+from ..models import ClaimLink, Evidence, utcnow
+from ..settings import load_settings
+from ..status import STATUSES, Assessment, EvidenceItem, assess, status_rule
+from .as_of import ClaimState, chain, claim_states, last_changes, source_states
+from .assessments import assess_claims, evidence_items
+from .common import get_claim, get_source
+
+SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
+VERDICT_NAMES = ("confirmed", "debunked")
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    statuses: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    source: str | None = None
+    since: datetime | None = None
+    as_of: datetime | None = None
+    sort: str = "key"
+    reverse: bool = False
+    detail: bool = True
+
+
+def item_view(item: EvidenceItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "source": item.source,
+        "source_name": item.source_name,
+        "origin": item.origin,
+        "origin_reliability": item.origin_reliability,
+        "stance": item.stance,
+        "credibility": item.credibility,
+        "via": item.via,
+        "quote": item.quote,
+        "url": item.url,
+        "observed": item.observed,
+    }
+
+
+def origin_views(assessment: Assessment) -> list[dict[str, Any]]:
+    """The evidence grouped by independent origin and stance, with each group's weight."""
+    return [
+        {
+            "origin": c.origin,
+            "stance": c.stance,
+            "reliability": c.reliability,
+            "credibility": c.credibility,
+            "weight": round(c.weight, 4),
+            "items": [item_view(i) for i in c.items],
+        }
+        for c in assessment.contributions
+    ]
+
+
+def claim_row(
+    claim: ClaimState, assessment: Assessment, last_change: datetime | None, *, detail: bool
+) -> dict[str, Any]:
+    """One claim of a report. Shares its field names (and values) with `claim list --json`."""
+    items = [
+        *(i for c in assessment.contributions for i in c.items),
+        *assessment.not_credible,
+        *assessment.neutral,
+    ]
+    row: dict[str, Any] = {
+        "key": claim.key,
+        "text": claim.text,
+        "status": assessment.status,
+        "verdict": claim.verdict,
+        "verdict_reason": claim.verdict_reason,
+        "confidence": claim.confidence,
+        "score": assessment.score,
+        "likelihood": assessment.likelihood,
+        "support_origins": assessment.support_origins,
+        "contradict_origins": assessment.contradict_origins,
+        "support_channels": len(assessment.support_channels),
+        "channels": sorted(assessment.support_channels),
+        "evidence_count": len({i.id for i in items}),
+        "last_change": (last_change or claim.updated_at).isoformat(),
+        "tags": list(claim.tags),
+        "event_date": claim.event_date,
+        "place": claim.place,
+    }
+    if detail:
+        row["origins"] = origin_views(assessment)
+        row["not_credible"] = [item_view(i) for i in assessment.not_credible]
+        row["neutral"] = [item_view(i) for i in assessment.neutral]
+    return row
+
+
+def _sort_key(sort: str):
+    order = {status: n for n, status in enumerate(STATUSES)}
+    return {
+        "key": lambda r: r["key"],
+        "status": lambda r: (order[r["status"]], r["key"]),
+        "score": lambda r: (-r["score"], r["key"]),
+        "last-change": lambda r: (_negated(r["last_change"]), r["key"]),
+        "evidence": lambda r: (-r["evidence_count"], r["key"]),
+        "origins": lambda r: (-(r["support_origins"] + r["contradict_origins"]), r["key"]),
+    }[sort]
+
+
+def _negated(iso: str) -> float:
+    return -datetime.fromisoformat(iso).timestamp()
+
+
+def claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
+    """Every claim matching the filters, with status, score, S, X, channels, last change and
+    (with `detail`) its evidence grouped by origin."""
+    for status in query.statuses:
+        if status not in STATUSES:
+            raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
+    if query.sort not in SORTS:
+        raise InvalidValue("--sort", query.sort, "one of " + ", ".join(SORTS))
+    wanted_tags = {values.tag(name) for name in query.tags}
+    source_key = get_source(session, query.source).key if query.source else None
+    settings = load_settings()
+    claims = claim_states(session, None, query.as_of)
+    items = evidence_items(session, None, as_of=query.as_of, detail=query.detail)
+    changes = last_changes(session, None, query.as_of)
+    rows = []
+    for claim in claims.values():
+        claim_items = items.get(claim.id, [])
+        if wanted_tags and not wanted_tags <= set(claim.tags):
+            continue
+        if source_key and not any(source_key in (i.source, i.origin, i.via) for i in claim_items):
+            continue
+        assessment = assess(claim_items, settings)
+        if query.statuses and assessment.status not in query.statuses:
+            continue
+        last_change = changes.get(claim.id)
+        if query.since and (last_change or claim.updated_at) < query.since:
+            continue
+        rows.append(claim_row(claim, assessment, last_change, detail=query.detail))
+    rows.sort(key=_sort_key(query.sort), reverse=query.reverse)
+    return {
+        "kind": "claims",
+        "generated_at": utcnow().isoformat(),
+        "as_of": query.as_of.isoformat() if query.as_of else None,
+        "filters": _filters(query, source_key),
+        "summary": summary(rows),
+        "claims": rows,
+    }
+
+
+def _filters(query: ReportQuery, source_key: str | None) -> dict[str, Any]:
+    return {
+        "status": list(query.statuses),
+        "tag": list(query.tags),
+        "source": source_key,
+        "since": query.since.isoformat() if query.since else None,
+    }
+
+
+def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    statuses = Counter(row["status"] for row in rows)
+    verdicts = Counter(row["verdict"] for row in rows if row["verdict"])
+    return {
+        "claims": len(rows),
+        "status": {status: statuses.get(status, 0) for status in STATUSES},
+        "verdict": {verdict: verdicts.get(verdict, 0) for verdict in VERDICT_NAMES},
+    }
+
+
+# --- track records ------------------------------------------------------------------------
+
+
+def _empty_record() -> dict[str, Any]:
+    return {"claims": 0, **dict.fromkeys(STATUSES, 0), **dict.fromkeys(VERDICT_NAMES, 0)}
+
+
+def track_records(
+    session: Session, *, source: str | None = None, as_of: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Per source: the claims it (or a source passing on its information) supported or
+    contradicted, and how those claims stand now: status counts and verdicts."""
+    sources = source_states(session, as_of)
+    by_key = {state.key: state for state in sources.values()}
+    chains = {state.key: chain(sources, state.id) for state in sources.values()}
+    claim_ids = None
+    wanted = None
+    if source is not None:
+        wanted = get_source(session, source)
+        if as_of is not None and wanted.id not in sources:
+            raise NotFound(f"source {wanted.key!r} did not exist on {as_of:%Y-%m-%d}")
+        wanted_key = sources[wanted.id].key
+        subtree = [s.id for s in sources.values() if wanted_key in chains[s.key]]
+        claim_ids = select(Evidence.claim_id).where(Evidence.source_id.in_(subtree))
+    items = evidence_items(session, claim_ids, as_of=as_of)
+    claims = claim_states(session, claim_ids, as_of)
+    settings = load_settings()
+    records: dict[str, dict[str, dict[str, Any]]] = {}
+    for claim_id, claim_items in items.items():
+        claim = claims.get(claim_id)
+        if claim is None:
+            continue
+        status = assess(claim_items, settings).status
+        seen: set[tuple[str, str]] = set()
+        for item in claim_items:
+            if item.stance == "neutral":
+                continue
+            for key in chains.get(item.source, [item.source]):
+                if (key, item.stance) in seen:
+                    continue
+                seen.add((key, item.stance))
+                record = records.setdefault(key, {}).setdefault(item.stance, _empty_record())
+                record["claims"] += 1
+                record[status] += 1
+                if claim.verdict:
+                    record[claim.verdict] += 1
+    keys = [sources[wanted.id].key] if wanted is not None else sorted(by_key)
+    rows = []
+    for key in keys:
+        state = by_key[key]
+        record = records.get(key, {})
+        rows.append(
+            {
+                "key": key,
+                "name": state.name,
+                "reliability": state.reliability,
+                "origin": sources[state.origin_id].key,
+                "supports": record.get("supports", _empty_record()),
+                "contradicts": record.get("contradicts", _empty_record()),
+            }
+        )
+    return rows
+
+
+def sources_report(session: Session, query: ReportQuery) -> dict[str, Any]:
+    rows = track_records(session, source=query.source, as_of=query.as_of)
+    return {
+        "kind": "sources",
+        "generated_at": utcnow().isoformat(),
+        "as_of": query.as_of.isoformat() if query.as_of else None,
+        "filters": {"source": query.source},
+        "sources": rows,
+    }
+
+
+# --- one claim as of a date -----------------------------------------------------------------
+
+
+def claim_as_of(session: Session, key: str, as_of: datetime) -> dict[str, Any]:
+    """What `claim show` printed at `as_of`: fields, status, score and evidence as recorded."""
+    current = get_claim(session, key)
+    claim = claim_states(session, [current.id], as_of).get(current.id)
+    if claim is None:
+        raise NotFound(
+            f"claim {current.key!r} did not exist on {as_of:%Y-%m-%d %H:%M} UTC: it was added "
+            f"{current.created_at:%Y-%m-%d %H:%M} UTC"
+        )
+    assessment = assess_claims(session, [claim.id], as_of=as_of)[claim.id]
+    changes = last_changes(session, [claim.id], as_of)
+    view = claim_row(claim, assessment, changes.get(claim.id), detail=False)
+    view["as_of"] = as_of.isoformat()
+    view["rule"] = status_rule(assessment.support_origins, assessment.contradict_origins)
+    view["notes"] = claim.notes
+    view["event_date_precision"] = claim.event_date_precision
+    items = [
+        *(i for c in assessment.contributions for i in c.items),
+        *assessment.not_credible,
+        *assessment.neutral,
+    ]
+    view["evidence"] = sorted((item_view(i) for i in items), key=lambda v: v["id"])
+    links = session.execute(
+        select(ClaimLink).where(
+            ((ClaimLink.claim_id == claim.id) | (ClaimLink.other_id == claim.id))
+            & (ClaimLink.created_at <= as_of)
+        )
+    ).scalars()
+    view["links"] = [
+        {"direction": "out", "relation": link.relation, "claim": link.other.key}
+        if link.claim_id == claim.id
+        else {"direction": "in", "relation": link.relation, "claim": link.claim.key}
+        for link in links
+    ]
+    return view
