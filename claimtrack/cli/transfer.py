@@ -1,9 +1,158 @@
-"""Commands of this group are registered on the root app by register()."""
+"""claimtrack import | export"""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
+
+from .options import Json
+
+
+def import_(
+    ctx: typer.Context,
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Files to import; - reads standard input.")],
+    format_: Annotated[str | None, typer.Option("--format", "-f", metavar="csv|jsonl|json", help="Input format. Default: from the file name, else from its first bytes.")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", metavar="FIELD=COLUMN", help="Read a sheet field from your own column, e.g. --map claim_text=claimHeadline (repeatable; one column may feed several fields).")] = None,
+    stance_map: Annotated[str | None, typer.Option("--stance-map", metavar="WORD=STANCE,...", help="Your stance words, e.g. for=supports,against=contradicts,observing=neutral.")] = None,
+    delimiter: Annotated[str | None, typer.Option("--delimiter", "-d", metavar="CHAR", help="CSV delimiter (, ; tab |). Default: found from the header.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything and print the summary; write nothing.")] = False,
+    skip_errors: Annotated[str | None, typer.Option("--skip-errors", metavar="REJECTS.csv", help="Import the good rows; write the bad ones, with reasons, to this CSV file.")] = None,
+    json_: Json = False,
+) -> None:
+    """Import claims, sources, evidence, links and verdicts from CSV sheets, JSONL or JSON.
+
+    All or nothing: any bad row is reported as FILE:LINE: field: value — expected ..., and
+    nothing is written (unless --skip-errors). Importing the same file again changes nothing.
+
+    Example: claimtrack import sheet.csv --map claim_text=Claim --stance-map for=supports,against=contradicts
+    """
+    from ..importers import ImportRefused
+    from ..importers.csv_sheet import parse_map, parse_stance_map
+    from ..services.transfer import import_files
+
+    mapping = parse_map(map_ or [])
+    stances = parse_stance_map(stance_map)
+    if delimiter is not None:
+        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1:
+            raise typer.BadParameter("one character, or 'tab'", param_hint="--delimiter")
+    state = ctx.obj
+    with _progress(files) as progress:
+        try:
+            with state.reading() if dry_run else state.writing() as session:
+                result = import_files(
+                    session, files=files, format=format_, mapping=mapping, stance_map=stances,
+                    delimiter=delimiter, dry_run=dry_run, rejects=skip_errors, progress=progress,
+                )
+        except ImportRefused as exc:
+            if progress is not None:
+                progress.close()
+            for line in exc.problems:
+                typer.echo(line, err=True)
+            raise
+    if json_:
+        from .output import print_json
+
+        print_json(result.as_dict())
+        return
+    _print_summary(result)
+
+
+def _print_summary(result) -> None:
+    from tabulate import tabulate
+
+    head = "Dry run, nothing written" if result.dry_run else "Imported"
+    files = ", ".join(result.files) or "(no files)"
+    typer.echo(f"{head}: {files}: {result.records:,} records in {result.seconds:.1f} s")
+    rows = [[kind, f"{c['created']:,}", f"{c['updated']:,}", f"{c['unchanged']:,}"]
+            for kind, c in result.counts.items()]
+    typer.echo(tabulate(rows, headers=["", "created", "updated", "unchanged"],
+                        tablefmt="simple", disable_numparse=True, colalign=("left", "right", "right", "right")))
+    for name, columns in result.ignored_columns.items():
+        typer.echo(f"Ignored columns of {name} (no field maps to them): {', '.join(columns)}")
+    if result.rejected:
+        where = f": see {result.rejects}" if result.rejects else ""
+        typer.echo(f"Rejected {result.rejected:,} bad rows{where}")
+
+
+class _Bar:
+    """A rich progress bar on stderr (rows, rate, ETA); only built when stderr is a terminal."""
+
+    def __init__(self, total: int | None):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("importing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+            TextColumn("{task.fields[rows]:,} rows"), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self.task = self.progress.add_task("import", total=total, rows=0)
+        self.progress.start()
+
+    def __call__(self, done: int, rows: int) -> None:
+        self.progress.update(self.task, completed=done, rows=rows)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+class _progress:
+    def __init__(self, files: list[str]):
+        self.bar = None
+        if sys.stderr.isatty() and sys.stdout.isatty():
+            import os
+
+            sizes = [os.path.getsize(f) for f in files if f != "-" and os.path.isfile(f)]
+            total = sum(sizes) if len(sizes) == len(files) else None
+            self.bar = _Bar(total)
+
+    def __enter__(self):
+        return self.bar
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def export(
+    ctx: typer.Context,
+    format_: Annotated[str, typer.Option("--format", "-f", metavar="jsonl|json|csv|claimreview", help="jsonl (lossless, re-importable), json (an array of the same records), csv (the evidence sheet), claimreview (schema.org JSON-LD for claims with a verdict).")] = "jsonl",
+    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically). Default: standard output.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    status: Annotated[list[str] | None, typer.Option("--status", metavar="S", help="Only claims with this status (repeatable).")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", metavar="T", help="Only claims with this tag (repeatable: all of them).")] = None,
+    source: Annotated[str | None, typer.Option("--source", metavar="SRC", help="Only claims with evidence from, via or originating at SRC.")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE", help="Only claims changed or given evidence since DATE (YYYY-MM-DD).")] = None,
+    review_url: Annotated[str | None, typer.Option("--review-url", metavar="URL", help="claimreview: the address your fact checks are published under; each claim's key is appended.")] = None,
+    author: Annotated[str | None, typer.Option("--author", metavar="NAME", help="claimreview: the organisation publishing the fact checks.")] = None,
+) -> None:
+    """Export claims, sources, evidence, links and verdicts.
+
+    Example: claimtrack export --format jsonl -o backup.jsonl
+    """
+    from ..services.transfer import export as export_stream
+    from ..services.transfer import export_file
+
+    options = dict(format=format_, statuses=status or (), tags=tag or (), source=source,
+                   since=since, review_url=review_url, author=author)
+    with ctx.obj.reading() as session:
+        if output is None or output == "-":
+            export_stream(session, sys.stdout, **options)
+            return
+        count = export_file(session, output, force=force, **options)
+    typer.echo(f"Exported {count:,} records to {output}", err=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Placeholder until the commands land."""
+    app.command("import")(import_)
+    app.command("export")(export)

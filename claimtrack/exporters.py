@@ -1,0 +1,350 @@
+"""Export: the database (or the claims a filter selects) as typed JSONL/JSON records, as the
+CSV evidence sheet, or as schema.org ClaimReview JSON-LD. Formats are a registry keyed by
+name; each writes to a text stream and reads the database in a fixed number of queries.
+
+JSONL is the lossless format: export, import into an empty database, export again gives the
+same records. The CSV sheet holds one row per current evidence item (claims without
+evidence, links and verdicts are not in it).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .errors import InvalidValue
+from .models import Claim, ClaimLink, ClaimTag, Evidence, HistoryEvent, Source, Tag
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_COLUMNS = (
+    "claim_key", "claim_text", "source_key", "source_name", "stance", "credibility",
+    "reliability", "quote", "url", "via", "observed", "tags", "key", "notes",
+)
+
+
+def neutralise(cell: Any) -> Any:
+    """A spreadsheet must not run a cell as a formula: prefix risky text with an apostrophe."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+@dataclass
+class ExportFilter:
+    statuses: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    source: str | None = None
+    since: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.statuses or self.tags or self.source or self.since)
+
+
+@dataclass
+class ExportOptions:
+    review_url: str | None = None  # claimreview: where the fact checks are published
+    author: str | None = None  # claimreview: who publishes them
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def selected_claim_ids(session: Session, flt: ExportFilter) -> list[int] | None:
+    """The claims a filter selects (None: every claim), in a fixed number of queries."""
+    if not flt.active:
+        return None
+    from . import values
+    from .services.assessments import assess_claims
+    from .services.common import get_source
+    from .status import STATUSES
+
+    query = select(Claim.id)
+    for name in flt.tags:
+        query = query.where(Claim.id.in_(
+            select(ClaimTag.claim_id).join(Tag).where(Tag.name == values.tag(name))))
+    if flt.source:
+        src = get_source(session, flt.source)
+        via_or_source = (Evidence.source_id == src.id) | (Evidence.via_id == src.id)
+        query = query.where(Claim.id.in_(
+            select(Evidence.claim_id).join(Source, Source.id == Evidence.source_id)
+            .where(Evidence.removed_at.is_(None), via_or_source | (Source.origin_id == src.id))))
+    if flt.since:
+        query = query.where(or_(
+            Claim.updated_at >= flt.since,
+            Claim.id.in_(select(Evidence.claim_id).where(Evidence.created_at >= flt.since)),
+        ))
+    ids = list(session.scalars(query.order_by(Claim.id)))
+    if flt.statuses:
+        for status in flt.statuses:
+            if status not in STATUSES:
+                raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
+        assessments = assess_claims(session, ids)
+        ids = [i for i in ids if assessments[i].status in flt.statuses]
+    return ids
+
+
+def _in(column, ids: list[int] | None):
+    return True if ids is None else column.in_(ids)
+
+
+def _clean(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if v is not None and v != []}
+
+
+def records(session: Session, flt: ExportFilter | None = None) -> Iterator[dict[str, Any]]:
+    """Every record as `import` reads it: sources, claims, evidence, links, verdicts."""
+    ids = selected_claim_ids(session, flt or ExportFilter())
+    parent = aliased(Source)
+    source_query = (
+        select(Source.key, Source.name, Source.kind, Source.reliability, parent.key,
+               Source.url, Source.notes)
+        .outerjoin(parent, parent.id == Source.derived_from_id)
+        .order_by(Source.key)
+    )
+    if ids is not None:
+        used = select(Evidence.source_id).where(Evidence.claim_id.in_(ids)).union(
+            select(Evidence.via_id).where(Evidence.claim_id.in_(ids), Evidence.via_id.is_not(None)))
+        wanted = set(session.scalars(used))
+        chain = dict(session.execute(select(Source.id, Source.derived_from_id)).all())
+        for start in list(wanted):
+            node = chain.get(start)
+            while node is not None and node not in wanted:
+                wanted.add(node)
+                node = chain.get(node)
+        source_query = source_query.where(Source.id.in_(sorted(wanted)))
+    for key, name, kind, reliability, derived_from, url, notes in session.execute(source_query):
+        yield _clean({"type": "source", "key": key, "name": name, "kind": kind,
+                      "reliability": reliability, "derived_from": derived_from, "url": url,
+                      "notes": notes})
+
+    tags: dict[int, list[str]] = {}
+    for claim_id, name in session.execute(
+        select(ClaimTag.claim_id, Tag.name).join(Tag).where(_in(ClaimTag.claim_id, ids))
+        .order_by(Tag.name)
+    ):
+        tags.setdefault(claim_id, []).append(name)
+    claims = session.execute(
+        select(Claim.id, Claim.key, Claim.text, Claim.event_date, Claim.place, Claim.notes,
+               Claim.verdict, Claim.verdict_reason, Claim.confidence)
+        .where(_in(Claim.id, ids)).order_by(Claim.key)
+    ).all()
+    for claim in claims:
+        yield _clean({"type": "claim", "key": claim.key, "text": claim.text,
+                      "tags": tags.get(claim.id, []), "event_date": claim.event_date,
+                      "place": claim.place, "notes": claim.notes})
+
+    for row in _evidence_rows(session, ids, include_removed=True):
+        yield _clean({"type": "evidence", "key": row.key, "claim": row.claim_key,
+                      "source": row.source_key, "stance": row.stance,
+                      "credibility": row.credibility, "quote": row.quote, "url": row.locator,
+                      "via": row.via_key, "observed": row.observed, "notes": row.notes,
+                      "removed_reason": row.removed_reason if row.removed_at else None})
+
+    first, second = aliased(Claim), aliased(Claim)
+    link_query = (
+        select(first.key, second.key, ClaimLink.relation)
+        .join(first, first.id == ClaimLink.claim_id)
+        .join(second, second.id == ClaimLink.other_id)
+        .order_by(first.key, second.key)
+    )
+    if ids is not None:
+        link_query = link_query.where(ClaimLink.claim_id.in_(ids), ClaimLink.other_id.in_(ids))
+    for claim_key, other_key, relation in session.execute(link_query):
+        yield {"type": "link", "claim": claim_key, "other": other_key, "relation": relation}
+
+    for claim in claims:
+        if claim.verdict or claim.confidence:
+            yield _clean({"type": "verdict", "claim": claim.key, "verdict": claim.verdict,
+                          "reason": claim.verdict_reason, "confidence": claim.confidence})
+
+
+def _evidence_rows(session: Session, ids: list[int] | None, *, include_removed: bool):
+    source, via = aliased(Source), aliased(Source)
+    query = (
+        select(Evidence.key, Claim.key.label("claim_key"), Claim.text.label("claim_text"),
+               Claim.id.label("claim_id"), source.key.label("source_key"),
+               source.name.label("source_name"), source.reliability, Evidence.stance,
+               Evidence.credibility, Evidence.quote, Evidence.locator,
+               via.key.label("via_key"), Evidence.observed, Evidence.notes,
+               Evidence.removed_at, Evidence.removed_reason)
+        .join(Claim, Claim.id == Evidence.claim_id)
+        .join(source, source.id == Evidence.source_id)
+        .outerjoin(via, via.id == Evidence.via_id)
+        .where(_in(Evidence.claim_id, ids))
+        .order_by(Claim.key, Evidence.id)
+    )
+    if not include_removed:
+        query = query.where(Evidence.removed_at.is_(None))
+    return session.execute(query.execution_options(yield_per=2000))
+
+
+# --- formats ---------------------------------------------------------------------------
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False)
+
+
+def write_jsonl(session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions) -> int:
+    count = 0
+    for record in records(session, flt):
+        out.write(_dumps(record) + "\n")
+        count += 1
+    return count
+
+
+def write_json(session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions) -> int:
+    count = 0
+    out.write("[")
+    for record in records(session, flt):
+        out.write(("," if count else "") + "\n  " + _dumps(record))
+        count += 1
+    out.write("\n]\n")
+    return count
+
+
+def write_csv(session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions) -> int:
+    ids = selected_claim_ids(session, flt)
+    tags: dict[int, str] = {}
+    for claim_id, name in session.execute(
+        select(ClaimTag.claim_id, Tag.name).join(Tag).where(_in(ClaimTag.claim_id, ids))
+        .order_by(Tag.name)
+    ):
+        tags[claim_id] = f"{tags[claim_id]};{name}" if claim_id in tags else name
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(SHEET_COLUMNS)
+    count = 0
+    for row in _evidence_rows(session, ids, include_removed=False):
+        cells = (row.claim_key, row.claim_text, row.source_key, row.source_name, row.stance,
+                 row.credibility, row.reliability, row.quote, row.locator, row.via_key,
+                 row.observed, tags.get(row.claim_id), row.key, row.notes)
+        writer.writerow([neutralise(cell) for cell in cells])
+        count += 1
+    return count
+
+
+PERSON_KINDS = {"person", "informant", "official", "individual", "journalist", "witness"}
+RATINGS = {"confirmed": (5, "Confirmed"), "debunked": (1, "Debunked")}
+
+
+def claim_reviews(session: Session, flt: ExportFilter, options: ExportOptions) -> list[dict]:
+    """schema.org ClaimReview for each selected claim with a verdict."""
+    base = (options.review_url or "").strip()
+    if not base.startswith(("http://", "https://")):
+        raise InvalidValue(
+            "--review-url", options.review_url or "",
+            "the http(s) address where your fact checks are published, e.g. "
+            "https://example.org/checks/ (each claim's key is appended); Google requires it",
+        )
+    ids = selected_claim_ids(session, flt)
+    claims = session.execute(
+        select(Claim.id, Claim.key, Claim.text, Claim.event_date, Claim.verdict,
+               Claim.verdict_reason, Claim.updated_at)
+        .where(Claim.verdict.is_not(None), _in(Claim.id, ids)).order_by(Claim.key)
+    ).all()
+    chosen = [c.id for c in claims]
+    decided = dict(session.execute(
+        select(HistoryEvent.claim_id, func.max(HistoryEvent.at))
+        .where(HistoryEvent.action == "claim.verdict", HistoryEvent.claim_id.in_(chosen))
+        .group_by(HistoryEvent.claim_id)
+    ).all()) if chosen else {}
+    first_author: dict[int, tuple[str, str]] = {}
+    appearances: dict[int, list[str]] = {}
+    if chosen:
+        for claim_id, name, kind, locator, stance in session.execute(
+            select(Evidence.claim_id, Source.name, Source.kind, Evidence.locator,
+                   Evidence.stance)
+            .join(Source, Source.id == Evidence.source_id)
+            .where(Evidence.claim_id.in_(chosen), Evidence.removed_at.is_(None))
+            .order_by(Evidence.claim_id, Evidence.id)
+        ):
+            if stance == "supports":
+                first_author.setdefault(claim_id, (name, kind))
+            if locator and locator.startswith(("http://", "https://")):
+                urls = appearances.setdefault(claim_id, [])
+                if locator not in urls:
+                    urls.append(locator)
+    author = options.author or "claimtrack"
+    reviews = []
+    for claim in claims:
+        value, word = RATINGS[claim.verdict]
+        when = decided.get(claim.id) or claim.updated_at
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        item: dict[str, Any] = {"@type": "Claim"}
+        if claim.id in first_author:
+            name, kind = first_author[claim.id]
+            item["author"] = {"@type": "Person" if kind in PERSON_KINDS else "Organization",
+                              "name": name}
+        if claim.event_date:
+            item["datePublished"] = claim.event_date
+        if claim.id in appearances:
+            item["appearance"] = [{"@type": "CreativeWork", "url": url}
+                                  for url in appearances[claim.id]]
+        review = {
+            "@context": "https://schema.org",
+            "@type": "ClaimReview",
+            "url": base + claim.key,
+            "claimReviewed": claim.text,
+            "datePublished": when.astimezone(UTC).date().isoformat(),
+            "author": {"@type": "Organization", "name": author},
+            "reviewRating": {"@type": "Rating", "ratingValue": value, "bestRating": 5,
+                             "worstRating": 1, "alternateName": word},
+            "itemReviewed": item,
+        }
+        if claim.verdict_reason:
+            review["reviewBody"] = claim.verdict_reason
+        reviews.append(review)
+    return reviews
+
+
+def claimreview_problems(review: dict[str, Any]) -> list[str]:
+    """What Google's fact-check markup requires and this review lacks ([] when valid):
+    ClaimReview needs claimReviewed, reviewRating (with alternateName) and url."""
+    problems = []
+    if not isinstance(review.get("claimReviewed"), str) or not review["claimReviewed"].strip():
+        problems.append("claimReviewed is missing")
+    url = review.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        problems.append("url is not an http(s) address")
+    rating = review.get("reviewRating")
+    if not isinstance(rating, dict) or rating.get("@type") != "Rating":
+        problems.append("reviewRating is not a Rating")
+    elif not str(rating.get("alternateName") or "").strip():
+        problems.append("reviewRating.alternateName is missing")
+    else:
+        value, best, worst = (rating.get(k) for k in ("ratingValue", "bestRating", "worstRating"))
+        if value is not None and not (worst <= value <= best):
+            problems.append("reviewRating.ratingValue is outside worstRating..bestRating")
+    item = review.get("itemReviewed")
+    if item is not None and (not isinstance(item, dict) or item.get("@type") != "Claim"):
+        problems.append("itemReviewed is not a Claim")
+    if review.get("@type") != "ClaimReview" or review.get("@context") != "https://schema.org":
+        problems.append("@context/@type are not schema.org ClaimReview")
+    return problems
+
+
+def write_claimreview(session: Session, out: TextIO, flt: ExportFilter,
+                      options: ExportOptions) -> int:
+    reviews = claim_reviews(session, flt, options)
+    for review in reviews:
+        problems = claimreview_problems(review)
+        if problems:  # pragma: no cover - the builder above always satisfies them
+            raise InvalidValue("claimreview", review.get("url"), "; ".join(problems))
+    out.write(json.dumps(reviews, ensure_ascii=False, indent=2) + "\n")
+    return len(reviews)
+
+
+Writer = Callable[[Session, TextIO, ExportFilter, ExportOptions], int]
+EXPORTERS: dict[str, Writer] = {
+    "jsonl": write_jsonl,
+    "json": write_json,
+    "csv": write_csv,
+    "claimreview": write_claimreview,
+}

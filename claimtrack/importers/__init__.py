@@ -1,0 +1,380 @@
+"""Bulk import: every format reader feeds the one validator (rows.py) and the one writer
+(writer.py), in two passes over the input, all inside the caller's transaction.
+
+Pass 1 reads each file once: sources and claims are gathered (merged by key, in any order,
+their definitions checked for agreement), while evidence, links and verdicts are validated
+and spooled to a temporary file. Then sources are written (their derived-from chains can be
+resolved only once all are known) and claims. Pass 2 reads the spool back in batches and
+writes evidence, links and verdicts. Memory grows with the number of distinct sources and
+claims, never with the number of evidence rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import marshal
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from ..errors import ClaimtrackError, InvalidValue
+from .formats import FileRefused, Reader
+from .lines import Input
+from .rows import (
+    BadRow,
+    ClaimIntent,
+    Problem,
+    SourceIntent,
+    Where,
+    json_record,
+)
+from .writer import Writer
+
+FORMATS = ("csv", "jsonl", "json")
+BATCH = 5_000
+SHOWN_PROBLEMS = 20
+
+Progress = Callable[[int, int], None]  # (bytes read so far, records so far)
+
+
+@dataclass
+class ImportOptions:
+    format: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    stance_map: dict[str, str] = field(default_factory=dict)
+    delimiter: str | None = None
+    dry_run: bool = False
+    rejects: str | None = None  # --skip-errors REJECTS.csv
+    actor: str = "unknown"
+
+
+@dataclass
+class ImportResult:
+    files: list[str]
+    counts: dict[str, dict[str, int]]
+    records: int
+    rejected: int
+    ignored_columns: dict[str, list[str]]
+    seconds: float
+    dry_run: bool
+    rejects: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "dry_run": self.dry_run,
+            "records": self.records,
+            "counts": self.counts,
+            "rejected": self.rejected,
+            "rejects_file": self.rejects,
+            "ignored_columns": self.ignored_columns,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class ImportRefused(ClaimtrackError):
+    """Bad rows in an all-or-nothing import: nothing was written."""
+
+    def __init__(self, problems: list[str], bad_rows: int, advice: str):
+        self.problems = problems
+        self.bad_rows = bad_rows
+        noun = "bad row" if bad_rows == 1 else "bad rows"
+        super().__init__(f"{bad_rows} {noun}; nothing was imported. {advice}")
+
+
+def detect_format(name: str, source: Input, given: str | None) -> str:
+    if given:
+        if given not in FORMATS:
+            raise InvalidValue("--format", given, "csv, jsonl or json")
+        return given
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix in ("csv", "tsv", "txt"):
+        return "csv"
+    if suffix in ("jsonl", "ndjson"):
+        return "jsonl"
+    if suffix == "json":
+        head = source.peek(64).lstrip()
+        return "json" if head.startswith(b"[") or not head else "jsonl"
+    head = source.peek(64).lstrip()
+    if head.startswith(b"["):
+        return "json"
+    if head.startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
+    if fmt == "csv":
+        from .csv_sheet import SheetReader
+
+        return SheetReader(source, mapping=options.mapping, stance_map=options.stance_map,
+                           delimiter=options.delimiter)
+    if options.mapping or options.stance_map or options.delimiter:
+        raise InvalidValue("--map/--stance-map/--delimiter", source.name,
+                           "a CSV file (these options apply to CSV sheets only)")
+    if fmt == "jsonl":
+        from .jsonl import JsonlReader
+
+        return JsonlReader(source)
+    from .json_array import JsonArrayReader
+
+    return JsonArrayReader(source)
+
+
+class Problems:
+    """Bad rows: the first few worded for the terminal, all of them in the rejects file."""
+
+    def __init__(self, rejects: str | None):
+        self.shown: list[str] = []
+        self.bad_rows = 0
+        self.fatal = False
+        self.rejects_path = rejects
+        self._file = None
+        self._writer = None
+        self._last: Where | None = None
+        if rejects:
+            directory = os.path.dirname(os.path.abspath(rejects))
+            self._file = tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", newline="", dir=directory, prefix=".rejects-",
+                suffix=".csv", delete=False,
+            )
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["file", "line", "field", "value", "expected", "record"])
+
+    def add(self, where: Where, problems: list[Problem], raw: Any) -> None:
+        if where != self._last:
+            self.bad_rows += 1
+            self._last = where
+        for problem in problems:
+            if len(self.shown) < SHOWN_PROBLEMS:
+                self.shown.append(str(problem))
+            if self._writer is not None:
+                value = problem.value if isinstance(problem.value, str) else repr(problem.value)
+                self._writer.writerow([where.file, where.line, problem.field, value[:1000],
+                                       problem.expected, _raw_text(raw)])
+
+    def close(self, keep: bool) -> None:
+        if self._file is None:
+            return
+        self._file.close()
+        if keep:
+            os.replace(self._file.name, self.rejects_path)
+        else:
+            os.unlink(self._file.name)
+
+
+def _raw_text(raw: Any) -> str:
+    import json
+
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw.rstrip("\r\n")
+    if isinstance(raw, list):
+        from io import StringIO
+
+        out = StringIO()
+        csv.writer(out).writerow(raw)
+        return out.getvalue().rstrip("\r\n")
+    return json.dumps(raw, ensure_ascii=False, default=str)
+
+
+class _Entities:
+    """Sources and claims met in pass 1, merged by key (or name / text when keyless)."""
+
+    def __init__(self):
+        self.sources: dict[str, SourceIntent] = {}
+        self.named_sources: dict[str, SourceIntent] = {}
+        self.claims: dict[str, ClaimIntent] = {}
+        self.text_claims: dict[str, ClaimIntent] = {}
+
+    def conflicts(self, kind: str, record: Any) -> list[Problem]:
+        held = self._held(kind, record)
+        if held is None:
+            return []
+        problems = []
+        for name, value in record.fields.items():
+            if name == "tags" and getattr(record, "add_tags", False):
+                continue
+            if name in held.fields and held.fields[name] != value:
+                problems.append(Problem(record.where, name, value,
+                                        f"{held.fields[name]!r} as at {held.where} "
+                                        f"(one {kind}, one {name})"))
+        return problems
+
+    def _held(self, kind: str, record: Any):
+        if kind == "source":
+            if record.key:
+                return self.sources.get(record.key)
+            return self.named_sources.get(record.name) if not record.reference else None
+        if record.key:
+            return self.claims.get(record.key)
+        return self.text_claims.get(record.text)
+
+    def add(self, kind: str, record: Any) -> None:
+        held = self._held(kind, record)
+        if held is None:
+            if kind == "source":
+                if record.key:
+                    self.sources[record.key] = record
+                elif record.name not in self.named_sources:
+                    self.named_sources[record.name] = record
+            elif record.key:
+                self.claims[record.key] = record
+            else:
+                self.text_claims[record.text] = record
+            return
+        for name, value in record.fields.items():
+            if name == "tags" and getattr(record, "add_tags", False):
+                value = sorted(set(held.fields.get("tags") or ()) | set(value))
+            held.fields[name] = value
+
+
+RELATIONS = ("evidence", "link", "verdict")
+
+
+def run_import(
+    conn: Connection,
+    names: Iterable[str],
+    options: ImportOptions,
+    *,
+    progress: Progress | None = None,
+    records: Iterable[dict] | None = None,
+) -> ImportResult:
+    """Import files (or, from the Python API, `records`: dicts as in a JSONL file) in the
+    caller's transaction. Raises ImportRefused (nothing written) when a row is bad and no
+    rejects file was given; the caller rolls back."""
+    started = time.monotonic()
+    names = list(names)
+    problems = Problems(options.rejects)
+    skipping = options.rejects is not None
+
+    def reject(where: Where, found: list[Problem], raw: Any) -> None:
+        problems.add(where, found, raw)
+        if not skipping:
+            writer.write = False
+
+    writer = Writer(conn, actor=options.actor, reason="import " + ", ".join(names or ["(api)"]),
+                    write=not options.dry_run, reject=reject)
+    entities = _Entities()
+    ignored: dict[str, list[str]] = {}
+    count = 0
+    spool = tempfile.TemporaryFile()
+    pending: list[tuple] = []
+    file_names: list[str] = []
+    done_bytes = 0
+    keep_raw = skipping
+
+    def parsed_items() -> Iterator[tuple[Reader | None, Any]]:
+        nonlocal done_bytes
+        if records is not None:
+            file_names.append("<records>")
+            for number, obj in enumerate(records, 1):
+                where = Where("<records>", number)
+                try:
+                    yield None, (where, [json_record(obj, where)], obj)
+                except BadRow as bad:
+                    yield None, (where, bad, obj)
+        for name in names:
+            source = Input.open(name)
+            try:
+                fmt = detect_format(name, source, options.format)
+                reader = make_reader(fmt, source, options)
+                file_names.append(source.name)
+                for item in reader.records():
+                    if progress is not None and count % 2000 == 0:
+                        progress(done_bytes + source.bytes_read, count)
+                    yield reader, item
+                if reader.ignored:
+                    ignored[source.name] = reader.ignored
+                done_bytes += source.bytes_read
+            except FileRefused as exc:
+                problems.fatal = True
+                problems.add(exc.problem.where, [exc.problem], None)
+                if exc.advice:
+                    problems.shown.append(exc.advice)
+                writer.write = False
+            finally:
+                source.close()
+
+    try:
+        for _reader, (where, result, raw) in parsed_items():
+            count += 1
+            if isinstance(result, BadRow):
+                reject(where, result.problems, raw)
+                continue
+            found = [p for kind, rec in result if kind in ("source", "claim")
+                     for p in entities.conflicts(kind, rec)]
+            if found:
+                reject(where, found, raw)
+                continue
+            file_index = len(file_names) - 1
+            for kind, rec in result:
+                if kind in ("source", "claim"):
+                    entities.add(kind, rec)
+                else:
+                    pending.append((kind, file_index, where.line, rec, _raw_text(raw) if keep_raw else None))
+            if len(pending) >= BATCH:
+                marshal.dump(pending, spool)
+                pending = []
+        if pending:
+            marshal.dump(pending, spool)
+            pending = []
+
+        writer.write_sources(entities.sources, entities.named_sources)
+        writer.write_claims(entities.claims, entities.text_claims)
+        entities = _Entities()  # let the pass-1 intents go
+
+        spool.seek(0)
+        while True:
+            try:
+                chunk = marshal.load(spool)
+            except EOFError:
+                break
+            grouped: dict[str, list] = {kind: [] for kind in RELATIONS}
+            for kind, file_index, line, rec, raw in chunk:
+                grouped[kind].append((Where(file_names[file_index], line), rec, raw))
+            if grouped["evidence"]:
+                writer.write_evidence(grouped["evidence"])
+            if grouped["link"]:
+                writer.write_links(grouped["link"])
+            if grouped["verdict"]:
+                writer.write_verdicts(grouped["verdict"])
+        writer.flush_history()
+        if progress is not None:
+            progress(done_bytes, count)
+    finally:
+        spool.close()
+        refused = problems.bad_rows > 0 and (not skipping or problems.fatal)
+        problems.close(keep=not refused and problems.bad_rows > 0 and not options.dry_run)
+
+    if refused:
+        if problems.fatal:
+            advice = "Fix the file and run the import again."
+        else:
+            advice = (
+                "Fix them and run the import again, or import the good rows with "
+                "--skip-errors REJECTS.csv (the bad ones are written there with their reasons)."
+            )
+        hidden = sum(1 for _ in ()) if False else 0
+        shown = list(problems.shown)
+        if problems.bad_rows > len(problems.shown) and len(problems.shown) >= SHOWN_PROBLEMS:
+            hidden = problems.bad_rows - SHOWN_PROBLEMS
+            shown.append(f"... and {hidden} more bad rows")
+        raise ImportRefused(shown, problems.bad_rows, advice)
+    return ImportResult(
+        files=file_names,
+        counts=writer.counts,
+        records=count,
+        rejected=problems.bad_rows,
+        ignored_columns=ignored,
+        seconds=time.monotonic() - started,
+        dry_run=options.dry_run,
+        rejects=options.rejects if problems.bad_rows and not options.dry_run else None,
+    )

@@ -1,0 +1,171 @@
+"""The CSV evidence sheet: one row per evidence item, with the user's own headers and words
+mapped by --map FIELD=COLUMN and --stance-map, and `,` `;` or tab found from the header."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+
+from ..errors import InvalidValue
+from .formats import FileRefused, Parsed, Reader
+from .lines import Input, Undecodable, undecodable_advice
+from .rows import SHEET_FIELDS, BadRow, Problem, Shown, Where, sheet_row
+
+# Cells may be large (a quote of a few hundred kilobytes); rows.MAX_TEXT refuses the larger
+# ones with a message. This bounds what one row can hold in memory.
+csv.field_size_limit(64 * 1024 * 1024)
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _normal(header: str) -> str:
+    return "_".join(header.strip().lower().replace("-", " ").split())
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The candidate that splits the header into the most columns (`,` on a tie)."""
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def column_label(header: list[str], index: int) -> str:
+    name = header[index].strip()
+    return name if name else f"(unnamed column {index + 1})"
+
+
+class SheetReader(Reader):
+    def __init__(
+        self,
+        source: Input,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        stance_map: Mapping[str, str] | None = None,
+        delimiter: str | None = None,
+    ):
+        self.source = source
+        self.mapping = dict(mapping or {})
+        self.stance_map = {k.lower(): v for k, v in (stance_map or {}).items()}
+        self.delimiter = delimiter
+        self.ignored: list[str] = []
+
+    def _columns(self, header: list[str]) -> dict[str, int]:
+        """Sheet field -> column index, from the header and --map."""
+        where = Where(self.source.name, 1)
+        by_name = {_normal(name): i for i, name in enumerate(header)}
+        exact = {name.strip(): i for i, name in enumerate(header)}
+        index: dict[str, int] = {}
+        for name, i in by_name.items():
+            if name in SHEET_FIELDS:
+                index[name] = i
+        for field_name, column in self.mapping.items():
+            if column.strip() in exact:
+                index[field_name] = exact[column.strip()]
+            elif _normal(column) in by_name:
+                index[field_name] = by_name[_normal(column)]
+            else:
+                raise FileRefused(
+                    Problem(where, f"--map {field_name}", column,
+                            "a column of the header: " + ", ".join(
+                                column_label(header, i) for i in range(len(header))))
+                )
+        missing = []
+        if "claim_key" not in index and "claim_text" not in index:
+            missing.append("claim_key or claim_text")
+        if "source_key" not in index and "source_name" not in index:
+            missing.append("source_key or source_name")
+        if "stance" not in index:
+            missing.append("stance")
+        if missing:
+            raise FileRefused(
+                Problem(where, "header", Shown(", ".join(column_label(header, i)
+                                                          for i in range(len(header)))),
+                        "columns for " + "; ".join(missing)
+                        + " (map your own headers with --map FIELD=COLUMN)")
+            )
+        used = set(index.values())
+        self.ignored = [column_label(header, i) for i in range(len(header)) if i not in used]
+        return index
+
+    def records(self) -> Iterator[Parsed]:
+        name = self.source.name
+        lines = self.source.lines()
+        try:
+            first = next(lines, None)
+            if first is None:
+                return
+            delimiter = self.delimiter or sniff_delimiter(first)
+            header = next(csv.reader([first], delimiter=delimiter))
+            index = self._columns(header)
+            columns = {f: column_label(header, i) for f, i in index.items()}
+            width = len(header)
+            reader = csv.reader(lines, delimiter=delimiter)
+            line = 1
+            while True:
+                start = line + 1
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    line = reader.line_num + 1
+                    where = Where(name, start)
+                    yield where, BadRow([Problem(where, "row", Shown(str(exc)),
+                                                 "a well-formed CSV row")]), ""
+                    continue
+                line = reader.line_num + 1
+                where = Where(name, start)
+                if not cells or not any(cells):
+                    continue
+                if len(cells) > width:
+                    yield where, BadRow([Problem(
+                        where, "row", Shown(f"{len(cells)} cells"),
+                        f"at most {width} cells like the header (quote cells that contain "
+                        f"{delimiter!r})")]), cells
+                    continue
+                values = {f: cells[i] for f, i in index.items() if i < len(cells)}
+                try:
+                    row = sheet_row(values, where, columns=columns, stance_map=self.stance_map)
+                except BadRow as bad:
+                    yield where, bad, cells
+                    continue
+                parsed: list = []
+                if row.claim is not None:
+                    parsed.append(("claim", row.claim))
+                parsed.extend(("source", source) for source in row.sources)
+                parsed.append(("evidence", row.evidence))
+                yield where, parsed, cells
+        except Undecodable as exc:
+            raise FileRefused(
+                Problem(Where(name, exc.line), "encoding", Shown(exc.detail), "UTF-8"),
+                undecodable_advice(name),
+            ) from None
+
+
+def parse_map(items: list[str]) -> dict[str, str]:
+    """--map FIELD=COLUMN options -> {field: column}."""
+    mapping = {}
+    for item in items:
+        field_name, sep, column = item.partition("=")
+        field_name = field_name.strip()
+        if not sep or not column.strip():
+            raise InvalidValue("--map", item, "FIELD=COLUMN, e.g. claim_text=claimHeadline")
+        if field_name not in SHEET_FIELDS:
+            raise InvalidValue("--map", item, "a sheet field: " + ", ".join(SHEET_FIELDS))
+        mapping[field_name] = column
+    return mapping
+
+
+def parse_stance_map(text: str | None) -> dict[str, str]:
+    """--stance-map for=supports,against=contradicts -> {'for': 'supports', ...}."""
+    from .. import values
+
+    result = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        word, sep, stance = item.partition("=")
+        if not sep or not word.strip():
+            raise InvalidValue("--stance-map", item, "WORD=STANCE pairs, e.g. for=supports")
+        result[word.strip().lower()] = values.stance(stance, field="--stance-map")
+    return result

@@ -1,0 +1,73 @@
+"""Reading an input file as numbered text lines: UTF-8 with or without a BOM, stdin for `-`,
+bytes counted for the progress bar, and undecodable input refused with the line it is on."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+BOM = b"\xef\xbb\xbf"
+
+
+class Undecodable(Exception):
+    """The input is not UTF-8: reading stops, and the file is refused whole."""
+
+    def __init__(self, line: int, detail: str):
+        self.line = line
+        self.detail = detail
+        super().__init__(detail)
+
+
+@dataclass
+class Input:
+    """One file named on the command line (or stdin), opened in binary."""
+
+    name: str
+    stream: BinaryIO
+    size: int | None
+    bytes_read: int = 0
+
+    @classmethod
+    def open(cls, name: str) -> Input:
+        if name == "-":
+            return cls(name="<stdin>", stream=sys.stdin.buffer, size=None)
+        path = Path(name)
+        stream = path.open("rb")
+        return cls(name=name, stream=stream, size=path.stat().st_size)
+
+    def close(self) -> None:
+        if self.name != "<stdin>":
+            self.stream.close()
+
+    def peek(self, count: int = 4096) -> bytes:
+        """The first bytes (without a BOM), without consuming them where the stream allows."""
+        peek = getattr(self.stream, "peek", None)
+        head = peek(count)[:count] if peek else b""
+        return head[3:] if head.startswith(BOM) else head
+
+    def lines(self) -> Iterator[str]:
+        """Decoded lines with their endings kept (csv needs them); the BOM is dropped."""
+        number = 0
+        for raw in self.stream:
+            number += 1
+            self.bytes_read += len(raw)
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[3:]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start : exc.start + 1].hex()
+                raise Undecodable(
+                    number,
+                    f"byte 0x{bad} at column {exc.start + 1} is not UTF-8",
+                ) from None
+
+
+def undecodable_advice(name: str) -> str:
+    return (
+        "claimtrack reads UTF-8 only: re-save the file as UTF-8 (spreadsheets: 'CSV UTF-8'), "
+        f"or convert it, e.g. iconv -f latin1 -t utf-8 {name} > converted.csv"
+    )

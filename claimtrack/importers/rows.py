@@ -1,0 +1,385 @@
+"""The one validator every input format feeds: raw fields in, normalised records out.
+
+A record is checked field by field with claimtrack.values, so a grade, a stance or a date
+means the same here as on the command line. Every bad field becomes a Problem that names
+where it is (FILE:LINE), the field, the value and what was expected; all of a row's problems
+are collected before the row is refused, so one run reports everything wrong with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import values
+from ..errors import InvalidValue
+
+MAX_TEXT = 1_000_000  # characters in one field; larger cells are refused, not truncated
+
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    "source": ("key", "name", "kind", "reliability", "derived_from", "url", "notes"),
+    "claim": ("key", "text", "tags", "event_date", "place", "notes"),
+    "evidence": (
+        "key", "claim", "source", "stance", "credibility", "quote", "url", "via",
+        "observed", "notes", "removed_reason",
+    ),
+    "link": ("claim", "other", "relation"),
+    "verdict": ("claim", "verdict", "reason", "confidence"),
+}
+RECORD_TYPES = tuple(RECORD_FIELDS)
+
+SHEET_FIELDS = (
+    "claim_key", "claim_text", "source_key", "source_name", "stance", "credibility",
+    "reliability", "quote", "url", "via", "observed", "tags", "key", "notes",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    file: str
+    line: int | str  # a line number, or "item N" in a JSON array
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def show(value: object) -> str:
+    """A value as an error message shows it: quoted, shortened, its size when huge."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "<text with a NUL byte>"
+        if len(value) > 60:
+            return repr(value[:50] + "…") + f" ({len(value):,} characters)"
+    return repr(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    where: Where
+    field: str
+    value: object
+    expected: str
+
+    def __str__(self) -> str:
+        shown = self.value if isinstance(self.value, Shown) else show(self.value)
+        return f"{self.where}: {self.field}: {shown} — expected {self.expected}"
+
+
+class Shown(str):
+    """A value already worded for the message (e.g. '<missing>')."""
+
+
+MISSING = Shown("<missing>")
+
+
+class BadRow(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(slots=True)
+class SourceIntent:
+    """A source as a file describes it: matched on key, else on name; `fields` holds only
+    what the file gives (name, kind, reliability, derived_from, url, notes)."""
+
+    where: Where
+    key: str | None
+    name: str
+    fields: dict[str, Any]
+    # A sheet's `via` cell: a source's key if one has it, else its name (created when new).
+    reference: bool = False
+
+
+@dataclass(slots=True)
+class ClaimIntent:
+    """A claim as a file describes it: matched on key, else on text. `add_tags` (sheets)
+    adds the row's tags to the claim's; otherwise the tags given replace them."""
+
+    where: Where
+    key: str | None
+    text: str
+    fields: dict[str, Any]
+    add_tags: bool = False
+
+
+# Evidence travels as a plain tuple (it is spooled with marshal between the two passes):
+EV_KEY, EV_CLAIM_KEY, EV_CLAIM_TEXT, EV_SOURCE_KEY, EV_SOURCE_NAME, EV_STANCE = range(6)
+EV_CREDIBILITY, EV_QUOTE, EV_URL, EV_VIA_KEY, EV_VIA_NAME, EV_OBSERVED = range(6, 12)
+EV_NOTES, EV_REMOVED_REASON, EV_GIVEN = 12, 13, 14
+# EV_GIVEN: which optional fields the record gives (a bit per field below), so a re-import
+# that leaves out a field does not clear it.
+GIVEN_BITS = {"credibility": 1, "via": 2, "observed": 4, "notes": 8, "removed_reason": 16}
+
+
+class Checker:
+    """Runs value parsers, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, where: Where, names: Mapping[str, str] | None = None):
+        self.where = where
+        self.names = names or {}
+        self.problems: list[Problem] = []
+
+    def name(self, field_name: str) -> str:
+        return self.names.get(field_name, field_name)
+
+    def add(self, field_name: str, value: object, expected: str) -> None:
+        self.problems.append(Problem(self.where, self.name(field_name), value, expected))
+
+    def check(self, parse: Callable[..., Any], value: Any, field_name: str) -> Any:
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            self.add(field_name, value, f"at most {MAX_TEXT:,} characters")
+            return None
+        try:
+            return parse(value, field=self.name(field_name))
+        except InvalidValue as exc:
+            self.problems.append(Problem(self.where, exc.field, exc.value, exc.expected))
+            return None
+
+    def text(self, value: Any, field_name: str, *, required: bool = False) -> str | None:
+        if value is None or value == "":
+            if required:
+                self.add(field_name, MISSING, "a non-empty text")
+            return None
+        if not isinstance(value, str):
+            self.add(field_name, value, "a text (a JSON string)")
+            return None
+        parse = values.required_text if required else values.optional_text
+        return self.check(parse, value, field_name)
+
+    def key(self, value: Any, field_name: str, *, required: bool = False) -> str | None:
+        if value is None or value == "":
+            if required:
+                self.add(field_name, MISSING, "a key")
+            return None
+        if not isinstance(value, str):
+            self.add(field_name, value, "a key (a JSON string)")
+            return None
+        return self.check(values.key, value, field_name)
+
+    def done(self) -> None:
+        if self.problems:
+            raise BadRow(self.problems)
+
+
+def _tags(check: Checker, value: Any, field_name: str = "tags") -> list[str] | None:
+    if value is None or value == "":
+        return []
+    items = value.split(";") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        check.add(field_name, value, "a list of tags (or tags separated by ;)")
+        return None
+    names = [check.check(values.tag, item, field_name) for item in items if item.strip()]
+    return sorted({name for name in names if name})
+
+
+def _event_date(check: Checker, value: Any, field_name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        value = str(value)
+    parsed = check.check(values.partial_date, value, field_name)
+    return parsed[0] if parsed else None
+
+
+def _stance(check: Checker, value: Any, field_name: str, stance_map: Mapping[str, str]) -> str:
+    if value is None or value == "":
+        check.add(field_name, MISSING, "one of supports, contradicts, neutral")
+        return ""
+    if isinstance(value, str) and stance_map:
+        value = stance_map.get(value.strip().lower(), value)
+    return check.check(values.stance, value, field_name) or ""
+
+
+def _credibility(check: Checker, value: Any, field_name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return check.check(values.credibility, value, field_name)
+
+
+# --- JSON / JSONL records --------------------------------------------------------------
+
+
+def json_record(obj: Any, where: Where) -> tuple[str, Any]:
+    """(type, normalised record) for one JSON object; raises BadRow."""
+    check = Checker(where)
+    if not isinstance(obj, dict):
+        check.add("record", obj, 'a JSON object such as {"type": "claim", ...}')
+        check.done()
+    kind = obj.get("type")
+    if kind not in RECORD_FIELDS:
+        check.add("type", kind if kind is not None else MISSING, "one of " + ", ".join(RECORD_TYPES))
+        check.done()
+    allowed = RECORD_FIELDS[kind]
+    for name in obj:
+        if name != "type" and name not in allowed:
+            check.add(name, obj[name], f"no such field in a {kind} record (fields: {', '.join(allowed)})")
+    record = _JSON_PARSERS[kind](check, obj)
+    check.done()
+    return kind, record
+
+
+def _json_source(check: Checker, obj: dict) -> SourceIntent:
+    key = check.key(obj.get("key"), "key")
+    name = check.text(obj.get("name"), "name", required=True)
+    fields: dict[str, Any] = {"name": name}
+    if "kind" in obj:
+        fields["kind"] = check.text(obj["kind"], "kind") or "unknown"
+    if "reliability" in obj:
+        fields["reliability"] = (
+            check.check(values.reliability, obj["reliability"], "reliability")
+            if obj["reliability"] is not None
+            else "F"
+        )
+    if "derived_from" in obj:
+        fields["derived_from"] = check.key(obj["derived_from"], "derived_from")
+    for name_ in ("url", "notes"):
+        if name_ in obj:
+            fields[name_] = check.text(obj[name_], name_)
+    return SourceIntent(check.where, key, name or "", fields)
+
+
+def _json_claim(check: Checker, obj: dict) -> ClaimIntent:
+    key = check.key(obj.get("key"), "key")
+    text = check.text(obj.get("text"), "text", required=True)
+    fields: dict[str, Any] = {"text": text}
+    if "tags" in obj:
+        fields["tags"] = _tags(check, obj["tags"])
+    if "event_date" in obj:
+        fields["event_date"] = _event_date(check, obj["event_date"], "event_date")
+    for name in ("place", "notes"):
+        if name in obj:
+            fields[name] = check.text(obj[name], name)
+    return ClaimIntent(check.where, key, text or "", fields)
+
+
+def _json_evidence(check: Checker, obj: dict) -> tuple:
+    given = 0
+    for name, bit in GIVEN_BITS.items():
+        if name in obj:
+            given |= bit
+    return (
+        check.key(obj.get("key"), "key"),
+        check.key(obj.get("claim"), "claim", required=True),
+        None,
+        check.key(obj.get("source"), "source", required=True),
+        None,
+        _stance(check, obj.get("stance"), "stance", {}),
+        _credibility(check, obj.get("credibility"), "credibility"),
+        check.text(obj.get("quote"), "quote"),
+        check.text(obj.get("url"), "url"),
+        check.key(obj.get("via"), "via"),
+        None,
+        check.check(values.full_date, obj.get("observed"), "observed"),
+        check.text(obj.get("notes"), "notes"),
+        check.text(obj.get("removed_reason"), "removed_reason"),
+        given,
+    )
+
+
+def _json_link(check: Checker, obj: dict) -> tuple:
+    claim = check.key(obj.get("claim"), "claim", required=True)
+    other = check.key(obj.get("other"), "other", required=True)
+    relation = check.check(values.relation, obj.get("relation"), "relation")
+    if claim and claim == other:
+        check.add("other", other, "a different claim than `claim`")
+    return (claim, other, relation)
+
+
+def _json_verdict(check: Checker, obj: dict) -> tuple:
+    claim = check.key(obj.get("claim"), "claim", required=True)
+    verdict = check.check(values.verdict, obj.get("verdict"), "verdict")
+    reason = check.text(obj.get("reason"), "reason")
+    if verdict and not reason:
+        check.add("reason", MISSING, "a reason for the verdict")
+    confidence = None
+    if obj.get("confidence") is not None:
+        confidence = check.check(values.confidence, obj["confidence"], "confidence")
+    return (claim, verdict, reason, confidence, "confidence" in obj)
+
+
+_JSON_PARSERS: dict[str, Callable[[Checker, dict], Any]] = {
+    "source": _json_source,
+    "claim": _json_claim,
+    "evidence": _json_evidence,
+    "link": _json_link,
+    "verdict": _json_verdict,
+}
+
+
+# --- the CSV evidence sheet ------------------------------------------------------------
+
+
+@dataclass
+class SheetRow:
+    claim: ClaimIntent | None
+    sources: list[SourceIntent] = field(default_factory=list)
+    evidence: tuple = ()
+
+
+def sheet_row(
+    cells: Mapping[str, str],
+    where: Where,
+    *,
+    columns: Mapping[str, str],
+    stance_map: Mapping[str, str],
+) -> SheetRow:
+    """One row of the evidence sheet: its claim, its sources (and via), its evidence item.
+
+    `cells` maps sheet fields to cell text; `columns` maps fields to the header the user sees,
+    so messages name their column. Empty cells mean "not given".
+    """
+    check = Checker(where, columns)
+    get = cells.get
+    claim_key = check.key(get("claim_key"), "claim_key")
+    claim_text = check.text(get("claim_text"), "claim_text")
+    if not claim_key and not claim_text and not check.problems:
+        check.add("claim_text" if "claim_text" in columns else "claim_key", MISSING,
+                  "a claim key or a claim text")
+    source_key = check.key(get("source_key"), "source_key")
+    source_name = check.text(get("source_name"), "source_name")
+    if not source_key and not source_name and not check.problems:
+        check.add("source_name" if "source_name" in columns else "source_key", MISSING,
+                  "a source key or a source name")
+    reliability = get("reliability")
+    if reliability:
+        reliability = check.check(values.reliability, reliability, "reliability")
+    via = check.text(get("via"), "via")
+    evidence = (
+        check.key(get("key"), "key"),
+        claim_key,
+        claim_text,
+        source_key,
+        source_name,
+        _stance(check, get("stance"), "stance", stance_map),
+        _credibility(check, get("credibility"), "credibility"),
+        check.text(get("quote"), "quote"),
+        check.text(get("url"), "url"),
+        None,
+        via,
+        check.check(values.full_date, get("observed") or None, "observed"),
+        check.text(get("notes"), "notes"),
+        None,
+        sum(bit for name, bit in GIVEN_BITS.items() if get(name)),
+    )
+    tags = _tags(check, get("tags"), "tags")
+    check.done()
+    claim = None
+    if claim_text or claim_key:
+        fields: dict[str, Any] = {}
+        if claim_text:
+            fields["text"] = claim_text
+        if tags:
+            fields["tags"] = tags
+        claim = ClaimIntent(where, claim_key, claim_text or "", fields, add_tags=True)
+    row = SheetRow(claim=claim, evidence=evidence)
+    source_fields: dict[str, Any] = {}
+    if source_name:
+        source_fields["name"] = source_name
+    if reliability:
+        source_fields["reliability"] = reliability
+    row.sources.append(SourceIntent(where, source_key, source_name or "", source_fields))
+    if via:
+        row.sources.append(SourceIntent(where, None, via, {"name": via}, reference=True))
+    return row

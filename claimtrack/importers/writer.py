@@ -1,0 +1,867 @@
+"""The one writer every import goes through: records in batches, keys resolved through maps
+loaded in bulk, rows written with executemany (SQLite) or COPY (PostgreSQL), never one
+statement per row, all inside the caller's transaction.
+
+It keeps the invariants the services keep: each source's materialised origin, tags through
+tags/claim_tags, one history row (before/after JSON, as services.common.record writes them)
+per created or changed entity, UTC timestamps. With `write=False` (a dry run, or after the
+first bad row of an all-or-nothing import) it does the same matching and counting without
+writing: new rows get negative ids that are never stored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from .. import values
+from ..models import (
+    Claim,
+    ClaimLink,
+    ClaimTag,
+    Evidence,
+    KeyAlias,
+    Source,
+    Tag,
+    utcnow,
+)
+from .rows import (
+    EV_CLAIM_KEY,
+    EV_CLAIM_TEXT,
+    EV_CREDIBILITY,
+    EV_GIVEN,
+    EV_KEY,
+    EV_NOTES,
+    EV_OBSERVED,
+    EV_QUOTE,
+    EV_REMOVED_REASON,
+    EV_SOURCE_KEY,
+    EV_SOURCE_NAME,
+    EV_STANCE,
+    EV_URL,
+    EV_VIA_KEY,
+    EV_VIA_NAME,
+    GIVEN_BITS,
+    RECORD_TYPES,
+    ClaimIntent,
+    Problem,
+    Shown,
+    SourceIntent,
+    Where,
+)
+
+CHUNK = 500  # keys per IN (...) lookup
+MATCH_CHUNK = 300  # OR terms per evidence-matching query (SQLite's expression depth limit)
+HISTORY_FLUSH = 20_000
+
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+Reject = Callable[[Where, list[Problem], Any], None]
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _json(data: dict[str, Any] | None) -> str | None:
+    return None if data is None else _encode(data)
+
+
+class Writer:
+    def __init__(self, conn: Connection, *, actor: str, reason: str, write: bool, reject: Reject):
+        self.conn = conn
+        self.dialect = conn.dialect.name
+        self.write = write
+        self.actor = actor
+        self.reason = reason
+        self.reject = reject
+        self.now = utcnow()
+        stored = Source.__table__.c.created_at.type
+        self.now_db = stored.dialect_impl(conn.dialect).bind_processor(conn.dialect)(self.now)
+        if self.dialect == "postgresql":
+            self.now_db = self.now
+        self.mark = "%s" if self.dialect == "postgresql" else "?"
+        self.counts = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in RECORD_TYPES}
+        self.history: list[tuple] = []
+        self._next_id: dict[str, int] = {}
+        self._simulated = 0
+        # key -> id (0: known not to exist) for everything met so far
+        self.claim_ids: dict[str, int] = {}
+        self.source_ids: dict[str, int] = {}
+        self.source_by_name: dict[str, str] = {}  # name -> key for sources given by name only
+        self.claim_by_text: dict[str, str] = {}  # text -> key for claims given by text only
+        self.created_claims: set[int] = set()
+        self.tag_ids: dict[str, int] = {}
+        self.verdicts: dict[int, tuple] = {}
+        self.links: dict[tuple[int, int], tuple[int, str]] = {}
+        self.simulated_evidence: dict[str, tuple] = {}
+        self.evidence_max = conn.scalar(select(Evidence.__table__.c.id).order_by(
+            Evidence.__table__.c.id.desc()).limit(1)) or 0
+        self.matched = bytearray(self.evidence_max // 8 + 1)
+
+    # --- low-level writing ------------------------------------------------------------
+
+    def new_ids(self, table: str, count: int) -> list[int]:
+        if count == 0:
+            return []
+        if not self.write:
+            start = self._simulated
+            self._simulated += count
+            return [-(start + i + 1) for i in range(count)]
+        if self.dialect == "postgresql":
+            rows = self.conn.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608
+                f"FROM generate_series(1, {int(count)})"
+            )
+            return [row[0] for row in rows]
+        if table not in self._next_id:
+            self._next_id[table] = (
+                self.conn.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0  # noqa: S608
+            ) + 1
+        start = self._next_id[table]
+        self._next_id[table] = start + count
+        return list(range(start, start + count))
+
+    def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        if not rows or not self.write:
+            return
+        names = ", ".join(columns)
+        if self.dialect == "postgresql":
+            raw = self.conn.connection.dbapi_connection
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join([self.mark] * len(columns))
+        self.conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+    def update(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        """rows are (value, ..., id) for `columns`."""
+        if not rows or not self.write:
+            return
+        sets = ", ".join(f"{name} = {self.mark}" for name in columns)
+        self.conn.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE id = {self.mark}", rows)  # noqa: S608
+
+    def record(self, action: str, entity: str, *, claim_id=None, source_id=None,
+               evidence_id=None, before=None, after=None, reason=None) -> None:
+        self.history.append((
+            self.now_db, self.actor, action, entity,
+            claim_id, source_id, evidence_id,
+            _json(before), _json(after), reason or self.reason,
+        ))
+        if len(self.history) >= HISTORY_FLUSH:
+            self.flush_history()
+
+    def flush_history(self) -> None:
+        if self.write:
+            self.insert(
+                "history",
+                ("at", "actor", "action", "entity", "claim_id", "source_id", "evidence_id",
+                 "before", "after", "reason"),
+                self.history,
+            )
+        self.history = []
+
+    def count(self, kind: str, outcome: str, n: int = 1) -> None:
+        self.counts[kind][outcome] += n
+
+    # --- lookups ------------------------------------------------------------------------
+
+    def _lookup(self, model, column: str, wanted: Iterable[str], extra=()) -> list:
+        table = model.__table__
+        wanted = sorted(set(wanted))
+        rows = []
+        for chunk in _chunks(wanted):
+            rows.extend(self.conn.execute(
+                select(*(table.c[name] for name in (*extra,)), table.c[column])
+                .where(table.c[column].in_(chunk))
+                .order_by(table.c.id)
+            ))
+        return rows
+
+    def _aliases(self, entity: str, wanted: Iterable[str]) -> dict[str, int]:
+        table = KeyAlias.__table__
+        found = {}
+        for chunk in _chunks(sorted(set(wanted))):
+            for alias, target in self.conn.execute(
+                select(table.c.alias, table.c.target_id).where(
+                    table.c.entity == entity, table.c.alias.in_(chunk)
+                )
+            ):
+                found[alias] = target
+        return found
+
+    def load_claim_ids(self, keys: Iterable[str]) -> None:
+        missing = {key for key in keys if key and key not in self.claim_ids}
+        if not missing:
+            return
+        for claim_id, key in self._lookup(Claim, "key", missing, ("id",)):
+            self.claim_ids[key] = claim_id
+        still = [key for key in missing if key not in self.claim_ids]
+        self.claim_ids.update(self._aliases("claim", still))
+        for key in missing:
+            self.claim_ids.setdefault(key, 0)
+
+    def load_source_ids(self, keys: Iterable[str]) -> None:
+        missing = {key for key in keys if key and key not in self.source_ids}
+        if not missing:
+            return
+        for source_id, key in self._lookup(Source, "key", missing, ("id",)):
+            self.source_ids[key] = source_id
+        still = [key for key in missing if key not in self.source_ids]
+        self.source_ids.update(self._aliases("source", still))
+        for key in missing:
+            self.source_ids.setdefault(key, 0)
+
+    def free_keys(self, model, entity: str, stems: list[str]) -> list[str]:
+        """A free key for each stem ('daily-nk', then 'daily-nk-2', ...), in few queries."""
+        table = model.__table__
+        taken = {row[0] for row in self._lookup(model, "key", stems)}
+        taken |= set(self._aliases(entity, stems))
+        known = self.claim_ids if entity == "claim" else self.source_ids
+        taken |= {stem for stem in stems if known.get(stem)}
+        result = []
+        used: set[str] = set()
+        for stem in stems:
+            if stem not in taken and stem not in used:
+                used.add(stem)
+                result.append(stem)
+                continue
+            like = {
+                row[0]
+                for row in self.conn.execute(select(table.c.key).where(table.c.key.like(stem + "-%")))
+            }
+            number = 2
+            while (candidate := f"{stem}-{number}") in like or candidate in used or known.get(candidate):
+                number += 1
+            used.add(candidate)
+            result.append(candidate)
+        return result
+
+    # --- sources ------------------------------------------------------------------------
+
+    def write_sources(
+        self, keyed: dict[str, SourceIntent], unkeyed: dict[str, SourceIntent]
+    ) -> None:
+        """Create or update every source the files describe, then set every origin."""
+        table = Source.__table__
+        columns = ("id", "key", "name", "kind", "reliability", "derived_from_id", "origin_id",
+                   "url", "notes")
+        existing: dict[str, Any] = {}
+        for chunk in _chunks(sorted(keyed)):
+            for row in self.conn.execute(select(*(table.c[c] for c in columns))
+                                         .where(table.c.key.in_(chunk))):
+                existing[row.key] = row
+        # Sources named but not keyed: a `via` cell may be a key; else match on name; else new.
+        refs = [name for name, intent in unkeyed.items() if intent.reference]
+        self.load_source_ids(refs)
+        keyed_names = {}
+        for key, intent in keyed.items():
+            name = intent.fields.get("name") or (existing[key].name if key in existing else None)
+            if name:
+                keyed_names.setdefault(name, key)
+        pending = {}
+        for name, intent in unkeyed.items():
+            if intent.reference and (name in keyed or self.source_ids.get(name)):
+                self.source_by_name[name] = name
+            elif name in keyed_names:
+                self.source_by_name[name] = keyed_names[name]
+            else:
+                pending[name] = intent
+        by_name = {}
+        for row in self._lookup(Source, "name", pending, ("key",)):
+            by_name.setdefault(row[1], row[0])
+        new_names = [name for name in pending if name not in by_name]
+        stems = [values.slugify(name) or "src" for name in new_names]
+        for name, key in zip(new_names, self.free_keys(Source, "source", stems), strict=True):
+            by_name[name] = key
+        for name, intent in pending.items():
+            key = by_name[name]
+            self.source_by_name[name] = key
+            if key not in keyed:
+                keyed[key] = SourceIntent(intent.where, key, name, dict(intent.fields))
+        missing_rows = [key for key in keyed if key not in existing]
+        for chunk in _chunks(missing_rows):
+            for row in self.conn.execute(select(*(table.c[c] for c in columns))
+                                         .where(table.c.key.in_(chunk))):
+                existing[row.key] = row
+
+        # Parents must exist (in the files or the database); a refused source is dropped,
+        # and so is anything derived from it.
+        parent_keys = {i.fields["derived_from"] for i in keyed.values() if i.fields.get("derived_from")}
+        self.load_source_ids(k for k in parent_keys if k not in keyed)
+        while True:
+            dropped = False
+            for key, intent in list(keyed.items()):
+                parent = intent.fields.get("derived_from")
+                if parent and parent not in keyed and not self.source_ids.get(parent):
+                    self.reject(intent.where, [Problem(
+                        intent.where, "derived_from", parent,
+                        "the key of a source in the files or the database")], None)
+                    del keyed[key]
+                    dropped = True
+            if not dropped:
+                break
+
+        new_keys = [key for key in keyed if key not in existing]
+        for key, new_id in zip(new_keys, self.new_ids("sources", len(new_keys)), strict=True):
+            self.source_ids[key] = new_id
+        for key, row in existing.items():
+            if key in keyed:
+                self.source_ids[key] = row.id
+
+        # The derived-from graph: the database's, with the files' changes laid over it.
+        parent_of: dict[int, int | None] = {}
+        stored_origin: dict[int, int | None] = {}
+        key_of: dict[int, str] = {}
+        for sid, skey, parent_id, origin_id in self.conn.execute(
+            select(table.c.id, table.c.key, table.c.derived_from_id, table.c.origin_id)
+        ):
+            parent_of[sid], stored_origin[sid], key_of[sid] = parent_id, origin_id, skey
+        for key, intent in keyed.items():
+            sid = self.source_ids[key]
+            key_of[sid] = key
+            if key not in existing:
+                parent_of[sid] = None
+                stored_origin[sid] = None
+            if "derived_from" in intent.fields:
+                parent = intent.fields["derived_from"]
+                parent_of[sid] = self.source_ids[parent] if parent else None
+        # Loops: refuse the sources on one, restoring what the database had.
+        for key, intent in list(keyed.items()):
+            sid = self.source_ids[key]
+            seen = [sid]
+            node = parent_of.get(sid)
+            while node is not None:
+                if node == sid:
+                    path = " → ".join(key_of[n] for n in [*seen, sid])
+                    self.reject(intent.where, [Problem(
+                        intent.where, "derived_from", intent.fields.get("derived_from"),
+                        f"a source that does not derive from {key!r} (that makes a loop: {path})")],
+                        None)
+                    parent_of[sid] = existing[key].derived_from_id if key in existing else None
+                    intent.fields.pop("derived_from", None)
+                    break
+                if node in seen:
+                    break  # a loop further up, reported for its own members
+                seen.append(node)
+                node = parent_of.get(node)
+        origin: dict[int, int] = {}
+        depth: dict[int, int] = {}
+        for sid in parent_of:
+            path = []
+            node = sid
+            while node not in origin:
+                if node in path:  # a loop left in a damaged database: stop there
+                    origin[node], depth[node] = node, 0
+                    break
+                path.append(node)
+                parent = parent_of.get(node)
+                if parent is None:
+                    origin[node], depth[node] = node, 0
+                    break
+                node = parent
+            for item in reversed(path):
+                if item not in origin:
+                    origin[item] = origin[parent_of[item]]
+                    depth[item] = depth[parent_of[item]] + 1
+
+        inserts, updates, history = [], [], []
+        for key, intent in keyed.items():
+            sid = self.source_ids[key]
+            fields = intent.fields
+            parent_id = parent_of.get(sid)
+            parent_key = key_of[parent_id] if parent_id else None
+            origin_key = key_of[origin[sid]]
+            if key not in existing:
+                record = {
+                    "key": key,
+                    "name": fields.get("name") or key,
+                    "kind": fields.get("kind") or "unknown",
+                    "reliability": fields.get("reliability") or "F",
+                    "derived_from": parent_key,
+                    "origin": origin_key,
+                    "url": fields.get("url"),
+                    "notes": fields.get("notes"),
+                }
+                inserts.append((depth[sid], (
+                    sid, key, record["name"], record["kind"], record["reliability"], parent_id,
+                    origin[sid], record["url"], record["notes"], self.now_db, self.now_db)))
+                history.append(("source.add", sid, None, record))
+                self.count("source", "created")
+                continue
+            row = existing[key]
+            current = {
+                "name": row.name, "kind": row.kind, "reliability": row.reliability,
+                "derived_from": key_of.get(row.derived_from_id) if row.derived_from_id else None,
+                "url": row.url, "notes": row.notes,
+            }
+            before, after = {}, {}
+            for name, value in fields.items():
+                if current.get(name) != value:
+                    before[name], after[name] = current.get(name), value
+            if "derived_from" in after:
+                before["origin"] = key_of.get(row.origin_id, key)
+                after["origin"] = origin_key
+            if after:
+                merged = {**current, **{k: v for k, v in after.items() if k != "origin"}}
+                updates.append((merged["name"], merged["kind"], merged["reliability"], parent_id,
+                                origin[sid], merged["url"], merged["notes"], self.now_db, sid))
+                history.append(("source.edit", sid, before, after))
+                self.count("source", "updated")
+            else:
+                self.count("source", "unchanged")
+        inserts.sort(key=lambda item: item[0])
+        self.insert("sources", (*columns, "created_at", "updated_at"), [row for _, row in inserts])
+        self.update("sources", ("name", "kind", "reliability", "derived_from_id", "origin_id",
+                                "url", "notes", "updated_at"), updates)
+        # Sources the files did not mention whose origin moved with an ancestor.
+        touched = {self.source_ids[key] for key in keyed}
+        moved = [(origin[sid], self.now_db, sid) for sid in parent_of
+                 if sid not in touched and sid > 0 and stored_origin.get(sid) != origin[sid]]
+        self.update("sources", ("origin_id", "updated_at"), moved)
+        for action, sid, before, after in history:
+            self.record(action, "source", source_id=sid, before=before, after=after)
+
+    # --- claims -------------------------------------------------------------------------
+
+    def write_claims(self, keyed: dict[str, ClaimIntent], unkeyed: dict[str, ClaimIntent]) -> None:
+        """Create or update every claim the files describe (text-only ones matched on text)."""
+        texts = {}
+        for key, intent in keyed.items():
+            if intent.fields.get("text"):
+                texts.setdefault(intent.fields["text"], key)
+        pending = {}
+        for text, intent in unkeyed.items():
+            if text in texts:
+                self._merge_tags(keyed[texts[text]], intent)
+                self.claim_by_text[text] = texts[text]
+            else:
+                pending[text] = intent
+        by_text = {}
+        for row in self._lookup(Claim, "text", pending, ("key",)):
+            by_text.setdefault(row[1], row[0])
+        new_texts = [text for text in pending if text not in by_text]
+        stems = [values.slugify(" ".join(text.split()[:6])) or "claim" for text in new_texts]
+        for text, key in zip(new_texts, self.free_keys(Claim, "claim", stems), strict=True):
+            by_text[text] = key
+        for text, intent in pending.items():
+            key = by_text[text]
+            self.claim_by_text[text] = key
+            if key in keyed:
+                self._merge_tags(keyed[key], intent)
+            else:
+                keyed[key] = ClaimIntent(intent.where, key, text, dict(intent.fields),
+                                         intent.add_tags)
+        keys = list(keyed)
+        for chunk in _chunks(keys, 2000):
+            self._write_claim_chunk([keyed[key] for key in chunk], chunk)
+
+    @staticmethod
+    def _merge_tags(into: ClaimIntent, other: ClaimIntent) -> None:
+        if other.fields.get("tags"):
+            into.fields["tags"] = sorted(set(into.fields.get("tags") or ()) | set(other.fields["tags"]))
+
+    def _tag_ids(self, names: Iterable[str]) -> None:
+        missing = sorted({name for name in names if name not in self.tag_ids})
+        if not missing:
+            return
+        for tag_id, name in self._lookup(Tag, "name", missing, ("id",)):
+            self.tag_ids[name] = tag_id
+        new = [name for name in missing if name not in self.tag_ids]
+        ids = self.new_ids("tags", len(new))
+        self.insert("tags", ("id", "name"), list(zip(ids, new, strict=True)))
+        self.tag_ids.update(zip(new, ids, strict=True))
+
+    def _write_claim_chunk(self, intents: list[ClaimIntent], keys: Sequence[str]) -> None:
+        table = Claim.__table__
+        columns = ("id", "key", "text", "event_date", "place", "notes", "verdict",
+                   "verdict_reason", "confidence")
+        existing = {row.key: row for row in self.conn.execute(
+            select(*(table.c[c] for c in columns)).where(table.c.key.in_(list(keys))))}
+        tags: dict[int, list[str]] = {}
+        if existing:
+            ct, tg = ClaimTag.__table__, Tag.__table__
+            for claim_id, name in self.conn.execute(
+                select(ct.c.claim_id, tg.c.name).join(tg, tg.c.id == ct.c.tag_id)
+                .where(ct.c.claim_id.in_([row.id for row in existing.values()]))
+                .order_by(tg.c.name)
+            ):
+                tags.setdefault(claim_id, []).append(name)
+        new = []
+        for intent in intents:
+            key = intent.key
+            if key in existing:
+                self.claim_ids[key] = existing[key].id
+            elif not intent.fields.get("text"):
+                self.reject(intent.where, [Problem(
+                    intent.where, "claim_text" if intent.add_tags else "text", Shown("<missing>"),
+                    f"the text of the new claim {key!r} (no claim has this key yet)")], None)
+                self.claim_ids[key] = 0
+            else:
+                new.append(intent)
+        ids = self.new_ids("claims", len(new))
+        inserts, tag_rows, updates, tag_deletes = [], [], [], []
+        self._tag_ids(name for intent in intents for name in intent.fields.get("tags") or ())
+        for intent, claim_id in zip(new, ids, strict=True):
+            fields = intent.fields
+            parsed = values.partial_date(fields.get("event_date"))
+            record = {
+                "key": intent.key, "text": fields["text"],
+                "event_date": parsed[0] if parsed else None,
+                "place": fields.get("place"), "notes": fields.get("notes"),
+                "tags": list(fields.get("tags") or []),
+                "verdict": None, "verdict_reason": None, "confidence": None,
+            }
+            self.claim_ids[intent.key] = claim_id
+            self.created_claims.add(claim_id)
+            inserts.append((claim_id, intent.key, record["text"], record["event_date"],
+                            parsed[1] if parsed else None, record["place"], record["notes"],
+                            self.now_db, self.now_db))
+            tag_rows.extend((claim_id, self.tag_ids[name]) for name in record["tags"])
+            self.record("claim.add", "claim", claim_id=claim_id, after=record)
+            self.count("claim", "created")
+        for intent in intents:
+            row = existing.get(intent.key)
+            if row is None:
+                continue
+            current = {"text": row.text, "event_date": row.event_date, "place": row.place,
+                       "notes": row.notes, "tags": tags.get(row.id, [])}
+            requested = dict(intent.fields)
+            if intent.add_tags and "tags" in requested:
+                requested["tags"] = sorted(set(current["tags"]) | set(requested["tags"]))
+            before, after = {}, {}
+            for name, value in requested.items():
+                if current.get(name) != value:
+                    before[name], after[name] = current.get(name), value
+            if not after:
+                self.count("claim", "unchanged")
+                continue
+            merged = {**current, **after}
+            parsed = values.partial_date(merged["event_date"])
+            updates.append((merged["text"], parsed[0] if parsed else None,
+                            parsed[1] if parsed else None, merged["place"], merged["notes"],
+                            self.now_db, row.id))
+            if "tags" in after:
+                tag_deletes.append(row.id)
+                tag_rows.extend((row.id, self.tag_ids[name]) for name in after["tags"])
+            self.record("claim.edit", "claim", claim_id=row.id, before=before, after=after)
+            self.count("claim", "updated")
+        self.insert("claims", ("id", "key", "text", "event_date", "event_date_precision",
+                               "place", "notes", "created_at", "updated_at"), inserts)
+        self.update("claims", ("text", "event_date", "event_date_precision", "place", "notes",
+                               "updated_at"), updates)
+        if tag_deletes and self.write:
+            for chunk in _chunks(tag_deletes):
+                self.conn.execute(ClaimTag.__table__.delete().where(
+                    ClaimTag.__table__.c.claim_id.in_(list(chunk))))
+        self.insert("claim_tags", ("claim_id", "tag_id"), tag_rows)
+
+    # --- evidence -----------------------------------------------------------------------
+
+    def _claim_of(self, item: tuple) -> str | None:
+        return item[EV_CLAIM_KEY] or self.claim_by_text.get(item[EV_CLAIM_TEXT])
+
+    def _source_of(self, key: str | None, name: str | None) -> str | None:
+        return key or self.source_by_name.get(name) or (name if self.source_ids.get(name) else None)
+
+    def write_evidence(self, batch: list[tuple[Where, tuple, Any]]) -> None:
+        self.load_claim_ids(self._claim_of(item) for _, item, _ in batch)
+        self.load_source_ids(
+            key
+            for _, item, _ in batch
+            for key in (item[EV_SOURCE_KEY], item[EV_VIA_KEY], item[EV_VIA_NAME])
+            if key
+        )
+        claim_ids, source_ids = self.claim_ids, self.source_ids
+        resolved = []
+        for where, item, raw in batch:
+            claim_key = self._claim_of(item)
+            source_key = self._source_of(item[EV_SOURCE_KEY], item[EV_SOURCE_NAME])
+            via_name = item[EV_VIA_KEY] or item[EV_VIA_NAME]
+            via_key = self._source_of(item[EV_VIA_KEY], item[EV_VIA_NAME]) if via_name else None
+            claim_id = claim_ids.get(claim_key, 0) if claim_key else 0
+            source_id = source_ids.get(source_key, 0) if source_key else 0
+            via_id = source_ids.get(via_key, 0) if via_key else None
+            if not claim_id or not source_id or via_id == 0:
+                problems = []
+                sheet = item[EV_CLAIM_TEXT] is not None or item[EV_SOURCE_NAME] is not None or item[EV_VIA_NAME] is not None
+                if not claim_id:
+                    problems.append(Problem(where, "claim_key" if sheet else "claim",
+                                            item[EV_CLAIM_KEY] or item[EV_CLAIM_TEXT],
+                                            "the key of a claim in the files or the database"))
+                if not source_id:
+                    problems.append(Problem(where, "source_key" if sheet else "source",
+                                            item[EV_SOURCE_KEY] or item[EV_SOURCE_NAME],
+                                            "the key of a source in the files or the database"))
+                if via_id == 0:
+                    problems.append(Problem(where, "via", via_name,
+                                            "the key of a source in the files or the database"))
+                self.reject(where, problems, raw)
+                continue
+            resolved.append((where, item, raw, claim_key, source_key, via_key, claim_id,
+                             source_id, via_id))
+        if not resolved:
+            return
+        existing = self._existing_evidence(resolved)
+        inserts, updates, removals = [], [], []
+        new_items = []
+        batch_keys: dict[str, tuple] = {}
+        for entry in resolved:
+            item = entry[1]
+            match = existing.get(id(entry))
+            if match is not None:
+                self._compare_evidence(entry, match, updates, removals)
+            elif item[EV_KEY] and item[EV_KEY] in batch_keys:
+                if batch_keys[item[EV_KEY]] == (item, entry[6:]):
+                    self.count("evidence", "unchanged")
+                else:
+                    self.reject(entry[0], [Problem(entry[0], "key", item[EV_KEY],
+                                                   "one evidence item per key (this key is given "
+                                                   "twice, differently, in this import)")], entry[2])
+            else:
+                if item[EV_KEY]:
+                    batch_keys[item[EV_KEY]] = (item, entry[6:])
+                new_items.append(entry)
+        ids = self.new_ids("evidence", len(new_items))
+        now, record = self.now_db, self.record
+        for entry, item_id in zip(new_items, ids, strict=True):
+            where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry
+            credibility = item[EV_CREDIBILITY] or 6
+            removed = item[EV_REMOVED_REASON]
+            inserts.append((item_id, item[EV_KEY], claim_id, source_id, item[EV_STANCE],
+                            credibility, item[EV_QUOTE], item[EV_URL], via_id, item[EV_OBSERVED],
+                            item[EV_NOTES], now, now, now if removed else None, removed))
+            after = {"id": item_id, "key": item[EV_KEY], "claim": claim_key, "source": source_key,
+                     "stance": item[EV_STANCE], "credibility": credibility,
+                     "quote": item[EV_QUOTE], "url": item[EV_URL], "via": via_key,
+                     "observed": item[EV_OBSERVED], "notes": item[EV_NOTES]}
+            record("evidence.add", "evidence", evidence_id=item_id, claim_id=claim_id,
+                   source_id=source_id, after=after)
+            if removed:
+                record("evidence.remove", "evidence", evidence_id=item_id, claim_id=claim_id,
+                       source_id=source_id, before=after, reason=removed)
+            if item[EV_KEY] and not self.write:
+                self.simulated_evidence[item[EV_KEY]] = (item_id, claim_id, source_id,
+                                                         item[EV_STANCE], item[EV_QUOTE],
+                                                         item[EV_URL], None, credibility, via_id,
+                                                         item[EV_OBSERVED], item[EV_NOTES],
+                                                         now if removed else None, removed)
+        self.count("evidence", "created", len(inserts))
+        self.insert("evidence", ("id", "key", "claim_id", "source_id", "stance", "credibility",
+                                 "quote", "locator", "via_id", "observed", "notes",
+                                 "created_at", "updated_at", "removed_at", "removed_reason"),
+                    inserts)
+        self.update("evidence", ("claim_id", "source_id", "stance", "credibility", "quote",
+                                 "locator", "via_id", "observed", "notes", "updated_at"), updates)
+        self.update("evidence", ("removed_at", "removed_reason"), removals)
+
+    _EV_COLUMNS = ("id", "claim_id", "source_id", "stance", "quote", "locator", "key",
+                   "credibility", "via_id", "observed", "notes", "removed_at", "removed_reason")
+
+    def _existing_evidence(self, resolved: list[tuple]) -> dict[int, tuple]:
+        """id(entry) -> the stored row it matches: by key, else (only for claims that existed
+        before this import) by claim + source + stance + locator + quote, each stored row
+        matched at most once."""
+        found: dict[int, tuple] = {}
+        cols = ", ".join(self._EV_COLUMNS)
+        keyed = [entry for entry in resolved if entry[1][EV_KEY]]
+        if keyed:
+            by_key: dict[str, tuple] = {}
+            keys = sorted({entry[1][EV_KEY] for entry in keyed})
+            for chunk in _chunks(keys):
+                marks = ", ".join([self.mark] * len(chunk))
+                for row in self.conn.exec_driver_sql(
+                    f"SELECT {cols} FROM evidence WHERE key IN ({marks})", tuple(chunk)  # noqa: S608
+                ):
+                    by_key[row[6]] = tuple(row)
+            for entry in keyed:
+                key = entry[1][EV_KEY]
+                row = by_key.get(key) or self.simulated_evidence.get(key)
+                if row is not None:
+                    found[id(entry)] = row
+        loose = [entry for entry in resolved
+                 if not entry[1][EV_KEY] and entry[6] > 0 and entry[6] not in self.created_claims]
+        if not loose or not self.evidence_max:
+            return found
+        triples = sorted({(entry[6], entry[1][EV_STANCE], entry[7]) for entry in loose})
+        candidates: dict[tuple, list[tuple]] = {}
+        term = f"(claim_id = {self.mark} AND stance = {self.mark} AND source_id = {self.mark})"
+        for chunk in _chunks(triples, MATCH_CHUNK):
+            where = " OR ".join([term] * len(chunk))
+            params = tuple(value for triple in chunk for value in triple)
+            for row in self.conn.exec_driver_sql(
+                f"SELECT {cols} FROM evidence WHERE id <= {int(self.evidence_max)} AND ({where}) "  # noqa: S608
+                "ORDER BY id",
+                params,
+            ):
+                candidates.setdefault((row[1], row[2], row[3], row[5], row[4]), []).append(tuple(row))
+        matched = self.matched
+        for entry in loose:
+            item = entry[1]
+            for row in candidates.get((entry[6], entry[7], item[EV_STANCE], item[EV_URL],
+                                       item[EV_QUOTE]), ()):
+                row_id = row[0]
+                if not matched[row_id >> 3] & (1 << (row_id & 7)):
+                    matched[row_id >> 3] |= 1 << (row_id & 7)
+                    found[id(entry)] = row
+                    break
+        return found
+
+    def _compare_evidence(self, entry: tuple, row: tuple, updates: list, removals: list) -> None:
+        where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry
+        (row_id, row_claim, row_source, row_stance, row_quote, row_locator, _key,
+         row_credibility, row_via, row_observed, row_notes, row_removed_at, _reason) = row
+        given = item[EV_GIVEN]
+        current = {"claim": row_claim, "source": row_source, "stance": row_stance,
+                   "quote": row_quote, "url": row_locator, "credibility": row_credibility,
+                   "via": row_via, "observed": row_observed, "notes": row_notes}
+        requested = {"claim": claim_id, "source": source_id, "stance": item[EV_STANCE],
+                     "quote": item[EV_QUOTE], "url": item[EV_URL]}
+        if given & GIVEN_BITS["credibility"]:
+            requested["credibility"] = item[EV_CREDIBILITY] or 6
+        if given & GIVEN_BITS["via"]:
+            requested["via"] = via_id
+        if given & GIVEN_BITS["observed"]:
+            requested["observed"] = item[EV_OBSERVED]
+        if given & GIVEN_BITS["notes"]:
+            requested["notes"] = item[EV_NOTES]
+        changed = [name for name, value in requested.items() if current[name] != value]
+        if (row_id > self.evidence_max or row_id < 0) and changed and item[EV_KEY]:
+            self.reject(where, [Problem(where, "key", item[EV_KEY],
+                                        "one evidence item per key (this key is given twice, "
+                                        "differently, in this import)")], raw)
+            return
+        outcome = "unchanged"
+        if changed:
+            merged = {**current, **requested}
+            updates.append((merged["claim"], merged["source"], merged["stance"],
+                            merged["credibility"], merged["quote"], merged["url"], merged["via"],
+                            merged["observed"], merged["notes"], self.now_db, row_id))
+            names = self._source_keys({current["source"], current["via"], source_id, via_id})
+            claims = self._claim_keys({current["claim"], claim_id})
+            show = {"claim": claims, "source": names, "via": names}
+            before = {n: show[n].get(current[n]) if n in show else current[n] for n in changed}
+            after = {n: show[n].get(requested[n]) if n in show else requested[n] for n in changed}
+            self.record("evidence.edit", "evidence", evidence_id=row_id, claim_id=claim_id,
+                        source_id=source_id, before=before, after=after)
+            outcome = "updated"
+        removed = item[EV_REMOVED_REASON]
+        if removed and row_removed_at is None:
+            removals.append((self.now_db, removed, row_id))
+            self.record("evidence.remove", "evidence", evidence_id=row_id, claim_id=claim_id,
+                        source_id=source_id, before={"id": row_id}, reason=removed)
+            outcome = "updated"
+        self.count("evidence", outcome)
+
+    def _source_keys(self, ids: set) -> dict[int, str]:
+        ids = {i for i in ids if i}
+        known = {v: k for k, v in self.source_ids.items() if v in ids}
+        rest = [i for i in ids if i not in known and i > 0]
+        for key, source_id in self._lookup(Source, "id", rest, ("key",)):
+            known[source_id] = key
+        return known
+
+    def _claim_keys(self, ids: set) -> dict[int, str]:
+        ids = {i for i in ids if i}
+        known = {v: k for k, v in self.claim_ids.items() if v in ids}
+        rest = [i for i in ids if i not in known and i > 0]
+        for claim_key, claim_id in self._lookup(Claim, "id", rest, ("key",)):
+            known[claim_id] = claim_key
+        return known
+
+    # --- links and verdicts -------------------------------------------------------------
+
+    def write_links(self, batch: list[tuple[Where, tuple, Any]]) -> None:
+        self.load_claim_ids(key for _, item, _ in batch for key in item[:2])
+        resolved = []
+        for where, (claim, other, relation), raw in batch:
+            first, second = self.claim_ids.get(claim, 0), self.claim_ids.get(other, 0)
+            if not first or not second:
+                self.reject(where, [Problem(where, name, key,
+                                            "the key of a claim in the files or the database")
+                                    for name, key, found in (("claim", claim, first),
+                                                             ("other", other, second)) if not found],
+                            raw)
+                continue
+            resolved.append((where, claim, other, relation, first, second))
+        table = ClaimLink.__table__
+        wanted = sorted({r[4] for r in resolved if r[4] > 0})
+        for chunk in _chunks(wanted):
+            for link_id, claim_id, other_id, relation in self.conn.execute(
+                select(table.c.id, table.c.claim_id, table.c.other_id, table.c.relation)
+                .where(table.c.claim_id.in_(chunk))
+            ):
+                self.links.setdefault((claim_id, other_id), (link_id, relation))
+        inserts, updates = [], []
+        for where, claim, other, relation, first, second in resolved:
+            current = self.links.get((first, second))
+            data = {"claim": claim, "other": other, "relation": relation}
+            if current is None:
+                self.links[(first, second)] = (0, relation)
+                inserts.append((first, second, relation, self.now_db))
+                self.record("link.add", "link", claim_id=first, after=data)
+                self.record("link.add", "link", claim_id=second, after=data)
+                self.count("link", "created")
+            elif current[1] != relation:
+                self.links[(first, second)] = (current[0], relation)
+                if current[0]:
+                    updates.append((relation, current[0]))
+                else:
+                    self.reject(where, [Problem(where, "relation", relation,
+                                                f"{current[1]!r} as given earlier in this import")],
+                                raw)
+                    continue
+                before = {"relation": current[1]}
+                self.record("link.edit", "link", claim_id=first, before=before, after=data)
+                self.record("link.edit", "link", claim_id=second, before=before, after=data)
+                self.count("link", "updated")
+            else:
+                self.count("link", "unchanged")
+        self.insert("claim_links", ("claim_id", "other_id", "relation", "created_at"), inserts)
+        self.update("claim_links", ("relation",), updates)
+
+    def write_verdicts(self, batch: list[tuple[Where, tuple, Any]]) -> None:
+        self.load_claim_ids(item[0] for _, item, _ in batch)
+        table = Claim.__table__
+        wanted = sorted({self.claim_ids.get(item[0], 0) for _, item, _ in batch} - {0}
+                        - set(self.verdicts))
+        for chunk in _chunks([i for i in wanted if i > 0]):
+            for claim_id, verdict, reason, confidence in self.conn.execute(
+                select(table.c.id, table.c.verdict, table.c.verdict_reason, table.c.confidence)
+                .where(table.c.id.in_(chunk))
+            ):
+                self.verdicts[claim_id] = (verdict, reason, confidence)
+        updates = []
+        for where, (claim, verdict, reason, confidence, has_confidence), raw in batch:
+            claim_id = self.claim_ids.get(claim, 0)
+            if not claim_id:
+                self.reject(where, [Problem(where, "claim", claim,
+                                            "the key of a claim in the files or the database")],
+                            raw)
+                continue
+            stored = self.verdicts.get(claim_id, (None, None, None))
+            current = {"verdict": stored[0], "verdict_reason": stored[1], "confidence": stored[2]}
+            requested = {"verdict": verdict, "verdict_reason": reason if verdict else None}
+            if has_confidence:
+                requested["confidence"] = confidence
+            before, after = {}, {}
+            for name, value in requested.items():
+                if current[name] != value:
+                    before[name], after[name] = current[name], value
+            if not after:
+                self.count("verdict", "unchanged")
+                continue
+            merged = {**current, **after}
+            self.verdicts[claim_id] = (merged["verdict"], merged["verdict_reason"],
+                                       merged["confidence"])
+            updates.append((merged["verdict"], merged["verdict_reason"], merged["confidence"],
+                            self.now_db, claim_id))
+            self.record("claim.verdict", "claim", claim_id=claim_id, before=before, after=after,
+                        reason=reason or self.reason)
+            self.count("verdict", "updated" if any(before.values()) else "created")
+        self.update("claims", ("verdict", "verdict_reason", "confidence", "updated_at"), updates)

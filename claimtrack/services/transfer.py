@@ -1,0 +1,105 @@
+"""Import and export as services: the CLI and scripts call these with a Session.
+
+The bulk work is in claimtrack.importers (validation, batching, writing) and
+claimtrack.exporters (serialisation); these functions choose what to run in the session's
+transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, InvalidValue
+from ..importers import ImportOptions, ImportResult, Progress, run_import
+from .common import actor_of
+
+
+def import_files(
+    session: Session,
+    *,
+    files: Sequence[str],
+    format: str | None = None,
+    mapping: dict[str, str] | None = None,
+    stance_map: dict[str, str] | None = None,
+    delimiter: str | None = None,
+    dry_run: bool = False,
+    rejects: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import files (`-` is stdin) in the session's transaction; all or nothing unless
+    `rejects` names a CSV file for the bad rows. Raises importers.ImportRefused."""
+    for name in files:
+        if name != "-" and not Path(name).is_file():
+            raise InvalidValue("FILE", name, "an existing file (or - for standard input)")
+    options = ImportOptions(format=format, mapping=dict(mapping or {}),
+                            stance_map=dict(stance_map or {}), delimiter=delimiter,
+                            dry_run=dry_run, rejects=rejects, actor=actor_of(session))
+    return run_import(session.connection(), files, options, progress=progress)
+
+
+def import_records(
+    session: Session,
+    records: Iterable[dict[str, Any]],
+    *,
+    dry_run: bool = False,
+    rejects: str | None = None,
+) -> ImportResult:
+    """Import records given as dicts, exactly as the lines of a JSONL file, through the same
+    validation and bulk writer (the fast way for scripts to load many rows)."""
+    options = ImportOptions(dry_run=dry_run, rejects=rejects, actor=actor_of(session))
+    return run_import(session.connection(), [], options, records=records)
+
+
+def export(
+    session: Session,
+    out: TextIO,
+    *,
+    format: str = "jsonl",
+    statuses: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    source: str | None = None,
+    since: str | None = None,
+    review_url: str | None = None,
+    author: str | None = None,
+) -> int:
+    """Write the selected claims (all by default) to `out`; returns the number of records."""
+    from .. import values
+    from ..exporters import EXPORTERS, ExportFilter, ExportOptions
+
+    if format not in EXPORTERS:
+        raise InvalidValue("--format", format, "one of " + ", ".join(EXPORTERS))
+    moment = None
+    if since:
+        moment = values.as_of(since, field="--since")
+        if len(since.strip()) == 10:  # a date: from the start of that day
+            moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    flt = ExportFilter(statuses=statuses, tags=tags, source=source, since=moment)
+    return EXPORTERS[format](session, out, flt, ExportOptions(review_url=review_url, author=author))
+
+
+def export_file(session: Session, path: str, *, force: bool = False, **kwargs: Any) -> int:
+    """export() into a file: written beside it under a temporary name, then moved into place,
+    so a failed export never leaves half a file; an existing file needs `force`."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise Conflict(f"{path} already exists: choose another -o FILE, or add --force to replace it")
+    if not target.parent.is_dir():
+        raise InvalidValue("-o", path, "a file in an existing directory")
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=target.parent, prefix=f".{target.name}.",
+        suffix=".tmp", delete=False,
+    )
+    try:
+        with handle:
+            count = export(session, handle, **kwargs)
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return count
