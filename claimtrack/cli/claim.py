@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .options import Json, Quiet, Reason
+from .options import AsOf, Json, Quiet, Reason
 from .output import print_changes, print_fields, print_json, print_table
 
 app = typer.Typer(
@@ -100,16 +100,19 @@ def list_(
 
 
 @app.command("show")
-def show(ctx: typer.Context, claim: ClaimKey, json_: Json = False) -> None:
-    """Show a claim, its status and its evidence.
+def show(ctx: typer.Context, claim: ClaimKey, as_of: AsOf = None, json_: Json = False) -> None:
+    """Show a claim, its status and its evidence (as recorded on a date with --as-of).
 
     \b
     Example: claimtrack claim show halt --json
     """
+    from .. import values
     from ..services.claims import show_claim
+    from ..services.report import claim_as_of
 
+    moment = values.as_of(as_of)
     with ctx.obj.reading() as session:
-        data = show_claim(session, claim)
+        data = show_claim(session, claim) if moment is None else claim_as_of(session, claim, moment)
     if json_:
         print_json(data)
         return

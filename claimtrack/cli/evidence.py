@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .options import Credibility, Json, Quiet
-from .output import print_json, print_table
+from .output import print_json, print_status_changes, print_table
 
 app = typer.Typer(
     help="Evidence: items that support or contradict a claim.\n\n"
@@ -127,9 +127,10 @@ def remove(
     \b
     Example: claimtrack evidence remove 12 --reason "duplicate of 9"
     """
-    from ..services.evidence import remove_evidence
+    from ..services.consequences import remove_evidence
 
     with ctx.obj.writing() as session:
-        item = remove_evidence(session, evidence_id, reason=reason)
+        item, status_changes = remove_evidence(session, evidence_id, reason=reason)
         item_id = item.id
     typer.echo(f"Removed evidence {item_id}")
+    print_status_changes(status_changes)

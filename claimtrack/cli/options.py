@@ -31,3 +31,13 @@ Credibility = Annotated[
         "true, 4 doubtful, 5 improbable, 6 cannot be judged (default).",
     ),
 ]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Show the state as recorded then (YYYY-MM-DD: the end of that day, UTC; or "
+        "YYYY-MM-DDTHH:MM). Later evidence, grades and verdicts are left out; later removals "
+        "are put back.",
+    ),
+]

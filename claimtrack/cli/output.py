@@ -58,3 +58,34 @@ def print_changes(before: dict[str, Any], after: dict[str, Any]) -> None:
     """One line per changed field: `name: before → after`."""
     for name in after:
         typer.echo(f"{name}: {change_value(before.get(name))} → {change_value(after[name])}")
+
+
+def print_status_changes(changes: Sequence[Any]) -> None:
+    """The claims whose status a re-grade or a removal changed: 'claim: before → after'."""
+    if not changes:
+        return
+    typer.echo("Status changed:")
+    for change in changes:
+        typer.echo(
+            f"  {change.claim}: {change.before} → {change.after} "
+            f"(score {change.score_before:.2f} → {change.score_after:.2f})"
+        )
+
+
+def print_track_record(record: dict[str, dict[str, int]]) -> None:
+    """A source's track record: the claims it supported or contradicted and where they stand."""
+    for stance, label in (("supports", "supported"), ("contradicts", "contradicted")):
+        counts = record[stance]
+        statuses = ", ".join(
+            f"{counts[name]} {name}"
+            for name in ("corroborated", "contested", "refuted", "disputed", "unverified")
+            if counts[name]
+        )
+        verdicts = ", ".join(f"{counts[n]} {n}" for n in ("confirmed", "debunked") if counts[n])
+        noun = "claim" if counts["claims"] == 1 else "claims"
+        line = f"{label:<13} {counts['claims']} {noun}"
+        if statuses:
+            line += f": {statuses}"
+        if verdicts:
+            line += f"; verdicts: {verdicts}"
+        typer.echo(line)

@@ -6,20 +6,10 @@ from typing import Annotated
 
 import typer
 
-from .options import Json
+from .options import AsOf, Json
 
 FORMATS = ("table", "markdown", "csv", "json", "html")
 SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
-
-AsOf = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="Show the state as recorded then (YYYY-MM-DD: the end of that day, UTC; or "
-        "YYYY-MM-DDTHH:MM). Later evidence, grades and verdicts are left out.",
-    ),
-]
 
 
 def report(

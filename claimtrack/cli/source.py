@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from .options import Json, Quiet, Reason, Reliability
-from .output import print_changes, print_fields, print_json, print_table
+from .output import (
+    print_changes,
+    print_fields,
+    print_json,
+    print_status_changes,
+    print_table,
+    print_track_record,
+)
 
 app = typer.Typer(
     help="Sources: who or what provides information (outlets, informants, documents...).\n\n"
@@ -104,10 +111,13 @@ def show(
     \b
     Example: claimtrack source show src-ryanggang
     """
+    from ..services.report import track_records
     from ..services.sources import show_source
 
     with ctx.obj.reading() as session:
         data = show_source(session, source)
+        record = track_records(session, source=source)[0]
+        data["track_record"] = {"supports": record["supports"], "contradicts": record["contradicts"]}
     if json_:
         print_json(data)
     else:
@@ -129,6 +139,7 @@ def show(
                 "updated_at",
             ],
         )
+        print_track_record(data["track_record"])
 
 
 @app.command("edit")
@@ -154,10 +165,11 @@ def edit(
     \b
     Example: claimtrack source edit src-ryanggang --reliability C --reason "two reports confirmed"
     """
-    from ..services.sources import _UNSET, edit_source
+    from ..services.consequences import edit_source
+    from ..services.sources import _UNSET
 
     with ctx.obj.writing() as session:
-        _, before, after = edit_source(
+        _, before, after, status_changes = edit_source(
             session,
             source,
             name=name,
@@ -169,8 +181,10 @@ def edit(
             reason=reason,
         )
     if json_:
-        print_json({"key": source, "before": before, "after": after})
+        changes = [change.as_dict() for change in status_changes]
+        print_json({"key": source, "before": before, "after": after, "status_changes": changes})
     elif not after:
         typer.echo(f"Source {source}: nothing changed")
     else:
         print_changes(before, after)
+        print_status_changes(status_changes)

@@ -98,7 +98,7 @@ def _later_events(session: Session, entity: str, as_of: datetime, subject=None):
 
 
 def _source_ids_by_key(session: Session) -> dict[str, int]:
-    keys = dict(session.execute(select(Source.key, Source.id)).tuples())
+    keys = {key: source_id for key, source_id in session.execute(select(Source.key, Source.id))}
     aliases = session.execute(
         select(KeyAlias.alias, KeyAlias.target_id).where(KeyAlias.entity == "source")
     )
