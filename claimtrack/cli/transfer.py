@@ -147,7 +147,13 @@ def export(
                    since=since, review_url=review_url, author=author)
     with ctx.obj.reading() as session:
         if output is None or output == "-":
-            export_stream(session, sys.stdout, **options)
+            try:
+                export_stream(session, sys.stdout, **options)
+                sys.stdout.flush()
+            except BrokenPipeError:  # `claimtrack export | head`: the reader has had enough
+                import os
+
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
         count = export_file(session, output, force=force, **options)
     typer.echo(f"Exported {count:,} records to {output}", err=True)
