@@ -11,10 +11,19 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+    # Objects a migration makes for an engine-specific feature (full-text search: the tables,
+    # their FTS5 shadow tables, indexes) are not in the models; autogenerate must not drop them.
+    if reflected and compare_to is None and name and name.startswith("search"):
+        return False
+    return True
+
+
 def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include_object,
         render_as_batch=True,
         # SQLite's DDL is transactional: running each upgrade inside one transaction means an
         # interrupted migration leaves the previous revision intact.

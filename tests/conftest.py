@@ -30,6 +30,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--soak", action="store_true", help="also run the long soak variants")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-alembic's standard checks carry this mark; its plugin (which would register it)
+    # is off, and test_migration_contract.py runs them through its runner.
+    config.addinivalue_line("markers", "alembic: pytest-alembic's standard migration checks")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--soak"):
         return
