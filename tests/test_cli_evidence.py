@@ -1,0 +1,247 @@
+"""`claimtrack evidence add | list | remove`: every happy path, the status each change leads
+to, and every bad input leaves the database exactly as it was."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def story(cli):
+    cli.ok("source", "add", "Daily NK", "--key", "dnk", "--kind", "outlet", "--reliability", "C")
+    cli.ok("source", "add", "Ryanggang informant", "--key", "ryg", "--kind", "informant")
+    cli.ok("source", "add", "North Hamgyong informant", "--key", "nhg", "--kind", "informant")
+    cli.ok("claim", "add", "The crackdown had largely stopped by June 2018.", "--key", "halt")
+    return cli
+
+
+def status(cli, key="halt"):
+    shown = cli.ok("claim", "show", key, "--json").json()
+    return shown["status"], shown["support_origins"], shown["contradict_origins"]
+
+
+def test_add_with_every_field_prints_the_new_id(story):
+    run = story.ok(
+        "evidence",
+        "add",
+        "halt",
+        "--source",
+        "ryg",
+        "--supports",
+        "--credibility",
+        "2",
+        "--quote",
+        "the crackdowns have stopped",
+        "--url",
+        "https://www.dailynk.com/x#p4",
+        "--via",
+        "dnk",
+        "--observed",
+        "2018-06-20",
+        "--notes",
+        "second paragraph",
+        "--key",
+        "ryg-halt",
+    )
+    assert (run.stdout, run.stderr) == ("Added evidence 1\n", "")
+    [item] = story.ok("evidence", "list", "halt", "--json").json()
+    assert {
+        k: item[k]
+        for k in (
+            "id",
+            "key",
+            "source",
+            "origin",
+            "stance",
+            "credibility",
+            "via",
+            "quote",
+            "url",
+            "observed",
+            "notes",
+        )
+    } == {
+        "id": 1,
+        "key": "ryg-halt",
+        "source": "ryg",
+        "origin": "ryg",
+        "stance": "supports",
+        "credibility": 2,
+        "via": "dnk",
+        "quote": "the crackdowns have stopped",
+        "url": "https://www.dailynk.com/x#p4",
+        "observed": "2018-06-20",
+        "notes": "second paragraph",
+    }
+
+
+def test_add_quiet_prints_only_the_id_and_credibility_defaults_to_6(story):
+    assert story.ok("evidence", "add", "halt", "-s", "ryg", "--neutral", "-q").stdout == "1\n"
+    assert story.ok("evidence", "add", "halt", "-s", "nhg", "--contradicts", "--quiet").stdout == (
+        "2\n"
+    )
+    items = story.ok("evidence", "list", "halt", "--json").json()
+    assert [(i["stance"], i["credibility"]) for i in items] == [
+        ("neutral", 6),
+        ("contradicts", 6),
+    ]
+
+
+def test_the_second_independent_informant_corroborates(story):
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports", "--via", "dnk")
+    assert status(story) == ("unverified", 1, 0)
+    story.ok("evidence", "add", "halt", "--source", "nhg", "--supports", "--via", "dnk")
+    assert status(story) == ("corroborated", 2, 0)
+
+
+def test_the_outlet_repeating_its_own_informant_adds_nothing(story):
+    story.ok("source", "add", "Wire copy", "--key", "wire", "--derived-from", "ryg")
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports")
+    story.ok("evidence", "add", "halt", "--source", "wire", "--supports")
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports", "--credibility", "1")
+    assert status(story) == ("unverified", 1, 0)
+
+
+def test_a_contradiction_contests_and_removing_it_restores(story):
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports")
+    story.ok("evidence", "add", "halt", "--source", "nhg", "--supports")
+    story.ok("source", "add", "Ministry statement", "--key", "ministry")
+    story.ok("evidence", "add", "halt", "--source", "ministry", "--contradicts")
+    assert status(story) == ("contested", 2, 1)
+    run = story.ok("evidence", "remove", "3", "--reason", "statement was about 2017")
+    assert run.stdout.startswith("Removed evidence 3\n")
+    assert status(story) == ("corroborated", 2, 0)
+
+
+def test_list_shows_current_items_and_removed_ones_on_request(story):
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports", "--via", "dnk")
+    story.ok("evidence", "add", "halt", "--source", "nhg", "--supports", "--quote", "stopped")
+    story.ok("evidence", "remove", "1", "--reason", "duplicate of 2")
+    table = story.ok("evidence", "list", "halt").stdout.splitlines()
+    assert table[0].split() == [
+        "id",
+        "stance",
+        "source",
+        "origin",
+        "credibility",
+        "via",
+        "observed",
+        "quote",
+    ]
+    assert [line.split() for line in table[2:]] == [["2", "supports", "nhg", "nhg", "6", "stopped"]]
+    assert [i["id"] for i in story.ok("evidence", "list", "halt", "--json").json()] == [2]
+    everything = story.ok("evidence", "list", "halt", "--removed", "--json").json()
+    assert [(i["id"], i["removed_reason"]) for i in everything] == [
+        (1, "duplicate of 2"),
+        (2, None),
+    ]
+    assert everything[0]["removed_at"] is not None
+    assert "duplicate of 2" in story.ok("evidence", "list", "halt", "--removed").stdout
+
+
+def test_list_of_a_claim_without_evidence(story):
+    run = story.ok("evidence", "list", "halt")
+    assert (run.stdout, run.stderr) == ("", "No evidence for this claim.\n")
+    assert story.ok("evidence", "list", "halt", "--json").json() == []
+
+
+def test_remove_by_key_keeps_the_row(story, db_dump):
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports", "--key", "e1")
+    story.ok("evidence", "remove", "e1", "--reason", "misread")
+    rows = [row for row in db_dump(story.url) if row[0] == "evidence"]
+    assert len(rows) == 1
+
+
+NO_CLAIM = "Error: no claim with key 'nope': list them with `claimtrack claim list`"
+NO_SOURCE = "Error: no source with key 'nope': list them with `claimtrack source list`"
+CREDIBILITY = "is not valid; expected a credibility grade 1-6 (6: cannot be judged)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "nope", "--source", "ryg", "--supports"], NO_CLAIM),
+        (["add", "halt", "--source", "nope", "--supports"], NO_SOURCE),
+        (["add", "halt", "--source", "ryg", "--supports", "--via", "nope"], NO_SOURCE),
+        (
+            ["add", "halt", "-s", "ryg", "--supports", "-c", "0"],
+            f"Error: credibility: '0' {CREDIBILITY}",
+        ),
+        (
+            ["add", "halt", "-s", "ryg", "--supports", "-c", "7"],
+            f"Error: credibility: '7' {CREDIBILITY}",
+        ),
+        (
+            ["add", "halt", "-s", "ryg", "--supports", "-c", "C"],
+            f"Error: credibility: 'C' {CREDIBILITY}",
+        ),
+        (
+            ["add", "halt", "-s", "ryg", "--supports", "-c", "2.5"],
+            f"Error: credibility: '2.5' {CREDIBILITY}",
+        ),
+        (
+            ["add", "halt", "-s", "ryg", "--supports", "--observed", "2018-06"],
+            "Error: --observed: '2018-06' is not valid; expected a full date as YYYY-MM-DD",
+        ),
+        (
+            ["add", "halt", "-s", "ryg", "--supports", "--observed", "20/06/2018"],
+            "Error: --observed: '20/06/2018' is not valid; expected a date as YYYY, YYYY-MM or "
+            "YYYY-MM-DD",
+        ),
+        (
+            ["add", "halt", "-s", "ryg", "--supports", "--key", "e1"],
+            "Error: evidence with key 'e1' already exists: choose another --key",
+        ),
+        (["list", "nope"], NO_CLAIM),
+        (
+            ["remove", "99", "--reason", "x"],
+            "Error: no evidence with id '99': list a claim's evidence with "
+            "`claimtrack evidence list CLAIM`",
+        ),
+        (
+            ["remove", "1", "--reason", " "],
+            "Error: --reason: ' ' is not valid; expected a non-empty text",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_exit_1_and_writes_nothing(story, db_dump, args, message):
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports", "--key", "e1")
+    before = db_dump(story.url)
+    run = story("evidence", *args)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", message + "\n")
+    assert db_dump(story.url) == before
+
+
+def test_removing_twice_is_refused_and_writes_nothing(story, db_dump):
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports")
+    story.ok("evidence", "remove", "1", "--reason", "misread")
+    before = db_dump(story.url)
+    run = story("evidence", "remove", "1", "--reason", "again")
+    assert run.exit_code == 1
+    assert run.stderr.startswith("Error: evidence 1 was already removed on ")
+    assert run.stderr.endswith(": misread\n")
+    assert db_dump(story.url) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ["add", "halt", "--source", "ryg"],
+            "give exactly one of --supports, --contradicts or --neutral",
+        ),
+        (
+            ["add", "halt", "--source", "ryg", "--supports", "--contradicts"],
+            "give exactly one of --supports, --contradicts or --neutral",
+        ),
+        (["add", "halt", "--supports"], "Missing option '--source'"),
+        (["add", "halt", "--source", "ryg", "--stance", "supports"], "No such option: --stance"),
+        (["remove", "1"], "Missing option '--reason'."),
+    ],
+)
+def test_usage_errors_exit_2_and_write_nothing(story, db_dump, args, fragment):
+    before = db_dump(story.url)
+    run = story("evidence", *args)
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert fragment in run.stderr
+    assert db_dump(story.url) == before
