@@ -14,6 +14,23 @@ app = typer.Typer(
 )
 
 
+def _migrate(database, command_name: str, revision: str) -> None:
+    from alembic.util import CommandError
+
+    from ..db import run_migration
+    from ..errors import InvalidValue
+
+    try:
+        run_migration(database, command_name, revision)
+    except CommandError as exc:
+        database.dispose()
+        raise InvalidValue(
+            "REVISION",
+            revision,
+            f"a revision this claimtrack knows, e.g. head, base, -1 or 0001 ({exc})",
+        ) from None
+
+
 @app.command("upgrade")
 def upgrade(
     ctx: typer.Context,
@@ -24,11 +41,9 @@ def upgrade(
     \b
     Example: claimtrack db upgrade
     """
-    from ..db import run_migration
-
     database = ctx.obj.database(create=True)
     before = database.schema_revision()
-    run_migration(database, "upgrade", revision)
+    _migrate(database, "upgrade", revision)
     after = database.schema_revision()
     database.dispose()
     typer.echo(
@@ -38,7 +53,7 @@ def upgrade(
     )
 
 
-@app.command("downgrade")
+@app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def downgrade(
     ctx: typer.Context,
     revision: Annotated[
@@ -50,11 +65,9 @@ def downgrade(
     \b
     Example: claimtrack db downgrade -1
     """
-    from ..db import run_migration
-
     database = ctx.obj.database(check=False)
     before = database.schema_revision()
-    run_migration(database, "downgrade", revision)
+    _migrate(database, "downgrade", revision)
     after = database.schema_revision()
     database.dispose()
     typer.echo(f"Schema: {before} → {after or 'base (empty)'}")
