@@ -239,6 +239,12 @@ class _Entities:
 RELATIONS = ("evidence", "link", "verdict")
 
 
+def _spool(spool, pending: list) -> None:
+    data = marshal.dumps(pending)
+    spool.write(len(data).to_bytes(8, "little"))
+    spool.write(data)
+
+
 def run_import(
     conn: Connection,
     names: Iterable[str],
@@ -321,10 +327,10 @@ def run_import(
                 else:
                     pending.append((kind, file_index, where.line, rec, _raw_text(raw) if keep_raw else None))
             if len(pending) >= BATCH:
-                marshal.dump(pending, spool)
+                _spool(spool, pending)
                 pending = []
         if pending:
-            marshal.dump(pending, spool)
+            _spool(spool, pending)
             pending = []
 
         writer.write_sources(entities.sources, entities.named_sources)
@@ -333,10 +339,10 @@ def run_import(
 
         spool.seek(0)
         while True:
-            try:
-                chunk = marshal.load(spool)
-            except EOFError:
+            size = spool.read(8)
+            if not size:
                 break
+            chunk = marshal.loads(spool.read(int.from_bytes(size, "little")))
             grouped: dict[str, list] = {kind: [] for kind in RELATIONS}
             for kind, file_index, line, rec, raw in chunk:
                 grouped[kind].append((Where(file_names[file_index], line), rec, raw))

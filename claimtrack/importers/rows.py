@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import values
 from ..errors import InvalidValue
+from ..models import CREDIBILITY_GRADES, RELIABILITY_GRADES, STANCES
 
 MAX_TEXT = 1_000_000  # characters in one field; larger cells are refused, not truncated
 
@@ -330,6 +331,9 @@ def sheet_row(
     `cells` maps sheet fields to cell text; `columns` maps fields to the header the user sees,
     so messages name their column. Empty cells mean "not given".
     """
+    fast = _fast_sheet_row(cells, where, stance_map)
+    if fast is not None:
+        return fast
     check = Checker(where, columns)
     get = cells.get
     claim_key = check.key(get("claim_key"), "claim_key")
@@ -361,7 +365,7 @@ def sheet_row(
         check.check(values.full_date, get("observed") or None, "observed"),
         check.text(get("notes"), "notes"),
         None,
-        sum(bit for name, bit in GIVEN_BITS.items() if get(name)),
+        sum(bit for name, bit in GIVEN_BITS.items() if (get(name) or "").strip()),
     )
     tags = _tags(check, get("tags"), "tags")
     check.done()
@@ -373,6 +377,97 @@ def sheet_row(
         if tags:
             fields["tags"] = tags
         claim = ClaimIntent(where, claim_key, claim_text or "", fields, add_tags=True)
+    row = SheetRow(claim=claim, evidence=evidence)
+    source_fields: dict[str, Any] = {}
+    if source_name:
+        source_fields["name"] = source_name
+    if reliability:
+        source_fields["reliability"] = reliability
+    row.sources.append(SourceIntent(where, source_key, source_name or "", source_fields))
+    if via:
+        row.sources.append(SourceIntent(where, None, via, {"name": via}, reference=True))
+    return row
+
+
+_KEY = values.KEY_PATTERN.match
+_CREDIBILITY = {str(g): g for g in CREDIBILITY_GRADES}
+_STANCES = frozenset(STANCES)
+_RELIABILITY = frozenset(RELIABILITY_GRADES)
+_cache: dict[str, Any] = {}
+
+
+def _cached(kind: str, text: str, parse: Callable[[str], Any]) -> Any:
+    """Dates and tag lists repeat across rows: parse each distinct one once."""
+    token = kind + text
+    try:
+        return _cache[token]
+    except KeyError:
+        pass
+    if len(_cache) > 100_000:
+        _cache.clear()
+    value = _cache[token] = parse(text)
+    return value
+
+
+def _clean_text(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = value.strip()
+    if "\x00" in text or len(text) > MAX_TEXT:
+        raise ValueError
+    return text or None
+
+
+def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[str, str]):
+    """The common case, a good row, checked without building messages; None sends the row
+    to the full check, which says what is wrong."""
+    get = cells.get
+    try:
+        claim_key = (get("claim_key") or "").strip() or None
+        if claim_key is not None and not _KEY(claim_key):
+            return None
+        claim_text = _clean_text(get("claim_text"))
+        source_key = (get("source_key") or "").strip() or None
+        if source_key is not None and not _KEY(source_key):
+            return None
+        source_name = _clean_text(get("source_name"))
+        if not (claim_key or claim_text) or not (source_key or source_name):
+            return None
+        stance = (get("stance") or "").strip()
+        stance = stance_map.get(stance.lower(), stance).strip().lower() if stance_map else stance.lower()
+        if stance not in _STANCES:
+            return None
+        credibility = (get("credibility") or "").strip()
+        if credibility:
+            credibility = _CREDIBILITY[credibility]
+        reliability = (get("reliability") or "").strip().upper()
+        if reliability and reliability not in _RELIABILITY:
+            return None
+        key = (get("key") or "").strip() or None
+        if key is not None and not _KEY(key):
+            return None
+        observed = (get("observed") or "").strip() or None
+        if observed is not None:
+            observed = _cached("d", observed, values.full_date)
+        tags_text = get("tags")
+        tags = _cached("t", tags_text, lambda t: sorted({values.tag(x) for x in t.split(";") if x.strip()})) if tags_text else []
+        via = _clean_text(get("via"))
+        notes = _clean_text(get("notes"))
+        evidence = (
+            key, claim_key, claim_text, source_key, source_name, stance, credibility or None,
+            _clean_text(get("quote")), _clean_text(get("url")), None, via, observed, notes, None,
+            (1 if credibility else 0) | (2 if via else 0) | (4 if observed else 0)
+            | (8 if notes else 0),
+        )
+    except (ValueError, KeyError, InvalidValue):
+        return None
+    claim = None
+    fields: dict[str, Any] = {}
+    if claim_text:
+        fields["text"] = claim_text
+    if tags:
+        fields["tags"] = tags
+    claim = ClaimIntent(where, claim_key, claim_text or "", fields, add_tags=True)
     row = SheetRow(claim=claim, evidence=evidence)
     source_fields: dict[str, Any] = {}
     if source_name:

@@ -153,10 +153,14 @@ class Writer:
             claim_id, source_id, evidence_id,
             _json(before), _json(after), reason or self.reason,
         ))
-        if len(self.history) >= HISTORY_FLUSH:
-            self.flush_history()
 
-    def flush_history(self) -> None:
+    def flush_history(self, *, at_least: int = 0) -> None:
+        """Write the buffered history rows; called after the rows they refer to exist."""
+        if len(self.history) < at_least:
+            return
+        self._flush_history()
+
+    def _flush_history(self) -> None:
         if self.write:
             self.insert(
                 "history",
@@ -426,6 +430,7 @@ class Writer:
         self.update("sources", ("origin_id", "updated_at"), moved)
         for action, sid, before, after in history:
             self.record(action, "source", source_id=sid, before=before, after=after)
+        self.flush_history(at_least=HISTORY_FLUSH)
 
     # --- claims -------------------------------------------------------------------------
 
@@ -560,6 +565,7 @@ class Writer:
                 self.conn.execute(ClaimTag.__table__.delete().where(
                     ClaimTag.__table__.c.claim_id.in_(list(chunk))))
         self.insert("claim_tags", ("claim_id", "tag_id"), tag_rows)
+        self.flush_history(at_least=HISTORY_FLUSH)
 
     # --- evidence -----------------------------------------------------------------------
 
@@ -659,6 +665,7 @@ class Writer:
         self.update("evidence", ("claim_id", "source_id", "stance", "credibility", "quote",
                                  "locator", "via_id", "observed", "notes", "updated_at"), updates)
         self.update("evidence", ("removed_at", "removed_reason"), removals)
+        self.flush_history(at_least=HISTORY_FLUSH)
 
     _EV_COLUMNS = ("id", "claim_id", "source_id", "stance", "quote", "locator", "key",
                    "credibility", "via_id", "observed", "notes", "removed_at", "removed_reason")
@@ -824,6 +831,7 @@ class Writer:
                 self.count("link", "unchanged")
         self.insert("claim_links", ("claim_id", "other_id", "relation", "created_at"), inserts)
         self.update("claim_links", ("relation",), updates)
+        self.flush_history(at_least=HISTORY_FLUSH)
 
     def write_verdicts(self, batch: list[tuple[Where, tuple, Any]]) -> None:
         self.load_claim_ids(item[0] for _, item, _ in batch)
@@ -865,3 +873,4 @@ class Writer:
                         reason=reason or self.reason)
             self.count("verdict", "updated" if any(before.values()) else "created")
         self.update("claims", ("verdict", "verdict_reason", "confidence", "updated_at"), updates)
+        self.flush_history(at_least=HISTORY_FLUSH)
