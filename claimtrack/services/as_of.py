@@ -282,7 +282,7 @@ def last_changes(
         query = query.where(wanted)
     if as_of is not None:
         query = query.where(HistoryEvent.at <= as_of)
-    rows = session.execute(query.group_by(HistoryEvent.claim_id)).tuples()
+    rows = session.execute(query.group_by(HistoryEvent.claim_id))
     return {claim_id: _aware(at) for claim_id, at in rows}
 
 
