@@ -22,18 +22,10 @@ from sqlalchemy.orm import Session, aliased
 from .errors import InvalidValue
 from .models import Claim, ClaimLink, ClaimTag, Evidence, HistoryEvent, Source, Tag
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_COLUMNS = (
     "claim_key", "claim_text", "source_key", "source_name", "stance", "credibility",
     "reliability", "quote", "url", "via", "observed", "tags", "key", "notes",
 )
-
-
-def neutralise(cell: Any) -> Any:
-    """A spreadsheet must not run a cell as a formula: prefix risky text with an apostrophe."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
 
 
 @dataclass
@@ -210,6 +202,8 @@ def write_json(session: Session, out: TextIO, flt: ExportFilter, options: Export
 
 
 def write_csv(session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions) -> int:
+    from .render import csv_cell  # the report's formula neutralising, shared
+
     ids = selected_claim_ids(session, flt)
     tags: dict[int, str] = {}
     for claim_id, name in session.execute(
@@ -224,7 +218,7 @@ def write_csv(session: Session, out: TextIO, flt: ExportFilter, options: ExportO
         cells = (row.claim_key, row.claim_text, row.source_key, row.source_name, row.stance,
                  row.credibility, row.reliability, row.quote, row.locator, row.via_key,
                  row.observed, tags.get(row.claim_id), row.key, row.notes)
-        writer.writerow([neutralise(cell) for cell in cells])
+        writer.writerow([csv_cell(cell) for cell in cells])
         count += 1
     return count
 

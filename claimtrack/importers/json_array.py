@@ -22,7 +22,7 @@ class _Counting:
     def read(self, size: int = -1) -> bytes:
         data = self.source.stream.read(size)
         self.source.bytes_read += len(data)
-        if self.first:
+        if self.first and data:
             self.first = False
             if data.startswith(BOM):
                 data = data[3:]

@@ -135,7 +135,7 @@ class Checker:
         try:
             return parse(value, field=self.name(field_name))
         except InvalidValue as exc:
-            self.problems.append(Problem(self.where, exc.field, exc.value, exc.expected))
+            self.problems.append(Problem(self.where, exc.field, value, exc.expected))
             return None
 
     def text(self, value: Any, field_name: str, *, required: bool = False) -> str | None:
