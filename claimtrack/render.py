@@ -259,6 +259,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; margin-bottom:
 th, td { border-bottom: 1px solid var(--line); padding: 5px 7px; text-align: left; vertical-align: top; }
 th { background: #eaeded; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td:first-child, td:last-child { white-space: nowrap; }
 .status { display: inline-block; color: #fff; background: var(--c); border-radius: 3px;
   padding: 0 6px; font-size: 12px; }
 .claim { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 14px 16px;

@@ -1,0 +1,61 @@
+"""The HTML report opened from disk in headless Chromium (Debian's `chromium` package): it
+loads without errors, runs nothing, fetches nothing, and shows the claims."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from seed_example import enter_seed
+
+XSS = '<script>document.title="pwned"</script><img src=x onerror="document.title=1">'
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is not installed: .ci/run installs Debian's chromium package")
+    pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
+
+
+def run_chromium(binary: str, tmp_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update", "--no-first-run",
+         "--disable-extensions", "--enable-logging=stderr", "--v=0",
+         f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"])  # one browser run is enough
+def test_html_report_renders_in_chromium(cli, tmp_path):
+    binary = chromium()
+    enter_seed(cli)
+    cli.ok("claim", "add", XSS, "--key", "xss")
+    page = tmp_path / "report.html"
+    cli.ok("report", "--format", "html", "-o", str(page))
+
+    dom = run_chromium(binary, tmp_path, "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    assert "<title>claimtrack report</title>" in html  # no script changed the title
+    for key in ("halt", "backlash", "kim-order", "xss"):
+        assert f">{key}</a>" in html
+    assert html.count("<svg") == 3  # the xss claim has no evidence yet
+    assert "The anti-socialist crackdown had largely stopped by June 2018." in html
+    assert "&lt;script&gt;document.title" in html
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    assert not [line for line in console if "Uncaught" in line or "Refused" in line], console
+
+    shot = tmp_path / "report.png"
+    run = run_chromium(
+        binary, tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()
+    )
+    assert run.returncode == 0 and shot.stat().st_size > 10_000, run.stderr[-2000:]
