@@ -103,12 +103,22 @@ def history(
 
 def _describe(event: dict) -> str:
     before, after = event["before"] or {}, event["after"] or {}
+    if event["action"] == "evidence.add":
+        via = f" via {after['via']}" if after.get("via") else ""
+        text = f"evidence {after.get('id')}: {after.get('stance')} from {after.get('source')}{via}"
+        text += f", credibility {after.get('credibility')}"
+        return text + (f', "{after["quote"]}"' if after.get("quote") else "")
     if event["action"].endswith(".add"):
         return ", ".join(
-            f"{k}={v}" for k, v in after.items() if v not in (None, [], "") and k != "id"
+            f"{k}={change_value(v)}"
+            for k, v in after.items()
+            if v not in (None, [], "") and k != "id"
         )
     if event["action"] == "evidence.remove":
-        return f"removed evidence {before.get('id')} ({before.get('stance')} from {before.get('source')})"
+        return (
+            f"removed evidence {before.get('id')} "
+            f"({before.get('stance')} from {before.get('source')})"
+        )
     names = list(dict.fromkeys([*before, *after]))
     return "; ".join(
         f"{name}: {change_value(before.get(name))} → {change_value(after.get(name))}"
