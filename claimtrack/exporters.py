@@ -23,8 +23,20 @@ from .errors import InvalidValue
 from .models import Claim, ClaimLink, ClaimTag, Evidence, HistoryEvent, Source, Tag
 
 SHEET_COLUMNS = (
-    "claim_key", "claim_text", "source_key", "source_name", "stance", "credibility",
-    "reliability", "quote", "url", "via", "observed", "tags", "key", "notes",
+    "claim_key",
+    "claim_text",
+    "source_key",
+    "source_name",
+    "stance",
+    "credibility",
+    "reliability",
+    "quote",
+    "url",
+    "via",
+    "observed",
+    "tags",
+    "key",
+    "notes",
 )
 
 
@@ -58,19 +70,26 @@ def selected_claim_ids(session: Session, flt: ExportFilter) -> list[int] | None:
 
     query = select(Claim.id)
     for name in flt.tags:
-        query = query.where(Claim.id.in_(
-            select(ClaimTag.claim_id).join(Tag).where(Tag.name == values.tag(name))))
+        query = query.where(
+            Claim.id.in_(select(ClaimTag.claim_id).join(Tag).where(Tag.name == values.tag(name)))
+        )
     if flt.source:
         src = get_source(session, flt.source)
         via_or_source = (Evidence.source_id == src.id) | (Evidence.via_id == src.id)
-        query = query.where(Claim.id.in_(
-            select(Evidence.claim_id).join(Source, Source.id == Evidence.source_id)
-            .where(Evidence.removed_at.is_(None), via_or_source | (Source.origin_id == src.id))))
+        query = query.where(
+            Claim.id.in_(
+                select(Evidence.claim_id)
+                .join(Source, Source.id == Evidence.source_id)
+                .where(Evidence.removed_at.is_(None), via_or_source | (Source.origin_id == src.id))
+            )
+        )
     if flt.since:
-        query = query.where(or_(
-            Claim.updated_at >= flt.since,
-            Claim.id.in_(select(Evidence.claim_id).where(Evidence.created_at >= flt.since)),
-        ))
+        query = query.where(
+            or_(
+                Claim.updated_at >= flt.since,
+                Claim.id.in_(select(Evidence.claim_id).where(Evidence.created_at >= flt.since)),
+            )
+        )
     ids = list(session.scalars(query.order_by(Claim.id)))
     if flt.statuses:
         for status in flt.statuses:
@@ -94,14 +113,28 @@ def records(session: Session, flt: ExportFilter | None = None) -> Iterator[dict[
     ids = selected_claim_ids(session, flt or ExportFilter())
     parent = aliased(Source)
     source_query = (
-        select(Source.key, Source.name, Source.kind, Source.reliability, parent.key,
-               Source.url, Source.notes)
+        select(
+            Source.key,
+            Source.name,
+            Source.kind,
+            Source.reliability,
+            parent.key,
+            Source.url,
+            Source.notes,
+        )
         .outerjoin(parent, parent.id == Source.derived_from_id)
         .order_by(Source.key)
     )
     if ids is not None:
-        used = select(Evidence.source_id).where(Evidence.claim_id.in_(ids)).union(
-            select(Evidence.via_id).where(Evidence.claim_id.in_(ids), Evidence.via_id.is_not(None)))
+        used = (
+            select(Evidence.source_id)
+            .where(Evidence.claim_id.in_(ids))
+            .union(
+                select(Evidence.via_id).where(
+                    Evidence.claim_id.in_(ids), Evidence.via_id.is_not(None)
+                )
+            )
+        )
         wanted = set(session.scalars(used))
         chain = dict(session.execute(select(Source.id, Source.derived_from_id)).all())
         for start in list(wanted):
@@ -111,32 +144,72 @@ def records(session: Session, flt: ExportFilter | None = None) -> Iterator[dict[
                 node = chain.get(node)
         source_query = source_query.where(Source.id.in_(sorted(wanted)))
     for key, name, kind, reliability, derived_from, url, notes in session.execute(source_query):
-        yield _clean({"type": "source", "key": key, "name": name, "kind": kind,
-                      "reliability": reliability, "derived_from": derived_from, "url": url,
-                      "notes": notes})
+        yield _clean(
+            {
+                "type": "source",
+                "key": key,
+                "name": name,
+                "kind": kind,
+                "reliability": reliability,
+                "derived_from": derived_from,
+                "url": url,
+                "notes": notes,
+            }
+        )
 
     tags: dict[int, list[str]] = {}
     for claim_id, name in session.execute(
-        select(ClaimTag.claim_id, Tag.name).join(Tag).where(_in(ClaimTag.claim_id, ids))
+        select(ClaimTag.claim_id, Tag.name)
+        .join(Tag)
+        .where(_in(ClaimTag.claim_id, ids))
         .order_by(Tag.name)
     ):
         tags.setdefault(claim_id, []).append(name)
     claims = session.execute(
-        select(Claim.id, Claim.key, Claim.text, Claim.event_date, Claim.place, Claim.notes,
-               Claim.verdict, Claim.verdict_reason, Claim.confidence)
-        .where(_in(Claim.id, ids)).order_by(Claim.key)
+        select(
+            Claim.id,
+            Claim.key,
+            Claim.text,
+            Claim.event_date,
+            Claim.place,
+            Claim.notes,
+            Claim.verdict,
+            Claim.verdict_reason,
+            Claim.confidence,
+        )
+        .where(_in(Claim.id, ids))
+        .order_by(Claim.key)
     ).all()
     for claim in claims:
-        yield _clean({"type": "claim", "key": claim.key, "text": claim.text,
-                      "tags": tags.get(claim.id, []), "event_date": claim.event_date,
-                      "place": claim.place, "notes": claim.notes})
+        yield _clean(
+            {
+                "type": "claim",
+                "key": claim.key,
+                "text": claim.text,
+                "tags": tags.get(claim.id, []),
+                "event_date": claim.event_date,
+                "place": claim.place,
+                "notes": claim.notes,
+            }
+        )
 
     for row in _evidence_rows(session, ids, include_removed=True):
-        yield _clean({"type": "evidence", "key": row.key, "claim": row.claim_key,
-                      "source": row.source_key, "stance": row.stance,
-                      "credibility": row.credibility, "quote": row.quote, "url": row.locator,
-                      "via": row.via_key, "observed": row.observed, "notes": row.notes,
-                      "removed_reason": row.removed_reason if row.removed_at else None})
+        yield _clean(
+            {
+                "type": "evidence",
+                "key": row.key,
+                "claim": row.claim_key,
+                "source": row.source_key,
+                "stance": row.stance,
+                "credibility": row.credibility,
+                "quote": row.quote,
+                "url": row.locator,
+                "via": row.via_key,
+                "observed": row.observed,
+                "notes": row.notes,
+                "removed_reason": row.removed_reason if row.removed_at else None,
+            }
+        )
 
     first, second = aliased(Claim), aliased(Claim)
     link_query = (
@@ -152,19 +225,38 @@ def records(session: Session, flt: ExportFilter | None = None) -> Iterator[dict[
 
     for claim in claims:
         if claim.verdict or claim.confidence:
-            yield _clean({"type": "verdict", "claim": claim.key, "verdict": claim.verdict,
-                          "reason": claim.verdict_reason, "confidence": claim.confidence})
+            yield _clean(
+                {
+                    "type": "verdict",
+                    "claim": claim.key,
+                    "verdict": claim.verdict,
+                    "reason": claim.verdict_reason,
+                    "confidence": claim.confidence,
+                }
+            )
 
 
 def _evidence_rows(session: Session, ids: list[int] | None, *, include_removed: bool):
     source, via = aliased(Source), aliased(Source)
     query = (
-        select(Evidence.key, Claim.key.label("claim_key"), Claim.text.label("claim_text"),
-               Claim.id.label("claim_id"), source.key.label("source_key"),
-               source.name.label("source_name"), source.reliability, Evidence.stance,
-               Evidence.credibility, Evidence.quote, Evidence.locator,
-               via.key.label("via_key"), Evidence.observed, Evidence.notes,
-               Evidence.removed_at, Evidence.removed_reason)
+        select(
+            Evidence.key,
+            Claim.key.label("claim_key"),
+            Claim.text.label("claim_text"),
+            Claim.id.label("claim_id"),
+            source.key.label("source_key"),
+            source.name.label("source_name"),
+            source.reliability,
+            Evidence.stance,
+            Evidence.credibility,
+            Evidence.quote,
+            Evidence.locator,
+            via.key.label("via_key"),
+            Evidence.observed,
+            Evidence.notes,
+            Evidence.removed_at,
+            Evidence.removed_reason,
+        )
         .join(Claim, Claim.id == Evidence.claim_id)
         .join(source, source.id == Evidence.source_id)
         .outerjoin(via, via.id == Evidence.via_id)
@@ -179,8 +271,15 @@ def _evidence_rows(session: Session, ids: list[int] | None, *, include_removed: 
 # --- formats ---------------------------------------------------------------------------
 
 
+# Characters that some readers (Python's str.splitlines, JavaScript before ES2019) treat as
+# line breaks: escaped, so one record stays on one line for every JSONL reader.
+_LINE_BREAKS = str.maketrans(
+    {c: f"\\u{ord(c):04x}" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+)
+
+
 def _dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False)
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 def write_jsonl(session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions) -> int:
@@ -207,7 +306,9 @@ def write_csv(session: Session, out: TextIO, flt: ExportFilter, options: ExportO
     ids = selected_claim_ids(session, flt)
     tags: dict[int, str] = {}
     for claim_id, name in session.execute(
-        select(ClaimTag.claim_id, Tag.name).join(Tag).where(_in(ClaimTag.claim_id, ids))
+        select(ClaimTag.claim_id, Tag.name)
+        .join(Tag)
+        .where(_in(ClaimTag.claim_id, ids))
         .order_by(Tag.name)
     ):
         tags[claim_id] = f"{tags[claim_id]};{name}" if claim_id in tags else name
@@ -215,9 +316,22 @@ def write_csv(session: Session, out: TextIO, flt: ExportFilter, options: ExportO
     writer.writerow(SHEET_COLUMNS)
     count = 0
     for row in _evidence_rows(session, ids, include_removed=False):
-        cells = (row.claim_key, row.claim_text, row.source_key, row.source_name, row.stance,
-                 row.credibility, row.reliability, row.quote, row.locator, row.via_key,
-                 row.observed, tags.get(row.claim_id), row.key, row.notes)
+        cells = (
+            row.claim_key,
+            row.claim_text,
+            row.source_key,
+            row.source_name,
+            row.stance,
+            row.credibility,
+            row.reliability,
+            row.quote,
+            row.locator,
+            row.via_key,
+            row.observed,
+            tags.get(row.claim_id),
+            row.key,
+            row.notes,
+        )
         writer.writerow([csv_cell(cell) for cell in cells])
         count += 1
     return count
@@ -232,28 +346,42 @@ def claim_reviews(session: Session, flt: ExportFilter, options: ExportOptions) -
     base = (options.review_url or "").strip()
     if not base.startswith(("http://", "https://")):
         raise InvalidValue(
-            "--review-url", options.review_url or "",
+            "--review-url",
+            options.review_url or "",
             "the http(s) address where your fact checks are published, e.g. "
             "https://example.org/checks/ (each claim's key is appended); Google requires it",
         )
     ids = selected_claim_ids(session, flt)
     claims = session.execute(
-        select(Claim.id, Claim.key, Claim.text, Claim.event_date, Claim.verdict,
-               Claim.verdict_reason, Claim.updated_at)
-        .where(Claim.verdict.is_not(None), _in(Claim.id, ids)).order_by(Claim.key)
+        select(
+            Claim.id,
+            Claim.key,
+            Claim.text,
+            Claim.event_date,
+            Claim.verdict,
+            Claim.verdict_reason,
+            Claim.updated_at,
+        )
+        .where(Claim.verdict.is_not(None), _in(Claim.id, ids))
+        .order_by(Claim.key)
     ).all()
     chosen = [c.id for c in claims]
-    decided = dict(session.execute(
-        select(HistoryEvent.claim_id, func.max(HistoryEvent.at))
-        .where(HistoryEvent.action == "claim.verdict", HistoryEvent.claim_id.in_(chosen))
-        .group_by(HistoryEvent.claim_id)
-    ).all()) if chosen else {}
+    decided = (
+        dict(
+            session.execute(
+                select(HistoryEvent.claim_id, func.max(HistoryEvent.at))
+                .where(HistoryEvent.action == "claim.verdict", HistoryEvent.claim_id.in_(chosen))
+                .group_by(HistoryEvent.claim_id)
+            ).all()
+        )
+        if chosen
+        else {}
+    )
     first_author: dict[int, tuple[str, str]] = {}
     appearances: dict[int, list[str]] = {}
     if chosen:
         for claim_id, name, kind, locator, stance in session.execute(
-            select(Evidence.claim_id, Source.name, Source.kind, Evidence.locator,
-                   Evidence.stance)
+            select(Evidence.claim_id, Source.name, Source.kind, Evidence.locator, Evidence.stance)
             .join(Source, Source.id == Evidence.source_id)
             .where(Evidence.claim_id.in_(chosen), Evidence.removed_at.is_(None))
             .order_by(Evidence.claim_id, Evidence.id)
@@ -274,13 +402,16 @@ def claim_reviews(session: Session, flt: ExportFilter, options: ExportOptions) -
         item: dict[str, Any] = {"@type": "Claim"}
         if claim.id in first_author:
             name, kind = first_author[claim.id]
-            item["author"] = {"@type": "Person" if kind in PERSON_KINDS else "Organization",
-                              "name": name}
+            item["author"] = {
+                "@type": "Person" if kind in PERSON_KINDS else "Organization",
+                "name": name,
+            }
         if claim.event_date:
             item["datePublished"] = claim.event_date
         if claim.id in appearances:
-            item["appearance"] = [{"@type": "CreativeWork", "url": url}
-                                  for url in appearances[claim.id]]
+            item["appearance"] = [
+                {"@type": "CreativeWork", "url": url} for url in appearances[claim.id]
+            ]
         review = {
             "@context": "https://schema.org",
             "@type": "ClaimReview",
@@ -288,8 +419,13 @@ def claim_reviews(session: Session, flt: ExportFilter, options: ExportOptions) -
             "claimReviewed": claim.text,
             "datePublished": when.astimezone(UTC).date().isoformat(),
             "author": {"@type": "Organization", "name": author},
-            "reviewRating": {"@type": "Rating", "ratingValue": value, "bestRating": 5,
-                             "worstRating": 1, "alternateName": word},
+            "reviewRating": {
+                "@type": "Rating",
+                "ratingValue": value,
+                "bestRating": 5,
+                "worstRating": 1,
+                "alternateName": word,
+            },
             "itemReviewed": item,
         }
         if claim.verdict_reason:
@@ -324,8 +460,9 @@ def claimreview_problems(review: dict[str, Any]) -> list[str]:
     return problems
 
 
-def write_claimreview(session: Session, out: TextIO, flt: ExportFilter,
-                      options: ExportOptions) -> int:
+def write_claimreview(
+    session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions
+) -> int:
     reviews = claim_reviews(session, flt, options)
     for review in reviews:
         problems = claimreview_problems(review)

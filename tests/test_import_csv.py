@@ -11,8 +11,15 @@ from transfer_helpers import rows, scalar, summary
 HEADER = "claim_key,claim_text,source_key,source_name,stance,credibility,reliability,quote,url,via,observed,tags"
 
 
-def sheet(tmp_path, lines: list[str], name: str = "sheet.csv", *, newline: str = "\n",
-          encoding: str = "utf-8", bom: bool = False):
+def sheet(
+    tmp_path,
+    lines: list[str],
+    name: str = "sheet.csv",
+    *,
+    newline: str = "\n",
+    encoding: str = "utf-8",
+    bom: bool = False,
+):
     path = tmp_path / name
     data = newline.join(lines) + newline
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode(encoding))
@@ -66,15 +73,29 @@ def test_evidence_without_key_matches_and_updates_in_place(cli, tmp_path):
 
 
 def test_bom_crlf_semicolon_and_tab(cli, tmp_path):
-    semi = [line.replace(",", ";") for line in
-            ["claim_key,claim_text,source_key,stance,quote", "a,Claim A,s1,supports,x"]]
-    for i, (lines, kwargs) in enumerate([
-        (["claim_key,claim_text,source_key,stance", "a,Claim A,s1,supports"],
-         {"newline": "\r\n", "bom": True}),
-        (semi, {}),
-        ([line.replace(",", "\t") for line in
-          ["claim_key,claim_text,source_key,stance", "b,Claim B,s1,contradicts"]], {}),
-    ]):
+    semi = [
+        line.replace(",", ";")
+        for line in ["claim_key,claim_text,source_key,stance,quote", "a,Claim A,s1,supports,x"]
+    ]
+    for i, (lines, kwargs) in enumerate(
+        [
+            (
+                ["claim_key,claim_text,source_key,stance", "a,Claim A,s1,supports"],
+                {"newline": "\r\n", "bom": True},
+            ),
+            (semi, {}),
+            (
+                [
+                    line.replace(",", "\t")
+                    for line in [
+                        "claim_key,claim_text,source_key,stance",
+                        "b,Claim B,s1,contradicts",
+                    ]
+                ],
+                {},
+            ),
+        ]
+    ):
         run = cli.ok("import", str(sheet(tmp_path, lines, f"s{i}.csv", **kwargs)), "--json")
         assert sum(c["created"] + c["unchanged"] for c in summary(run).values()) >= 3
     claims = {c["key"]: c["text"] for c in cli.ok("claim", "list", "--json").json()}
@@ -83,18 +104,37 @@ def test_bom_crlf_semicolon_and_tab(cli, tmp_path):
 
 
 def test_map_stance_map_and_ignored_columns(cli, tmp_path):
-    lines = [",Claim,Outlet,Position,Extra",
-             "0,Pigs fly,example.org,for,meta",
-             "1,Pigs fly,other.org,against,meta",
-             "2,Pigs fly,third.org,observing,meta"]
+    lines = [
+        ",Claim,Outlet,Position,Extra",
+        "0,Pigs fly,example.org,for,meta",
+        "1,Pigs fly,other.org,against,meta",
+        "2,Pigs fly,third.org,observing,meta",
+    ]
     path = sheet(tmp_path, lines)
-    run = cli.ok("import", str(path), "--map", "claim_text=Claim", "--map", "source_key=Outlet",
-                 "--map", "source_name=outlet", "--map", "stance=Position",
-                 "--stance-map", "for=supports,against=contradicts,observing=neutral")
-    assert f"Ignored columns of {path} (no field maps to them): (unnamed column 1), Extra" in run.stdout
+    run = cli.ok(
+        "import",
+        str(path),
+        "--map",
+        "claim_text=Claim",
+        "--map",
+        "source_key=Outlet",
+        "--map",
+        "source_name=outlet",
+        "--map",
+        "stance=Position",
+        "--stance-map",
+        "for=supports,against=contradicts,observing=neutral",
+    )
+    assert (
+        f"Ignored columns of {path} (no field maps to them): (unnamed column 1), Extra"
+        in run.stdout
+    )
     shown = cli.ok("claim", "show", "pigs-fly", "--json").json()
     assert [(e["source"], e["stance"]) for e in shown["evidence"]] == [
-        ("example.org", "supports"), ("other.org", "contradicts"), ("third.org", "neutral")]
+        ("example.org", "supports"),
+        ("other.org", "contradicts"),
+        ("third.org", "neutral"),
+    ]
     assert shown["status"] == "contested"
 
 
@@ -104,18 +144,23 @@ def test_header_without_required_columns(cli, tmp_path):
     assert run.exit_code == 1
     assert run.stderr.splitlines()[0] == (
         f"{path}:1: header: Claim, Outlet — expected columns for claim_key or claim_text; "
-        "source_key or source_name; stance (map your own headers with --map FIELD=COLUMN)")
+        "source_key or source_name; stance (map your own headers with --map FIELD=COLUMN)"
+    )
     run = cli("import", str(path), "--map", "claim_text=Nope")
     assert run.stderr.splitlines()[0] == (
-        f"{path}:1: --map claim_text: 'Nope' — expected a column of the header: Claim, Outlet")
+        f"{path}:1: --map claim_text: 'Nope' — expected a column of the header: Claim, Outlet"
+    )
     run = cli("import", str(path), "--map", "colour=Claim")
     assert run.exit_code == 1
     assert "expected a sheet field: claim_key" in run.stderr
 
 
 def test_latin1_is_refused_naming_the_line(cli, tmp_path, db_dump):
-    lines = ["claim_key,claim_text,source_key,stance"] + [
-        f"k{n},Claim {n},s,supports" for n in range(500)] + ["x,Caf\u00e9 closed,s,supports"]
+    lines = (
+        ["claim_key,claim_text,source_key,stance"]
+        + [f"k{n},Claim {n},s,supports" for n in range(500)]
+        + ["x,Caf\u00e9 closed,s,supports"]
+    )
     path = sheet(tmp_path, lines, encoding="latin-1")
     before = db_dump(cli.url)
     run = cli("import", str(path))
@@ -133,7 +178,9 @@ def test_latin1_is_refused_naming_the_line(cli, tmp_path, db_dump):
 
 def test_large_fields_are_kept_and_too_large_refused(cli, tmp_path):
     big = "q" * 300_000
-    path = sheet(tmp_path, ["claim_key,claim_text,source_key,stance,quote", f"a,A,s,supports,{big}"])
+    path = sheet(
+        tmp_path, ["claim_key,claim_text,source_key,stance,quote", f"a,A,s,supports,{big}"]
+    )
     cli.ok("import", str(path))
     assert scalar(cli.url, "SELECT length(quote) FROM evidence") == 300_000
 
@@ -141,7 +188,9 @@ def test_large_fields_are_kept_and_too_large_refused(cli, tmp_path):
 def _generated(tmp_path, bad: dict[int, str], total: int = 5000):
     lines = [HEADER]
     for n in range(2, total + 2):
-        lines.append(bad.get(n) or f"c{n % 50},Claim {n % 50},s{n % 7},Source {n % 7},supports,3,,q{n},,,,")
+        lines.append(
+            bad.get(n) or f"c{n % 50},Claim {n % 50},s{n % 7},Source {n % 7},supports,3,,q{n},,,,"
+        )
     return sheet(tmp_path, lines, "big.csv")
 
 
@@ -190,19 +239,31 @@ def test_skip_errors_writes_the_bad_rows_with_reasons(cli, tmp_path):
     assert data["rejected"] == 1 and data["counts"]["evidence"]["created"] == 299
     with rejects.open(encoding="utf-8") as handle:
         got = list(csv.reader(handle))
-    assert got[1] == [str(path), "100", "stance", "maybe",
-                      "one of supports, contradicts, neutral",
-                      "c1,Claim 1,s1,Source 1,maybe,3,,q,,,,"]
-    dry = cli.ok("import", str(path), "--skip-errors", str(tmp_path / "r2.csv"), "--dry-run",
-                 "--json")
+    assert got[1] == [
+        str(path),
+        "100",
+        "stance",
+        "maybe",
+        "one of supports, contradicts, neutral",
+        "c1,Claim 1,s1,Source 1,maybe,3,,q,,,,",
+    ]
+    dry = cli.ok(
+        "import", str(path), "--skip-errors", str(tmp_path / "r2.csv"), "--dry-run", "--json"
+    )
     assert json.loads(dry.stdout)["rejected"] == 1
     assert not (tmp_path / "r2.csv").exists()
 
 
 def test_conflicting_definitions_of_one_claim(cli, tmp_path):
-    path = sheet(tmp_path, ["claim_key,claim_text,source_key,stance",
-                            "a,First text,s,supports", "a,Other text,s,supports"])
+    path = sheet(
+        tmp_path,
+        [
+            "claim_key,claim_text,source_key,stance",
+            "a,First text,s,supports",
+            "a,Other text,s,supports",
+        ],
+    )
     run = cli("import", str(path))
     assert run.stderr.splitlines()[0] == (
-        f"{path}:3: text: 'Other text' — expected 'First text' as at {path}:2 "
-        "(one claim, one text)")
+        f"{path}:3: text: 'Other text' — expected 'First text' as at {path}:2 (one claim, one text)"
+    )

@@ -22,14 +22,32 @@ def test_records_are_created_with_history_and_origins(cli, tmp_path):
     assert (wire["derived_from"], wire["origin"]) == ("ryg", "ryg")
     halt = cli.ok("claim", "show", "halt", "--json").json()
     assert halt["verdict"] == "confirmed" and halt["tags"] == ["crackdown"]
-    assert [(e["source"], e["via"], e["credibility"]) for e in halt["evidence"]] == [("ryg", "dnk", 2)]
+    assert [(e["source"], e["via"], e["credibility"]) for e in halt["evidence"]] == [
+        ("ryg", "dnk", 2)
+    ]
     actions = rows(cli.url, "SELECT action, count(*) FROM history GROUP BY action ORDER BY action")
-    assert actions == [("claim.add", 2), ("claim.verdict", 1), ("evidence.add", 1),
-                       ("link.add", 2), ("source.add", 3)]
-    after = json.loads(scalar(cli.url, "SELECT after FROM history WHERE action = 'source.add' "
-                                       "AND after LIKE '%wire%'"))
-    assert after == {"key": "wire", "name": "Wire copy", "kind": "unknown", "reliability": "F",
-                     "derived_from": "ryg", "origin": "ryg", "url": None, "notes": None}
+    assert actions == [
+        ("claim.add", 2),
+        ("claim.verdict", 1),
+        ("evidence.add", 1),
+        ("link.add", 2),
+        ("source.add", 3),
+    ]
+    after = json.loads(
+        scalar(
+            cli.url, "SELECT after FROM history WHERE action = 'source.add' AND after LIKE '%wire%'"
+        )
+    )
+    assert after == {
+        "key": "wire",
+        "name": "Wire copy",
+        "kind": "unknown",
+        "reliability": "F",
+        "derived_from": "ryg",
+        "origin": "ryg",
+        "url": None,
+        "notes": None,
+    }
 
 
 def test_reimport_changes_nothing_and_records_nothing(cli, tmp_path, db_dump):
@@ -58,8 +76,10 @@ def test_changed_fields_update_in_place(cli, tmp_path):
     assert scalar(cli.url, "SELECT count(*) FROM evidence") == 1
     edit = rows(cli.url, "SELECT before, after FROM history WHERE action = 'claim.edit'")
     assert [tuple(json.loads(x) for x in pair) for pair in edit] == [
-        ({"text": "The crackdown had largely stopped by June 2018."},
-         {"text": "The crackdown had stopped by June 2018."})
+        (
+            {"text": "The crackdown had largely stopped by June 2018."},
+            {"text": "The crackdown had stopped by June 2018."},
+        )
     ]
     edit = rows(cli.url, "SELECT before, after FROM history WHERE action = 'evidence.edit'")
     assert [tuple(json.loads(x) for x in pair) for pair in edit] == [
@@ -77,7 +97,8 @@ def test_dry_run_gives_the_real_summary_and_writes_nothing(cli, tmp_path, db_dum
     assert summary(dry) == summary(real)
     assert json.loads(dry.stdout)["dry_run"] is True
     assert summary(cli.ok("import", str(path), "--dry-run", "--json")) == summary(
-        cli.ok("import", str(path), "--json"))
+        cli.ok("import", str(path), "--json")
+    )
 
 
 def test_records_in_any_order_and_chains_resolved_after_reading(cli, tmp_path):
@@ -90,8 +111,10 @@ def test_records_in_any_order_and_chains_resolved_after_reading(cli, tmp_path):
     ]
     cli.ok("import", str(write_jsonl(tmp_path / "r.jsonl", records)))
     assert cli.ok("source", "show", "leaf", "--json").json()["chain"] == ["leaf", "mid", "root"]
-    assert rows(cli.url, "SELECT s.key, o.key FROM sources s JOIN sources o ON o.id = s.origin_id "
-                         "ORDER BY s.key") == [("leaf", "root"), ("mid", "root"), ("root", "root")]
+    assert rows(
+        cli.url,
+        "SELECT s.key, o.key FROM sources s JOIN sources o ON o.id = s.origin_id ORDER BY s.key",
+    ) == [("leaf", "root"), ("mid", "root"), ("root", "root")]
 
 
 def test_a_changed_parent_moves_the_origin_of_existing_descendants(cli, tmp_path):
@@ -111,17 +134,22 @@ def test_derived_from_loop_is_refused(cli, tmp_path, db_dump):
     before = db_dump(cli.url)
     run = cli("import", str(path))
     assert run.exit_code == 1
-    assert f"{path}:1: derived_from: 'b' — expected a source that does not derive from 'a' " \
-           "(that makes a loop: a → b → a)" in run.stderr
+    assert (
+        f"{path}:1: derived_from: 'b' — expected a source that does not derive from 'a' "
+        "(that makes a loop: a → b → a)" in run.stderr
+    )
     assert db_dump(cli.url) == before
 
 
 def test_bad_records_are_named_and_nothing_is_written(cli, tmp_path, db_dump):
-    records = [dict(r) for r in BASE] + [{"type": "claim", "key": f"k{n}", "text": f"Claim {n}."}
-                                         for n in range(3000)]
+    records = [dict(r) for r in BASE] + [
+        {"type": "claim", "key": f"k{n}", "text": f"Claim {n}."} for n in range(3000)
+    ]
     records.insert(2500, {"type": "evidence", "claim": "halt", "source": "dnk", "stance": "maybe"})
     records.insert(2700, {"type": "source", "key": "x", "name": "X", "reliability": "G"})
-    records.insert(2800, {"type": "evidence", "claim": "nope", "source": "dnk", "stance": "neutral"})
+    records.insert(
+        2800, {"type": "evidence", "claim": "nope", "source": "dnk", "stance": "neutral"}
+    )
     records.insert(2900, {"type": "claim", "key": "y", "text": "Y", "colour": "red"})
     records.insert(2950, {"type": "claim", "key": "z", "text": "NUL \x00 inside"})
     records.insert(2960, {"type": "claim", "key": "h", "text": "x" * 1_200_000})
@@ -147,8 +175,9 @@ def test_bad_records_are_named_and_nothing_is_written(cli, tmp_path, db_dump):
 
 
 def test_many_bad_rows_are_cut_after_twenty(cli, tmp_path):
-    records = [{"type": "claim", "key": f"k{n}", "text": "x", "event_date": "June"}
-               for n in range(25)]
+    records = [
+        {"type": "claim", "key": f"k{n}", "text": "x", "event_date": "June"} for n in range(25)
+    ]
     run = cli("import", str(write_jsonl(tmp_path / "bad.jsonl", records)))
     lines = run.stderr.splitlines()
     assert len(lines) == 22
@@ -157,14 +186,16 @@ def test_many_bad_rows_are_cut_after_twenty(cli, tmp_path):
 
 def test_not_json_and_unknown_type(cli, tmp_path):
     path = tmp_path / "x.jsonl"
-    path.write_text('{"type": "claim", "key": "a", "text": "A"}\n{not json}\n{"type": "rumour"}\n\n[1]\n')
+    path.write_text(
+        '{"type": "claim", "key": "a", "text": "A"}\n{not json}\n{"type": "rumour"}\n\n[1]\n'
+    )
     run = cli("import", str(path))
     assert run.exit_code == 1
     assert run.stderr.splitlines()[:3] == [
         f"{path}:2: record: not JSON (Expecting property name enclosed in double quotes at "
         "column 2) — expected one JSON object per line",
         f"{path}:3: type: 'rumour' — expected one of source, claim, evidence, link, verdict",
-        f"{path}:5: record: [1] — expected a JSON object such as {{\"type\": \"claim\", ...}}",
+        f'{path}:5: record: [1] — expected a JSON object such as {{"type": "claim", ...}}',
     ]
 
 
@@ -179,14 +210,16 @@ def test_json_array_and_stdin(cli, tmp_path):
     bad.write_text(json.dumps([BASE[0], {"type": "claim", "key": "q"}]))
     run = cli("import", str(bad))
     assert run.stderr.splitlines()[0] == (
-        f"{bad}:item 2: text: <missing> — expected a non-empty text")
+        f"{bad}:item 2: text: <missing> — expected a non-empty text"
+    )
 
 
 def test_skip_errors_imports_the_rest_and_writes_rejects(cli, tmp_path):
     records = BASE + [{"type": "evidence", "claim": "ghost", "source": "dnk", "stance": "supports"}]
     rejects = tmp_path / "rejects.csv"
-    run = cli.ok("import", str(write_jsonl(tmp_path / "x.jsonl", records)), "--skip-errors",
-                 str(rejects))
+    run = cli.ok(
+        "import", str(write_jsonl(tmp_path / "x.jsonl", records)), "--skip-errors", str(rejects)
+    )
     assert "Rejected 1 bad rows: see" in run.stdout
     import csv
 

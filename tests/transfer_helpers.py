@@ -11,8 +11,9 @@ SEED = Path(__file__).resolve().parents[1] / "seeds" / "dailynk-crackdown-2018.j
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
     return path
 
 
@@ -47,11 +48,23 @@ BASE = [
     {"type": "source", "key": "dnk", "name": "Daily NK", "kind": "outlet", "reliability": "C"},
     {"type": "source", "key": "ryg", "name": "Ryanggang informant", "kind": "informant"},
     {"type": "source", "key": "wire", "name": "Wire copy", "derived_from": "ryg"},
-    {"type": "claim", "key": "halt", "text": "The crackdown had largely stopped by June 2018.",
-     "tags": ["crackdown"], "event_date": "2018-06"},
+    {
+        "type": "claim",
+        "key": "halt",
+        "text": "The crackdown had largely stopped by June 2018.",
+        "tags": ["crackdown"],
+        "event_date": "2018-06",
+    },
     {"type": "claim", "key": "decrees-down", "text": "The decrees were taken down."},
-    {"type": "evidence", "claim": "halt", "source": "ryg", "stance": "supports",
-     "credibility": 2, "quote": "the crackdowns have stopped", "via": "dnk"},
+    {
+        "type": "evidence",
+        "claim": "halt",
+        "source": "ryg",
+        "stance": "supports",
+        "credibility": 2,
+        "quote": "the crackdowns have stopped",
+        "via": "dnk",
+    },
     {"type": "link", "claim": "decrees-down", "other": "halt", "relation": "supports"},
     {"type": "verdict", "claim": "halt", "verdict": "confirmed", "reason": "two informants"},
 ]

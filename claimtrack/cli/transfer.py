@@ -12,13 +12,56 @@ from .options import Json
 
 def import_(
     ctx: typer.Context,
-    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Files to import; - reads standard input.")],
-    format_: Annotated[str | None, typer.Option("--format", "-f", metavar="csv|jsonl|json", help="Input format. Default: from the file name, else from its first bytes.")] = None,
-    map_: Annotated[list[str] | None, typer.Option("--map", metavar="FIELD=COLUMN", help="Read a sheet field from your own column, e.g. --map claim_text=claimHeadline (repeatable; one column may feed several fields).")] = None,
-    stance_map: Annotated[str | None, typer.Option("--stance-map", metavar="WORD=STANCE,...", help="Your stance words, e.g. for=supports,against=contradicts,observing=neutral.")] = None,
-    delimiter: Annotated[str | None, typer.Option("--delimiter", "-d", metavar="CHAR", help="CSV delimiter (, ; tab |). Default: found from the header.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything and print the summary; write nothing.")] = False,
-    skip_errors: Annotated[str | None, typer.Option("--skip-errors", metavar="REJECTS.csv", help="Import the good rows; write the bad ones, with reasons, to this CSV file.")] = None,
+    files: Annotated[
+        list[str],
+        typer.Argument(metavar="FILE...", help="Files to import; - reads standard input."),
+    ],
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="csv|jsonl|json",
+            help="Input format. Default: from the file name, else from its first bytes.",
+        ),
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            metavar="FIELD=COLUMN",
+            help="Read a sheet field from your own column, e.g. --map claim_text=claimHeadline (repeatable; one column may feed several fields).",
+        ),
+    ] = None,
+    stance_map: Annotated[
+        str | None,
+        typer.Option(
+            "--stance-map",
+            metavar="WORD=STANCE,...",
+            help="Your stance words, e.g. for=supports,against=contradicts,observing=neutral.",
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            "-d",
+            metavar="CHAR",
+            help="CSV delimiter (, ; tab |). Default: found from the header.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check everything and print the summary; write nothing."),
+    ] = False,
+    skip_errors: Annotated[
+        str | None,
+        typer.Option(
+            "--skip-errors",
+            metavar="REJECTS.csv",
+            help="Import the good rows; write the bad ones, with reasons, to this CSV file.",
+        ),
+    ] = None,
     json_: Json = False,
 ) -> None:
     """Import claims, sources, evidence, links and verdicts from CSV sheets, JSONL or JSON.
@@ -43,8 +86,15 @@ def import_(
         try:
             with state.reading() if dry_run else state.writing() as session:
                 result = import_files(
-                    session, files=files, format=format_, mapping=mapping, stance_map=stances,
-                    delimiter=delimiter, dry_run=dry_run, rejects=skip_errors, progress=progress,
+                    session,
+                    files=files,
+                    format=format_,
+                    mapping=mapping,
+                    stance_map=stances,
+                    delimiter=delimiter,
+                    dry_run=dry_run,
+                    rejects=skip_errors,
+                    progress=progress,
                 )
         except ImportRefused as exc:
             if progress is not None:
@@ -66,10 +116,19 @@ def _print_summary(result) -> None:
     head = "Dry run, nothing written" if result.dry_run else "Imported"
     files = ", ".join(result.files) or "(no files)"
     typer.echo(f"{head}: {files}: {result.records:,} records in {result.seconds:.1f} s")
-    rows = [[kind, f"{c['created']:,}", f"{c['updated']:,}", f"{c['unchanged']:,}"]
-            for kind, c in result.counts.items()]
-    typer.echo(tabulate(rows, headers=["", "created", "updated", "unchanged"],
-                        tablefmt="simple", disable_numparse=True, colalign=("left", "right", "right", "right")))
+    rows = [
+        [kind, f"{c['created']:,}", f"{c['updated']:,}", f"{c['unchanged']:,}"]
+        for kind, c in result.counts.items()
+    ]
+    typer.echo(
+        tabulate(
+            rows,
+            headers=["", "created", "updated", "unchanged"],
+            tablefmt="simple",
+            disable_numparse=True,
+            colalign=("left", "right", "right", "right"),
+        )
+    )
     for name, columns in result.ignored_columns.items():
         typer.echo(f"Ignored columns of {name} (no field maps to them): {', '.join(columns)}")
     if result.rejected:
@@ -92,9 +151,14 @@ class _Bar:
         )
 
         self.progress = Progress(
-            TextColumn("importing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-            TextColumn("{task.fields[rows]:,} rows"), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=True,
+            TextColumn("importing"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TextColumn("{task.fields[rows]:,} rows"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
         )
         self.task = self.progress.add_task("import", total=total, rows=0)
         self.progress.start()
@@ -126,15 +190,67 @@ class _progress:
 
 def export(
     ctx: typer.Context,
-    format_: Annotated[str, typer.Option("--format", "-f", metavar="jsonl|json|csv|claimreview", help="jsonl (lossless, re-importable), json (an array of the same records), csv (the evidence sheet), claimreview (schema.org JSON-LD for claims with a verdict).")] = "jsonl",
-    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically). Default: standard output.")] = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="jsonl|json|csv|claimreview",
+            help="jsonl (lossless, re-importable), json (an array of the same records), csv (the evidence sheet), claimreview (schema.org JSON-LD for claims with a verdict).",
+        ),
+    ] = "jsonl",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE (atomically). Default: standard output.",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
-    status: Annotated[list[str] | None, typer.Option("--status", metavar="S", help="Only claims with this status (repeatable).")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", metavar="T", help="Only claims with this tag (repeatable: all of them).")] = None,
-    source: Annotated[str | None, typer.Option("--source", metavar="SRC", help="Only claims with evidence from, via or originating at SRC.")] = None,
-    since: Annotated[str | None, typer.Option("--since", metavar="DATE", help="Only claims changed or given evidence since DATE (YYYY-MM-DD).")] = None,
-    review_url: Annotated[str | None, typer.Option("--review-url", metavar="URL", help="claimreview: the address your fact checks are published under; each claim's key is appended.")] = None,
-    author: Annotated[str | None, typer.Option("--author", metavar="NAME", help="claimreview: the organisation publishing the fact checks.")] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", metavar="S", help="Only claims with this status (repeatable)."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag", metavar="T", help="Only claims with this tag (repeatable: all of them)."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="SRC",
+            help="Only claims with evidence from, via or originating at SRC.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Only claims changed or given evidence since DATE (YYYY-MM-DD).",
+        ),
+    ] = None,
+    review_url: Annotated[
+        str | None,
+        typer.Option(
+            "--review-url",
+            metavar="URL",
+            help="claimreview: the address your fact checks are published under; each claim's key is appended.",
+        ),
+    ] = None,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author",
+            metavar="NAME",
+            help="claimreview: the organisation publishing the fact checks.",
+        ),
+    ] = None,
 ) -> None:
     """Export claims, sources, evidence, links and verdicts.
 
@@ -143,8 +259,15 @@ def export(
     from ..services.transfer import export as export_stream
     from ..services.transfer import export_file
 
-    options = dict(format=format_, statuses=status or (), tags=tag or (), source=source,
-                   since=since, review_url=review_url, author=author)
+    options = dict(
+        format=format_,
+        statuses=status or (),
+        tags=tag or (),
+        source=source,
+        since=since,
+        review_url=review_url,
+        author=author,
+    )
     with ctx.obj.reading() as session:
         if output is None or output == "-":
             try:

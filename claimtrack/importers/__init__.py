@@ -113,11 +113,18 @@ def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
     if fmt == "csv":
         from .csv_sheet import SheetReader
 
-        return SheetReader(source, mapping=options.mapping, stance_map=options.stance_map,
-                           delimiter=options.delimiter)
+        return SheetReader(
+            source,
+            mapping=options.mapping,
+            stance_map=options.stance_map,
+            delimiter=options.delimiter,
+        )
     if options.mapping or options.stance_map or options.delimiter:
-        raise InvalidValue("--map/--stance-map/--delimiter", source.name,
-                           "a CSV file (these options apply to CSV sheets only)")
+        raise InvalidValue(
+            "--map/--stance-map/--delimiter",
+            source.name,
+            "a CSV file (these options apply to CSV sheets only)",
+        )
     if fmt == "jsonl":
         from .jsonl import JsonlReader
 
@@ -141,8 +148,13 @@ class Problems:
         if rejects:
             directory = os.path.dirname(os.path.abspath(rejects))
             self._file = tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", newline="", dir=directory, prefix=".rejects-",
-                suffix=".csv", delete=False,
+                "w",
+                encoding="utf-8",
+                newline="",
+                dir=directory,
+                prefix=".rejects-",
+                suffix=".csv",
+                delete=False,
             )
             self._writer = csv.writer(self._file)
             self._writer.writerow(["file", "line", "field", "value", "expected", "record"])
@@ -156,8 +168,16 @@ class Problems:
                 self.shown.append(str(problem))
             if self._writer is not None:
                 value = problem.value if isinstance(problem.value, str) else repr(problem.value)
-                self._writer.writerow([where.file, where.line, problem.field, value[:1000],
-                                       problem.expected, _raw_text(raw)])
+                self._writer.writerow(
+                    [
+                        where.file,
+                        where.line,
+                        problem.field,
+                        value[:1000],
+                        problem.expected,
+                        _raw_text(raw),
+                    ]
+                )
 
     def close(self, keep: bool) -> None:
         if self._file is None:
@@ -203,9 +223,14 @@ class _Entities:
             if name == "tags" and getattr(record, "add_tags", False):
                 continue
             if name in held.fields and held.fields[name] != value:
-                problems.append(Problem(record.where, name, value,
-                                        f"{held.fields[name]!r} as at {held.where} "
-                                        f"(one {kind}, one {name})"))
+                problems.append(
+                    Problem(
+                        record.where,
+                        name,
+                        value,
+                        f"{held.fields[name]!r} as at {held.where} (one {kind}, one {name})",
+                    )
+                )
         return problems
 
     def _held(self, kind: str, record: Any):
@@ -266,8 +291,13 @@ def run_import(
         if not skipping:
             writer.write = False
 
-    writer = Writer(conn, actor=options.actor, reason="import " + ", ".join(names or ["(api)"]),
-                    write=not options.dry_run, reject=reject)
+    writer = Writer(
+        conn,
+        actor=options.actor,
+        reason="import " + ", ".join(names or ["(api)"]),
+        write=not options.dry_run,
+        reject=reject,
+    )
     entities = _Entities()
     ignored: dict[str, list[str]] = {}
     count = 0
@@ -315,8 +345,12 @@ def run_import(
             if isinstance(result, BadRow):
                 reject(where, result.problems, raw)
                 continue
-            found = [p for kind, rec in result if kind in ("source", "claim")
-                     for p in entities.conflicts(kind, rec)]
+            found = [
+                p
+                for kind, rec in result
+                if kind in ("source", "claim")
+                for p in entities.conflicts(kind, rec)
+            ]
             if found:
                 reject(where, found, raw)
                 continue
@@ -325,7 +359,9 @@ def run_import(
                 if kind in ("source", "claim"):
                     entities.add(kind, rec)
                 else:
-                    pending.append((kind, file_index, where.line, rec, _raw_text(raw) if keep_raw else None))
+                    pending.append(
+                        (kind, file_index, where.line, rec, _raw_text(raw) if keep_raw else None)
+                    )
             if len(pending) >= BATCH:
                 _spool(spool, pending)
                 pending = []

@@ -65,9 +65,13 @@ class SheetReader(Reader):
                 index[field_name] = by_name[_normal(column)]
             else:
                 raise FileRefused(
-                    Problem(where, f"--map {field_name}", column,
-                            "a column of the header: " + ", ".join(
-                                column_label(header, i) for i in range(len(header))))
+                    Problem(
+                        where,
+                        f"--map {field_name}",
+                        column,
+                        "a column of the header: "
+                        + ", ".join(column_label(header, i) for i in range(len(header))),
+                    )
                 )
         missing = []
         if "claim_key" not in index and "claim_text" not in index:
@@ -78,10 +82,14 @@ class SheetReader(Reader):
             missing.append("stance")
         if missing:
             raise FileRefused(
-                Problem(where, "header", Shown(", ".join(column_label(header, i)
-                                                          for i in range(len(header)))),
-                        "columns for " + "; ".join(missing)
-                        + " (map your own headers with --map FIELD=COLUMN)")
+                Problem(
+                    where,
+                    "header",
+                    Shown(", ".join(column_label(header, i) for i in range(len(header)))),
+                    "columns for "
+                    + "; ".join(missing)
+                    + " (map your own headers with --map FIELD=COLUMN)",
+                )
             )
         used = set(index.values())
         self.ignored = [column_label(header, i) for i in range(len(header)) if i not in used]
@@ -110,18 +118,32 @@ class SheetReader(Reader):
                 except csv.Error as exc:
                     line = reader.line_num + 1
                     where = Where(name, start)
-                    yield where, BadRow([Problem(where, "row", Shown(str(exc)),
-                                                 "a well-formed CSV row")]), ""
+                    yield (
+                        where,
+                        BadRow([Problem(where, "row", Shown(str(exc)), "a well-formed CSV row")]),
+                        "",
+                    )
                     continue
                 line = reader.line_num + 1
                 where = Where(name, start)
                 if not cells or not any(cells):
                     continue
                 if len(cells) > width:
-                    yield where, BadRow([Problem(
-                        where, "row", Shown(f"{len(cells)} cells"),
-                        f"at most {width} cells like the header (quote cells that contain "
-                        f"{delimiter!r})")]), cells
+                    yield (
+                        where,
+                        BadRow(
+                            [
+                                Problem(
+                                    where,
+                                    "row",
+                                    Shown(f"{len(cells)} cells"),
+                                    f"at most {width} cells like the header (quote cells that contain "
+                                    f"{delimiter!r})",
+                                )
+                            ]
+                        ),
+                        cells,
+                    )
                     continue
                 values = {f: cells[i] for f, i in index.items() if i < len(cells)}
                 try:

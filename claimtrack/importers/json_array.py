@@ -40,8 +40,12 @@ class JsonArrayReader(Reader):
         head = self.source.peek(64).lstrip()
         if head and not head.startswith(b"["):
             raise FileRefused(
-                Problem(Where(name, 1), "file", Shown("not a JSON array"),
-                        "[ {\"type\": ...}, ... ] (for one record per line, name it .jsonl)")
+                Problem(
+                    Where(name, 1),
+                    "file",
+                    Shown("not a JSON array"),
+                    '[ {"type": ...}, ... ] (for one record per line, name it .jsonl)',
+                )
             )
         number = 0
         try:
@@ -57,7 +61,11 @@ class JsonArrayReader(Reader):
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             utf8 = "utf" in detail.lower() or isinstance(exc, UnicodeDecodeError)
             raise FileRefused(
-                Problem(where, "file", Shown(f"not valid JSON ({detail})"),
-                        "UTF-8 JSON" if utf8 else "a JSON array of records"),
+                Problem(
+                    where,
+                    "file",
+                    Shown(f"not valid JSON ({detail})"),
+                    "UTF-8 JSON" if utf8 else "a JSON array of records",
+                ),
                 undecodable_advice(name) if utf8 else "",
             ) from None

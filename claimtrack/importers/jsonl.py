@@ -30,8 +30,20 @@ class JsonlReader(Reader):
                     detail = getattr(exc, "msg", str(exc))
                     column = getattr(exc, "colno", None)
                     at = f" at column {column}" if column else ""
-                    yield where, BadRow([Problem(where, "record", Shown(f"not JSON ({detail}{at})"),
-                                                 "one JSON object per line")]), line
+                    yield (
+                        where,
+                        BadRow(
+                            [
+                                Problem(
+                                    where,
+                                    "record",
+                                    Shown(f"not JSON ({detail}{at})"),
+                                    "one JSON object per line",
+                                )
+                            ]
+                        ),
+                        line,
+                    )
                     continue
                 try:
                     yield where, [json_record(obj, where)], line
@@ -42,4 +54,3 @@ class JsonlReader(Reader):
             raise FileRefused(
                 Problem(where, "encoding", Shown(exc.detail), "UTF-8"), undecodable_advice(name)
             ) from None
-

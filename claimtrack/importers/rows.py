@@ -22,8 +22,17 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     "source": ("key", "name", "kind", "reliability", "derived_from", "url", "notes"),
     "claim": ("key", "text", "tags", "event_date", "place", "notes"),
     "evidence": (
-        "key", "claim", "source", "stance", "credibility", "quote", "url", "via",
-        "observed", "notes", "removed_reason",
+        "key",
+        "claim",
+        "source",
+        "stance",
+        "credibility",
+        "quote",
+        "url",
+        "via",
+        "observed",
+        "notes",
+        "removed_reason",
     ),
     "link": ("claim", "other", "relation"),
     "verdict": ("claim", "verdict", "reason", "confidence"),
@@ -31,8 +40,20 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
 RECORD_TYPES = tuple(RECORD_FIELDS)
 
 SHEET_FIELDS = (
-    "claim_key", "claim_text", "source_key", "source_name", "stance", "credibility",
-    "reliability", "quote", "url", "via", "observed", "tags", "key", "notes",
+    "claim_key",
+    "claim_text",
+    "source_key",
+    "source_name",
+    "stance",
+    "credibility",
+    "reliability",
+    "quote",
+    "url",
+    "via",
+    "observed",
+    "tags",
+    "key",
+    "notes",
 )
 
 
@@ -210,12 +231,16 @@ def json_record(obj: Any, where: Where) -> tuple[str, Any]:
         check.done()
     kind = obj.get("type")
     if kind not in RECORD_FIELDS:
-        check.add("type", kind if kind is not None else MISSING, "one of " + ", ".join(RECORD_TYPES))
+        check.add(
+            "type", kind if kind is not None else MISSING, "one of " + ", ".join(RECORD_TYPES)
+        )
         check.done()
     allowed = RECORD_FIELDS[kind]
     for name in obj:
         if name != "type" and name not in allowed:
-            check.add(name, obj[name], f"no such field in a {kind} record (fields: {', '.join(allowed)})")
+            check.add(
+                name, obj[name], f"no such field in a {kind} record (fields: {', '.join(allowed)})"
+            )
     record = _JSON_PARSERS[kind](check, obj)
     check.done()
     return kind, record
@@ -339,13 +364,19 @@ def sheet_row(
     claim_key = check.key(get("claim_key"), "claim_key")
     claim_text = check.text(get("claim_text"), "claim_text")
     if not claim_key and not claim_text and not check.problems:
-        check.add("claim_text" if "claim_text" in columns else "claim_key", MISSING,
-                  "a claim key or a claim text")
+        check.add(
+            "claim_text" if "claim_text" in columns else "claim_key",
+            MISSING,
+            "a claim key or a claim text",
+        )
     source_key = check.key(get("source_key"), "source_key")
     source_name = check.text(get("source_name"), "source_name")
     if not source_key and not source_name and not check.problems:
-        check.add("source_name" if "source_name" in columns else "source_key", MISSING,
-                  "a source key or a source name")
+        check.add(
+            "source_name" if "source_name" in columns else "source_key",
+            MISSING,
+            "a source key or a source name",
+        )
     reliability = get("reliability")
     if reliability:
         reliability = check.check(values.reliability, reliability, "reliability")
@@ -434,7 +465,9 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
         if not (claim_key or claim_text) or not (source_key or source_name):
             return None
         stance = (get("stance") or "").strip()
-        stance = stance_map.get(stance.lower(), stance).strip().lower() if stance_map else stance.lower()
+        stance = (
+            stance_map.get(stance.lower(), stance).strip().lower() if stance_map else stance.lower()
+        )
         if stance not in _STANCES:
             return None
         credibility = (get("credibility") or "").strip()
@@ -450,13 +483,33 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
         if observed is not None:
             observed = _cached("d", observed, values.full_date)
         tags_text = get("tags")
-        tags = _cached("t", tags_text, lambda t: sorted({values.tag(x) for x in t.split(";") if x.strip()})) if tags_text else []
+        tags = (
+            _cached(
+                "t", tags_text, lambda t: sorted({values.tag(x) for x in t.split(";") if x.strip()})
+            )
+            if tags_text
+            else []
+        )
         via = _clean_text(get("via"))
         notes = _clean_text(get("notes"))
         evidence = (
-            key, claim_key, claim_text, source_key, source_name, stance, credibility or None,
-            _clean_text(get("quote")), _clean_text(get("url")), None, via, observed, notes, None,
-            (1 if credibility else 0) | (2 if via else 0) | (4 if observed else 0)
+            key,
+            claim_key,
+            claim_text,
+            source_key,
+            source_name,
+            stance,
+            credibility or None,
+            _clean_text(get("quote")),
+            _clean_text(get("url")),
+            None,
+            via,
+            observed,
+            notes,
+            None,
+            (1 if credibility else 0)
+            | (2 if via else 0)
+            | (4 if observed else 0)
             | (8 if notes else 0),
         )
     except (ValueError, KeyError, InvalidValue):

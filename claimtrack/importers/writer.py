@@ -99,8 +99,12 @@ class Writer:
         self.verdicts: dict[int, tuple] = {}
         self.links: dict[tuple[int, int], tuple[int, str]] = {}
         self.simulated_evidence: dict[str, tuple] = {}
-        self.evidence_max = conn.scalar(select(Evidence.__table__.c.id).order_by(
-            Evidence.__table__.c.id.desc()).limit(1)) or 0
+        self.evidence_max = (
+            conn.scalar(
+                select(Evidence.__table__.c.id).order_by(Evidence.__table__.c.id.desc()).limit(1)
+            )
+            or 0
+        )
         self.matched = bytearray(self.evidence_max // 8 + 1)
 
     # --- low-level writing ------------------------------------------------------------
@@ -146,13 +150,32 @@ class Writer:
         sets = ", ".join(f"{name} = {self.mark}" for name in columns)
         self.conn.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE id = {self.mark}", rows)  # noqa: S608
 
-    def record(self, action: str, entity: str, *, claim_id=None, source_id=None,
-               evidence_id=None, before=None, after=None, reason=None) -> None:
-        self.history.append((
-            self.now_db, self.actor, action, entity,
-            claim_id, source_id, evidence_id,
-            _json(before), _json(after), reason or self.reason,
-        ))
+    def record(
+        self,
+        action: str,
+        entity: str,
+        *,
+        claim_id=None,
+        source_id=None,
+        evidence_id=None,
+        before=None,
+        after=None,
+        reason=None,
+    ) -> None:
+        self.history.append(
+            (
+                self.now_db,
+                self.actor,
+                action,
+                entity,
+                claim_id,
+                source_id,
+                evidence_id,
+                _json(before),
+                _json(after),
+                reason or self.reason,
+            )
+        )
 
     def flush_history(self, *, at_least: int = 0) -> None:
         """Write the buffered history rows; called after the rows they refer to exist."""
@@ -164,8 +187,18 @@ class Writer:
         if self.write:
             self.insert(
                 "history",
-                ("at", "actor", "action", "entity", "claim_id", "source_id", "evidence_id",
-                 "before", "after", "reason"),
+                (
+                    "at",
+                    "actor",
+                    "action",
+                    "entity",
+                    "claim_id",
+                    "source_id",
+                    "evidence_id",
+                    "before",
+                    "after",
+                    "reason",
+                ),
                 self.history,
             )
         self.history = []
@@ -180,11 +213,13 @@ class Writer:
         wanted = sorted(set(wanted))
         rows = []
         for chunk in _chunks(wanted):
-            rows.extend(self.conn.execute(
-                select(*(table.c[name] for name in (*extra,)), table.c[column])
-                .where(table.c[column].in_(chunk))
-                .order_by(table.c.id)
-            ))
+            rows.extend(
+                self.conn.execute(
+                    select(*(table.c[name] for name in (*extra,)), table.c[column])
+                    .where(table.c[column].in_(chunk))
+                    .order_by(table.c.id)
+                )
+            )
         return rows
 
     def _aliases(self, entity: str, wanted: Iterable[str]) -> dict[str, int]:
@@ -237,10 +272,16 @@ class Writer:
                 continue
             like = {
                 row[0]
-                for row in self.conn.execute(select(table.c.key).where(table.c.key.like(stem + "-%")))
+                for row in self.conn.execute(
+                    select(table.c.key).where(table.c.key.like(stem + "-%"))
+                )
             }
             number = 2
-            while (candidate := f"{stem}-{number}") in like or candidate in used or known.get(candidate):
+            while (
+                (candidate := f"{stem}-{number}") in like
+                or candidate in used
+                or known.get(candidate)
+            ):
                 number += 1
             used.add(candidate)
             result.append(candidate)
@@ -253,12 +294,22 @@ class Writer:
     ) -> None:
         """Create or update every source the files describe, then set every origin."""
         table = Source.__table__
-        columns = ("id", "key", "name", "kind", "reliability", "derived_from_id", "origin_id",
-                   "url", "notes")
+        columns = (
+            "id",
+            "key",
+            "name",
+            "kind",
+            "reliability",
+            "derived_from_id",
+            "origin_id",
+            "url",
+            "notes",
+        )
         existing: dict[str, Any] = {}
         for chunk in _chunks(sorted(keyed)):
-            for row in self.conn.execute(select(*(table.c[c] for c in columns))
-                                         .where(table.c.key.in_(chunk))):
+            for row in self.conn.execute(
+                select(*(table.c[c] for c in columns)).where(table.c.key.in_(chunk))
+            ):
                 existing[row.key] = row
         # Sources named but not keyed: a `via` cell may be a key; else match on name; else new.
         refs = [name for name, intent in unkeyed.items() if intent.reference]
@@ -290,22 +341,34 @@ class Writer:
                 keyed[key] = SourceIntent(intent.where, key, name, dict(intent.fields))
         missing_rows = [key for key in keyed if key not in existing]
         for chunk in _chunks(missing_rows):
-            for row in self.conn.execute(select(*(table.c[c] for c in columns))
-                                         .where(table.c.key.in_(chunk))):
+            for row in self.conn.execute(
+                select(*(table.c[c] for c in columns)).where(table.c.key.in_(chunk))
+            ):
                 existing[row.key] = row
 
         # Parents must exist (in the files or the database); a refused source is dropped,
         # and so is anything derived from it.
-        parent_keys = {i.fields["derived_from"] for i in keyed.values() if i.fields.get("derived_from")}
+        parent_keys = {
+            i.fields["derived_from"] for i in keyed.values() if i.fields.get("derived_from")
+        }
         self.load_source_ids(k for k in parent_keys if k not in keyed)
         while True:
             dropped = False
             for key, intent in list(keyed.items()):
                 parent = intent.fields.get("derived_from")
                 if parent and parent not in keyed and not self.source_ids.get(parent):
-                    self.reject(intent.where, [Problem(
-                        intent.where, "derived_from", parent,
-                        "the key of a source in the files or the database")], None)
+                    self.reject(
+                        intent.where,
+                        [
+                            Problem(
+                                intent.where,
+                                "derived_from",
+                                parent,
+                                "the key of a source in the files or the database",
+                            )
+                        ],
+                        None,
+                    )
                     del keyed[key]
                     dropped = True
             if not dropped:
@@ -343,10 +406,18 @@ class Writer:
             while node is not None:
                 if node == sid:
                     path = " → ".join(key_of[n] for n in [*seen, sid])
-                    self.reject(intent.where, [Problem(
-                        intent.where, "derived_from", intent.fields.get("derived_from"),
-                        f"a source that does not derive from {key!r} (that makes a loop: {path})")],
-                        None)
+                    self.reject(
+                        intent.where,
+                        [
+                            Problem(
+                                intent.where,
+                                "derived_from",
+                                intent.fields.get("derived_from"),
+                                f"a source that does not derive from {key!r} (that makes a loop: {path})",
+                            )
+                        ],
+                        None,
+                    )
                     parent_of[sid] = existing[key].derived_from_id if key in existing else None
                     intent.fields.pop("derived_from", None)
                     break
@@ -392,17 +463,35 @@ class Writer:
                     "url": fields.get("url"),
                     "notes": fields.get("notes"),
                 }
-                inserts.append((depth[sid], (
-                    sid, key, record["name"], record["kind"], record["reliability"], parent_id,
-                    origin[sid], record["url"], record["notes"], self.now_db, self.now_db)))
+                inserts.append(
+                    (
+                        depth[sid],
+                        (
+                            sid,
+                            key,
+                            record["name"],
+                            record["kind"],
+                            record["reliability"],
+                            parent_id,
+                            origin[sid],
+                            record["url"],
+                            record["notes"],
+                            self.now_db,
+                            self.now_db,
+                        ),
+                    )
+                )
                 history.append(("source.add", sid, None, record))
                 self.count("source", "created")
                 continue
             row = existing[key]
             current = {
-                "name": row.name, "kind": row.kind, "reliability": row.reliability,
+                "name": row.name,
+                "kind": row.kind,
+                "reliability": row.reliability,
                 "derived_from": key_of.get(row.derived_from_id) if row.derived_from_id else None,
-                "url": row.url, "notes": row.notes,
+                "url": row.url,
+                "notes": row.notes,
             }
             before, after = {}, {}
             for name, value in fields.items():
@@ -413,20 +502,46 @@ class Writer:
                 after["origin"] = origin_key
             if after:
                 merged = {**current, **{k: v for k, v in after.items() if k != "origin"}}
-                updates.append((merged["name"], merged["kind"], merged["reliability"], parent_id,
-                                origin[sid], merged["url"], merged["notes"], self.now_db, sid))
+                updates.append(
+                    (
+                        merged["name"],
+                        merged["kind"],
+                        merged["reliability"],
+                        parent_id,
+                        origin[sid],
+                        merged["url"],
+                        merged["notes"],
+                        self.now_db,
+                        sid,
+                    )
+                )
                 history.append(("source.edit", sid, before, after))
                 self.count("source", "updated")
             else:
                 self.count("source", "unchanged")
         inserts.sort(key=lambda item: item[0])
         self.insert("sources", (*columns, "created_at", "updated_at"), [row for _, row in inserts])
-        self.update("sources", ("name", "kind", "reliability", "derived_from_id", "origin_id",
-                                "url", "notes", "updated_at"), updates)
+        self.update(
+            "sources",
+            (
+                "name",
+                "kind",
+                "reliability",
+                "derived_from_id",
+                "origin_id",
+                "url",
+                "notes",
+                "updated_at",
+            ),
+            updates,
+        )
         # Sources the files did not mention whose origin moved with an ancestor.
         touched = {self.source_ids[key] for key in keyed}
-        moved = [(origin[sid], self.now_db, sid) for sid in parent_of
-                 if sid not in touched and sid > 0 and stored_origin.get(sid) != origin[sid]]
+        moved = [
+            (origin[sid], self.now_db, sid)
+            for sid in parent_of
+            if sid not in touched and sid > 0 and stored_origin.get(sid) != origin[sid]
+        ]
         self.update("sources", ("origin_id", "updated_at"), moved)
         for action, sid, before, after in history:
             self.record(action, "source", source_id=sid, before=before, after=after)
@@ -460,8 +575,9 @@ class Writer:
             if key in keyed:
                 self._merge_tags(keyed[key], intent)
             else:
-                keyed[key] = ClaimIntent(intent.where, key, text, dict(intent.fields),
-                                         intent.add_tags)
+                keyed[key] = ClaimIntent(
+                    intent.where, key, text, dict(intent.fields), intent.add_tags
+                )
         keys = list(keyed)
         for chunk in _chunks(keys, 2000):
             self._write_claim_chunk([keyed[key] for key in chunk], chunk)
@@ -469,7 +585,9 @@ class Writer:
     @staticmethod
     def _merge_tags(into: ClaimIntent, other: ClaimIntent) -> None:
         if other.fields.get("tags"):
-            into.fields["tags"] = sorted(set(into.fields.get("tags") or ()) | set(other.fields["tags"]))
+            into.fields["tags"] = sorted(
+                set(into.fields.get("tags") or ()) | set(other.fields["tags"])
+            )
 
     def _tag_ids(self, names: Iterable[str]) -> None:
         missing = sorted({name for name in names if name not in self.tag_ids})
@@ -484,15 +602,29 @@ class Writer:
 
     def _write_claim_chunk(self, intents: list[ClaimIntent], keys: Sequence[str]) -> None:
         table = Claim.__table__
-        columns = ("id", "key", "text", "event_date", "place", "notes", "verdict",
-                   "verdict_reason", "confidence")
-        existing = {row.key: row for row in self.conn.execute(
-            select(*(table.c[c] for c in columns)).where(table.c.key.in_(list(keys))))}
+        columns = (
+            "id",
+            "key",
+            "text",
+            "event_date",
+            "place",
+            "notes",
+            "verdict",
+            "verdict_reason",
+            "confidence",
+        )
+        existing = {
+            row.key: row
+            for row in self.conn.execute(
+                select(*(table.c[c] for c in columns)).where(table.c.key.in_(list(keys)))
+            )
+        }
         tags: dict[int, list[str]] = {}
         if existing:
             ct, tg = ClaimTag.__table__, Tag.__table__
             for claim_id, name in self.conn.execute(
-                select(ct.c.claim_id, tg.c.name).join(tg, tg.c.id == ct.c.tag_id)
+                select(ct.c.claim_id, tg.c.name)
+                .join(tg, tg.c.id == ct.c.tag_id)
                 .where(ct.c.claim_id.in_([row.id for row in existing.values()]))
                 .order_by(tg.c.name)
             ):
@@ -503,9 +635,18 @@ class Writer:
             if key in existing:
                 self.claim_ids[key] = existing[key].id
             elif not intent.fields.get("text"):
-                self.reject(intent.where, [Problem(
-                    intent.where, "claim_text" if intent.add_tags else "text", Shown("<missing>"),
-                    f"the text of the new claim {key!r} (no claim has this key yet)")], None)
+                self.reject(
+                    intent.where,
+                    [
+                        Problem(
+                            intent.where,
+                            "claim_text" if intent.add_tags else "text",
+                            Shown("<missing>"),
+                            f"the text of the new claim {key!r} (no claim has this key yet)",
+                        )
+                    ],
+                    None,
+                )
                 self.claim_ids[key] = 0
             else:
                 new.append(intent)
@@ -516,26 +657,46 @@ class Writer:
             fields = intent.fields
             parsed = values.partial_date(fields.get("event_date"))
             record = {
-                "key": intent.key, "text": fields["text"],
+                "key": intent.key,
+                "text": fields["text"],
                 "event_date": parsed[0] if parsed else None,
-                "place": fields.get("place"), "notes": fields.get("notes"),
+                "place": fields.get("place"),
+                "notes": fields.get("notes"),
                 "tags": list(fields.get("tags") or []),
-                "verdict": None, "verdict_reason": None, "confidence": None,
+                "verdict": None,
+                "verdict_reason": None,
+                "confidence": None,
             }
             self.claim_ids[intent.key] = claim_id
             self.created_claims.add(claim_id)
-            inserts.append((claim_id, intent.key, record["text"], record["event_date"],
-                            parsed[1] if parsed else None, record["place"], record["notes"],
-                            self.now_db, self.now_db))
+            inserts.append(
+                (
+                    claim_id,
+                    intent.key,
+                    record["text"],
+                    record["event_date"],
+                    parsed[1] if parsed else None,
+                    record["place"],
+                    record["notes"],
+                    self.now_db,
+                    self.now_db,
+                )
+            )
             tag_rows.extend((claim_id, self.tag_ids[name]) for name in record["tags"])
             self.record("claim.add", "claim", claim_id=claim_id, after=record)
             self.count("claim", "created")
+        retag: list[tuple[int, list[str]]] = []
         for intent in intents:
             row = existing.get(intent.key)
             if row is None:
                 continue
-            current = {"text": row.text, "event_date": row.event_date, "place": row.place,
-                       "notes": row.notes, "tags": tags.get(row.id, [])}
+            current = {
+                "text": row.text,
+                "event_date": row.event_date,
+                "place": row.place,
+                "notes": row.notes,
+                "tags": tags.get(row.id, []),
+            }
             requested = dict(intent.fields)
             if intent.add_tags and "tags" in requested:
                 requested["tags"] = sorted(set(current["tags"]) | set(requested["tags"]))
@@ -548,22 +709,53 @@ class Writer:
                 continue
             merged = {**current, **after}
             parsed = values.partial_date(merged["event_date"])
-            updates.append((merged["text"], parsed[0] if parsed else None,
-                            parsed[1] if parsed else None, merged["place"], merged["notes"],
-                            self.now_db, row.id))
+            updates.append(
+                (
+                    merged["text"],
+                    parsed[0] if parsed else None,
+                    parsed[1] if parsed else None,
+                    merged["place"],
+                    merged["notes"],
+                    self.now_db,
+                    row.id,
+                )
+            )
             if "tags" in after:
                 tag_deletes.append(row.id)
-                tag_rows.extend((row.id, self.tag_ids[name]) for name in after["tags"])
+                retag.append((row.id, after["tags"]))
             self.record("claim.edit", "claim", claim_id=row.id, before=before, after=after)
             self.count("claim", "updated")
-        self.insert("claims", ("id", "key", "text", "event_date", "event_date_precision",
-                               "place", "notes", "created_at", "updated_at"), inserts)
-        self.update("claims", ("text", "event_date", "event_date_precision", "place", "notes",
-                               "updated_at"), updates)
+        self._tag_ids(name for _, names in retag for name in names)
+        tag_rows.extend(
+            (claim_id, self.tag_ids[name]) for claim_id, names in retag for name in names
+        )
+        self.insert(
+            "claims",
+            (
+                "id",
+                "key",
+                "text",
+                "event_date",
+                "event_date_precision",
+                "place",
+                "notes",
+                "created_at",
+                "updated_at",
+            ),
+            inserts,
+        )
+        self.update(
+            "claims",
+            ("text", "event_date", "event_date_precision", "place", "notes", "updated_at"),
+            updates,
+        )
         if tag_deletes and self.write:
             for chunk in _chunks(tag_deletes):
-                self.conn.execute(ClaimTag.__table__.delete().where(
-                    ClaimTag.__table__.c.claim_id.in_(list(chunk))))
+                self.conn.execute(
+                    ClaimTag.__table__.delete().where(
+                        ClaimTag.__table__.c.claim_id.in_(list(chunk))
+                    )
+                )
         self.insert("claim_tags", ("claim_id", "tag_id"), tag_rows)
         self.flush_history(at_least=HISTORY_FLUSH)
 
@@ -595,22 +787,43 @@ class Writer:
             via_id = source_ids.get(via_key, 0) if via_key else None
             if not claim_id or not source_id or via_id == 0:
                 problems = []
-                sheet = item[EV_CLAIM_TEXT] is not None or item[EV_SOURCE_NAME] is not None or item[EV_VIA_NAME] is not None
+                sheet = (
+                    item[EV_CLAIM_TEXT] is not None
+                    or item[EV_SOURCE_NAME] is not None
+                    or item[EV_VIA_NAME] is not None
+                )
                 if not claim_id:
-                    problems.append(Problem(where, "claim_key" if sheet else "claim",
-                                            item[EV_CLAIM_KEY] or item[EV_CLAIM_TEXT],
-                                            "the key of a claim in the files or the database"))
+                    problems.append(
+                        Problem(
+                            where,
+                            "claim_key" if sheet else "claim",
+                            item[EV_CLAIM_KEY] or item[EV_CLAIM_TEXT],
+                            "the key of a claim in the files or the database",
+                        )
+                    )
                 if not source_id:
-                    problems.append(Problem(where, "source_key" if sheet else "source",
-                                            item[EV_SOURCE_KEY] or item[EV_SOURCE_NAME],
-                                            "the key of a source in the files or the database"))
+                    problems.append(
+                        Problem(
+                            where,
+                            "source_key" if sheet else "source",
+                            item[EV_SOURCE_KEY] or item[EV_SOURCE_NAME],
+                            "the key of a source in the files or the database",
+                        )
+                    )
                 if via_id == 0:
-                    problems.append(Problem(where, "via", via_name,
-                                            "the key of a source in the files or the database"))
+                    problems.append(
+                        Problem(
+                            where,
+                            "via",
+                            via_name,
+                            "the key of a source in the files or the database",
+                        )
+                    )
                 self.reject(where, problems, raw)
                 continue
-            resolved.append((where, item, raw, claim_key, source_key, via_key, claim_id,
-                             source_id, via_id))
+            resolved.append(
+                (where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id)
+            )
         if not resolved:
             return
         existing = self._existing_evidence(resolved)
@@ -626,9 +839,19 @@ class Writer:
                 if batch_keys[item[EV_KEY]] == (item, entry[6:]):
                     self.count("evidence", "unchanged")
                 else:
-                    self.reject(entry[0], [Problem(entry[0], "key", item[EV_KEY],
-                                                   "one evidence item per key (this key is given "
-                                                   "twice, differently, in this import)")], entry[2])
+                    self.reject(
+                        entry[0],
+                        [
+                            Problem(
+                                entry[0],
+                                "key",
+                                item[EV_KEY],
+                                "one evidence item per key (this key is given "
+                                "twice, differently, in this import)",
+                            )
+                        ],
+                        entry[2],
+                    )
             else:
                 if item[EV_KEY]:
                     batch_keys[item[EV_KEY]] = (item, entry[6:])
@@ -639,36 +862,128 @@ class Writer:
             where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry
             credibility = item[EV_CREDIBILITY] or 6
             removed = item[EV_REMOVED_REASON]
-            inserts.append((item_id, item[EV_KEY], claim_id, source_id, item[EV_STANCE],
-                            credibility, item[EV_QUOTE], item[EV_URL], via_id, item[EV_OBSERVED],
-                            item[EV_NOTES], now, now, now if removed else None, removed))
-            after = {"id": item_id, "key": item[EV_KEY], "claim": claim_key, "source": source_key,
-                     "stance": item[EV_STANCE], "credibility": credibility,
-                     "quote": item[EV_QUOTE], "url": item[EV_URL], "via": via_key,
-                     "observed": item[EV_OBSERVED], "notes": item[EV_NOTES]}
-            record("evidence.add", "evidence", evidence_id=item_id, claim_id=claim_id,
-                   source_id=source_id, after=after)
+            inserts.append(
+                (
+                    item_id,
+                    item[EV_KEY],
+                    claim_id,
+                    source_id,
+                    item[EV_STANCE],
+                    credibility,
+                    item[EV_QUOTE],
+                    item[EV_URL],
+                    via_id,
+                    item[EV_OBSERVED],
+                    item[EV_NOTES],
+                    now,
+                    now,
+                    now if removed else None,
+                    removed,
+                )
+            )
+            after = {
+                "id": item_id,
+                "key": item[EV_KEY],
+                "claim": claim_key,
+                "source": source_key,
+                "stance": item[EV_STANCE],
+                "credibility": credibility,
+                "quote": item[EV_QUOTE],
+                "url": item[EV_URL],
+                "via": via_key,
+                "observed": item[EV_OBSERVED],
+                "notes": item[EV_NOTES],
+            }
+            record(
+                "evidence.add",
+                "evidence",
+                evidence_id=item_id,
+                claim_id=claim_id,
+                source_id=source_id,
+                after=after,
+            )
             if removed:
-                record("evidence.remove", "evidence", evidence_id=item_id, claim_id=claim_id,
-                       source_id=source_id, before=after, reason=removed)
+                record(
+                    "evidence.remove",
+                    "evidence",
+                    evidence_id=item_id,
+                    claim_id=claim_id,
+                    source_id=source_id,
+                    before=after,
+                    reason=removed,
+                )
             if item[EV_KEY] and not self.write:
-                self.simulated_evidence[item[EV_KEY]] = (item_id, claim_id, source_id,
-                                                         item[EV_STANCE], item[EV_QUOTE],
-                                                         item[EV_URL], None, credibility, via_id,
-                                                         item[EV_OBSERVED], item[EV_NOTES],
-                                                         now if removed else None, removed)
+                self.simulated_evidence[item[EV_KEY]] = (
+                    item_id,
+                    claim_id,
+                    source_id,
+                    item[EV_STANCE],
+                    item[EV_QUOTE],
+                    item[EV_URL],
+                    None,
+                    credibility,
+                    via_id,
+                    item[EV_OBSERVED],
+                    item[EV_NOTES],
+                    now if removed else None,
+                    removed,
+                )
         self.count("evidence", "created", len(inserts))
-        self.insert("evidence", ("id", "key", "claim_id", "source_id", "stance", "credibility",
-                                 "quote", "locator", "via_id", "observed", "notes",
-                                 "created_at", "updated_at", "removed_at", "removed_reason"),
-                    inserts)
-        self.update("evidence", ("claim_id", "source_id", "stance", "credibility", "quote",
-                                 "locator", "via_id", "observed", "notes", "updated_at"), updates)
+        self.insert(
+            "evidence",
+            (
+                "id",
+                "key",
+                "claim_id",
+                "source_id",
+                "stance",
+                "credibility",
+                "quote",
+                "locator",
+                "via_id",
+                "observed",
+                "notes",
+                "created_at",
+                "updated_at",
+                "removed_at",
+                "removed_reason",
+            ),
+            inserts,
+        )
+        self.update(
+            "evidence",
+            (
+                "claim_id",
+                "source_id",
+                "stance",
+                "credibility",
+                "quote",
+                "locator",
+                "via_id",
+                "observed",
+                "notes",
+                "updated_at",
+            ),
+            updates,
+        )
         self.update("evidence", ("removed_at", "removed_reason"), removals)
         self.flush_history(at_least=HISTORY_FLUSH)
 
-    _EV_COLUMNS = ("id", "claim_id", "source_id", "stance", "quote", "locator", "key",
-                   "credibility", "via_id", "observed", "notes", "removed_at", "removed_reason")
+    _EV_COLUMNS = (
+        "id",
+        "claim_id",
+        "source_id",
+        "stance",
+        "quote",
+        "locator",
+        "key",
+        "credibility",
+        "via_id",
+        "observed",
+        "notes",
+        "removed_at",
+        "removed_reason",
+    )
 
     def _existing_evidence(self, resolved: list[tuple]) -> dict[int, tuple]:
         """id(entry) -> the stored row it matches: by key, else (only for claims that existed
@@ -683,7 +998,8 @@ class Writer:
             for chunk in _chunks(keys):
                 marks = ", ".join([self.mark] * len(chunk))
                 for row in self.conn.exec_driver_sql(
-                    f"SELECT {cols} FROM evidence WHERE key IN ({marks})", tuple(chunk)  # noqa: S608
+                    f"SELECT {cols} FROM evidence WHERE key IN ({marks})",  # noqa: S608
+                    tuple(chunk),
                 ):
                     by_key[row[6]] = tuple(row)
             for entry in keyed:
@@ -691,8 +1007,11 @@ class Writer:
                 row = by_key.get(key) or self.simulated_evidence.get(key)
                 if row is not None:
                     found[id(entry)] = row
-        loose = [entry for entry in resolved
-                 if not entry[1][EV_KEY] and entry[6] > 0 and entry[6] not in self.created_claims]
+        loose = [
+            entry
+            for entry in resolved
+            if not entry[1][EV_KEY] and entry[6] > 0 and entry[6] not in self.created_claims
+        ]
         if not loose or not self.evidence_max:
             return found
         triples = sorted({(entry[6], entry[1][EV_STANCE], entry[7]) for entry in loose})
@@ -706,12 +1025,15 @@ class Writer:
                 "ORDER BY id",
                 params,
             ):
-                candidates.setdefault((row[1], row[2], row[3], row[5], row[4]), []).append(tuple(row))
+                candidates.setdefault((row[1], row[2], row[3], row[5], row[4]), []).append(
+                    tuple(row)
+                )
         matched = self.matched
         for entry in loose:
             item = entry[1]
-            for row in candidates.get((entry[6], entry[7], item[EV_STANCE], item[EV_URL],
-                                       item[EV_QUOTE]), ()):
+            for row in candidates.get(
+                (entry[6], entry[7], item[EV_STANCE], item[EV_URL], item[EV_QUOTE]), ()
+            ):
                 row_id = row[0]
                 if not matched[row_id >> 3] & (1 << (row_id & 7)):
                     matched[row_id >> 3] |= 1 << (row_id & 7)
@@ -721,14 +1043,40 @@ class Writer:
 
     def _compare_evidence(self, entry: tuple, row: tuple, updates: list, removals: list) -> None:
         where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry
-        (row_id, row_claim, row_source, row_stance, row_quote, row_locator, _key,
-         row_credibility, row_via, row_observed, row_notes, row_removed_at, _reason) = row
+        (
+            row_id,
+            row_claim,
+            row_source,
+            row_stance,
+            row_quote,
+            row_locator,
+            _key,
+            row_credibility,
+            row_via,
+            row_observed,
+            row_notes,
+            row_removed_at,
+            _reason,
+        ) = row
         given = item[EV_GIVEN]
-        current = {"claim": row_claim, "source": row_source, "stance": row_stance,
-                   "quote": row_quote, "url": row_locator, "credibility": row_credibility,
-                   "via": row_via, "observed": row_observed, "notes": row_notes}
-        requested = {"claim": claim_id, "source": source_id, "stance": item[EV_STANCE],
-                     "quote": item[EV_QUOTE], "url": item[EV_URL]}
+        current = {
+            "claim": row_claim,
+            "source": row_source,
+            "stance": row_stance,
+            "quote": row_quote,
+            "url": row_locator,
+            "credibility": row_credibility,
+            "via": row_via,
+            "observed": row_observed,
+            "notes": row_notes,
+        }
+        requested = {
+            "claim": claim_id,
+            "source": source_id,
+            "stance": item[EV_STANCE],
+            "quote": item[EV_QUOTE],
+            "url": item[EV_URL],
+        }
         if given & GIVEN_BITS["credibility"]:
             requested["credibility"] = item[EV_CREDIBILITY] or 6
         if given & GIVEN_BITS["via"]:
@@ -739,29 +1087,65 @@ class Writer:
             requested["notes"] = item[EV_NOTES]
         changed = [name for name, value in requested.items() if current[name] != value]
         if (row_id > self.evidence_max or row_id < 0) and changed and item[EV_KEY]:
-            self.reject(where, [Problem(where, "key", item[EV_KEY],
-                                        "one evidence item per key (this key is given twice, "
-                                        "differently, in this import)")], raw)
+            self.reject(
+                where,
+                [
+                    Problem(
+                        where,
+                        "key",
+                        item[EV_KEY],
+                        "one evidence item per key (this key is given twice, "
+                        "differently, in this import)",
+                    )
+                ],
+                raw,
+            )
             return
         outcome = "unchanged"
         if changed:
             merged = {**current, **requested}
-            updates.append((merged["claim"], merged["source"], merged["stance"],
-                            merged["credibility"], merged["quote"], merged["url"], merged["via"],
-                            merged["observed"], merged["notes"], self.now_db, row_id))
+            updates.append(
+                (
+                    merged["claim"],
+                    merged["source"],
+                    merged["stance"],
+                    merged["credibility"],
+                    merged["quote"],
+                    merged["url"],
+                    merged["via"],
+                    merged["observed"],
+                    merged["notes"],
+                    self.now_db,
+                    row_id,
+                )
+            )
             names = self._source_keys({current["source"], current["via"], source_id, via_id})
             claims = self._claim_keys({current["claim"], claim_id})
             show = {"claim": claims, "source": names, "via": names}
             before = {n: show[n].get(current[n]) if n in show else current[n] for n in changed}
             after = {n: show[n].get(requested[n]) if n in show else requested[n] for n in changed}
-            self.record("evidence.edit", "evidence", evidence_id=row_id, claim_id=claim_id,
-                        source_id=source_id, before=before, after=after)
+            self.record(
+                "evidence.edit",
+                "evidence",
+                evidence_id=row_id,
+                claim_id=claim_id,
+                source_id=source_id,
+                before=before,
+                after=after,
+            )
             outcome = "updated"
         removed = item[EV_REMOVED_REASON]
         if removed and row_removed_at is None:
             removals.append((self.now_db, removed, row_id))
-            self.record("evidence.remove", "evidence", evidence_id=row_id, claim_id=claim_id,
-                        source_id=source_id, before={"id": row_id}, reason=removed)
+            self.record(
+                "evidence.remove",
+                "evidence",
+                evidence_id=row_id,
+                claim_id=claim_id,
+                source_id=source_id,
+                before={"id": row_id},
+                reason=removed,
+            )
             outcome = "updated"
         self.count("evidence", outcome)
 
@@ -789,19 +1173,24 @@ class Writer:
         for where, (claim, other, relation), raw in batch:
             first, second = self.claim_ids.get(claim, 0), self.claim_ids.get(other, 0)
             if not first or not second:
-                self.reject(where, [Problem(where, name, key,
-                                            "the key of a claim in the files or the database")
-                                    for name, key, found in (("claim", claim, first),
-                                                             ("other", other, second)) if not found],
-                            raw)
+                self.reject(
+                    where,
+                    [
+                        Problem(where, name, key, "the key of a claim in the files or the database")
+                        for name, key, found in (("claim", claim, first), ("other", other, second))
+                        if not found
+                    ],
+                    raw,
+                )
                 continue
             resolved.append((where, claim, other, relation, first, second))
         table = ClaimLink.__table__
         wanted = sorted({r[4] for r in resolved if r[4] > 0})
         for chunk in _chunks(wanted):
             for link_id, claim_id, other_id, relation in self.conn.execute(
-                select(table.c.id, table.c.claim_id, table.c.other_id, table.c.relation)
-                .where(table.c.claim_id.in_(chunk))
+                select(table.c.id, table.c.claim_id, table.c.other_id, table.c.relation).where(
+                    table.c.claim_id.in_(chunk)
+                )
             ):
                 self.links.setdefault((claim_id, other_id), (link_id, relation))
         inserts, updates = [], []
@@ -819,9 +1208,18 @@ class Writer:
                 if current[0]:
                     updates.append((relation, current[0]))
                 else:
-                    self.reject(where, [Problem(where, "relation", relation,
-                                                f"{current[1]!r} as given earlier in this import")],
-                                raw)
+                    self.reject(
+                        where,
+                        [
+                            Problem(
+                                where,
+                                "relation",
+                                relation,
+                                f"{current[1]!r} as given earlier in this import",
+                            )
+                        ],
+                        raw,
+                    )
                     continue
                 before = {"relation": current[1]}
                 self.record("link.edit", "link", claim_id=first, before=before, after=data)
@@ -836,21 +1234,29 @@ class Writer:
     def write_verdicts(self, batch: list[tuple[Where, tuple, Any]]) -> None:
         self.load_claim_ids(item[0] for _, item, _ in batch)
         table = Claim.__table__
-        wanted = sorted({self.claim_ids.get(item[0], 0) for _, item, _ in batch} - {0}
-                        - set(self.verdicts))
+        wanted = sorted(
+            {self.claim_ids.get(item[0], 0) for _, item, _ in batch} - {0} - set(self.verdicts)
+        )
         for chunk in _chunks([i for i in wanted if i > 0]):
             for claim_id, verdict, reason, confidence in self.conn.execute(
-                select(table.c.id, table.c.verdict, table.c.verdict_reason, table.c.confidence)
-                .where(table.c.id.in_(chunk))
+                select(
+                    table.c.id, table.c.verdict, table.c.verdict_reason, table.c.confidence
+                ).where(table.c.id.in_(chunk))
             ):
                 self.verdicts[claim_id] = (verdict, reason, confidence)
         updates = []
         for where, (claim, verdict, reason, confidence, has_confidence), raw in batch:
             claim_id = self.claim_ids.get(claim, 0)
             if not claim_id:
-                self.reject(where, [Problem(where, "claim", claim,
-                                            "the key of a claim in the files or the database")],
-                            raw)
+                self.reject(
+                    where,
+                    [
+                        Problem(
+                            where, "claim", claim, "the key of a claim in the files or the database"
+                        )
+                    ],
+                    raw,
+                )
                 continue
             stored = self.verdicts.get(claim_id, (None, None, None))
             current = {"verdict": stored[0], "verdict_reason": stored[1], "confidence": stored[2]}
@@ -865,12 +1271,28 @@ class Writer:
                 self.count("verdict", "unchanged")
                 continue
             merged = {**current, **after}
-            self.verdicts[claim_id] = (merged["verdict"], merged["verdict_reason"],
-                                       merged["confidence"])
-            updates.append((merged["verdict"], merged["verdict_reason"], merged["confidence"],
-                            self.now_db, claim_id))
-            self.record("claim.verdict", "claim", claim_id=claim_id, before=before, after=after,
-                        reason=reason or self.reason)
+            self.verdicts[claim_id] = (
+                merged["verdict"],
+                merged["verdict_reason"],
+                merged["confidence"],
+            )
+            updates.append(
+                (
+                    merged["verdict"],
+                    merged["verdict_reason"],
+                    merged["confidence"],
+                    self.now_db,
+                    claim_id,
+                )
+            )
+            self.record(
+                "claim.verdict",
+                "claim",
+                claim_id=claim_id,
+                before=before,
+                after=after,
+                reason=reason or self.reason,
+            )
             self.count("verdict", "updated" if any(before.values()) else "created")
         self.update("claims", ("verdict", "verdict_reason", "confidence", "updated_at"), updates)
         self.flush_history(at_least=HISTORY_FLUSH)

@@ -37,9 +37,15 @@ def import_files(
     for name in files:
         if name != "-" and not Path(name).is_file():
             raise InvalidValue("FILE", name, "an existing file (or - for standard input)")
-    options = ImportOptions(format=format, mapping=dict(mapping or {}),
-                            stance_map=dict(stance_map or {}), delimiter=delimiter,
-                            dry_run=dry_run, rejects=rejects, actor=actor_of(session))
+    options = ImportOptions(
+        format=format,
+        mapping=dict(mapping or {}),
+        stance_map=dict(stance_map or {}),
+        delimiter=delimiter,
+        dry_run=dry_run,
+        rejects=rejects,
+        actor=actor_of(session),
+    )
     return run_import(session.connection(), files, options, progress=progress)
 
 
@@ -88,12 +94,19 @@ def export_file(session: Session, path: str, *, force: bool = False, **kwargs: A
     so a failed export never leaves half a file; an existing file needs `force`."""
     target = Path(path)
     if target.exists() and not force:
-        raise Conflict(f"{path} already exists: choose another -o FILE, or add --force to replace it")
+        raise Conflict(
+            f"{path} already exists: choose another -o FILE, or add --force to replace it"
+        )
     if not target.parent.is_dir():
         raise InvalidValue("-o", path, "a file in an existing directory")
     handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=target.parent, prefix=f".{target.name}.",
-        suffix=".tmp", delete=False,
+        "w",
+        encoding="utf-8",
+        newline="",
+        dir=target.parent,
+        prefix=f".{target.name}.",
+        suffix=".tmp",
+        delete=False,
     )
     try:
         with handle:
