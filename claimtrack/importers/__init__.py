@@ -139,6 +139,7 @@ class Problems:
 
     def __init__(self, rejects: str | None):
         self.shown: list[str] = []
+        self.shown_rows = 0
         self.bad_rows = 0
         self.fatal = False
         self.rejects_path = rejects
@@ -163,8 +164,10 @@ class Problems:
         if where != self._last:
             self.bad_rows += 1
             self._last = where
-        for problem in problems:
             if len(self.shown) < SHOWN_PROBLEMS:
+                self.shown_rows += 1
+        for problem in problems:
+            if self.shown_rows == self.bad_rows:
                 self.shown.append(str(problem))
             if self._writer is not None:
                 value = problem.value if isinstance(problem.value, str) else repr(problem.value)
@@ -404,11 +407,9 @@ def run_import(
                 "Fix them and run the import again, or import the good rows with "
                 "--skip-errors REJECTS.csv (the bad ones are written there with their reasons)."
             )
-        hidden = sum(1 for _ in ()) if False else 0
         shown = list(problems.shown)
-        if problems.bad_rows > len(problems.shown) and len(problems.shown) >= SHOWN_PROBLEMS:
-            hidden = problems.bad_rows - SHOWN_PROBLEMS
-            shown.append(f"... and {hidden} more bad rows")
+        if problems.bad_rows > problems.shown_rows:
+            shown.append(f"... and {problems.bad_rows - problems.shown_rows} more bad rows")
         raise ImportRefused(shown, problems.bad_rows, advice)
     return ImportResult(
         files=file_names,
