@@ -7,7 +7,7 @@ run, alternating, and reports medians, the ratio and peak RSS.
     python bench/run.py --list
 
 Every measured command runs in a fresh subprocess; its wall time comes from perf_counter around
-the process and its peak RSS from os.wait4 (the kernel's ru_maxrss of that child alone).
+the process and its peak RSS from the kernel's ru_maxrss of that process (via /usr/bin/time).
 Benchmarks whose command does not exist yet are reported as "not available".
 
 Results: bench/results/latest.json (full) or latest-quick.json (--quick), or --out FILE; the
@@ -81,12 +81,20 @@ class Result:
     samples: dict = field(default_factory=dict)
 
 
+TIME = "/usr/bin/time"
+
+
 def measure(cmd: list[str], *, stdout=subprocess.DEVNULL, env: dict | None = None) -> Run:
-    """One fresh process: wall time and its own peak RSS (os.wait4 gives that child's rusage)."""
-    with tempfile.TemporaryFile() as err:
+    """One fresh process: its wall time, and its peak RSS as the kernel accounts it.
+
+    The command is started through /usr/bin/time (a small C program), because Linux carries a
+    process's peak RSS across fork and exec: a child forked straight from this Python process
+    would report at least this process's own size."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
+        wrapped = [TIME, "-f", "%M", "-o", rss.name, *cmd] if Path(TIME).exists() else cmd
         started = time.perf_counter()
         process = subprocess.Popen(
-            cmd, stdout=stdout, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=ROOT
+            wrapped, stdout=stdout, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=ROOT
         )
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
@@ -95,7 +103,11 @@ def measure(cmd: list[str], *, stdout=subprocess.DEVNULL, env: dict | None = Non
             err.seek(0)
             tail = err.read().decode(errors="replace")[-1500:]
             raise BenchError(f"{' '.join(cmd[:6])} ... exited {code}: {tail.strip()}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+        kilobytes = usage.ru_maxrss
+        if wrapped is not cmd:
+            lines = [line for line in rss.read().splitlines() if line.strip().isdigit()]
+            kilobytes = int(lines[-1]) if lines else kilobytes
+    return Run(seconds, kilobytes / 1024)
 
 
 def run_quiet(cmd: list[str], **kwargs) -> str:
@@ -112,13 +124,20 @@ def median(runs: list[Run]) -> tuple[float, float]:
     return statistics.median(r.seconds for r in runs), max(r.rss_mb for r in runs)
 
 
-def alternate(variants: dict[str, Callable[[], Run]], reps: int) -> dict[str, list[Run]]:
-    """Run each variant `reps` times, interleaved, the order rotating every repetition."""
+def alternate(
+    variants: dict[str, Callable[[], Run]], reps: int, *, enough_after: float | None = None
+) -> dict[str, list[Run]]:
+    """Run each variant `reps` times, interleaved, the order rotating every repetition.
+
+    A variant whose first run took longer than `enough_after` seconds is not repeated (a
+    baseline twenty times slower than the rest needs no median to be compared)."""
     names = list(variants)
     runs: dict[str, list[Run]] = {name: [] for name in names}
     for rep in range(reps):
         order = names[rep % len(names) :] + names[: rep % len(names)]
         for name in order:
+            if enough_after and runs[name] and runs[name][0].seconds > enough_after:
+                continue
             runs[name].append(variants[name]())
     return runs
 
@@ -148,6 +167,17 @@ def compare(
     )
 
 
+def _code_hash() -> str:
+    """Changes whenever the code that builds or reads a database changes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in ("claimtrack", "migrations"):
+        for file in sorted((ROOT / folder).rglob("*.py")):
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def unavailable(name: str, what: str, target: str, why: str) -> Result:
     return Result(name=name, what=what, target=target, available=False, note=why)
 
@@ -169,6 +199,7 @@ class Context:
         self.env = {**os.environ, "CLAIMTRACK_ACTOR": "bench"}
         self.env.pop("CLAIMTRACK_DB", None)
         self._read_dbs: dict[str, tuple[Path, str]] = {}
+        self.problems: list[str] = []
 
     def _commands(self) -> set[str]:
         """Top-level commands, plus 'group sub' for the groups the benchmarks use."""
@@ -208,7 +239,7 @@ class Context:
         meta = generate.ensure(size)
         data = generate.data_dir(size)
         loader = "claimtrack import" if self.has("import") else "bench/load_direct.py"
-        stamp = json.dumps([SCHEMA_REVISION, loader, meta["generator_version"]])
+        stamp = json.dumps([SCHEMA_REVISION, loader, meta["generator_version"], _code_hash()])
         path = data / "read.db"
         stamp_path = data / "read.db.stamp"
         if (
@@ -218,27 +249,32 @@ class Context:
             or stamp_path.read_text() != stamp
         ):
             stamp_path.unlink(missing_ok=True)
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            print(f"  building {path.relative_to(ROOT)} with {loader} ...", file=sys.stderr)
-            run_quiet(self.ct(path, "init"), env=self.env)
-            started = time.perf_counter()
-            if loader == "claimtrack import":
-                run_quiet(self.ct(path, "import", str(data / "dataset.jsonl")), env=self.env)
-            else:
-                run_quiet(
-                    [
-                        PYTHON,
-                        str(BENCH / "load_direct.py"),
-                        f"sqlite:///{path}",
-                        str(data / "dataset.jsonl"),
-                    ],
-                    env=self.env,
-                )
-            print(f"  built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            try:
+                self._build(path, data / "dataset.jsonl", loader)
+            except BenchError as exc:
+                if loader == "bench/load_direct.py":
+                    raise
+                self.problems.append(f"`claimtrack import` of {size}/dataset.jsonl failed: {exc}")
+                loader = "bench/load_direct.py (claimtrack import failed)"
+                self._build(path, data / "dataset.jsonl", loader)
             stamp_path.write_text(stamp)
         self._read_dbs[size] = (path, loader)
         return path, loader
+
+    def _build(self, path: Path, jsonl: Path, loader: str) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        print(f"  building {path.relative_to(ROOT)} with {loader} ...", file=sys.stderr)
+        run_quiet(self.ct(path, "init"), env=self.env)
+        started = time.perf_counter()
+        if loader == "claimtrack import":
+            run_quiet(self.ct(path, "import", str(jsonl)), env=self.env)
+        else:
+            run_quiet(
+                [PYTHON, str(BENCH / "load_direct.py"), f"sqlite:///{path}", str(jsonl)],
+                env=self.env,
+            )
+        print(f"  built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
     def count_statements(self, *args: str) -> dict:
         out = run_quiet([PYTHON, str(BENCH / "inproc.py"), "count", "--", *args], env=self.env)
@@ -393,11 +429,20 @@ def bench_import_sqlite(ctx: Context) -> list[Result]:
     variants = {"ct": claimtrack, "base": executemany, "su": sqlite_utils}
     if not Path(SQLITE_UTILS).exists():
         del variants["su"]
-    runs = alternate(variants, reps)
+    runs = alternate(variants, reps, enough_after=60)
     check = _verify_import(ctx.work / "import.db", ctx.meta)
     results = [
         compare(names[0], whats[0], targets[0], 2.5, runs["ct"], runs["base"], note=check),
-        compare(names[1], whats[1], targets[1], 1.0, runs["ct"], runs["su"])
+        compare(
+            names[1],
+            whats[1],
+            targets[1],
+            1.0,
+            runs["ct"],
+            runs["su"],
+            note=f"sqlite-utils defaults (type detection, a commit per batch); "
+            f"{len(runs['su'])} run(s)",
+        )
         if "su" in runs
         else unavailable(names[1], whats[1], targets[1], "sqlite-utils is not installed"),
         compare(names[2], whats[2], targets[2], 1.5, reimports, runs["ct"]),
@@ -839,6 +884,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "machine": machine(),
+        "problems": ctx.problems,
         "results": [asdict(r) for r in results],
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -846,6 +892,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     tmp.replace(out)
     print(table(results))
+    for problem in ctx.problems:
+        print(f"\nproblem: {problem}")
     print(
         f"\nsize {size}; load average before {report['load_average_before']}, after "
         f"{report['load_average_after']}; {report['seconds']} s; results in {out}"
