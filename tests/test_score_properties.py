@@ -152,3 +152,22 @@ def test_score_contributions_and_counts_agree(data):
     assert len(supports) == assessment.support_origins
     assert len(contradicts) == assessment.contradict_origins
     assert all(c.weight > 0 for c in supports) and all(c.weight < 0 for c in contradicts)
+
+
+@given(evidence_sets())
+def test_fragility_equals_reassessing_without_the_origin(data):
+    from claimtrack.status import fragility
+
+    items, _ = data
+    for origin, without in fragility(items).items():
+        again = assess([item for item in items if item.origin != origin])
+        assert (without.status, without.score, without.likelihood) == (
+            again.status,
+            again.score,
+            again.likelihood,
+        )
+        assert without.log_odds == again.log_odds
+        assert (without.support_origins, without.contradict_origins) == (
+            again.support_origins,
+            again.contradict_origins,
+        )

@@ -33,10 +33,14 @@ def _why_not_credible(item: EvidenceItem) -> str:
 
 
 def _folding(
-    items: tuple[EvidenceItem, ...], origin: str, sources: dict[str, SourceState], best: int
+    items: tuple[EvidenceItem, ...],
+    origin: str,
+    sources: dict[str, SourceState],
+    by_id: dict[int, SourceState],
+    best: int,
 ) -> list[dict[str, Any]]:
     """Each item of one origin group, with why it belongs to that origin."""
-    by_id = {state.id: state for state in sources.values()}
+    counted = next(item.id for item in items if item.credibility == best)
     first_of_source: dict[str, int] = {}
     views = []
     for item in items:
@@ -51,13 +55,9 @@ def _folding(
         first_of_source.setdefault(item.source, item.id)
         view = item_view(item)
         view["why"] = why
-        view["counted"] = item.credibility == best and item.id == _first_with(items, best)
+        view["counted"] = item.id == counted
         views.append(view)
     return views
-
-
-def _first_with(items: tuple[EvidenceItem, ...], credibility: int) -> int:
-    return next(item.id for item in items if item.credibility == credibility)
 
 
 def explain_claim(session: Session, key: str, *, as_of: datetime | None = None) -> dict[str, Any]:
@@ -71,7 +71,8 @@ def explain_claim(session: Session, key: str, *, as_of: datetime | None = None) 
     claim = claim_states(session, [current.id], as_of)[current.id]
     items = evidence_items(session, [claim.id], as_of=as_of, detail=True).get(claim.id, [])
     assessment = assess(items, settings)
-    sources = {state.key: state for state in source_states(session, as_of).values()}
+    by_id = source_states(session, as_of)
+    sources = {state.key: state for state in by_id.values()}
     s, x = assessment.support_origins, assessment.contradict_origins
     origins = []
     for contribution in assessment.contributions:
@@ -83,7 +84,11 @@ def explain_claim(session: Session, key: str, *, as_of: datetime | None = None) 
                 "credibility": contribution.credibility,
                 "weight": round(contribution.weight, 4),
                 "items": _folding(
-                    contribution.items, contribution.origin, sources, contribution.credibility
+                    contribution.items,
+                    contribution.origin,
+                    sources,
+                    by_id,
+                    contribution.credibility,
                 ),
             }
         )
