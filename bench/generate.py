@@ -23,6 +23,8 @@ import json
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -392,15 +394,30 @@ def _one_item_claim(claim_of_row: list[int], claims: list[dict]) -> str:
     return claims[min(c for c, n in counts.items() if n == 1)]["key"]
 
 
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on PATH, for runs that share bench/data."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
 def ensure(size_name: str) -> dict:
     """The data for SIZE, generated if missing or stale; returns its meta.json."""
     out = data_dir(size_name)
     meta_path = out / "meta.json"
-    if meta_path.exists() and (out / "sheet.csv").exists() and (out / "dataset.jsonl").exists():
-        meta = json.loads(meta_path.read_text())
-        if meta.get("generator_version") == GENERATOR_VERSION:
-            return meta
-    return generate(SIZES[size_name], out)
+    with locked(out / ".generate.lock"):
+        if meta_path.exists() and (out / "sheet.csv").exists() and (out / "dataset.jsonl").exists():
+            meta = json.loads(meta_path.read_text())
+            if meta.get("generator_version") == GENERATOR_VERSION:
+                return meta
+        return generate(SIZES[size_name], out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     size_name = args.size or ("quick" if args.quick else "full")
     if args.force:
-        meta = generate(SIZES[size_name], data_dir(size_name))
+        with locked(data_dir(size_name) / ".generate.lock"):
+            meta = generate(SIZES[size_name], data_dir(size_name))
     else:
         meta = ensure(size_name)
     json.dump(meta, sys.stdout, indent=2)

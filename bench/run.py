@@ -17,10 +17,12 @@ Markdown table is printed on stdout.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -167,6 +169,18 @@ def compare(
     )
 
 
+def _remove_stale(data: Path, *, keep: Path) -> None:
+    """Read databases of older code, unused for an hour."""
+    for old in data.glob("read-*"):
+        if old.name.startswith(keep.stem):
+            continue
+        try:
+            if time.time() - old.stat().st_mtime > 3600:
+                old.unlink()
+        except OSError:
+            pass
+
+
 def _code_hash() -> str:
     """Changes whenever the code that builds or reads a database changes."""
     import hashlib
@@ -230,7 +244,7 @@ class Context:
     def read_db(self, size: str | None = None) -> tuple[Path, str]:
         """A SQLite database holding dataset.jsonl of SIZE (set-up, not measured): built with
         `claimtrack import` when the command exists, else with bench/load_direct.py. Cached in
-        bench/data/SIZE/ while the schema revision and the loader stay the same."""
+        bench/data/SIZE/read-HASH.db, HASH naming the schema revision, the loader and the code."""
         size = size or self.size
         if size in self._read_dbs:
             return self._read_dbs[size]
@@ -240,24 +254,28 @@ class Context:
         data = generate.data_dir(size)
         loader = "claimtrack import" if self.has("import") else "bench/load_direct.py"
         stamp = json.dumps([SCHEMA_REVISION, loader, meta["generator_version"], _code_hash()])
-        path = data / "read.db"
-        stamp_path = data / "read.db.stamp"
-        if (
-            self.rebuild
-            or not path.exists()
-            or not stamp_path.exists()
-            or stamp_path.read_text() != stamp
-        ):
-            stamp_path.unlink(missing_ok=True)
-            try:
-                self._build(path, data / "dataset.jsonl", loader)
-            except BenchError as exc:
-                if loader == "bench/load_direct.py":
-                    raise
-                self.problems.append(f"`claimtrack import` of {size}/dataset.jsonl failed: {exc}")
-                loader = "bench/load_direct.py (claimtrack import failed)"
-                self._build(path, data / "dataset.jsonl", loader)
-            stamp_path.write_text(stamp)
+        key = hashlib.sha256(stamp.encode()).hexdigest()[:12]
+        path = data / f"read-{key}.db"
+        loader_path = data / f"read-{key}.loader"
+        # Several runs may share bench/data (helpers run the guard at the same time): one
+        # builds, the others wait; a finished database appears under its name atomically.
+        with generate.locked(data / ".read.lock"):
+            if self.rebuild or not path.exists() or not loader_path.exists():
+                building = data / f"read-{key}.building-{os.getpid()}.db"
+                try:
+                    self._build(building, data / "dataset.jsonl", loader)
+                except BenchError as exc:
+                    if loader == "bench/load_direct.py":
+                        raise
+                    self.problems.append(
+                        f"`claimtrack import` of {size}/dataset.jsonl failed: {exc}"
+                    )
+                    loader = "bench/load_direct.py (claimtrack import failed)"
+                    self._build(building, data / "dataset.jsonl", loader)
+                os.replace(building, path)
+                loader_path.write_text(loader)
+                _remove_stale(data, keep=path)
+            loader = loader_path.read_text()
         self._read_dbs[size] = (path, loader)
         return path, loader
 
@@ -275,6 +293,13 @@ class Context:
                 env=self.env,
             )
         print(f"  built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
     def count_statements(self, *args: str) -> dict:
         out = run_quiet([PYTHON, str(BENCH / "inproc.py"), "count", "--", *args], env=self.env)
