@@ -1,0 +1,405 @@
+"""Full-text search over claims (text, place, tags, notes), evidence quotes and source names.
+
+The index itself lives in the database and is kept current by triggers (migration 0002):
+SQLite FTS5 table `search_index`, PostgreSQL table `search_documents` with a GIN-indexed
+tsvector. This module parses the user's query into a safe engine query and reads results.
+
+Query syntax (everything else is taken literally, and no input raises an engine error):
+
+    word word        both words (AND)
+    "a phrase"       the words next to each other, in this order
+    word*            words starting with "word"
+    a OR b           either (OR binds tighter than the implicit AND)
+    -word, -"a b"    leave out documents containing it
+
+Case and diacritics do not matter. Terms in Korean, Chinese or Japanese script match as
+prefixes, because those languages attach particles to the word ("량강도" finds "량강도에서").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from .. import values
+from ..errors import InvalidValue
+from ..status import STATUSES
+
+KINDS = ("claim", "evidence", "source")
+DEFAULT_LIMIT = 20
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One searchable unit: a word or a phrase (its words in order), maybe a prefix."""
+
+    text: str
+    prefix: bool = False
+
+    @property
+    def words(self) -> list[str]:
+        return _WORD.findall(fold(self.text))
+
+
+@dataclass
+class ParsedQuery:
+    """All `groups` must match (each group: any of its terms); no term of `excluded` may."""
+
+    groups: list[list[Term]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    def terms(self) -> list[Term]:
+        return [term for group in self.groups for term in group]
+
+
+_WORD = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(r'(-?)"([^"]*)("?)(\*?)|(\S+)')
+_CJK = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+
+
+def fold(value: str) -> str:
+    """Lower case without diacritics: how both engines compare words."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _searchable(value: str) -> bool:
+    return bool(_WORD.search(value))
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Split the user's query into terms; anything that is not syntax is a literal word."""
+    items: list[tuple[str, Term | None]] = []  # ("+", term) | ("-", term) | ("or", None)
+    for match in _TOKEN.finditer(query or ""):
+        negate, phrase, _closing, star, bare = match.groups()
+        if bare is not None:
+            if bare == "OR":
+                items.append(("or", None))
+                continue
+            negate = "-" if bare.startswith("-") and len(bare) > 1 else ""
+            word = bare[1:] if negate else bare
+            prefix = word.endswith("*")
+            word = word.rstrip("*")
+            if not _searchable(word):
+                continue
+            if _CJK.search(word):
+                prefix = True
+            items.append(("-" if negate else "+", Term(word, prefix)))
+        else:
+            if not _searchable(phrase):
+                continue
+            items.append(("-" if negate else "+", Term(" ".join(phrase.split()), bool(star))))
+    parsed = ParsedQuery()
+    joining = False
+    for index, (kind, term) in enumerate(items):
+        if kind == "or":
+            previous_positive = index > 0 and items[index - 1][0] == "+"
+            next_positive = index + 1 < len(items) and items[index + 1][0] == "+"
+            if previous_positive and next_positive:
+                joining = True
+            else:
+                # An OR with nothing to join is just the word "or".
+                parsed.groups.append([Term("OR")])
+            continue
+        if kind == "-":
+            parsed.excluded.append(term)
+        elif joining and parsed.groups:
+            parsed.groups[-1].append(term)
+        else:
+            parsed.groups.append([term])
+        joining = False
+    return parsed
+
+
+def _fts5_term(term: Term) -> str:
+    return '"' + term.text.replace('"', '""') + '"' + ("*" if term.prefix else "")
+
+
+def fts5_query(parsed: ParsedQuery) -> str:
+    """The MATCH string for SQLite FTS5: every term a quoted string, so no syntax leaks in."""
+    groups = ["(" + " OR ".join(_fts5_term(t) for t in group) + ")" for group in parsed.groups]
+    expression = " AND ".join(groups)
+    if parsed.excluded:
+        expression = (
+            f"({expression}) NOT (" + " OR ".join(_fts5_term(t) for t in parsed.excluded) + ")"
+        )
+    return expression
+
+
+def _tsquery_term(term: Term) -> str:
+    # A quoted operand of to_tsquery is parsed by the text-search parser, the same one that
+    # built the index, and several words in it become a phrase (<->).
+    quoted = "'" + term.text.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted + (":*" if term.prefix else "")
+
+
+def tsquery_text(parsed: ParsedQuery) -> str:
+    """The argument for to_tsquery('simple', search_fold(:q)) on PostgreSQL."""
+    groups = ["(" + " | ".join(_tsquery_term(t) for t in group) + ")" for group in parsed.groups]
+    expression = " & ".join(groups)
+    if parsed.excluded:
+        expression = (
+            f"({expression}) & !(" + " | ".join(_tsquery_term(t) for t in parsed.excluded) + ")"
+        )
+    return expression
+
+
+# --- searching -------------------------------------------------------------------------------
+
+_SQLITE_MATCHES = """
+    SELECT kind, ref_id, -bm25(search_index, 0, 0, 4.0, 2.0, 2.0, 1.0) AS score,
+           body, place, tags, notes
+    FROM search_index WHERE search_index MATCH :query {kind_filter}
+"""
+_PG_MATCHES = """
+    SELECT d.kind, d.ref_id, ts_rank(d.document, q.query) AS score,
+           d.body, d.place, d.tags, d.notes
+    FROM search_documents AS d, to_tsquery('simple', search_fold(:query)) AS q(query)
+    WHERE d.document @@ q.query {kind_filter}
+"""
+
+_RESULTS = """
+    SELECT m.kind, m.ref_id, m.score, m.body, m.place, m.tags, m.notes,
+           c.id AS claim_id, c.key AS claim_key, c.text AS claim_text,
+           s.key AS source_key, s.name AS source_name, e.id AS evidence_id
+    FROM ({matches}) AS m
+    LEFT JOIN evidence AS e ON m.kind = 'evidence' AND e.id = m.ref_id
+    LEFT JOIN claims AS c ON c.id = CASE m.kind WHEN 'claim' THEN m.ref_id
+                                                WHEN 'evidence' THEN e.claim_id END
+    LEFT JOIN sources AS s ON s.id = CASE m.kind WHEN 'source' THEN m.ref_id
+                                                 WHEN 'evidence' THEN e.source_id END
+    WHERE 1 = 1 {filters}
+    ORDER BY m.score DESC, m.kind, m.ref_id
+    LIMIT :limit OFFSET :offset
+"""
+
+_TAG_FILTER = """ AND c.id IN (SELECT ct.claim_id FROM claim_tags AS ct
+                              JOIN tags AS t ON t.id = ct.tag_id WHERE t.name = :tag_{n})"""
+_SOURCE_FILTER = """ AND (
+        (m.kind = 'source' AND m.ref_id = :source_id)
+        OR (m.kind = 'evidence' AND (e.source_id = :source_id OR e.via_id = :source_id))
+        OR (m.kind = 'claim' AND EXISTS (
+            SELECT 1 FROM evidence AS se WHERE se.claim_id = c.id AND se.removed_at IS NULL
+            AND (se.source_id = :source_id OR se.via_id = :source_id))))"""
+
+
+def search(
+    session: Session,
+    query: str,
+    *,
+    kinds: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    source: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    """Results best first, each with its type, key, text, snippet and the claim's status.
+
+    Filters: `kinds` (claim, evidence, source; any of), `statuses` (any of; the status of the
+    claim, or of the claim an evidence item bears on), `tags` (all of), `source` (claims with
+    evidence from or via it, its evidence items, the source itself).
+    """
+    from .common import get_source
+
+    for kind in kinds:
+        if kind not in KINDS:
+            raise InvalidValue("--type", kind, "one of " + ", ".join(KINDS))
+    for status in statuses:
+        if status not in STATUSES:
+            raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
+    if limit < 1:
+        raise InvalidValue("--limit", limit, "a whole number of 1 or more")
+    parsed = parse_query(query)
+    if parsed.empty:
+        return []
+    wanted_kinds = list(dict.fromkeys(kinds)) or list(KINDS)
+    if tags or statuses:
+        wanted_kinds = [k for k in wanted_kinds if k != "source"]
+        if not wanted_kinds:
+            return []
+    params: dict[str, Any] = {}
+    filter_kinds = set(wanted_kinds) != set(KINDS)
+    if filter_kinds:
+        params["kinds"] = wanted_kinds
+    if session.get_bind().dialect.name == "postgresql":
+        matches = _PG_MATCHES.format(kind_filter=" AND d.kind IN :kinds" if filter_kinds else "")
+        params["query"] = tsquery_text(parsed)
+    else:
+        matches = _SQLITE_MATCHES.format(kind_filter=" AND kind IN :kinds" if filter_kinds else "")
+        params["query"] = fts5_query(parsed)
+    filters = ""
+    for n, name in enumerate(tags):
+        filters += _TAG_FILTER.format(n=n)
+        params[f"tag_{n}"] = values.tag(name)
+    if source:
+        filters += _SOURCE_FILTER
+        params["source_id"] = get_source(session, source).id
+    statement = text(_RESULTS.format(matches=matches, filters=filters))
+    if "kinds" in params:
+        statement = statement.bindparams(bindparam("kinds", expanding=True))
+
+    results: list[dict[str, Any]] = []
+    page = limit if not statuses else max(limit * 4, 200)
+    offset = 0
+    while len(results) < limit:
+        rows = session.execute(statement, {**params, "limit": page, "offset": offset}).all()
+        views = _views(session, rows, parsed)
+        results.extend(v for v in views if not statuses or v["status"] in statuses)
+        if len(rows) < page:
+            break
+        offset += page
+    return results[:limit]
+
+
+def match_claim_ids(session: Session, parsed: ParsedQuery, *, limit: int) -> list[int]:
+    """Ids of the best-matching claims (for duplicate candidates), best first."""
+    if parsed.empty:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text(
+            "SELECT d.ref_id FROM search_documents AS d, "
+            "to_tsquery('simple', search_fold(:query)) AS q(query) "
+            "WHERE d.kind = 'claim' AND d.document @@ q.query "
+            "ORDER BY ts_rank(d.document, q.query) DESC, d.ref_id LIMIT :limit"
+        )
+        query = tsquery_text(parsed)
+    else:
+        statement = text(
+            "SELECT ref_id FROM search_index WHERE search_index MATCH :query "
+            "AND kind = 'claim' ORDER BY bm25(search_index, 0, 0, 1.0, 0, 0, 0), rowid "
+            "LIMIT :limit"
+        )
+        query = fts5_query(parsed)
+    return [int(i) for i in session.scalars(statement, {"query": query, "limit": limit})]
+
+
+def _views(session: Session, rows: Sequence[Any], parsed: ParsedQuery) -> list[dict[str, Any]]:
+    from .assessments import assess_claims
+
+    claim_ids = {row.claim_id for row in rows if row.claim_id is not None}
+    assessments = assess_claims(session, claim_ids) if claim_ids else {}
+    views = []
+    for row in rows:
+        column, snippet, highlights = make_snippet(
+            {"text": row.body, "place": row.place, "tags": row.tags, "notes": row.notes},
+            parsed,
+        )
+        assessment = assessments.get(row.claim_id)
+        view: dict[str, Any] = {
+            "type": row.kind,
+            "key": row.claim_key
+            if row.kind == "claim"
+            else (row.source_key if row.kind == "source" else str(row.evidence_id)),
+            "score": float(f"{float(row.score):.6g}"),
+            "text": row.body,
+            "matched": column,
+            "snippet": snippet,
+            "highlights": highlights,
+            "claim": row.claim_key,
+            "status": assessment.status if assessment else None,
+        }
+        if row.kind == "evidence":
+            view["evidence_id"] = row.evidence_id
+            view["source"] = row.source_key
+            view["claim_text"] = row.claim_text
+        views.append(view)
+    return views
+
+
+# --- snippets --------------------------------------------------------------------------------
+
+SNIPPET_WORDS = 24
+
+
+def _matches_word(word: str, terms: list[tuple[list[str], bool]]) -> bool:
+    folded = fold(word)
+    for words, prefix in terms:
+        for index, part in enumerate(words):
+            last = index == len(words) - 1
+            if folded == part or (prefix and last and folded.startswith(part)):
+                return True
+    return False
+
+
+def make_snippet(
+    columns: dict[str, str | None], parsed: ParsedQuery
+) -> tuple[str, str, list[list[int]]]:
+    """(column, snippet, highlights): a window of the best-matching column around its first
+    match, with [start, end) character offsets of every matching word in the snippet.
+
+    Done here rather than by the engines so both show the same snippet and agree with the
+    folding (FTS5's snippet() and ts_headline() differ, and ts_headline does not fold)."""
+    terms = [(term.words, term.prefix) for term in parsed.terms() if term.words]
+    best: tuple[int, str, str, list[tuple[int, int]]] | None = None
+    for column, value in columns.items():
+        if not value:
+            continue
+        spans = [m.span() for m in _WORD.finditer(value) if _matches_word(m.group(), terms)]
+        if best is None or len(spans) > best[0]:
+            best = (len(spans), column, value, spans)
+    if best is None:
+        return "text", "", []
+    _count, column, value, spans = best
+    words = list(_WORD.finditer(value))
+    if len(words) <= SNIPPET_WORDS:
+        start, end = 0, len(value)
+    else:
+        first = next((i for i, w in enumerate(words) if spans and w.span() == spans[0]), 0)
+        lo = max(0, min(first - SNIPPET_WORDS // 3, len(words) - SNIPPET_WORDS))
+        hi = lo + SNIPPET_WORDS - 1
+        start = 0 if lo == 0 else words[lo].start()
+        end = len(value) if hi >= len(words) - 1 else words[hi].end()
+    snippet = value[start:end]
+    lead = "…" if start > 0 else ""
+    tail = "…" if end < len(value) else ""
+    shift = len(lead) - start
+    compact, offsets = _compact(lead + snippet + tail)
+    highlights = [
+        [offsets[a + shift], offsets[b + shift - 1] + 1]
+        for a, b in spans
+        if a >= start and b <= end
+    ]
+    return column, compact, highlights
+
+
+def _compact(value: str) -> tuple[str, list[int]]:
+    """Whitespace runs collapsed to one space, with each original offset's new position."""
+    out: list[str] = []
+    offsets: list[int] = []
+    previous_space = False
+    for char in value:
+        if char.isspace():
+            offsets.append(len(out) if not previous_space else len(out) - 1)
+            if not previous_space:
+                out.append(" ")
+            previous_space = True
+        else:
+            offsets.append(len(out))
+            out.append(char)
+            previous_space = False
+    return "".join(out), offsets
+
+
+def mark(snippet: str, highlights: Sequence[Sequence[int]], before: str, after: str) -> str:
+    """The snippet with every highlighted span wrapped in `before` … `after`."""
+    pieces, position = [], 0
+    for start, end in highlights:
+        pieces += [snippet[position:start], before, snippet[start:end], after]
+        position = end
+    pieces.append(snippet[position:])
+    return "".join(pieces)

@@ -1,0 +1,271 @@
+"""The search index follows every write, through database triggers: commands, Core bulk
+inserts, merges, removals, and a database upgraded from before the search migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, text
+
+from claimtrack.db import Database, resolve_url, run_migration
+from claimtrack.models import Claim, ClaimTag, Evidence, Source, Tag
+
+
+def _index(url: str) -> set[tuple]:
+    """(kind, ref_id, body, place, tags, notes) of every indexed document."""
+    database = Database(resolve_url(url))
+    table = "search_documents" if database.dialect == "postgresql" else "search_index"
+    with database.engine.connect() as conn:
+        rows = conn.execute(
+            text(f"SELECT kind, ref_id, body, place, tags, notes FROM {table}")
+        ).all()
+    database.dispose()
+    return {tuple(row) for row in rows}
+
+
+def _expected(url: str) -> set[tuple]:
+    """What the index must hold, computed from the tables themselves."""
+    database = Database(resolve_url(url))
+    with database.engine.connect() as conn:
+        tags: dict[int, list[str]] = {}
+        for claim_id, name in conn.execute(
+            text("SELECT ct.claim_id, t.name FROM claim_tags ct JOIN tags t ON t.id = ct.tag_id")
+        ):
+            tags.setdefault(claim_id, []).append(name)
+        rows = {
+            ("claim", i, body, place, " ".join(sorted(tags[i])) if i in tags else None, notes)
+            for i, body, place, notes in conn.execute(
+                text("SELECT id, text, place, notes FROM claims")
+            )
+        }
+        rows |= {
+            ("evidence", i, quote, None, None, None)
+            for i, quote in conn.execute(
+                text(
+                    "SELECT id, quote FROM evidence WHERE removed_at IS NULL AND quote IS NOT NULL"
+                )
+            )
+        }
+        rows |= {
+            ("source", i, name, None, None, None)
+            for i, name in conn.execute(text("SELECT id, name FROM sources"))
+        }
+    database.dispose()
+    return rows
+
+
+def _normalise(rows: set[tuple]) -> set[tuple]:
+    # SQLite's group_concat does not promise an order: compare tags as sets.
+    return {
+        (kind, int(ref), body, place, frozenset(tags.split()) if tags else None, notes)
+        for kind, ref, body, place, tags, notes in rows
+    }
+
+
+def assert_in_sync(url: str) -> None:
+    assert _normalise(_index(url)) == _normalise(_expected(url))
+
+
+def _keys(cli, query: str, *args: str) -> set[str]:
+    return {f"{r['type']}:{r['key']}" for r in cli.ok("search", query, "--json", *args).json()}
+
+
+def test_commands_keep_the_index_in_sync(cli, db_url):
+    cli.ok("source", "add", "Daily NK", "--key", "dnk")
+    cli.ok("claim", "add", "The crackdown stopped.", "--key", "halt", "--tag", "crackdown")
+    cli.ok("evidence", "add", "halt", "--source", "dnk", "--supports", "--quote", "it stopped")
+    assert_in_sync(db_url)
+    assert _keys(cli, "crackdown") == {"claim:halt"}
+
+    cli.ok(
+        "claim",
+        "edit",
+        "halt",
+        "--text",
+        "The purge ended.",
+        "--notes",
+        "via zebra",
+        "--place",
+        "Hyesan",
+        "--tag",
+        "purge",
+        "--remove-tag",
+        "crackdown",
+    )
+    assert_in_sync(db_url)
+    assert _keys(cli, "crackdown") == set()
+    assert _keys(cli, "purge") == {"claim:halt"}
+    assert _keys(cli, "zebra") == _keys(cli, "hyesan") == {"claim:halt"}
+
+    cli.ok("source", "edit", "dnk", "--name", "Daily North Korea")
+    assert _keys(cli, "north") == {"source:dnk"}
+    assert _keys(cli, "nk") == set()
+
+    cli.ok("evidence", "remove", "1", "--reason", "wrong claim")
+    assert _keys(cli, "stopped") == set()
+    assert_in_sync(db_url)
+
+
+def test_direct_and_bulk_writes_keep_the_index_in_sync(database, db_url):
+    now = datetime.now(UTC)
+    stamps = {"created_at": now, "updated_at": now}
+    with database.connect(write=True) as conn:
+        conn.execute(
+            insert(Source.__table__),
+            [
+                {
+                    "id": 1,
+                    "key": "s1",
+                    "name": "Wire one",
+                    "kind": "outlet",
+                    "reliability": "F",
+                    "origin_id": None,
+                    **stamps,
+                }
+            ],
+        )
+        conn.execute(
+            insert(Claim.__table__),
+            [
+                {"id": i, "key": f"c{i}", "text": f"bulk claim number{i}", **stamps}
+                for i in range(1, 201)
+            ],
+        )
+        conn.execute(insert(Tag.__table__), [{"id": 1, "name": "bulk"}])
+        conn.execute(insert(ClaimTag.__table__), [{"claim_id": i, "tag_id": 1} for i in (1, 2)])
+        conn.execute(
+            insert(Evidence.__table__),
+            [
+                {
+                    "claim_id": i,
+                    "source_id": 1,
+                    "stance": "supports",
+                    "credibility": 6,
+                    "quote": f"quote{i}",
+                    **stamps,
+                }
+                for i in range(1, 11)
+            ],
+        )
+    assert_in_sync(db_url)
+    with database.connect(write=True) as conn:
+        conn.execute(text("UPDATE tags SET name = 'renamed' WHERE id = 1"))
+        conn.execute(text("UPDATE evidence SET quote = NULL WHERE id = 1"))
+        conn.execute(text("UPDATE evidence SET removed_at = :now WHERE id = 2"), {"now": now})
+        conn.execute(text("DELETE FROM claim_tags WHERE claim_id = 2"))
+        conn.execute(text("UPDATE claim_tags SET claim_id = 3 WHERE claim_id = 1"))
+        conn.execute(text("DELETE FROM evidence WHERE id = 3"))
+        conn.execute(text("DELETE FROM claims WHERE id = 200"))
+        conn.execute(text("DELETE FROM history"))
+    assert_in_sync(db_url)
+    with database.session() as session:
+        from claimtrack.services.search import search
+
+        assert [r["key"] for r in search(session, "renamed")] == ["c3"]
+        assert [r["key"] for r in search(session, "number150")] == ["c150"]
+        assert search(session, "number200") == []
+
+
+def test_failed_write_leaves_the_index_unchanged(cli, db_url):
+    cli.ok("claim", "add", "The crackdown stopped.", "--key", "halt")
+    before = _index(db_url)
+    run = cli("claim", "add", "Another crackdown claim", "--key", "halt")
+    assert run.exit_code == 1
+    run = cli("claim", "add", "A third crackdown claim", "--source", "missing")
+    assert run.exit_code == 1
+    assert _index(db_url) == before
+
+
+def test_upgrade_from_0001_indexes_existing_rows_and_downgrade_removes_everything(
+    blank_db_url,
+):
+    database = Database(resolve_url(blank_db_url), create=True)
+    run_migration(database, "upgrade", "0001")
+    now = datetime.now(UTC)
+    stamps = {"created_at": now, "updated_at": now}
+    with database.connect(write=True) as conn:
+        conn.execute(
+            insert(Source.__table__),
+            [
+                {
+                    "id": 1,
+                    "key": "dnk",
+                    "name": "Daily NK",
+                    "kind": "outlet",
+                    "reliability": "C",
+                    "origin_id": None,
+                    **stamps,
+                }
+            ],
+        )
+        conn.execute(
+            insert(Claim.__table__),
+            [
+                {
+                    "id": 1,
+                    "key": "halt",
+                    "text": "The crackdown stopped in 량강도.",
+                    "notes": "École",
+                    **stamps,
+                },
+                {"id": 2, "key": "other", "text": "Something else", "notes": None, **stamps},
+            ],
+        )
+        conn.execute(insert(Tag.__table__), [{"id": 1, "name": "purge"}])
+        conn.execute(insert(ClaimTag.__table__), [{"claim_id": 2, "tag_id": 1}])
+        conn.execute(
+            insert(Evidence.__table__),
+            [
+                {
+                    "claim_id": 1,
+                    "source_id": 1,
+                    "stance": "supports",
+                    "credibility": 2,
+                    "quote": "they have stopped",
+                    "removed_at": None,
+                    **stamps,
+                },
+                {
+                    "claim_id": 1,
+                    "source_id": 1,
+                    "stance": "supports",
+                    "credibility": 2,
+                    "quote": "removed zebra",
+                    "removed_at": now,
+                    **stamps,
+                },
+            ],
+        )
+    run_migration(database, "upgrade", "head")
+    assert_in_sync(blank_db_url)
+    with database.session() as session:
+        from claimtrack.services.search import search
+
+        assert [(r["type"], r["key"]) for r in search(session, "ecole 량강도")] == [
+            ("claim", "halt")
+        ]
+        assert [r["key"] for r in search(session, "purge")] == ["other"]
+        assert [r["key"] for r in search(session, "stopped", kinds=["evidence"])] == ["1"]
+        assert search(session, "zebra") == []
+        assert [r["key"] for r in search(session, "daily")] == ["dnk"]
+
+    run_migration(database, "downgrade", "0001")
+    with database.engine.connect() as conn:
+        if database.dialect == "postgresql":
+            left = conn.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE relname LIKE 'search%' "
+                    "UNION ALL SELECT proname FROM pg_proc WHERE proname LIKE 'search%' "
+                    "UNION ALL SELECT tgname FROM pg_trigger WHERE tgname LIKE 'search%'"
+                )
+            ).all()
+        else:
+            left = conn.execute(
+                text("SELECT name FROM sqlite_master WHERE name LIKE 'search%'")
+            ).all()
+        conn.execute(text("INSERT INTO tags (id, name) VALUES (5, 'after-downgrade')"))
+        conn.commit()
+    assert left == []
+    run_migration(database, "upgrade", "head")
+    assert_in_sync(blank_db_url)
+    database.dispose()
