@@ -64,6 +64,14 @@ def report(
         ),
     ] = "table",
     json_: Json = False,
+    detail: Annotated[
+        bool,
+        typer.Option(
+            "--detail",
+            help="In JSON, add each claim's evidence grouped by origin (markdown and html "
+            "always carry it).",
+        ),
+    ] = False,
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE."),
@@ -71,7 +79,7 @@ def report(
 ) -> None:
     """Where every claim stands and why: status, verdict, score and likelihood, S and X,
     channels, evidence, last change; per claim, its evidence grouped by origin (markdown,
-    json, html).
+    html, and json with --detail).
 
     \b
     Example: claimtrack report --tag crackdown --format html -o report.html
@@ -94,7 +102,7 @@ def report(
         as_of=values.as_of(as_of),
         sort=sort,
         reverse=reverse,
-        detail=fmt in ("markdown", "json", "html"),
+        detail=fmt in ("markdown", "html") or (fmt == "json" and detail),
     )
     with ctx.obj.reading() as session:
         data = sources_report(session, query) if by == "source" else claims_report(session, query)
