@@ -81,11 +81,12 @@ def claim_row(
     evidence_count: int | None = None,
 ) -> dict[str, Any]:
     """One claim of a report. Shares its field names (and values) with `claim list --json`."""
-    items = [
-        *(i for c in assessment.contributions for i in c.items),
-        *assessment.not_credible,
-        *assessment.neutral,
-    ]
+    if evidence_count is None:
+        evidence_count = (
+            sum(len(c.items) for c in assessment.contributions)
+            + len(assessment.not_credible)
+            + len(assessment.neutral)
+        )
     row: dict[str, Any] = {
         "key": claim.key,
         "text": claim.text,
@@ -99,7 +100,7 @@ def claim_row(
         "contradict_origins": assessment.contradict_origins,
         "support_channels": len(assessment.support_channels),
         "channels": sorted(assessment.support_channels),
-        "evidence_count": len(items) if evidence_count is None else evidence_count,
+        "evidence_count": evidence_count,
         "last_change": (last_change or claim.updated_at).isoformat(),
         "tags": list(claim.tags),
         "event_date": claim.event_date,
