@@ -172,4 +172,4 @@ def test_a_non_editable_install_runs_init_from_another_directory(tmp_path):
     )
     run("--db", "fresh.db", "source", "add", "Daily NK", cwd=elsewhere, executable=executable)
     checked = run("--db", "fresh.db", "db", "check", cwd=elsewhere, executable=executable)
-    assert checked.stdout == "ok: the schema matches the models\n"
+    assert checked.stdout.startswith("ok: the schema matches the models\n")

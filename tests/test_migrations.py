@@ -65,7 +65,7 @@ def test_init_creates_the_schema_once_and_is_idempotent(blank):
         "head": SCHEMA_REVISION,
         "current": True,
     }
-    assert blank.ok("db", "check").stdout == "ok: the schema matches the models\n"
+    assert blank.ok("db", "check").stdout.startswith("ok: the schema matches the models\n")
     assert blank.ok("db", "check", "--json").json()["ok"] is True
 
 
@@ -88,7 +88,7 @@ def test_db_upgrade_from_empty_then_downgrade_to_base_and_back(blank):
 
     blank.ok("db", "upgrade")
     assert blank.ok("claim", "list", "--json").json() == []
-    assert blank.ok("db", "check").stdout == "ok: the schema matches the models\n"
+    assert blank.ok("db", "check").stdout.startswith("ok: the schema matches the models\n")
 
 
 def test_one_step_down_is_refused_by_commands_until_upgraded(blank):
@@ -120,14 +120,16 @@ def test_db_check_fails_when_the_database_drifts_from_the_models(blank):
         conn.execute(text("DROP INDEX ix_evidence_claim_status"))
     database.dispose()
     run = blank("db", "check")
-    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.exit_code == 1
+    assert "schema" not in run.stdout  # the other checks pass, and say so on stdout
     assert run.stderr == (
         "drift: add_index ix_evidence_claim_status\n"
         "Error: the database schema and the models differ; a migration is missing\n"
     )
     run = blank("db", "check", "--json")
     assert run.exit_code == 1
-    assert run.json() == {"ok": False, "problems": ["add_index ix_evidence_claim_status"]}
+    assert run.json()["ok"] is False
+    assert run.json()["problems"] == ["add_index ix_evidence_claim_status"]
 
 
 def test_commands_on_a_missing_sqlite_file_say_to_init(tmp_path):

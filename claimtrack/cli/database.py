@@ -1,4 +1,4 @@
-"""claimtrack db upgrade | downgrade | current | check"""
+"""claimtrack db upgrade | downgrade | current | check | backup"""
 
 from __future__ import annotations
 
@@ -102,27 +102,80 @@ def check(
     ctx: typer.Context,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
-    """Check that the database matches this claimtrack's models; exit 1 if it does not.
+    """Check the database: schema against the models, storage integrity (SQLite), references,
+    derived-from chains (no loops, origins current) and history. Exit 1 on any problem.
 
     \b
     Example: claimtrack db check
     """
-    from ..db import schema_drift
+    from ..services.maintenance import check_database
 
     database = ctx.obj.database()
-    problems = schema_drift(database)
-    database.dispose()
+    try:
+        checks = check_database(database)
+    finally:
+        database.dispose()
+    failed = [c for c in checks if not c.ok]
     if json_:
-        print_json({"ok": not problems, "problems": problems})
-    elif problems:
-        for problem in problems:
-            typer.echo(f"drift: {problem}", err=True)
+        # "problems" kept its first meaning (schema drift, unprefixed) and gained the others.
+        problems = [
+            p if c.name == "schema" else f"{c.name}: {p}" for c in failed for p in c.problems
+        ]
+        print_json(
+            {"ok": not failed, "problems": problems, "checks": [c.as_dict() for c in checks]}
+        )
     else:
-        typer.echo("ok: the schema matches the models")
-    if problems:
-        if not json_:
+        for item in checks:
+            if item.ok:
+                typer.echo(f"ok: {item.summary}")
+        prefix = {"schema": "drift"}
+        for item in failed:
+            for problem in item.problems:
+                typer.echo(f"{prefix.get(item.name, item.name)}: {problem}", err=True)
+        if [c.name for c in failed] == ["schema"]:
             typer.echo(
                 "Error: the database schema and the models differ; a migration is missing",
                 err=True,
             )
+        elif failed:
+            typer.echo(
+                f"Error: the database failed {len(failed)} of {len(checks)} checks "
+                f"({', '.join(c.name for c in failed)}); restore a backup, or repair the rows "
+                "named above",
+                err=True,
+            )
+    if failed:
         raise typer.Exit(1)
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="Where to write the copy (a new file).")
+    ],
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Write a consistent copy of the database to FILE while others keep working: SQLite's
+    online backup (the copy opens with --db FILE), or pg_dump for PostgreSQL (restore with
+    pg_restore). The copy is readable by you only.
+
+    \b
+    Example: claimtrack db backup ~/backups/claims-2026-12-01.db
+    """
+    from pathlib import Path
+
+    from ..services.maintenance import backup as make_backup
+
+    database = ctx.obj.database()
+    try:
+        done = make_backup(database, Path(file))
+    finally:
+        database.dispose()
+    if json_:
+        print_json(done)
+    else:
+        typer.echo(
+            f"Backed up {done['database']} to {done['backup']} "
+            f"({done['bytes']:,} bytes, schema {done['revision']}, {done['method']})"
+        )

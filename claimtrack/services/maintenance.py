@@ -1,0 +1,251 @@
+"""Database upkeep: `db check` (is everything sound?) and `db backup` (a consistent copy).
+
+These work on the whole database, so they take a Database rather than a Session: the checks
+read engine-level facts (PRAGMA integrity_check, the migrated schema) besides rows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from ..db import Database, mask_url, schema_drift
+from ..errors import Conflict, DatabaseError
+from ..models import Base, HistoryEvent, Source
+
+SHOWN = 20  # problems listed per check; the count says how many there are in all
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    summary: str
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "summary": self.summary,
+            "problems": self.problems,
+        }
+
+
+def check_database(database: Database) -> list[Check]:
+    """Every check, in order: schema, storage integrity, references, derived-from chains,
+    history. A check that cannot run (a table missing, say) fails with the reason."""
+    checks = [_run("schema", _schema, database)]
+    checks.append(_run("integrity", _integrity, database))
+    checks.append(_run("references", _references, database))
+    checks.append(_run("derived-from", _derived_from, database))
+    checks.append(_run("history", _history, database))
+    return checks
+
+
+def _run(name: str, check, database: Database) -> Check:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        summary, problems = check(database)
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return Check(name, False, "could not be checked", [f"could not be checked: {detail}"])
+    if len(problems) > SHOWN:
+        problems = problems[:SHOWN] + [f"... and {len(problems) - SHOWN} more"]
+    return Check(name, not problems, summary, problems)
+
+
+def _schema(database: Database) -> tuple[str, list[str]]:
+    return "the schema matches the models", schema_drift(database)
+
+
+def _integrity(database: Database) -> tuple[str, list[str]]:
+    if database.dialect != "sqlite":
+        return "storage integrity is the PostgreSQL server's own (no file to check)", []
+    with database.engine.connect() as conn:
+        results = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+    return "PRAGMA integrity_check: ok", [] if results == ["ok"] else results
+
+
+def _foreign_keys(history: bool):
+    """(table, column, referred table) of every foreign key; history's, or all the others."""
+    for table in Base.metadata.sorted_tables:
+        if (table.name == HistoryEvent.__tablename__) != history:
+            continue
+        for fk in table.foreign_keys:
+            yield table, fk.parent, fk.column.table
+
+
+def _dangling(database: Database, *, history: bool) -> list[str]:
+    problems = []
+    with database.engine.connect() as conn:
+        for table, column, referred in _foreign_keys(history):
+            target = aliased(referred)
+            key = list(table.primary_key.columns)[0]
+            query = (
+                select(func.count(), func.min(key), func.max(key))
+                .select_from(table.outerjoin(target, column == target.c.id))
+                .where(column.is_not(None), target.c.id.is_(None))
+            )
+            count, first, last = conn.execute(query).one()
+            if count:
+                ids = f"{key.name} {first}" if first == last else f"{key.name} {first} to {last}"
+                rows = "row" if count == 1 else "rows"
+                problems.append(
+                    f"{count} {table.name} {rows} ({ids}) with a {column.name} that points at "
+                    f"no row of {referred.name}"
+                )
+    return problems
+
+
+def _references(database: Database) -> tuple[str, list[str]]:
+    problems = _dangling(database, history=False)
+    if database.dialect == "sqlite":
+        with database.engine.connect() as conn:
+            count = len(conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall())
+        if count and not problems:
+            problems.append(f"PRAGMA foreign_key_check reports {count} rows")
+    return "every reference points at an existing row", problems
+
+
+def _derived_from(database: Database) -> tuple[str, list[str]]:
+    """No loops, and each source's stored origin is the end of its derived-from chain."""
+    with database.engine.connect() as conn:
+        rows = conn.execute(
+            select(Source.id, Source.key, Source.derived_from_id, Source.origin_id).order_by(
+                Source.id
+            )
+        )
+        sources = {row.id: row for row in rows}
+    problems: list[str] = []
+    origin_of: dict[int, int | None] = {}
+    for start in sources:
+        path: list[int] = []
+        seen: set[int] = set()
+        current: int | None = start
+        while current is not None and current not in origin_of and current not in seen:
+            seen.add(current)
+            path.append(current)
+            parent = sources[current].derived_from_id if current in sources else None
+            current = parent if parent in sources else None
+        if current is not None and current in seen:
+            loop = path[path.index(current) :] + [current]
+            names = " → ".join(sources[i].key for i in loop)
+            problems.append(f"loop: {names}")
+            end: int | None = None
+        else:
+            end = origin_of.get(current, current) if current is not None else path[-1]
+        for node in path:
+            origin_of[node] = end
+    for source_id, row in sorted(sources.items()):
+        end = origin_of.get(source_id)
+        if end is not None and row.origin_id != end:
+            stored = sources[row.origin_id].key if row.origin_id in sources else row.origin_id
+            problems.append(
+                f"source {row.key!r}: origin is {stored!r} but its derived-from chain ends at "
+                f"{sources[end].key!r}"
+            )
+    return "no derived-from loops; every origin is the end of its chain", problems
+
+
+def _history(database: Database) -> tuple[str, list[str]]:
+    return (
+        "every history event points at an existing claim, source or evidence item",
+        _dangling(database, history=True),
+    )
+
+
+# --- backup -----------------------------------------------------------------------------------
+
+
+def backup(database: Database, target: Path) -> dict[str, Any]:
+    """Write a consistent copy of the database to `target` (which must not exist yet),
+    readable by its owner only. SQLite: the online backup API, while others keep working;
+    PostgreSQL: pg_dump's custom format, when pg_dump is installed."""
+    target = Path(target).expanduser().absolute()
+    if target.exists():
+        raise Conflict(f"{target} already exists: a backup never overwrites; give a new file name")
+    if not target.parent.is_dir():
+        raise DatabaseError(f"cannot write {target}: the directory {target.parent} does not exist")
+    if database.path is not None and target == database.path.absolute():
+        raise Conflict("the backup must go to another file than the database itself")
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    try:
+        if database.dialect == "sqlite":
+            _backup_sqlite(database, partial)
+            how = "SQLite online backup"
+        else:
+            _backup_postgres(database, partial)
+            how = "pg_dump --format=custom"
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return {
+        "database": str(database.path) if database.path else mask_url(database.url),
+        "backup": str(target),
+        "bytes": target.stat().st_size,
+        "revision": database.schema_revision(),
+        "method": how,
+    }
+
+
+def _backup_sqlite(database: Database, partial: Path) -> None:
+    raw = database.engine.raw_connection()
+    try:
+        destination = sqlite3.connect(partial)
+        try:
+            # One step: the copy is one read transaction, a snapshot of committed data.
+            raw.driver_connection.backup(destination)
+            # The copy stands alone in one file, with no -wal beside it.
+            destination.execute("PRAGMA journal_mode = DELETE")
+            result = destination.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            destination.close()
+    finally:
+        raw.close()
+    if result != "ok":
+        raise DatabaseError(f"the backup copy failed its integrity check ({result}); nothing kept")
+
+
+def _backup_postgres(database: Database, partial: Path) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database.url)
+    where = url.render_as_string(hide_password=True).replace("postgresql+psycopg", "postgresql")
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise DatabaseError(
+            "PostgreSQL databases are backed up with pg_dump, which is not on PATH: install "
+            f"the PostgreSQL client tools and run: pg_dump --format=custom --file FILE '{where}'"
+        )
+    from psycopg.conninfo import make_conninfo
+
+    params = {key: value for key, value in url.query.items() if isinstance(value, str)}
+    conninfo = make_conninfo(
+        "", dbname=url.database, host=url.host, port=url.port, user=url.username, **params
+    )
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)  # never on the command line, where ps shows it
+    done = subprocess.run(
+        [pg_dump, "--format=custom", "--file", str(partial), "--dbname", conninfo],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        if url.password:
+            detail = detail.replace(str(url.password), "***")
+        raise DatabaseError(f"pg_dump could not back up {where}: {detail}")
