@@ -7,7 +7,8 @@
 Shapes meant to look like a real archive: sources in derived-from chains (most short, a few
 dozen long ones up to 40 links), claims with a skewed number of evidence items (one "hot" claim
 with 5,000 of them, most with a handful), quotes with commas, double quotes and some non-ASCII
-text, URLs, a `via` channel on a fifth of the rows, tags separated by `;`.
+text, URLs, a `via` channel on a fifth of the rows, tags separated by `;`, claim texts that mix
+a template with words from a Zipf-distributed vocabulary.
 
 Writes bench/data/SIZE/sheet.csv (the product's CSV evidence sheet), dataset.jsonl (sources
 with derived_from, claims, evidence) and meta.json (counts, the hot claim, search queries).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import random
 import sys
@@ -28,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SHEET_HEADER = [
     "claim_key",
@@ -168,13 +170,25 @@ def data_dir(size: str) -> Path:
     return DATA_DIR / size
 
 
+# A Zipf-distributed vocabulary of made-up words, so that claims differ the way real ones do
+# (a few common words, many rare ones) rather than all sharing one small template.
+_SYLLABLES = "ka ri mo sun hae jin do pyo gang chol yong bu san won te li".split()
+VOCABULARY = [a + b for a in _SYLLABLES for b in _SYLLABLES] + [
+    a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES
+]
+_VOCABULARY_WEIGHTS = list(
+    itertools.accumulate(1.0 / rank for rank in range(1, len(VOCABULARY) + 1))
+)
+
+
 def _claim_text(rng: random.Random, n: int) -> str:
     month = rng.randint(1, 12)
     year = rng.randint(2012, 2024)
     actor = rng.choice(ACTORS)
+    words = rng.choices(VOCABULARY, cum_weights=_VOCABULARY_WEIGHTS, k=rng.randint(4, 9))
     return (
         f"{actor[0].upper() + actor[1:]} {rng.choice(VERBS)} {rng.choice(OBJECTS)} "
-        f"in {rng.choice(PLACES)} by {year}-{month:02d} (case {n})."
+        f"in {rng.choice(PLACES)} by {year}-{month:02d}: {' '.join(words)}."
     )
 
 

@@ -5,6 +5,9 @@
     python bench/inproc.py time --warmup 2 --rounds 5 ARGS_JSON
         ARGS_JSON is a JSON list of argument lists, each run `rounds` times after `warmup`
         runs of the first one -> {"seconds": [...], "exit_codes": [...]}
+    python bench/inproc.py search DB QUERY...
+        the search service on one open database, 3 warm-up queries, then each query 3 times
+        -> {"seconds": [...], "hits": [...]}
 
 Statements are counted with a SQLAlchemy `before_cursor_execute` listener on every Engine, so
 an executemany counts as one statement and PRAGMAs issued on connect are not counted.
@@ -67,6 +70,28 @@ def timed(arg_lists: list[list[str]], *, warmup: int, rounds: int) -> dict:
     return {"seconds": seconds, "exit_codes": codes, "errors": errors}
 
 
+def search_service(db: str, queries: list[str], *, warmup: int, rounds: int) -> dict:
+    """The search service itself, on one open database: a read transaction per query."""
+    from claimtrack.db import open_database
+    from claimtrack.services.search import search
+
+    database = open_database(db)
+    for _ in range(warmup):
+        with database.session() as session:
+            search(session, queries[0])
+    seconds: list[float] = []
+    hits: list[int] = []
+    for _ in range(rounds):
+        for query in queries:
+            started = time.perf_counter()
+            with database.session() as session:
+                found = search(session, query)
+            seconds.append(time.perf_counter() - started)
+            hits.append(len(found))
+    database.dispose()
+    return {"seconds": seconds, "hits": hits}
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["count"]:
         args = argv[1:]
@@ -87,6 +112,10 @@ def main(argv: list[str]) -> int:
                 timed(json.loads(options.args_json), warmup=options.warmup, rounds=options.rounds)
             )
         )
+        return 0
+    if argv[:1] == ["search"]:
+        db, *queries = argv[1:]
+        print(json.dumps(search_service(db, queries, warmup=3, rounds=3)))
         return 0
     print(__doc__, file=sys.stderr)
     return 2
