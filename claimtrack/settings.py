@@ -38,6 +38,11 @@ class Settings:
     credibility_5: float = 0.0
     credibility_6: float = 0.3
 
+    # Duplicates (services/duplicates.py): two claims whose content words have at least this
+    # Jaccard similarity are shown as likely duplicates by `claim add`, import and
+    # `claimtrack duplicates`.
+    duplicate_threshold: float = 0.6
+
     def __post_init__(self) -> None:
         from .errors import InvalidValue
 

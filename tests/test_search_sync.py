@@ -269,3 +269,21 @@ def test_upgrade_from_0001_indexes_existing_rows_and_downgrade_removes_everythin
     run_migration(database, "upgrade", "head")
     assert_in_sync(blank_db_url)
     database.dispose()
+
+
+def test_import_keeps_the_index_in_sync(cli, db_url, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "claim_key,claim_text,source_name,stance,quote,tags\n"
+        "halt,The crackdown stopped in Hyesan,Daily NK,supports,raids ended,crackdown;purge\n"
+        "halt,The crackdown stopped in Hyesan,Ryanggang informant,supports,,crackdown\n"
+        "rice,Rice prices rose,Daily NK,contradicts,prices fell,\n",
+        encoding="utf-8",
+    )
+    cli.ok("import", str(sheet))
+    assert_in_sync(db_url)
+    assert _keys(cli, "purge") == {"claim:halt"}
+    assert _keys(cli, "informant") == {"source:ryanggang-informant"}
+    assert _keys(cli, "raids OR fell", "--type", "evidence") == {"evidence:1", "evidence:3"}
+    cli.ok("claim", "merge", "halt", "rice")
+    assert_in_sync(db_url)

@@ -118,7 +118,18 @@ def root(
 
 
 def _register() -> None:
-    from . import claim, database, evidence, misc, report, search, source, transfer
+    from . import (
+        claim,
+        database,
+        duplicates,
+        evidence,
+        merge,
+        misc,
+        report,
+        search,
+        source,
+        transfer,
+    )
 
     app.add_typer(source.app, name="source")
     app.add_typer(claim.app, name="claim")
@@ -128,6 +139,8 @@ def _register() -> None:
     report.register(app)
     transfer.register(app)
     search.register(app)
+    duplicates.register(app)
+    merge.register(claim.app, source.app)
 
 
 _register()

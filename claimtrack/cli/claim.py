@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from .duplicates import OnDuplicate, add_claim_command
 from .options import AsOf, Json, Quiet, Reason
 from .output import print_changes, print_fields, print_json, print_table
 
@@ -47,28 +48,27 @@ def add(
             help="Record SRC as the claim's first supporting evidence.",
         ),
     ] = None,
+    on_duplicate: OnDuplicate = "ask",
     quiet: Quiet = False,
 ) -> None:
-    """Add a claim and print its key.
+    """Add a claim and print its key. A claim that looks like one already logged is shown
+    with its look-alikes (see --on-duplicate).
 
     \b
     Example: claimtrack claim add "The crackdown had largely stopped by June 2018." --key halt --tag crackdown --event-date 2018-06
     """
-    from ..services.claims import add_claim
-
-    with ctx.obj.writing() as session:
-        claim = add_claim(
-            session,
-            text=text,
-            key=key,
-            tags=tag or [],
-            event_date=event_date,
-            place=place,
-            notes=notes,
-            source=source,
-        )
-        new_key = claim.key
-    typer.echo(new_key if quiet else f"Added claim {new_key}")
+    add_claim_command(
+        ctx,
+        on_duplicate=on_duplicate,
+        quiet=quiet,
+        text=text,
+        key=key,
+        tags=tag or [],
+        event_date=event_date,
+        place=place,
+        notes=notes,
+        source=source,
+    )
 
 
 @app.command("list")

@@ -62,6 +62,15 @@ def import_(
             help="Import the good rows; write the bad ones, with reasons, to this CSV file.",
         ),
     ] = None,
+    on_duplicate: Annotated[
+        str,
+        typer.Option(
+            "--on-duplicate",
+            metavar="warn|merge|ignore",
+            help="New claims that look like claims already logged: list them (warn), merge "
+            "each into the existing claim (merge), or do not look (ignore).",
+        ),
+    ] = "warn",
     json_: Json = False,
 ) -> None:
     """Import claims, sources, evidence, links and verdicts from CSV sheets, JSONL or JSON.
@@ -95,6 +104,7 @@ def import_(
                     dry_run=dry_run,
                     rejects=skip_errors,
                     progress=progress,
+                    on_duplicate=on_duplicate,
                 )
         except ImportRefused as exc:
             if progress is not None:
@@ -134,6 +144,24 @@ def _print_summary(result) -> None:
     if result.rejected:
         where = f": see {result.rejects}" if result.rejects else ""
         typer.echo(f"Rejected {result.rejected:,} bad rows{where}")
+    _print_duplicates(result.duplicates)
+
+
+def _print_duplicates(pairs: list[dict], shown: int = 20) -> None:
+    merged = [p for p in pairs if p["action"] == "merged"]
+    warned = [p for p in pairs if p["action"] != "merged"]
+    if merged:
+        typer.echo(f"Merged {len(merged):,} new claims into existing claims they duplicate")
+    if warned:
+        noun = "pair" if len(warned) == 1 else "pairs"
+        typer.echo(f"Warning: {len(warned):,} likely duplicate {noun} with new claims:", err=True)
+        for pair in warned[:shown]:
+            first, second = pair["keys"]
+            typer.echo(f"  {second} ~ {first} (similarity {pair['similarity']:.2f})", err=True)
+        if len(warned) > shown:
+            typer.echo(f"  ... and {len(warned) - shown:,} more", err=True)
+        typer.echo("  list them with `claimtrack duplicates`; merge with "
+                   "`claimtrack claim merge KEEP OTHER`", err=True)
 
 
 class _Bar:

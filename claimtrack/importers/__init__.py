@@ -64,6 +64,10 @@ class ImportResult:
     seconds: float
     dry_run: bool
     rejects: str | None = None
+    # Ids of the claims this import created (none on a dry run), for the duplicate check.
+    created_claim_ids: list[int] = field(default_factory=list)
+    # Likely duplicates of the created claims (services.duplicates.imported_duplicates).
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +79,7 @@ class ImportResult:
             "rejects_file": self.rejects,
             "ignored_columns": self.ignored_columns,
             "seconds": round(self.seconds, 3),
+            "duplicates": self.duplicates,
         }
 
 
@@ -420,4 +425,5 @@ def run_import(
         seconds=time.monotonic() - started,
         dry_run=options.dry_run,
         rejects=options.rejects if problems.bad_rows and not options.dry_run else None,
+        created_claim_ids=sorted(writer.created_claims) if writer.write else [],
     )

@@ -629,11 +629,17 @@ class Writer:
                 .order_by(tg.c.name)
             ):
                 tags.setdefault(claim_id, []).append(name)
+        # A key merged into another claim (claim merge, import --on-duplicate merge) names
+        # the kept claim, whose own wording stands: importing the same file again is a no-op.
+        merged = self._aliases("claim", [key for key in keys if key not in existing])
         new = []
         for intent in intents:
             key = intent.key
             if key in existing:
                 self.claim_ids[key] = existing[key].id
+            elif key in merged:
+                self.claim_ids[key] = merged[key]
+                self.count("claim", "unchanged")
             elif not intent.fields.get("text"):
                 self.reject(
                     intent.where,

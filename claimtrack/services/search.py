@@ -249,6 +249,9 @@ def search(
     if source:
         filters += _SOURCE_FILTER
         params["source_id"] = get_source(session, source).id
+    if not filters:
+        # Nothing to join on: rank inside the index and join only the page shown.
+        matches += " ORDER BY score DESC, kind, ref_id LIMIT :limit + :offset"
     statement = text(_RESULTS.format(matches=matches, filters=filters))
     if "kinds" in params:
         statement = statement.bindparams(bindparam("kinds", expanding=True))

@@ -31,9 +31,19 @@ def import_files(
     dry_run: bool = False,
     rejects: str | None = None,
     progress: Progress | None = None,
+    on_duplicate: str = "warn",
 ) -> ImportResult:
     """Import files (`-` is stdin) in the session's transaction; all or nothing unless
-    `rejects` names a CSV file for the bad rows. Raises importers.ImportRefused."""
+    `rejects` names a CSV file for the bad rows. Raises importers.ImportRefused.
+
+    Created claims that look like existing ones are reported in `result.duplicates`, or
+    merged into them with on_duplicate="merge" (see services.duplicates)."""
+    from .duplicates import IMPORT_ON_DUPLICATE
+
+    if on_duplicate not in IMPORT_ON_DUPLICATE:
+        raise InvalidValue(
+            "--on-duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE)
+        )
     for name in files:
         if name != "-" and not Path(name).is_file():
             raise InvalidValue("FILE", name, "an existing file (or - for standard input)")
@@ -46,7 +56,14 @@ def import_files(
         rejects=rejects,
         actor=actor_of(session),
     )
-    return run_import(session.connection(), files, options, progress=progress)
+    result = run_import(session.connection(), files, options, progress=progress)
+    if result.created_claim_ids:
+        from .duplicates import imported_duplicates
+
+        result.duplicates = imported_duplicates(
+            session, result.created_claim_ids, on_duplicate=on_duplicate
+        )
+    return result
 
 
 def import_records(

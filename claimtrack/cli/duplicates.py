@@ -1,0 +1,154 @@
+"""claimtrack duplicates"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .options import Json
+
+
+def duplicates(
+    ctx: typer.Context,
+    type_: Annotated[
+        list[str] | None,
+        typer.Option("--type", metavar="claim|source", help="Only this kind (repeatable)."),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help="Claims at least this similar (0-1; default: the duplicate_threshold setting, 0.6).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="Show at most this many pairs.")
+    ] = None,
+    json_: Json = False,
+) -> None:
+    """List likely duplicate claims (similar wording) and sources (same name or URL).
+
+    Merge a pair with `claimtrack claim merge KEEP OTHER` or `claimtrack source merge KEEP OTHER`.
+
+    Example: claimtrack duplicates --type claim --threshold 0.7
+    """
+    from ..services.duplicates import find_duplicates
+
+    with ctx.obj.reading() as session:
+        pairs = find_duplicates(session, kinds=type_ or [], threshold=threshold)
+    if limit is not None:
+        pairs = pairs[:limit]
+    if json_:
+        from .output import print_json
+
+        print_json(pairs)
+        return
+    if not pairs:
+        typer.echo("No likely duplicates.", err=True)
+        return
+    for pair in pairs:
+        first, second = pair["keys"]
+        if pair["type"] == "claim":
+            typer.echo(f"claims {first} ~ {second}  (similarity {pair['similarity']:.2f})")
+        else:
+            typer.echo(f"sources {first} ~ {second}  ({pair['reason']})")
+        for key, text in zip(pair["keys"], pair["texts"], strict=True):
+            typer.echo(f"  {key}: {text}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("duplicates")(duplicates)
+
+
+# --- `claim add --on-duplicate` ---------------------------------------------------------------
+
+OnDuplicate = Annotated[
+    str,
+    typer.Option(
+        "--on-duplicate",
+        metavar="ask|warn|skip|merge",
+        help="When the claim looks like one already logged: ask what to do (on a terminal; "
+        "elsewhere: warn), warn and add it anyway, skip it (print the existing key), or "
+        "merge it into the existing claim.",
+    ),
+]
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _show_candidates(candidates: list[dict]) -> None:
+    for number, candidate in enumerate(candidates, 1):
+        typer.echo(
+            f"  {number}. {candidate['key']} (similarity {candidate['similarity']:.2f}): "
+            f"{candidate['text']}",
+            err=True,
+        )
+
+
+def _ask(ctx: typer.Context, text: str) -> tuple[str, str | None]:
+    from ..services.duplicates import similar_claims
+
+    with ctx.obj.reading() as session:
+        candidates = similar_claims(session, text)
+    if not candidates:
+        return "add", None
+    typer.echo("This claim looks like one already logged:", err=True)
+    _show_candidates(candidates)
+    while True:
+        answer = (
+            typer.prompt(
+                "[a]dd anyway, [m]erge into 1 (or m2...), add and [l]ink to 1 (or l2...), [s]kip",
+                default="a",
+                err=True,
+            )
+            .strip()
+            .lower()
+        )
+        action = {"a": "add", "m": "merge", "l": "link", "s": "skip"}.get(answer[:1])
+        number = answer[1:] or "1"
+        if action and number.isdigit() and 1 <= int(number) <= len(candidates):
+            return action, candidates[int(number) - 1]["key"]
+        typer.echo(f"Please answer a, m, l or s (not {answer!r})", err=True)
+
+
+def add_claim_command(ctx: typer.Context, *, on_duplicate: str, quiet: bool, **fields) -> None:
+    """`claim add` with the duplicate check: one write transaction after any question."""
+    from ..errors import InvalidValue
+    from ..services.duplicates import ON_DUPLICATE, add_claim_checked
+
+    if on_duplicate not in ON_DUPLICATE:
+        raise InvalidValue("--on-duplicate", on_duplicate, "one of " + ", ".join(ON_DUPLICATE))
+    mode, target = on_duplicate, None
+    if mode == "ask":
+        mode, target = _ask(ctx, fields["text"]) if _interactive() else ("warn", None)
+    with ctx.obj.writing() as session:
+        outcome = add_claim_checked(session, on_duplicate=mode, target=target, **fields)
+        key, candidates = outcome.claim.key, outcome.candidates
+    best = next((c for c in candidates if c["key"] == key), candidates[0] if candidates else None)
+    if outcome.action == "skipped":
+        typer.echo(
+            key
+            if quiet
+            else f"Skipped: likely duplicate of claim {key} "
+            f"(similarity {best['similarity']:.2f}); nothing added"
+        )
+    elif outcome.action == "merged":
+        typer.echo(key if quiet else f"Merged into claim {key}")
+    else:
+        if outcome.action == "added" and candidates:
+            typer.echo(f"Warning: claim {key} looks like one already logged:", err=True)
+            _show_candidates(candidates)
+            typer.echo(
+                f"  merge it with: claimtrack claim merge {candidates[0]['key']} {key}", err=True
+            )
+        if quiet:
+            typer.echo(key)
+        elif outcome.action == "linked":
+            typer.echo(f"Added claim {key}, linked as supporting {target}")
+        else:
+            typer.echo(f"Added claim {key}")

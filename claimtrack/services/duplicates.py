@@ -1,0 +1,476 @@
+"""Near-duplicate claims and duplicate sources.
+
+Claims. Two claims are near-duplicates when the Jaccard similarity of their *content-word
+sets* reaches `duplicate_threshold` (settings; 0.6 by default). A claim's content words are
+its words lower-cased, without diacritics, without a short list of function words, with
+common English suffixes stripped ("stopped" → "stop"), numbers kept. Why this measure:
+
+- a claim is one short sentence, so what it asserts is carried by its content words; word
+  order changes ("By June 2018 the crackdown had stopped") and inflection do not change it;
+- Jaccard is symmetric, bounded in [0, 1] and easy to check by hand in `claimtrack
+  duplicates --json`, and a threshold on it admits the prefix filter below, which finds *every*
+  pair above the threshold without comparing all pairs;
+- three guards catch what word overlap cannot: claims that differ in a number or date
+  ("killed five" / "killed 50", "June 2018" / "June 2019"), that each name a place or person
+  the other does not ("police in Hyesan" / "police in Chongjin"), or where only one is
+  negated ("stopped" / "had not stopped") assert different things; their similarity is
+  halved for each.
+
+It is lexical: a one-word change of meaning ("rice prices" / "corn prices", "harder" /
+"easier") still scores high, and a full rewording scores low. That is why `claim add` shows
+candidates and asks (or warns) rather than merging on its own unless told to.
+
+Sources. Duplicates share a normalised name (case, diacritics, punctuation, spaces and a
+leading "the" ignored: "The Daily NK" = "DailyNK") or a canonical URL (scheme, "www."/"m.",
+default port, trailing slash, fragment and tracking parameters such as utm_*, fbclid, gclid
+removed; remaining parameters sorted).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidValue
+from ..models import Claim, Source
+from ..settings import load_settings
+from .search import fold
+
+ON_DUPLICATE = ("ask", "warn", "skip", "merge")
+
+STOPWORDS = frozenset(
+    """a an the and or but if of at by for with about against between into through during
+    before after above below to from up down in out on off over under again further then
+    once here there when where why how all any both each few more most other some such only
+    own same so than too very can will just should now is are was were be been being have has
+    had having do does did doing would could may might must shall i me my we our you your he
+    him his she her it its they them their what which who whom this that these those am as
+    also said says say reportedly reported according""".split()
+)
+NEGATIONS = frozenset(
+    "not no never none nobody nothing neither nor without cannot cant dont doesnt didnt isnt "
+    "wasnt werent havent hasnt hadnt wont wouldnt denied denies deny false untrue".split()
+)
+_SUFFIXES = ("ings", "ing", "edly", "ed", "ies", "es", "s", "ly")
+_WORD = re.compile(r"[^\W_]+")
+_NUMBER = re.compile(r"^\d+$")
+
+
+def _stem(word: str) -> str:
+    if _NUMBER.match(word):
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            if suffix == "ies":
+                return stem + "y"
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+                stem = stem[:-1]  # stopped → stopp → stop
+            return stem
+    return word
+
+
+NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "seventy": "70",
+    "eighty": "80",
+    "ninety": "90",
+    "hundred": "100",
+    "thousand": "1000",
+    "dozen": "12",
+}
+
+
+@dataclass(frozen=True)
+class ClaimSignature:
+    tokens: frozenset[str]
+    numbers: frozenset[str]
+    names: frozenset[str]
+    negated: bool
+
+
+def _strip_marks(value: str) -> str:
+    """Diacritics and apostrophes removed, case kept ("didn't" → "didnt")."""
+    decomposed = unicodedata.normalize("NFKD", value.replace("'", "").replace("’", ""))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def signature(text: str) -> ClaimSignature:
+    original = _WORD.findall(_strip_marks(text))
+    words = [w.casefold() for w in original]
+    negated = any(w in NEGATIONS for w in words)
+    words = [NUMBER_WORDS.get(w, w) for w in words]
+    tokens = frozenset(_stem(w) for w in words if w not in STOPWORDS and w not in NEGATIONS)
+    numbers = frozenset(w for w in tokens if _NUMBER.match(w))
+    # Capitalised words after the first: places, people, organisations.
+    names = frozenset(
+        _stem(w.casefold())
+        for w in original[1:]
+        if w[:1].isupper() and w.casefold() not in STOPWORDS
+    )
+    return ClaimSignature(tokens, numbers, names, negated)
+
+
+def similarity(a: ClaimSignature, b: ClaimSignature) -> float:
+    """Jaccard similarity of the content words, halved when numbers, names or negation
+    differ."""
+    if not a.tokens or not b.tokens:
+        return 0.0
+    score = len(a.tokens & b.tokens) / len(a.tokens | b.tokens)
+    if a.numbers != b.numbers and a.numbers and b.numbers:
+        score /= 2
+    if a.names - b.tokens and b.names - a.tokens:
+        score /= 2
+    if a.negated != b.negated:
+        score /= 2
+    return round(score, 4)
+
+
+def text_similarity(first: str, second: str) -> float:
+    return similarity(signature(first), signature(second))
+
+
+def _threshold(threshold: float | None) -> float:
+    value = load_settings().duplicate_threshold if threshold is None else threshold
+    if not 0 < value <= 1:
+        raise InvalidValue("--threshold", value, "a number above 0 and at most 1")
+    return value
+
+
+# --- one claim against the database ----------------------------------------------------------
+
+
+def similar_claims(
+    session: Session,
+    text: str,
+    *,
+    threshold: float | None = None,
+    limit: int = 5,
+    exclude_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Existing claims that look like near-duplicates of `text`, most similar first.
+
+    Candidates come from the search index (claims sharing the most, rarest content words,
+    up to 50), then each is scored exactly."""
+    from .search import ParsedQuery, Term, match_claim_ids
+
+    threshold = _threshold(threshold)
+    wanted = signature(text)
+    if not wanted.tokens:
+        return []
+    query = ParsedQuery(groups=[[Term(token, prefix=True) for token in sorted(wanted.tokens)]])
+    ids = match_claim_ids(session, query, limit=50)
+    if not ids:
+        return []
+    found = []
+    for claim in session.scalars(select(Claim).where(Claim.id.in_(ids))):
+        if claim.id == exclude_id:
+            continue
+        score = similarity(wanted, signature(claim.text))
+        if score >= threshold:
+            found.append({"key": claim.key, "text": claim.text, "similarity": score})
+    found.sort(key=lambda c: (-c["similarity"], c["key"]))
+    return found[:limit]
+
+
+@dataclass
+class AddOutcome:
+    """What `add_claim_checked` did: `action` is added, skipped, merged or linked; `claim` is
+    the new claim, or the existing one it was skipped for or merged into."""
+
+    action: str
+    claim: Claim
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def add_claim_checked(
+    session: Session,
+    *,
+    on_duplicate: str = "warn",
+    target: str | None = None,
+    threshold: float | None = None,
+    **claim_fields: Any,
+) -> AddOutcome:
+    """Add a claim unless it is a near-duplicate, as `on_duplicate` says:
+
+    warn   add it anyway; the candidates are returned for the caller to show
+    skip   add nothing when there is a candidate (the outcome's claim is the best candidate)
+    merge  merge it into the best candidate (or `target`): its tags and evidence join it
+    add    add it without looking (the user already decided)
+    link   add it, and link it as supporting `target` (or the best candidate)
+    """
+    from .claims import add_claim, link_claims
+    from .common import get_claim
+    from .merge import merge_claims
+
+    if on_duplicate not in (*ON_DUPLICATE, "add", "link") or on_duplicate == "ask":
+        raise InvalidValue("--on-duplicate", on_duplicate, "one of warn, skip, merge")
+    candidates: list[dict[str, Any]] = []
+    if on_duplicate != "add":
+        candidates = similar_claims(session, claim_fields.get("text") or "", threshold=threshold)
+    best = target or (candidates[0]["key"] if candidates else None)
+    if on_duplicate == "skip" and best:
+        return AddOutcome("skipped", get_claim(session, best), candidates)
+    claim = add_claim(session, **claim_fields)
+    if on_duplicate == "merge" and best:
+        kept = get_claim(session, best)
+        merge_claims(
+            session, keep=kept.key, other=claim.key, reason="merged on add: near-duplicate"
+        )
+        return AddOutcome("merged", kept, candidates)
+    if on_duplicate == "link" and best:
+        link_claims(session, claim=claim.key, other=best, relation="supports")
+        return AddOutcome("linked", claim, candidates)
+    return AddOutcome("added", claim, candidates)
+
+
+# --- every claim against every other, without comparing all pairs -----------------------------
+
+
+@dataclass
+class ClaimIndex:
+    """An in-memory index of claim signatures that finds every pair with Jaccard ≥ threshold.
+
+    Prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007, "All-pairs"): order each
+    claim's words from rarest to commonest; two sets with Jaccard ≥ t must share a word among
+    the first |x| - ceil(t·|x|) + 1 words of each. Only claims sharing such a rare word are
+    compared, and only when their sizes allow the threshold (|y| ≥ t·|x|).
+    """
+
+    threshold: float
+    keys: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    signatures: list[ClaimSignature] = field(default_factory=list)
+
+    def add(self, key: str, text: str) -> None:
+        self.keys.append(key)
+        self.texts.append(text)
+        self.signatures.append(signature(text))
+
+    def pairs(self, only: set[int] | None = None) -> Iterable[tuple[int, int, float]]:
+        """(earlier, later, similarity) for every pair at or above the threshold; with `only`
+        (positions), just the pairs that involve one of them."""
+        t = self.threshold
+        frequency = Counter(token for s in self.signatures for token in s.tokens)
+        order = sorted(
+            (i for i, s in enumerate(self.signatures) if s.tokens),
+            key=lambda i: len(self.signatures[i].tokens),
+        )
+        index: dict[str, list[int]] = defaultdict(list)
+        for i in order:
+            mine = self.signatures[i]
+            words = sorted(mine.tokens, key=lambda w: (frequency[w], w))
+            size = len(words)
+            prefix = size - math.ceil(t * size - 1e-9) + 1
+            minimum = t * size - 1e-9
+            seen: set[int] = set()
+            for word in words[:prefix]:
+                for j in index[word]:
+                    if j in seen or len(self.signatures[j].tokens) < minimum:
+                        continue
+                    if only is not None and i not in only and j not in only:
+                        continue
+                    seen.add(j)
+                    score = similarity(mine, self.signatures[j])
+                    if score >= t:
+                        yield (j, i, score)
+                index[word].append(i)
+
+
+def duplicate_claims(session: Session, *, threshold: float | None = None) -> list[dict[str, Any]]:
+    """Every pair of likely duplicate claims in the database, most similar first."""
+    index = ClaimIndex(_threshold(threshold))
+    for key, text in session.execute(select(Claim.key, Claim.text).order_by(Claim.id)):
+        index.add(key, text)
+    pairs = [
+        {
+            "type": "claim",
+            "keys": [index.keys[a], index.keys[b]],
+            "similarity": score,
+            "reason": "similar text",
+            "texts": [index.texts[a], index.texts[b]],
+        }
+        for a, b, score in index.pairs()
+    ]
+    pairs.sort(key=lambda p: (-p["similarity"], p["keys"]))
+    return pairs
+
+
+IMPORT_ON_DUPLICATE = ("warn", "merge", "ignore")
+
+
+def imported_duplicates(
+    session: Session,
+    claim_ids: Sequence[int],
+    *,
+    on_duplicate: str = "warn",
+    threshold: float | None = None,
+) -> list[dict[str, Any]]:
+    """Likely duplicates among the claims an import just created and every other claim.
+
+    warn    report them
+    merge   merge each new claim into the claim it duplicates when that one was there
+            before the import (pairs of new claims are only reported)
+    ignore  do not look
+    """
+    from .merge import merge_claims
+
+    if on_duplicate not in IMPORT_ON_DUPLICATE:
+        raise InvalidValue(
+            "--on-duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE)
+        )
+    if on_duplicate == "ignore" or not claim_ids:
+        return []
+    new = set(claim_ids)
+    index = ClaimIndex(_threshold(threshold))
+    ids: list[int] = []
+    for claim_id, key, text in session.execute(
+        select(Claim.id, Claim.key, Claim.text).order_by(Claim.id)
+    ):
+        ids.append(claim_id)
+        index.add(key, text)
+    positions = {i for i, claim_id in enumerate(ids) if claim_id in new}
+    pairs = sorted(index.pairs(positions), key=lambda p: (-p[2], p[0], p[1]))
+    found: list[dict[str, Any]] = []
+    merged: set[int] = set()
+    for a, b, score in pairs:
+        earlier, later = (a, b) if ids[a] < ids[b] else (b, a)
+        action = "warned"
+        if (
+            on_duplicate == "merge"
+            and ids[earlier] not in new
+            and later not in merged
+            and earlier not in merged
+        ):
+            merge_claims(
+                session,
+                keep=index.keys[earlier],
+                other=index.keys[later],
+                reason="merged on import: near-duplicate",
+            )
+            merged.add(later)
+            action = "merged"
+        elif later in merged or earlier in merged:
+            continue
+        found.append(
+            {
+                "type": "claim",
+                "keys": [index.keys[earlier], index.keys[later]],
+                "similarity": score,
+                "action": action,
+                "texts": [index.texts[earlier], index.texts[later]],
+            }
+        )
+    return found
+
+
+# --- sources -------------------------------------------------------------------------------
+
+TRACKING_PARAMETERS = frozenset(
+    "fbclid gclid dclid gbraid wbraid msclkid yclid mc_cid mc_eid igshid igsh si _ga _gl "
+    "ref ref_src ref_url cmpid ocid smid smtyp spm".split()
+)
+
+
+def normalise_name(name: str) -> str:
+    words = _WORD.findall(fold(name))
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return "".join(words)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL with what does not change the page removed; None when it is not a web URL."""
+    if not url or not url.strip():
+        return None
+    value = url.strip()
+    if "://" not in value:
+        if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)", value):
+            return None  # mailto:, tel:, urn:...
+        value = "http://" + value
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    for prefix in ("www.", "m.", "mobile.", "amp."):
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+    if port and port not in (80, 443):
+        host += f":{port}"
+    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    if path.endswith(("/index.html", "/index.htm", "/index.php")):
+        path = path.rsplit("/", 1)[0]
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMETERS
+    )
+    return host + path + ("?" + urlencode(query) if query else "")
+
+
+def duplicate_sources(session: Session) -> list[dict[str, Any]]:
+    """Pairs of sources sharing a normalised name or a canonical URL."""
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for key, name, url in session.execute(
+        select(Source.key, Source.name, Source.url).order_by(Source.id)
+    ):
+        normal = normalise_name(name)
+        if normal:
+            groups[("same name", normal)].append((key, name))
+        canonical = canonical_url(url)
+        if canonical:
+            groups[("same URL", canonical)].append((key, name))
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for (reason, value), members in groups.items():
+        for i, (first, first_name) in enumerate(members):
+            for second, second_name in members[i + 1 :]:
+                pair = (first, second)
+                if pair in found:
+                    found[pair]["reason"] += f", {reason}"
+                    continue
+                found[pair] = {
+                    "type": "source",
+                    "keys": [first, second],
+                    "similarity": 1.0,
+                    "reason": reason,
+                    "texts": [first_name, second_name],
+                    "match": value,
+                }
+    return sorted(found.values(), key=lambda p: p["keys"])
+
+
+def find_duplicates(
+    session: Session, *, kinds: Sequence[str] = (), threshold: float | None = None
+) -> list[dict[str, Any]]:
+    """Likely duplicate claims (most similar first), then sources."""
+    for kind in kinds:
+        if kind not in ("claim", "source"):
+            raise InvalidValue("--type", kind, "claim or source")
+    results: list[dict[str, Any]] = []
+    if not kinds or "claim" in kinds:
+        results += duplicate_claims(session, threshold=threshold)
+    if not kinds or "source" in kinds:
+        results += duplicate_sources(session)
+    return results
