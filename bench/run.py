@@ -868,6 +868,38 @@ def machine() -> dict:
     return info
 
 
+def write_results(
+    out: Path, ctx: Context, results: list[Result], started: float, load_before: tuple
+) -> dict:
+    report = {
+        "size": ctx.size,
+        "reps": ctx.reps,
+        "data": {
+            k: ctx.meta[k]
+            for k in (
+                "claims",
+                "sources",
+                "evidence",
+                "hot_claim_evidence",
+                "longest_chain",
+                "sheet_bytes",
+            )
+        },
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "seconds": round(time.time() - started, 1),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "machine": machine(),
+        "problems": ctx.problems,
+        "results": [asdict(r) for r in results],
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    tmp.replace(out)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1/20 size data (CI guard)")
@@ -907,32 +939,8 @@ def main(argv: list[str] | None = None) -> int:
             except BenchError as exc:
                 results.append(Result(name, name, "", passed=None, note=f"error: {exc}"))
             print(f"{name} done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
-    report = {
-        "size": size,
-        "reps": ctx.reps,
-        "data": {
-            k: ctx.meta[k]
-            for k in (
-                "claims",
-                "sources",
-                "evidence",
-                "hot_claim_evidence",
-                "longest_chain",
-                "sheet_bytes",
-            )
-        },
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-        "seconds": round(time.time() - started, 1),
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "machine": machine(),
-        "problems": ctx.problems,
-        "results": [asdict(r) for r in results],
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    tmp.replace(out)
+            write_results(out, ctx, results, started, load_before)  # partial, if interrupted
+    report = write_results(out, ctx, results, started, load_before)
     print(table(results))
     for problem in ctx.problems:
         print(f"\nproblem: {problem}")
