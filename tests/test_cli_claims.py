@@ -58,13 +58,15 @@ def test_add_with_every_field(cli):
     assert (shown["verdict"], shown["evidence"], shown["links"]) == (None, [], [])
 
 
-@pytest.mark.parametrize(
-    ("date", "precision"), [("2018", "year"), ("2018-06", "month"), ("2018-06-14", "day")]
-)
-def test_add_takes_partial_event_dates(cli, date, precision):
-    cli.ok("claim", "add", HALT, "--key", "halt", "--event-date", date)
-    shown = cli.ok("claim", "show", "halt", "--json").json()
-    assert (shown["event_date"], shown["event_date_precision"]) == (date, precision)
+def test_add_takes_partial_event_dates(cli):
+    for key, date, precision in (
+        ("y", "2018", "year"),
+        ("m", "2018-06", "month"),
+        ("d", "2018-06-14", "day"),
+    ):
+        cli.ok("claim", "add", HALT, "--key", key, "--event-date", date)
+        shown = cli.ok("claim", "show", key, "--json").json()
+        assert (shown["event_date"], shown["event_date_precision"]) == (date, precision)
 
 
 def test_add_generates_a_key_from_the_first_words(cli):
@@ -158,22 +160,22 @@ def test_list_shows_each_claim_with_its_status(four_claims):
     ]
 
 
-@pytest.mark.parametrize(
-    ("filters", "keys"),
-    [
-        (["--status", "corroborated"], ["halt"]),
-        (["--status", "contested", "--status", "disputed"], ["rumour", "tide"]),
-        (["--status", "refuted"], []),
-        (["--tag", "crackdown"], ["halt", "tide"]),
-        (["--tag", "CRACKDOWN", "--tag", "arrests"], ["tide"]),
-        (["--tag", "crackdown", "--status", "contested"], ["tide"]),
-        (["--tag", "crackdown", "--status", "unverified"], []),
-        (["--tag", "nothing-has-this"], []),
-    ],
-)
-def test_list_filters_by_status_any_of_and_tag_all_of(four_claims, filters, keys):
-    rows = four_claims.ok("claim", "list", *filters, "--json").json()
-    assert [r["key"] for r in rows] == keys
+LIST_FILTERS = [
+    (["--status", "corroborated"], ["halt"]),
+    (["--status", "contested", "--status", "disputed"], ["rumour", "tide"]),
+    (["--status", "refuted"], []),
+    (["--tag", "crackdown"], ["halt", "tide"]),
+    (["--tag", "CRACKDOWN", "--tag", "arrests"], ["tide"]),
+    (["--tag", "crackdown", "--status", "contested"], ["tide"]),
+    (["--tag", "crackdown", "--status", "unverified"], []),
+    (["--tag", "nothing-has-this"], []),
+]
+
+
+def test_list_filters_by_status_any_of_and_tag_all_of(four_claims):
+    for filters, keys in LIST_FILTERS:
+        rows = four_claims.ok("claim", "list", *filters, "--json").json()
+        assert [r["key"] for r in rows] == keys, filters
 
 
 def test_list_says_so_when_nothing_matches(four_claims):
@@ -373,117 +375,117 @@ NO_CLAIM = "Error: no claim with key 'nope': list them with `claimtrack claim li
 BAD_DATE = "is not valid; expected a date as YYYY, YYYY-MM or YYYY-MM-DD"
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (
-            ["claim", "add", HALT, "--key", "halt"],
-            "Error: a claim with key 'halt' already exists: choose another --key, or see it with "
-            "`claimtrack claim show halt`",
-        ),
-        (
-            ["claim", "add", HALT, "--key", "-halt"],
-            "Error: --key: '-halt' is not valid; expected a key of letters, digits and . _ : - "
-            "(starting with a letter or digit, at most 200)",
-        ),
-        (
-            ["claim", "add", "", "--key", "x"],
-            "Error: text: '' is not valid; expected a non-empty text",
-        ),
-        (
-            ["claim", "add", HALT, "--event-date", "2018-13"],
-            f"Error: --event-date: '2018-13' {BAD_DATE}",
-        ),
-        (
-            ["claim", "add", HALT, "--event-date", "2018-02-30"],
-            f"Error: --event-date: '2018-02-30' {BAD_DATE}",
-        ),
-        (
-            ["claim", "add", HALT, "--event-date", "June 2018"],
-            f"Error: --event-date: 'June 2018' {BAD_DATE}",
-        ),
-        (
-            ["claim", "add", HALT, "--source", "nope"],
-            "Error: no source with key 'nope': list them with `claimtrack source list`",
-        ),
-        (
-            ["claim", "add", HALT, "--tag", " "],
-            "Error: tag: ' ' is not valid; expected a non-empty tag of at most 200 characters",
-        ),
-        (["claim", "show", "nope"], NO_CLAIM),
-        (["claim", "edit", "nope", "--text", "x"], NO_CLAIM),
-        (
-            ["claim", "edit", "halt", "--event-date", "18-06"],
-            f"Error: --event-date: '18-06' {BAD_DATE}",
-        ),
-        (
-            ["claim", "edit", "halt", "--confidence", "certain"],
-            "Error: confidence: 'certain' is not valid; expected low, moderate or high",
-        ),
-        (
-            ["claim", "edit", "halt", "--new-key", "other"],
-            "Error: a claim with key 'other' already exists: choose another --key, or see it with "
-            "`claimtrack claim show other`",
-        ),
-        (
-            ["claim", "edit", "halt", "--text", " "],
-            "Error: text: ' ' is not valid; expected a non-empty text",
-        ),
-        (["claim", "verdict", "nope", "confirmed", "--reason", "r"], NO_CLAIM),
-        (
-            ["claim", "verdict", "halt", "true", "--reason", "r"],
-            "Error: verdict: 'true' is not valid; expected confirmed, debunked or none",
-        ),
-        (
-            ["claim", "verdict", "halt", "confirmed", "--reason", ""],
-            "Error: --reason: '' is not valid; expected a non-empty text",
-        ),
-        (
-            ["claim", "verdict", "halt", "confirmed", "--reason", "r", "--confidence", "huge"],
-            "Error: confidence: 'huge' is not valid; expected low, moderate or high",
-        ),
-        (
-            ["claim", "list", "--status", "true"],
-            "Error: --status: 'true' is not valid; expected one of unverified, corroborated, "
-            "contested, disputed, refuted",
-        ),
-        (["link", "halt", "nope", "--supports"], NO_CLAIM),
-        (
-            ["link", "halt", "halt", "--supports"],
-            "Error: OTHER: 'halt' is not valid; expected a different claim than CLAIM",
-        ),
-        (
-            ["link", "halt", "other", "--contradicts"],
-            "Error: 'halt' already supports 'other'; a claim links to another one way only",
-        ),
-    ],
-)
-def test_bad_input_is_one_line_exit_1_and_writes_nothing(story, db_dump, args, message):
+BAD_INPUT = [
+    (
+        ["claim", "add", HALT, "--key", "halt"],
+        "Error: a claim with key 'halt' already exists: choose another --key, or see it with "
+        "`claimtrack claim show halt`",
+    ),
+    (
+        ["claim", "add", HALT, "--key", "-halt"],
+        "Error: --key: '-halt' is not valid; expected a key of letters, digits and . _ : - "
+        "(starting with a letter or digit, at most 200)",
+    ),
+    (
+        ["claim", "add", "", "--key", "x"],
+        "Error: text: '' is not valid; expected a non-empty text",
+    ),
+    (
+        ["claim", "add", HALT, "--event-date", "2018-13"],
+        f"Error: --event-date: '2018-13' {BAD_DATE}",
+    ),
+    (
+        ["claim", "add", HALT, "--event-date", "2018-02-30"],
+        f"Error: --event-date: '2018-02-30' {BAD_DATE}",
+    ),
+    (
+        ["claim", "add", HALT, "--event-date", "June 2018"],
+        f"Error: --event-date: 'June 2018' {BAD_DATE}",
+    ),
+    (
+        ["claim", "add", HALT, "--source", "nope"],
+        "Error: no source with key 'nope': list them with `claimtrack source list`",
+    ),
+    (
+        ["claim", "add", HALT, "--tag", " "],
+        "Error: tag: ' ' is not valid; expected a non-empty tag of at most 200 characters",
+    ),
+    (["claim", "show", "nope"], NO_CLAIM),
+    (["claim", "edit", "nope", "--text", "x"], NO_CLAIM),
+    (
+        ["claim", "edit", "halt", "--event-date", "18-06"],
+        f"Error: --event-date: '18-06' {BAD_DATE}",
+    ),
+    (
+        ["claim", "edit", "halt", "--confidence", "certain"],
+        "Error: confidence: 'certain' is not valid; expected low, moderate or high",
+    ),
+    (
+        ["claim", "edit", "halt", "--new-key", "other"],
+        "Error: a claim with key 'other' already exists: choose another --key, or see it with "
+        "`claimtrack claim show other`",
+    ),
+    (
+        ["claim", "edit", "halt", "--text", " "],
+        "Error: text: ' ' is not valid; expected a non-empty text",
+    ),
+    (["claim", "verdict", "nope", "confirmed", "--reason", "r"], NO_CLAIM),
+    (
+        ["claim", "verdict", "halt", "true", "--reason", "r"],
+        "Error: verdict: 'true' is not valid; expected confirmed, debunked or none",
+    ),
+    (
+        ["claim", "verdict", "halt", "confirmed", "--reason", ""],
+        "Error: --reason: '' is not valid; expected a non-empty text",
+    ),
+    (
+        ["claim", "verdict", "halt", "confirmed", "--reason", "r", "--confidence", "huge"],
+        "Error: confidence: 'huge' is not valid; expected low, moderate or high",
+    ),
+    (
+        ["claim", "list", "--status", "true"],
+        "Error: --status: 'true' is not valid; expected one of unverified, corroborated, "
+        "contested, disputed, refuted",
+    ),
+    (["link", "halt", "nope", "--supports"], NO_CLAIM),
+    (
+        ["link", "halt", "halt", "--supports"],
+        "Error: OTHER: 'halt' is not valid; expected a different claim than CLAIM",
+    ),
+    (
+        ["link", "halt", "other", "--contradicts"],
+        "Error: 'halt' already supports 'other'; a claim links to another one way only",
+    ),
+]
+
+
+def test_bad_input_is_one_line_exit_1_and_writes_nothing(story, db_dump):
     story.ok("claim", "add", "Another claim.", "--key", "other")
     story.ok("link", "halt", "other", "--supports")
-    before = db_dump(story.url)
-    run = story(*args)
-    assert (run.exit_code, run.stdout, run.stderr) == (1, "", message + "\n")
-    assert db_dump(story.url) == before
+    for args, message in BAD_INPUT:
+        before = db_dump(story.url)
+        run = story(*args)
+        assert (run.exit_code, run.stdout, run.stderr) == (1, "", message + "\n"), args
+        assert db_dump(story.url) == before, args
 
 
-@pytest.mark.parametrize(
-    ("args", "fragment"),
-    [
-        (["claim", "add"], "Missing argument 'text'."),
-        (["claim", "verdict", "halt", "confirmed"], "Missing option '--reason'."),
-        (["claim", "list", "--limit", "3"], "No such option: --limit"),
-        (["link", "halt", "other"], "give exactly one of --supports or --contradicts"),
-        (
-            ["link", "halt", "other", "--supports", "--contradicts"],
-            "give exactly one of --supports or --contradicts",
-        ),
-    ],
-)
-def test_usage_errors_exit_2_and_write_nothing(story, db_dump, args, fragment):
+USAGE_ERRORS = [
+    (["claim", "add"], "Missing argument 'text'."),
+    (["claim", "verdict", "halt", "confirmed"], "Missing option '--reason'."),
+    (["claim", "list", "--limit", "3"], "No such option: --limit"),
+    (["link", "halt", "other"], "give exactly one of --supports or --contradicts"),
+    (
+        ["link", "halt", "other", "--supports", "--contradicts"],
+        "give exactly one of --supports or --contradicts",
+    ),
+]
+
+
+def test_usage_errors_exit_2_and_write_nothing(story, db_dump):
     story.ok("claim", "add", "Another claim.", "--key", "other")
     before = db_dump(story.url)
-    run = story(*args)
-    assert (run.exit_code, run.stdout) == (2, "")
-    assert fragment in run.stderr
+    for args, fragment in USAGE_ERRORS:
+        run = story(*args)
+        assert (run.exit_code, run.stdout) == (2, ""), args
+        assert fragment in run.stderr, args
     assert db_dump(story.url) == before

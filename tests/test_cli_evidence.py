@@ -157,59 +157,59 @@ NO_SOURCE = "Error: no source with key 'nope': list them with `claimtrack source
 CREDIBILITY = "is not valid; expected a credibility grade 1-6 (6: cannot be judged)"
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["add", "nope", "--source", "ryg", "--supports"], NO_CLAIM),
-        (["add", "halt", "--source", "nope", "--supports"], NO_SOURCE),
-        (["add", "halt", "--source", "ryg", "--supports", "--via", "nope"], NO_SOURCE),
-        (
-            ["add", "halt", "-s", "ryg", "--supports", "-c", "0"],
-            f"Error: credibility: '0' {CREDIBILITY}",
-        ),
-        (
-            ["add", "halt", "-s", "ryg", "--supports", "-c", "7"],
-            f"Error: credibility: '7' {CREDIBILITY}",
-        ),
-        (
-            ["add", "halt", "-s", "ryg", "--supports", "-c", "C"],
-            f"Error: credibility: 'C' {CREDIBILITY}",
-        ),
-        (
-            ["add", "halt", "-s", "ryg", "--supports", "-c", "2.5"],
-            f"Error: credibility: '2.5' {CREDIBILITY}",
-        ),
-        (
-            ["add", "halt", "-s", "ryg", "--supports", "--observed", "2018-06"],
-            "Error: --observed: '2018-06' is not valid; expected a full date as YYYY-MM-DD",
-        ),
-        (
-            ["add", "halt", "-s", "ryg", "--supports", "--observed", "20/06/2018"],
-            "Error: --observed: '20/06/2018' is not valid; expected a date as YYYY, YYYY-MM or "
-            "YYYY-MM-DD",
-        ),
-        (
-            ["add", "halt", "-s", "ryg", "--supports", "--key", "e1"],
-            "Error: evidence with key 'e1' already exists: choose another --key",
-        ),
-        (["list", "nope"], NO_CLAIM),
-        (
-            ["remove", "99", "--reason", "x"],
-            "Error: no evidence with id '99': list a claim's evidence with "
-            "`claimtrack evidence list CLAIM`",
-        ),
-        (
-            ["remove", "1", "--reason", " "],
-            "Error: --reason: ' ' is not valid; expected a non-empty text",
-        ),
-    ],
-)
-def test_bad_input_is_one_line_exit_1_and_writes_nothing(story, db_dump, args, message):
+BAD_INPUT = [
+    (["add", "nope", "--source", "ryg", "--supports"], NO_CLAIM),
+    (["add", "halt", "--source", "nope", "--supports"], NO_SOURCE),
+    (["add", "halt", "--source", "ryg", "--supports", "--via", "nope"], NO_SOURCE),
+    (
+        ["add", "halt", "-s", "ryg", "--supports", "-c", "0"],
+        f"Error: credibility: '0' {CREDIBILITY}",
+    ),
+    (
+        ["add", "halt", "-s", "ryg", "--supports", "-c", "7"],
+        f"Error: credibility: '7' {CREDIBILITY}",
+    ),
+    (
+        ["add", "halt", "-s", "ryg", "--supports", "-c", "C"],
+        f"Error: credibility: 'C' {CREDIBILITY}",
+    ),
+    (
+        ["add", "halt", "-s", "ryg", "--supports", "-c", "2.5"],
+        f"Error: credibility: '2.5' {CREDIBILITY}",
+    ),
+    (
+        ["add", "halt", "-s", "ryg", "--supports", "--observed", "2018-06"],
+        "Error: --observed: '2018-06' is not valid; expected a full date as YYYY-MM-DD",
+    ),
+    (
+        ["add", "halt", "-s", "ryg", "--supports", "--observed", "20/06/2018"],
+        "Error: --observed: '20/06/2018' is not valid; expected a date as YYYY, YYYY-MM or "
+        "YYYY-MM-DD",
+    ),
+    (
+        ["add", "halt", "-s", "ryg", "--supports", "--key", "e1"],
+        "Error: evidence with key 'e1' already exists: choose another --key",
+    ),
+    (["list", "nope"], NO_CLAIM),
+    (
+        ["remove", "99", "--reason", "x"],
+        "Error: no evidence with id '99': list a claim's evidence with "
+        "`claimtrack evidence list CLAIM`",
+    ),
+    (
+        ["remove", "1", "--reason", " "],
+        "Error: --reason: ' ' is not valid; expected a non-empty text",
+    ),
+]
+
+
+def test_bad_input_is_one_line_exit_1_and_writes_nothing(story, db_dump):
     story.ok("evidence", "add", "halt", "--source", "ryg", "--supports", "--key", "e1")
-    before = db_dump(story.url)
-    run = story("evidence", *args)
-    assert (run.exit_code, run.stdout, run.stderr) == (1, "", message + "\n")
-    assert db_dump(story.url) == before
+    for args, message in BAD_INPUT:
+        before = db_dump(story.url)
+        run = story("evidence", *args)
+        assert (run.exit_code, run.stdout, run.stderr) == (1, "", message + "\n"), args
+        assert db_dump(story.url) == before, args
 
 
 def test_removing_twice_is_refused_and_writes_nothing(story, db_dump):
@@ -223,25 +223,25 @@ def test_removing_twice_is_refused_and_writes_nothing(story, db_dump):
     assert db_dump(story.url) == before
 
 
-@pytest.mark.parametrize(
-    ("args", "fragment"),
-    [
-        (
-            ["add", "halt", "--source", "ryg"],
-            "give exactly one of --supports, --contradicts or --neutral",
-        ),
-        (
-            ["add", "halt", "--source", "ryg", "--supports", "--contradicts"],
-            "give exactly one of --supports, --contradicts or --neutral",
-        ),
-        (["add", "halt", "--supports"], "Missing option '--source'"),
-        (["add", "halt", "--source", "ryg", "--stance", "supports"], "No such option: --stance"),
-        (["remove", "1"], "Missing option '--reason'."),
-    ],
-)
-def test_usage_errors_exit_2_and_write_nothing(story, db_dump, args, fragment):
+USAGE_ERRORS = [
+    (
+        ["add", "halt", "--source", "ryg"],
+        "give exactly one of --supports, --contradicts or --neutral",
+    ),
+    (
+        ["add", "halt", "--source", "ryg", "--supports", "--contradicts"],
+        "give exactly one of --supports, --contradicts or --neutral",
+    ),
+    (["add", "halt", "--supports"], "Missing option '--source'"),
+    (["add", "halt", "--source", "ryg", "--stance", "supports"], "No such option: --stance"),
+    (["remove", "1"], "Missing option '--reason'."),
+]
+
+
+def test_usage_errors_exit_2_and_write_nothing(story, db_dump):
     before = db_dump(story.url)
-    run = story("evidence", *args)
-    assert (run.exit_code, run.stdout) == (2, "")
-    assert fragment in run.stderr
+    for args, fragment in USAGE_ERRORS:
+        run = story("evidence", *args)
+        assert (run.exit_code, run.stdout) == (2, ""), args
+        assert fragment in run.stderr, args
     assert db_dump(story.url) == before
