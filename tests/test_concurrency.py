@@ -96,7 +96,7 @@ def _reader(url: str, stop_file: str) -> tuple[int, list[str]]:
             else:
                 json.loads(run.stdout)
         checks += 1
-        time.sleep(0.01)
+        time.sleep(0.05)
     database.dispose()
     return checks, failures
 
@@ -196,7 +196,7 @@ def _figures(engine_name: str, writers: int, commands: int, result: dict) -> Non
 
 # (writers, commands each). PostgreSQL writers queue on one lock and each command opens its own
 # server connection, so they are slower: the full 8 x 250 runs with --soak.
-SIZES = {"sqlite": (4, 250), "postgres": (8, 60)}
+SIZES = {"sqlite": (4, 250), "postgres": (8, 40)}
 SOAK_SIZES = {"sqlite": (8, 1000), "postgres": (8, 250)}
 
 

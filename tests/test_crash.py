@@ -33,10 +33,10 @@ from claimtrack.db import PG_WRITE_LOCK, Database, head_revision, resolve_url, r
 
 SEED = int(os.environ.get("CLAIMTRACK_CRASH_SEED", random.randrange(1 << 30)))
 # Kill points per engine, and data sizes: the CI run, and the soak run (--soak).
-POINTS = {"sqlite": 20, "postgres": 6}
+POINTS = {"sqlite": 20, "postgres": 4}
 SOAK_POINTS = 100
-MIGRATION_SCALE = {"ci": 800, "soak": 5000}  # copies of the 0001 example data set
-IMPORT_CLAIMS = {"ci": 1000, "soak": 10000}  # each with 2 evidence items and a link
+MIGRATION_SCALE = {"ci": 400, "soak": 5000}  # copies of the 0001 example data set
+IMPORT_CLAIMS = {"ci": 600, "soak": 10000}  # each with 2 evidence items and a link
 SIZES = [pytest.param("ci"), pytest.param("soak", marks=pytest.mark.slow)]
 TIMESTAMPS = {"created_at", "updated_at", "at"}
 

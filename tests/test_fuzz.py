@@ -351,6 +351,7 @@ SQL_FRAGMENT_NAMES = {
     "n",
     "count",
     "timeout",
+    "inner",
 }
 
 
