@@ -266,10 +266,14 @@ class ClaimIndex:
     Prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007, "All-pairs"): order each
     claim's words from rarest to commonest; two sets with Jaccard ≥ t must share a word among
     the first |x| - ceil(t·|x|) + 1 words of each. Only claims sharing such a rare word are
-    compared, and only when their sizes allow the threshold (|y| ≥ t·|x|).
+    compared, and only when their sizes allow the threshold (|y| ≥ t·|x|). Two limits keep
+    it fast on repetitive text at the cost of exactness there: a word already in more than
+    `common_block` claims is probed only by claims with no rarer word in their prefix, and
+    one in more than `max_block` claims never.
     """
 
     threshold: float
+    common_block: int = 100
     max_block: int = 20_000
     keys: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
@@ -298,13 +302,17 @@ class ClaimIndex:
             prefix = size - math.ceil(t * size - 1e-9) + 1
             minimum = t * size - 1e-9
             seen: set[int] = set()
+            probed = False
             for word in words[:prefix]:
-                if len(index[word]) > self.max_block:
-                    # A word this common is no evidence of duplication on its own: pairs
-                    # that share only such words are not looked at (templated text).
-                    index[word].append(i)
+                block = index[word]
+                if len(block) > self.max_block or (probed and len(block) > self.common_block):
+                    # Common words are probed only for a claim with no rarer word in its
+                    # prefix: a claim whose rare words another lacks differs from it just
+                    # there ("rice prices" / "corn prices"); this keeps templated text fast.
+                    block.append(i)
                     continue
-                for j in index[word]:
+                probed = True
+                for j in block:
                     if j in seen or len(self.signatures[j].tokens) < minimum:
                         continue
                     if only is not None and i not in only and j not in only:

@@ -161,20 +161,22 @@ def tsquery_text(parsed: ParsedQuery) -> str:
 
 # --- searching -------------------------------------------------------------------------------
 
+# Only ids and scores travel through the sort: the text of a document is read for the page
+# shown (carrying it for every match makes a common word several times slower).
 _SQLITE_MATCHES = """
-    SELECT kind, ref_id, -bm25(search_index, 0, 0, 4.0, 2.0, 2.0, 1.0) AS score,
-           body, place, tags, notes
+    SELECT CASE rowid % 4 WHEN 1 THEN 'claim' WHEN 2 THEN 'evidence' ELSE 'source' END AS kind,
+           rowid / 4 AS ref_id, -bm25(search_index, 0, 0, 4.0, 2.0, 2.0, 1.0) AS score
     FROM search_index WHERE search_index MATCH :query {kind_filter}
 """
+_SQLITE_KIND_CODES = {"claim": 1, "evidence": 2, "source": 3}
 _PG_MATCHES = """
-    SELECT d.kind, d.ref_id, ts_rank(d.document, q.query) AS score,
-           d.body, d.place, d.tags, d.notes
+    SELECT d.kind, d.ref_id, ts_rank(d.document, q.query) AS score
     FROM search_documents AS d, to_tsquery('simple', search_fold(:query)) AS q(query)
     WHERE d.document @@ q.query {kind_filter}
 """
 
 _RESULTS = """
-    SELECT m.kind, m.ref_id, m.score, m.body, m.place, m.tags, m.notes,
+    SELECT m.kind, m.ref_id, m.score,
            c.id AS claim_id, c.key AS claim_key, c.text AS claim_text,
            s.key AS source_key, s.name AS source_name, e.id AS evidence_id
     FROM ({matches}) AS m
@@ -240,8 +242,12 @@ def search(
         matches = _PG_MATCHES.format(kind_filter=" AND d.kind IN :kinds" if filter_kinds else "")
         params["query"] = tsquery_text(parsed)
     else:
-        matches = _SQLITE_MATCHES.format(kind_filter=" AND kind IN :kinds" if filter_kinds else "")
+        matches = _SQLITE_MATCHES.format(
+            kind_filter=" AND rowid % 4 IN :kinds" if filter_kinds else ""
+        )
         params["query"] = fts5_query(parsed)
+        if filter_kinds:
+            params["kinds"] = [_SQLITE_KIND_CODES[kind] for kind in wanted_kinds]
     filters = ""
     for n, name in enumerate(tags):
         filters += _TAG_FILTER.format(n=n)
@@ -251,7 +257,7 @@ def search(
         params["source_id"] = get_source(session, source).id
     if not filters:
         # Nothing to join on: rank inside the index and join only the page shown.
-        matches += " ORDER BY score DESC, kind, ref_id LIMIT :limit + :offset"
+        matches += " ORDER BY score DESC, ref_id, kind LIMIT :limit + :offset"
     statement = text(_RESULTS.format(matches=matches, filters=filters))
     if "kinds" in params:
         statement = statement.bindparams(bindparam("kinds", expanding=True))
@@ -311,17 +317,47 @@ def count_claims(session: Session, parsed: ParsedQuery, *, cap: int = 2000) -> i
     return int(session.scalar(statement, {"query": query, "cap": cap}) or 0)
 
 
+def _document_texts(
+    session: Session, documents: list[tuple[str, int]]
+) -> dict[tuple[str, int], dict[str, str | None]]:
+    """The indexed text columns of these documents, read from the index in one query."""
+    if not documents:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text(
+                "SELECT kind, ref_id, body, place, tags, notes FROM search_documents "
+                "WHERE (kind, ref_id) IN "
+                "(SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:ids AS integer[])))"
+            ),
+            {"kinds": [k for k, _ in documents], "ids": [i for _, i in documents]},
+        )
+    else:
+        rowids = [i * 4 + _SQLITE_KIND_CODES[k] for k, i in documents]
+        rows = session.execute(
+            text(
+                "SELECT CASE rowid % 4 WHEN 1 THEN 'claim' WHEN 2 THEN 'evidence' "
+                "ELSE 'source' END, rowid / 4, body, place, tags, notes FROM search_index "
+                "WHERE rowid IN :rowids"
+            ).bindparams(bindparam("rowids", expanding=True)),
+            {"rowids": rowids},
+        )
+    return {
+        (kind, int(ref)): {"text": body, "place": place, "tags": tags, "notes": notes}
+        for kind, ref, body, place, tags, notes in rows
+    }
+
+
 def _views(session: Session, rows: Sequence[Any], parsed: ParsedQuery) -> list[dict[str, Any]]:
     from .assessments import assess_claims
 
     claim_ids = {row.claim_id for row in rows if row.claim_id is not None}
     assessments = assess_claims(session, claim_ids) if claim_ids else {}
+    texts = _document_texts(session, [(row.kind, int(row.ref_id)) for row in rows])
     views = []
     for row in rows:
-        column, snippet, highlights = make_snippet(
-            {"text": row.body, "place": row.place, "tags": row.tags, "notes": row.notes},
-            parsed,
-        )
+        columns = texts.get((row.kind, int(row.ref_id)), {})
+        column, snippet, highlights = make_snippet(columns, parsed)
         assessment = assessments.get(row.claim_id)
         view: dict[str, Any] = {
             "type": row.kind,
@@ -329,7 +365,7 @@ def _views(session: Session, rows: Sequence[Any], parsed: ParsedQuery) -> list[d
             if row.kind == "claim"
             else (row.source_key if row.kind == "source" else str(row.evidence_id)),
             "score": float(f"{float(row.score):.6g}"),
-            "text": row.body,
+            "text": columns.get("text"),
             "matched": column,
             "snippet": snippet,
             "highlights": highlights,
