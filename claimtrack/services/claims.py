@@ -100,8 +100,9 @@ def add_claim(
     claim.tags = _tags(session, tags)
     session.add(claim)
     session.flush()
-    record(session, action="claim.add", entity="claim", claim_id=claim.id,
-           after=claim_record(claim))
+    record(
+        session, action="claim.add", entity="claim", claim_id=claim.id, after=claim_record(claim)
+    )
     if source:
         from .evidence import add_evidence
 
@@ -159,8 +160,15 @@ def edit_claim(
     if "tags" in after:
         claim.tags = _tags(session, after["tags"])
     session.flush()
-    record(session, action="claim.edit", entity="claim", claim_id=claim.id,
-           before=before, after=after, reason=reason)
+    record(
+        session,
+        action="claim.edit",
+        entity="claim",
+        claim_id=claim.id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return claim, before, after
 
 
@@ -188,8 +196,15 @@ def set_verdict(
     for field_name, value in after.items():
         setattr(claim, field_name, value)
     session.flush()
-    record(session, action="claim.verdict", entity="claim", claim_id=claim.id,
-           before=before, after=after, reason=reason_text)
+    record(
+        session,
+        action="claim.verdict",
+        entity="claim",
+        claim_id=claim.id,
+        before=before,
+        after=after,
+        reason=reason_text,
+    )
     return claim, before, after
 
 
@@ -244,9 +259,7 @@ def list_claims(
     query = select(Claim).order_by(Claim.key)
     for name in tags:
         query = query.where(
-            Claim.id.in_(
-                select(ClaimTag.claim_id).join(Tag).where(Tag.name == values.tag(name))
-            )
+            Claim.id.in_(select(ClaimTag.claim_id).join(Tag).where(Tag.name == values.tag(name)))
         )
     claims = list(session.scalars(query))
     assessments = assess_claims(session, None if not tags else [c.id for c in claims])

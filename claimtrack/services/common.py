@@ -93,18 +93,14 @@ def get_source(session: Session, key: str) -> Source:
 
 
 def get_claim(session: Session, key: str) -> Claim:
-    return _resolve(
-        session, Claim, "claim", key, "claim", "list them with `claimtrack claim list`"
-    )
+    return _resolve(session, Claim, "claim", key, "claim", "list them with `claimtrack claim list`")
 
 
 def new_key(session: Session, model: type, base: str, fallback: str) -> str:
     """A free key derived from `base` ('daily-nk', then 'daily-nk-2', ...)."""
     stem = values.slugify(base) or fallback
     taken = set(
-        session.scalars(
-            select(model.key).where((model.key == stem) | model.key.like(stem + "-%"))
-        )
+        session.scalars(select(model.key).where((model.key == stem) | model.key.like(stem + "-%")))
     )
     taken |= set(
         session.scalars(

@@ -66,8 +66,15 @@ def add_evidence(
     )
     session.add(item)
     session.flush()
-    record(session, action="evidence.add", entity="evidence", evidence_id=item.id,
-           claim_id=claim_row.id, source_id=source_row.id, after=evidence_record(item))
+    record(
+        session,
+        action="evidence.add",
+        entity="evidence",
+        evidence_id=item.id,
+        claim_id=claim_row.id,
+        source_id=source_row.id,
+        after=evidence_record(item),
+    )
     return item
 
 
@@ -98,9 +105,17 @@ def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) ->
     item.removed_at = utcnow()
     item.removed_reason = reason
     session.flush()
-    record(session, action="evidence.remove", entity="evidence", evidence_id=item.id,
-           claim_id=item.claim_id, source_id=item.source_id, before=evidence_record(item),
-           reason=reason, at=item.removed_at)
+    record(
+        session,
+        action="evidence.remove",
+        entity="evidence",
+        evidence_id=item.id,
+        claim_id=item.claim_id,
+        source_id=item.source_id,
+        before=evidence_record(item),
+        reason=reason,
+        at=item.removed_at,
+    )
     return item
 
 
