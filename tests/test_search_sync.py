@@ -287,3 +287,37 @@ def test_import_keeps_the_index_in_sync(cli, db_url, tmp_path):
     assert _keys(cli, "raids OR fell", "--type", "evidence") == {"evidence:1", "evidence:3"}
     cli.ok("claim", "merge", "halt", "rice")
     assert_in_sync(db_url)
+
+
+def test_reimport_with_changes_reindexes_only_through_the_import_transaction(cli, db_url, tmp_path):
+    """The importer suspends the triggers and re-indexes what it touched before committing."""
+    first = tmp_path / "first.jsonl"
+    first.write_text(
+        '{"type": "source", "key": "dnk", "name": "Daily NK"}\n'
+        '{"type": "claim", "key": "halt", "text": "The crackdown stopped", "tags": ["purge"]}\n'
+        '{"type": "evidence", "key": "e1", "claim": "halt", "source": "dnk", "stance": "supports", "quote": "raids ended"}\n',
+        encoding="utf-8",
+    )
+    cli.ok("import", str(first))
+    assert_in_sync(db_url)
+    changed = tmp_path / "changed.jsonl"
+    changed.write_text(
+        '{"type": "source", "key": "dnk", "name": "Daily NK English edition"}\n'
+        '{"type": "claim", "key": "halt", "text": "The purge was halted", "tags": ["amnesty"]}\n'
+        '{"type": "evidence", "key": "e1", "claim": "halt", "source": "dnk", "stance": "supports", "quote": "arrests ceased"}\n',
+        encoding="utf-8",
+    )
+    cli.ok("import", str(changed))
+    assert_in_sync(db_url)
+    assert _keys(cli, "amnesty") == {"claim:halt"}
+    assert _keys(cli, "ceased") == {"evidence:e1"} or _keys(cli, "ceased") == {"evidence:1"}
+    assert _keys(cli, "raids") == set()
+    # Later ordinary writes are indexed by the triggers again.
+    cli.ok("source", "add", "Asia Press", "--key", "asiapress")
+    assert _keys(cli, "asia") == {"source:asiapress"}
+    assert_in_sync(db_url)
+    if not db_url.startswith("postgresql"):
+        database = Database(resolve_url(db_url))
+        with database.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM search_suspended")).scalar() == 0
+        database.dispose()

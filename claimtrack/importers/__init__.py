@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ..errors import ClaimtrackError, InvalidValue
+from ..services import search_index
 from .formats import FileRefused, Reader
 from .lines import Input
 from .rows import (
@@ -377,6 +378,9 @@ def run_import(
             _spool(spool, pending)
             pending = []
 
+        indexing_suspended = writer.write
+        if indexing_suspended:
+            search_index.suspend(conn)
         writer.write_sources(entities.sources, entities.named_sources)
         writer.write_claims(entities.claims, entities.text_claims)
         entities = _Entities()  # let the pass-1 intents go
@@ -397,6 +401,9 @@ def run_import(
             if grouped["verdict"]:
                 writer.write_verdicts(grouped["verdict"])
         writer.flush_history()
+        if indexing_suspended and writer.write:
+            search_index.reindex(conn, writer.touched)
+            search_index.resume(conn)
         if progress is not None:
             progress(done_bytes, count)
     finally:

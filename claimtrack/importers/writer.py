@@ -106,6 +106,9 @@ class Writer:
             or 0
         )
         self.matched = bytearray(self.evidence_max // 8 + 1)
+        # Rows whose full-text entries must be rebuilt (the search triggers are suspended
+        # during the import; see services.search_index).
+        self.touched: dict[str, set[int]] = {"claims": set(), "evidence": set(), "sources": set()}
 
     # --- low-level writing ------------------------------------------------------------
 
@@ -133,6 +136,11 @@ class Writer:
     def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
         if not rows or not self.write:
             return
+        if table in self.touched and "id" in columns:
+            position = list(columns).index("id")
+            self.touched[table].update(row[position] for row in rows)
+        elif table == "claim_tags":
+            self.touched["claims"].update(row[0] for row in rows)
         names = ", ".join(columns)
         if self.dialect == "postgresql":
             raw = self.conn.connection.dbapi_connection
@@ -147,6 +155,8 @@ class Writer:
         """rows are (value, ..., id) for `columns`."""
         if not rows or not self.write:
             return
+        if table in self.touched:
+            self.touched[table].update(row[-1] for row in rows)
         sets = ", ".join(f"{name} = {self.mark}" for name in columns)
         self.conn.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE id = {self.mark}", rows)  # noqa: S608
 
@@ -756,6 +766,7 @@ class Writer:
             updates,
         )
         if tag_deletes and self.write:
+            self.touched["claims"].update(tag_deletes)
             for chunk in _chunks(tag_deletes):
                 self.conn.execute(
                     ClaimTag.__table__.delete().where(
