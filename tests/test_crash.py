@@ -36,7 +36,7 @@ SEED = int(os.environ.get("CLAIMTRACK_CRASH_SEED", random.randrange(1 << 30)))
 POINTS = {"sqlite": 20, "postgres": 4}
 SOAK_POINTS = 100
 MIGRATION_SCALE = {"ci": 400, "soak": 5000}  # copies of the 0001 example data set
-IMPORT_CLAIMS = {"ci": 600, "soak": 10000}  # each with 2 evidence items and a link
+IMPORT_CLAIMS = {"ci": 2000, "soak": 10000}  # each with 2 evidence items and a link
 SIZES = [pytest.param("ci"), pytest.param("soak", marks=pytest.mark.slow)]
 TIMESTAMPS = {"created_at", "updated_at", "at"}
 
