@@ -177,11 +177,7 @@ def describe_operational_error(exc: BaseException, url: str) -> DatabaseError:
         pass
     if password:
         text = text.replace(str(password), "***")
-    if (
-        "database is locked" in text
-        or "database table is locked" in text
-        or "lock timeout" in text
-    ):
+    if "database is locked" in text or "database table is locked" in text or "lock timeout" in text:
         return LockTimeout(
             f"the database is busy: another claimtrack kept it locked for more than "
             f"{busy_timeout_seconds():g} s; try again, or raise {ENV_BUSY_TIMEOUT}"

@@ -108,7 +108,9 @@ class Source(Base):
 
     __table_args__ = (
         CheckConstraint(_in("reliability", RELIABILITY_GRADES), name="reliability"),
-        CheckConstraint("derived_from_id IS NULL OR derived_from_id <> id", name="not_self_derived"),
+        CheckConstraint(
+            "derived_from_id IS NULL OR derived_from_id <> id", name="not_self_derived"
+        ),
         CheckConstraint("length(key) > 0", name="key_not_empty"),
     )
 
@@ -138,9 +140,7 @@ class Claim(Base):
     )
 
     __table_args__ = (
-        CheckConstraint(
-            "verdict IS NULL OR " + _in("verdict", VERDICTS), name="verdict"
-        ),
+        CheckConstraint("verdict IS NULL OR " + _in("verdict", VERDICTS), name="verdict"),
         CheckConstraint(
             "confidence IS NULL OR " + _in("confidence", CONFIDENCES), name="confidence"
         ),
@@ -215,9 +215,7 @@ class ClaimLink(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
-    other_id: Mapped[int] = mapped_column(
-        ForeignKey("claims.id", ondelete="CASCADE"), index=True
-    )
+    other_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     relation: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -59,9 +59,7 @@ class Settings:
         for grade in range(1, 7):
             value = getattr(self, f"credibility_{grade}")
             if not 0.0 <= value <= 1.0:
-                raise InvalidValue(
-                    f"CLAIMTRACK_CREDIBILITY_{grade}", value, "a share from 0 to 1"
-                )
+                raise InvalidValue(f"CLAIMTRACK_CREDIBILITY_{grade}", value, "a share from 0 to 1")
 
     def reliability_probability(self, grade: str) -> float:
         return getattr(self, "reliability_" + grade.lower())
@@ -86,5 +84,7 @@ def load_settings() -> Settings:
         except ValueError:
             from .errors import InvalidValue
 
-            raise InvalidValue("CLAIMTRACK_" + field.name.upper(), raw, f"a {kind.__name__}") from None
+            raise InvalidValue(
+                "CLAIMTRACK_" + field.name.upper(), raw, f"a {kind.__name__}"
+            ) from None
     return replace(DEFAULT_SETTINGS, **overrides) if overrides else DEFAULT_SETTINGS

@@ -11,5 +11,7 @@ def test_two_informants_relayed_by_one_outlet_corroborate(cli):
     cli.ok("evidence", "add", "halt", "--source", "nhg", "--supports", "--via", "dnk")
     shown = cli.ok("claim", "show", "halt", "--json").json()
     assert (shown["status"], shown["support_origins"], shown["contradict_origins"]) == (
-        "corroborated", 2, 0
+        "corroborated",
+        2,
+        0,
     )

@@ -103,7 +103,8 @@ def root(
     actor: Annotated[
         str | None,
         typer.Option(
-            "--actor", help="Who history records for changes. Default: $CLAIMTRACK_ACTOR, else your OS user."
+            "--actor",
+            help="Who history records for changes. Default: $CLAIMTRACK_ACTOR, else your OS user.",
         ),
     ] = None,
     debug: Annotated[
@@ -111,7 +112,9 @@ def root(
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     ctx.obj = State(db=db, actor=actor, debug=debug)

@@ -117,7 +117,10 @@ def show(
     with ctx.obj.reading() as session:
         data = show_source(session, source)
         record = track_records(session, source=source)[0]
-        data["track_record"] = {"supports": record["supports"], "contradicts": record["contradicts"]}
+        data["track_record"] = {
+            "supports": record["supports"],
+            "contradicts": record["contradicts"],
+        }
     if json_:
         print_json(data)
     else:

@@ -160,8 +160,11 @@ def _print_duplicates(pairs: list[dict], shown: int = 20) -> None:
             typer.echo(f"  {second} ~ {first} (similarity {pair['similarity']:.2f})", err=True)
         if len(warned) > shown:
             typer.echo(f"  ... and {len(warned) - shown:,} more", err=True)
-        typer.echo("  list them with `claimtrack duplicates`; merge with "
-                   "`claimtrack claim merge KEEP OTHER`", err=True)
+        typer.echo(
+            "  list them with `claimtrack duplicates`; merge with "
+            "`claimtrack claim merge KEEP OTHER`",
+            err=True,
+        )
 
 
 class _Bar:
