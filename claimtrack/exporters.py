@@ -20,24 +20,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import InvalidValue
+from .importers.rows import SHEET_FIELDS
 from .models import Claim, ClaimLink, ClaimTag, Evidence, HistoryEvent, Source, Tag
 
-SHEET_COLUMNS = (
-    "claim_key",
-    "claim_text",
-    "source_key",
-    "source_name",
-    "stance",
-    "credibility",
-    "reliability",
-    "quote",
-    "url",
-    "via",
-    "observed",
-    "tags",
-    "key",
-    "notes",
-)
+# The CSV sheet is written with exactly the columns the importer reads.
+SHEET_COLUMNS = SHEET_FIELDS
 
 
 @dataclass
