@@ -400,24 +400,9 @@ def sheet_row(
     )
     tags = _tags(check, get("tags"), "tags")
     check.done()
-    claim = None
-    if claim_text or claim_key:
-        fields: dict[str, Any] = {}
-        if claim_text:
-            fields["text"] = claim_text
-        if tags:
-            fields["tags"] = tags
-        claim = ClaimIntent(where, claim_key, claim_text or "", fields, add_tags=True)
-    row = SheetRow(claim=claim, evidence=evidence)
-    source_fields: dict[str, Any] = {}
-    if source_name:
-        source_fields["name"] = source_name
-    if reliability:
-        source_fields["reliability"] = reliability
-    row.sources.append(SourceIntent(where, source_key, source_name or "", source_fields))
-    if via:
-        row.sources.append(SourceIntent(where, None, via, {"name": via}, reference=True))
-    return row
+    return _sheet_row(
+        where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, via
+    )
 
 
 _KEY = values.KEY_PATTERN.match
@@ -514,13 +499,23 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
         )
     except (ValueError, KeyError, InvalidValue):
         return None
+    return _sheet_row(
+        where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, via
+    )
+
+
+def _sheet_row(
+    where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, via
+) -> SheetRow:
+    """The claim and source intents of one checked sheet row (both sheet paths end here)."""
     claim = None
-    fields: dict[str, Any] = {}
-    if claim_text:
-        fields["text"] = claim_text
-    if tags:
-        fields["tags"] = tags
-    claim = ClaimIntent(where, claim_key, claim_text or "", fields, add_tags=True)
+    if claim_text or claim_key:
+        fields: dict[str, Any] = {}
+        if claim_text:
+            fields["text"] = claim_text
+        if tags:
+            fields["tags"] = tags
+        claim = ClaimIntent(where, claim_key, claim_text or "", fields, add_tags=True)
     row = SheetRow(claim=claim, evidence=evidence)
     source_fields: dict[str, Any] = {}
     if source_name:

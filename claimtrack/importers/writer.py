@@ -245,26 +245,21 @@ class Writer:
         return found
 
     def load_claim_ids(self, keys: Iterable[str]) -> None:
-        missing = {key for key in keys if key and key not in self.claim_ids}
-        if not missing:
-            return
-        for claim_id, key in self._lookup(Claim, "key", missing, ("id",)):
-            self.claim_ids[key] = claim_id
-        still = [key for key in missing if key not in self.claim_ids]
-        self.claim_ids.update(self._aliases("claim", still))
-        for key in missing:
-            self.claim_ids.setdefault(key, 0)
+        self._load_ids(Claim, "claim", self.claim_ids, keys)
 
     def load_source_ids(self, keys: Iterable[str]) -> None:
-        missing = {key for key in keys if key and key not in self.source_ids}
+        self._load_ids(Source, "source", self.source_ids, keys)
+
+    def _load_ids(self, model, entity: str, ids: dict[str, int], keys: Iterable[str]) -> None:
+        """Resolve keys (and merged-away aliases) to ids in bulk; 0 marks a key not found."""
+        missing = {key for key in keys if key and key not in ids}
         if not missing:
             return
-        for source_id, key in self._lookup(Source, "key", missing, ("id",)):
-            self.source_ids[key] = source_id
-        still = [key for key in missing if key not in self.source_ids]
-        self.source_ids.update(self._aliases("source", still))
+        for found_id, key in self._lookup(model, "key", missing, ("id",)):
+            ids[key] = found_id
+        ids.update(self._aliases(entity, [key for key in missing if key not in ids]))
         for key in missing:
-            self.source_ids.setdefault(key, 0)
+            ids.setdefault(key, 0)
 
     def free_keys(self, model, entity: str, stems: list[str]) -> list[str]:
         """A free key for each stem ('daily-nk', then 'daily-nk-2', ...), in few queries."""
