@@ -28,10 +28,12 @@ removed; remaining parameters sorted).
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +70,7 @@ _WORD = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"^\d+$")
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     if _NUMBER.match(word):
         return word
@@ -112,7 +115,10 @@ class ClaimSignature:
 
 def _strip_marks(value: str) -> str:
     """Diacritics and apostrophes removed, case kept ("didn't" → "didnt")."""
-    decomposed = unicodedata.normalize("NFKD", value.replace("'", "").replace("’", ""))
+    value = value.replace("'", "").replace("’", "")
+    if value.isascii():  # nothing to decompose (most claims: skips a per-character loop)
+        return value
+    decomposed = unicodedata.normalize("NFKD", value)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -137,12 +143,25 @@ def similarity(a: ClaimSignature, b: ClaimSignature) -> float:
     differ."""
     if not a.tokens or not b.tokens:
         return 0.0
-    score = len(a.tokens & b.tokens) / len(a.tokens | b.tokens)
-    if a.numbers != b.numbers and a.numbers and b.numbers:
+    return _score(
+        len(a.tokens & b.tokens),
+        len(a.tokens | b.tokens),
+        a.numbers != b.numbers and bool(a.numbers) and bool(b.numbers),
+        bool(a.names - b.tokens) and bool(b.names - a.tokens),
+        a.negated != b.negated,
+    )
+
+
+def _score(
+    overlap: int, union: int, numbers_differ: bool, names_differ: bool, negation_differs: bool
+) -> float:
+    """The one place the measure is defined (ClaimIndex scores from the same counts)."""
+    score = overlap / union
+    if numbers_differ:
         score /= 2
-    if a.names - b.tokens and b.names - a.tokens:
+    if names_differ:
         score /= 2
-    if a.negated != b.negated:
+    if negation_differs:
         score /= 2
     return round(score, 4)
 
@@ -259,85 +278,154 @@ def add_claim_checked(
 # --- every claim against every other, without comparing all pairs -----------------------------
 
 
-@dataclass
 class ClaimIndex:
     """An in-memory index of claim signatures that finds every pair with Jaccard ≥ threshold.
 
     Prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007, "All-pairs"): order each
     claim's words from rarest to commonest; two sets with Jaccard ≥ t must share a word among
     the first |x| - ceil(t·|x|) + 1 words of each. Only claims sharing such a rare word are
-    compared, and only when their sizes allow the threshold (|y| ≥ t·|x|). Two limits keep
-    it fast on repetitive text at the cost of exactness there: a word already in more than
-    `common_block` claims is probed only by claims with no rarer word in their prefix, and
-    one in more than `max_block` claims never.
+    compared, and only when their sizes allow the threshold (|y| ≥ t·|x|) and the positions of
+    the first shared word leave room for enough overlap (PPJoin's positional filter, Xiao et
+    al. 2008). Two limits keep it fast on repetitive text at the cost of exactness there: a
+    word already in more than `common_block` claims is probed only by claims with no rarer
+    word in their prefix, and one in more than `max_block` claims never.
+
+    Claims are held compactly (word ids in tuples, not sets of strings; no texts), so the
+    index of 100,000 claims stays in tens of megabytes.
     """
 
-    threshold: float
-    common_block: int = 100
-    max_block: int = 20_000
-    keys: list[str] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    signatures: list[ClaimSignature] = field(default_factory=list)
+    def __init__(self, threshold: float, *, common_block: int = 100, max_block: int = 20_000):
+        self.threshold = threshold
+        self.common_block = common_block
+        self.max_block = max_block
+        self.labels: list[Any] = []  # what the caller identifies each claim by (key or id)
+        self._vocabulary: dict[str, int] = {}  # word -> word id
+        self._tokens: list[tuple[int, ...]] = []
+        self._numbers: list[frozenset[int]] = []
+        self._names: list[frozenset[int]] = []
+        self._negated = bytearray()
 
-    def add(self, key: str, text: str) -> None:
-        self.keys.append(key)
-        self.texts.append(text)
-        self.signatures.append(signature(text))
+    def add(self, label: Any, text: str) -> None:
+        sig = signature(text)
+        ids = self._vocabulary
+        self.labels.append(label)
+        self._tokens.append(tuple(ids.setdefault(w, len(ids)) for w in sig.tokens))
+        self._numbers.append(frozenset(ids[w] for w in sig.numbers) if sig.numbers else _NONE)
+        self._names.append(
+            frozenset(ids.setdefault(w, len(ids)) for w in sig.names) if sig.names else _NONE
+        )
+        self._negated.append(sig.negated)
+
+    def _ranked(self) -> list[tuple[int, ...]]:
+        """Each claim's words as ranks, rarest first (ties by the word itself)."""
+        words = [""] * len(self._vocabulary)
+        for word, word_id in self._vocabulary.items():
+            words[word_id] = word
+        frequency = [0] * len(words)
+        for tokens in self._tokens:
+            for word_id in tokens:
+                frequency[word_id] += 1
+        rank = [0] * len(words)
+        for position, word in enumerate(
+            sorted(range(len(words)), key=lambda w: (frequency[w], words[w]))
+        ):
+            rank[word] = position
+        self._numbers = [frozenset(rank[w] for w in n) if n else _NONE for n in self._numbers]
+        self._names = [frozenset(rank[w] for w in n) if n else _NONE for n in self._names]
+        self._vocabulary = {word: rank[word_id] for word_id, word in enumerate(words)}
+        self._tokens = [tuple(sorted(rank[w] for w in tokens)) for tokens in self._tokens]
+        return self._tokens
 
     def pairs(self, only: set[int] | None = None) -> Iterable[tuple[int, int, float]]:
         """(earlier, later, similarity) for every pair at or above the threshold, positions in
-        the order added; with `only`
-        (positions), just the pairs that involve one of them."""
+        the order added; with `only` (positions), just the pairs that involve one of them."""
         t = self.threshold
-        frequency = Counter(token for s in self.signatures for token in s.tokens)
-        order = sorted(
-            (i for i, s in enumerate(self.signatures) if s.tokens),
-            key=lambda i: len(self.signatures[i].tokens),
-        )
-        index: dict[str, list[int]] = defaultdict(list)
+        ranked = self._ranked()
+        numbers, names, negated = self._numbers, self._names, self._negated
+        sizes = [len(tokens) for tokens in ranked]
+        order = sorted((i for i, size in enumerate(sizes) if size), key=sizes.__getitem__)
+        # A claim y met before x is no longer than x, so a pair with Jaccard >= t shares at
+        # least 2t/(1+t)·|y| words and its first shared word lies among y's first
+        # |y|(1 - 2t/(1+t)) + 1 words (its "front"; a little slack for the rounding to 4
+        # places). Claims are listed under their other prefix words too ("back"), which only
+        # a probe after a skipped common word needs, and which count in the block sizes.
+        slack = t - 0.00005
+        front_share = 1 - 2 * slack / (1 + slack)
+        front: dict[int, list[int]] = defaultdict(list)
+        back: dict[int, list[int]] = defaultdict(list)
         for i in order:
-            mine = self.signatures[i]
-            words = sorted(mine.tokens, key=lambda w: (frequency[w], w))
-            size = len(words)
+            mine = ranked[i]
+            size = sizes[i]
             prefix = size - math.ceil(t * size - 1e-9) + 1
+            indexed = min(prefix, int(size * front_share + 1e-6) + 1)
             minimum = t * size - 1e-9
+            mine_set: frozenset[int] | None = None
             seen: set[int] = set()
             probed = False
-            for word in words[:prefix]:
-                block = index[word]
-                if len(block) > self.max_block or (probed and len(block) > self.common_block):
+            skipped = 0  # prefix words not probed: each may be shared with a candidate
+            for position, word in enumerate(mine[:prefix]):
+                block = front[word]
+                listed = back.get(word, ())
+                (block if position < indexed else back[word]).append(i)
+                count = len(block) + len(listed) - 1
+                if count > self.max_block or (probed and count > self.common_block):
                     # Common words are probed only for a claim with no rarer word in its
                     # prefix: a claim whose rare words another lacks differs from it just
                     # there ("rice prices" / "corn prices"); this keeps templated text fast.
-                    block.append(i)
+                    skipped += 1
                     continue
                 probed = True
-                for j in block:
-                    if j in seen or len(self.signatures[j].tokens) < minimum:
+                rest = size - position - 1
+                # With no word skipped, `word` is the first word x shares with any claim
+                # met here, so only claims listed under it in their front can qualify.
+                for j in itertools.chain(block, listed) if skipped else block:
+                    if j in seen or j == i or sizes[j] < minimum:
                         continue
                     if only is not None and i not in only and j not in only:
                         continue
                     seen.add(j)
-                    score = similarity(mine, self.signatures[j])
+                    other = ranked[j]
+                    # `word` is the first word the two share outside the skipped ones, so
+                    # at most this many words can be shared:
+                    bound = skipped + 1 + min(rest, sizes[j] - other.index(word) - 1)
+                    if round(bound / (size + sizes[j] - bound), 4) < t:
+                        continue
+                    if mine_set is None:
+                        mine_set = frozenset(mine)
+                    overlap = len(mine_set.intersection(other))
+                    union = size + sizes[j] - overlap
+                    if round(overlap / union, 4) < t:  # the guards only lower it
+                        continue
+                    score = _score(
+                        overlap,
+                        union,
+                        numbers[i] != numbers[j] and bool(numbers[i]) and bool(numbers[j]),
+                        not names[i].issubset(other) and not names[j].issubset(mine_set),
+                        negated[i] != negated[j],
+                    )
                     if score >= t:
                         yield (min(i, j), max(i, j), score)
-                index[word].append(i)
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 def duplicate_claims(session: Session, *, threshold: float | None = None) -> list[dict[str, Any]]:
     """Every pair of likely duplicate claims in the database, most similar first."""
     index = ClaimIndex(_threshold(threshold))
-    for key, text in session.execute(select(Claim.key, Claim.text).order_by(Claim.id)):
-        index.add(key, text)
+    for claim_id, text in session.execute(select(Claim.id, Claim.text).order_by(Claim.id)):
+        index.add(claim_id, text)
+    found = [(index.labels[a], index.labels[b], score) for a, b, score in index.pairs()]
+    shown = _keys_and_texts(session, [claim_id for a, b, _ in found for claim_id in (a, b)])
     pairs = [
         {
             "type": "claim",
-            "keys": [index.keys[a], index.keys[b]],
+            "keys": [shown[a][0], shown[b][0]],
             "similarity": score,
             "reason": "similar text",
-            "texts": [index.texts[a], index.texts[b]],
+            "texts": [shown[a][1], shown[b][1]],
         }
-        for a, b, score in index.pairs()
+        for a, b, score in found
     ]
     pairs.sort(key=lambda p: (-p["similarity"], p["keys"]))
     return pairs
@@ -370,14 +458,13 @@ def imported_duplicates(
         return []
     new = set(claim_ids)
     index = ClaimIndex(_threshold(threshold))
-    ids: list[int] = []
-    for claim_id, key, text in session.execute(
-        select(Claim.id, Claim.key, Claim.text).order_by(Claim.id)
-    ):
-        ids.append(claim_id)
-        index.add(key, text)
+    for claim_id, text in session.execute(select(Claim.id, Claim.text).order_by(Claim.id)):
+        index.add(claim_id, text)
+    ids = index.labels
     positions = {i for i, claim_id in enumerate(ids) if claim_id in new}
     pairs = sorted(index.pairs(positions), key=lambda p: (-p[2], p[0], p[1]))
+    # Read before any merge below renames or removes them.
+    shown = _keys_and_texts(session, [ids[i] for a, b, _ in pairs for i in (a, b)])
     found: list[dict[str, Any]] = []
     merged: set[int] = set()
     for a, b, score in pairs:
@@ -391,8 +478,8 @@ def imported_duplicates(
         ):
             merge_claims(
                 session,
-                keep=index.keys[earlier],
-                other=index.keys[later],
+                keep=shown[ids[earlier]][0],
+                other=shown[ids[later]][0],
                 reason="merged on import: near-duplicate",
             )
             merged.add(later)
@@ -402,13 +489,25 @@ def imported_duplicates(
         found.append(
             {
                 "type": "claim",
-                "keys": [index.keys[earlier], index.keys[later]],
+                "keys": [shown[ids[earlier]][0], shown[ids[later]][0]],
                 "similarity": score,
                 "action": action,
-                "texts": [index.texts[earlier], index.texts[later]],
+                "texts": [shown[ids[earlier]][1], shown[ids[later]][1]],
             }
         )
     return found
+
+
+def _keys_and_texts(session: Session, claim_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """id -> (key, text) of the claims in the pairs found (the index holds no texts)."""
+    wanted = sorted(set(claim_ids))
+    shown: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(wanted), 500):
+        for claim_id, key, text in session.execute(
+            select(Claim.id, Claim.key, Claim.text).where(Claim.id.in_(wanted[start : start + 500]))
+        ):
+            shown[claim_id] = (key, text)
+    return shown
 
 
 # --- sources -------------------------------------------------------------------------------
