@@ -11,13 +11,13 @@ import sys
 from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from ..errors import ClaimtrackError
+from .params import PlainValuesGroup
 from .state import State
 
 
-class ClaimtrackGroup(TyperGroup):
+class ClaimtrackGroup(PlainValuesGroup):
     """Turns every error a user can act on into one line on stderr and exit code 1."""
 
     def invoke(self, ctx: typer.Context):
@@ -134,10 +134,10 @@ def _register() -> None:
         transfer,
     )
 
-    app.add_typer(source.app, name="source")
-    app.add_typer(claim.app, name="claim")
-    app.add_typer(evidence.app, name="evidence")
-    app.add_typer(database.app, name="db")
+    app.add_typer(source.app, name="source", cls=PlainValuesGroup)
+    app.add_typer(claim.app, name="claim", cls=PlainValuesGroup)
+    app.add_typer(evidence.app, name="evidence", cls=PlainValuesGroup)
+    app.add_typer(database.app, name="db", cls=PlainValuesGroup)
     misc.register(app)
     report.register(app)
     transfer.register(app)

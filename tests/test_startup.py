@@ -1,0 +1,106 @@
+"""What a command costs before it does its work: the modules it imports, and the JSON printer
+that replaced the standard library's slow indented path (same text, byte for byte)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+
+import pytest
+
+from claimtrack.cli.output import indented_json
+
+# Run in a fresh interpreter: the modules loaded are the point.
+LOADED = """
+import sys
+from claimtrack.cli import app
+try:
+    app(sys.argv[1:], prog_name="claimtrack")
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def loaded_modules(*args: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, check=True
+    )
+    return set(done.stdout.splitlines()[-1].split())
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = str(tmp_path / "ct.db")
+    for args in (
+        ["init"],
+        ["source", "add", "Daily NK", "--key", "dnk", "--reliability", "C"],
+        ["claim", "add", "The crackdown had stopped by June 2018.", "--key", "halt"],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "claimtrack", "--db", path, *args],
+            capture_output=True,
+            check=True,
+        )
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evidence", "add", "halt", "--source", "dnk", "--supports", "--quote", "q"],
+        ["claim", "show", "halt", "--json"],
+        ["explain", "halt", "--json"],
+        ["claim", "list", "--tag", "a", "--tag", "b"],
+    ],
+)
+def test_commands_do_not_load_pydantic_or_alembic(db, args):
+    loaded = loaded_modules("--db", db, *args)
+    assert "sqlalchemy" in loaded  # the command did run
+    assert "pydantic" not in loaded
+    assert "alembic" not in loaded
+
+
+def test_help_loads_neither_sqlalchemy_nor_pydantic():
+    loaded = loaded_modules("--help")
+    assert not {"sqlalchemy", "pydantic", "alembic", "tabulate"} & loaded
+
+
+def test_a_number_given_as_text_is_still_checked_by_typer(db):
+    done = subprocess.run(
+        [sys.executable, "-m", "claimtrack", "--db", db, "search", "crackdown", "--limit", "x"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "--limit" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        [],
+        "text",
+        0,
+        1.5,
+        None,
+        True,
+        {"a": [], "b": {}, "c": [1, {"x": []}], "d": 1.0, "e": None, "f": False},
+        {"quote": 'He said "stop",\n then: 평양 {}[]', "n": -0.0, "big": 10**20},
+        {3: "three", None: "none", 2.5: "x", False: "f"},
+        [[1, [2, [3, {}]]], ["a", "b"], [{"k": [1, 2]}]],
+        {"when": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), "day": date(2024, 1, 2)},
+        {"tuple": (1, ("x", [])), "inf": float("inf")},
+        {
+            "key": "halt",
+            "tags": ["a", "b"],
+            "evidence": [{"id": n, "quote": f"item {n}", "via": None} for n in range(50)],
+            "links": [],
+        },
+    ],
+)
+def test_indented_json_is_the_standard_library_text(data):
+    assert indented_json(data) == json.dumps(data, ensure_ascii=False, indent=2, default=str)
