@@ -108,11 +108,15 @@ def show(ctx: typer.Context, claim: ClaimKey, as_of: AsOf = None, json_: Json = 
     """
     from .. import values
     from ..services.claims import show_claim
-    from ..services.report import claim_as_of
 
     moment = values.as_of(as_of)
     with ctx.obj.reading() as session:
-        data = show_claim(session, claim) if moment is None else claim_as_of(session, claim, moment)
+        if moment is None:
+            data = show_claim(session, claim)
+        else:
+            from ..services.report import claim_as_of
+
+            data = claim_as_of(session, claim, moment)
     if json_:
         print_json(data)
         return

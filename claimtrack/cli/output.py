@@ -5,13 +5,57 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 import typer
 
 
 def print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    typer.echo(indented_json(data))
+
+
+_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
+
+
+def indented_json(data: Any, level: int = 0) -> str:
+    """Exactly `json.dumps(data, ensure_ascii=False, indent=2, default=str)`, but fast.
+
+    With an indent, Python's json falls back to its pure-Python encoder (0.2-0.3 s for a claim
+    with 5,000 evidence items). A list or dict holding only scalars is encoded here by the C
+    encoder in one call, with the newline and indentation as its item separator; only the
+    containers that hold containers are walked in Python.
+    """
+    if not isinstance(data, dict | list | tuple) or not data:
+        return json.dumps(data, ensure_ascii=False, default=str)
+    inner = "\n" + "  " * (level + 1)
+    values = data.values() if isinstance(data, dict) else data
+    if set(map(type, values)) <= _SCALAR_TYPES:
+        flat = _flat_encoder(level)(data)
+        return flat[0] + inner + flat[1:-1] + "\n" + "  " * level + flat[-1]
+    if isinstance(data, dict):
+        parts = [
+            f"{json.dumps(_key(key), ensure_ascii=False)}: {indented_json(value, level + 1)}"
+            for key, value in data.items()
+        ]
+        return "{" + inner + ("," + inner).join(parts) + "\n" + "  " * level + "}"
+    parts = [indented_json(value, level + 1) for value in data]
+    return "[" + inner + ("," + inner).join(parts) + "\n" + "  " * level + "]"
+
+
+@cache
+def _flat_encoder(level: int):
+    inner = "\n" + "  " * (level + 1)
+    return json.JSONEncoder(ensure_ascii=False, default=str, separators=("," + inner, ": ")).encode
+
+
+def _key(key: Any) -> str:
+    """A dict key as json writes it (None, booleans and numbers become their JSON text)."""
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, bool | int | float):
+        return json.dumps(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
 def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str], *, empty: str) -> None:

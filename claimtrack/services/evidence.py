@@ -122,12 +122,31 @@ def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) ->
 def evidence_views(
     session: Session, *, claim_id: int, include_removed: bool = False
 ) -> list[dict[str, Any]]:
-    """A claim's evidence with source, origin and via keys, in one query."""
+    """A claim's evidence with source, origin and via keys, in one query of plain columns
+    (no ORM objects: a claim may have thousands of items)."""
     source = aliased(Source)
     origin = aliased(Source)
     via = aliased(Source)
+    columns = [
+        Evidence.id,
+        Evidence.key,
+        source.key,
+        source.name,
+        origin.key,
+        origin.reliability,
+        Evidence.stance,
+        Evidence.credibility,
+        via.key,
+        Evidence.quote,
+        Evidence.locator,
+        Evidence.observed,
+        Evidence.notes,
+        Evidence.created_at,
+    ]
+    if include_removed:
+        columns += [Evidence.removed_at, Evidence.removed_reason]
     query = (
-        select(Evidence, source.key, source.name, origin.key, origin.reliability, via.key)
+        select(*columns)
         .join(source, source.id == Evidence.source_id)
         .join(origin, origin.id == source.origin_id)
         .outerjoin(via, via.id == Evidence.via_id)
@@ -137,30 +156,32 @@ def evidence_views(
     if not include_removed:
         query = query.where(Evidence.removed_at.is_(None))
     views = []
-    for item, source_key, source_name, origin_key, origin_reliability, via_key in session.execute(
-        query
-    ):
-        view = {
-            "id": item.id,
-            "key": item.key,
-            "source": source_key,
-            "source_name": source_name,
-            "origin": origin_key,
-            "origin_reliability": origin_reliability,
-            "stance": item.stance,
-            "credibility": item.credibility,
-            "via": via_key,
-            "quote": item.quote,
-            "url": item.locator,
-            "observed": item.observed,
-            "notes": item.notes,
-            "created_at": item.created_at.isoformat(),
-        }
+    for row in session.execute(query):
+        view = dict(zip(EVIDENCE_VIEW_FIELDS, row[:13], strict=True))
+        view["created_at"] = row[13].isoformat()
         if include_removed:
-            view["removed_at"] = item.removed_at.isoformat() if item.removed_at else None
-            view["removed_reason"] = item.removed_reason
+            view["removed_at"] = row[14].isoformat() if row[14] else None
+            view["removed_reason"] = row[15]
         views.append(view)
     return views
+
+
+# The fields of an evidence item in `claim show` and `evidence list` JSON, in order.
+EVIDENCE_VIEW_FIELDS = (
+    "id",
+    "key",
+    "source",
+    "source_name",
+    "origin",
+    "origin_reliability",
+    "stance",
+    "credibility",
+    "via",
+    "quote",
+    "url",
+    "observed",
+    "notes",
+)
 
 
 def list_evidence(session: Session, claim: str, *, include_removed: bool = False):
