@@ -29,6 +29,7 @@ from ..models import (
     Tag,
     utcnow,
 )
+from .pg_copy import PgCopy
 from .rows import (
     EV_CLAIM_KEY,
     EV_CLAIM_TEXT,
@@ -85,6 +86,7 @@ class Writer:
         if self.dialect == "postgresql":
             self.now_db = self.now
         self.mark = "%s" if self.dialect == "postgresql" else "?"
+        self.pg = PgCopy(conn) if self.dialect == "postgresql" else None
         self.counts = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in RECORD_TYPES}
         self.history: list[tuple] = []
         self._next_id: dict[str, int] = {}
@@ -119,12 +121,8 @@ class Writer:
             start = self._simulated
             self._simulated += count
             return [-(start + i + 1) for i in range(count)]
-        if self.dialect == "postgresql":
-            rows = self.conn.exec_driver_sql(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608
-                f"FROM generate_series(1, {int(count)})"
-            )
-            return [row[0] for row in rows]
+        if self.pg is not None:
+            return self.pg.reserve_ids(table, count)
         if table not in self._next_id:
             self._next_id[table] = (
                 self.conn.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0  # noqa: S608
@@ -141,13 +139,10 @@ class Writer:
             self.touched[table].update(row[position] for row in rows)
         elif table == "claim_tags":
             self.touched["claims"].update(row[0] for row in rows)
-        names = ", ".join(columns)
-        if self.dialect == "postgresql":
-            raw = self.conn.connection.dbapi_connection
-            with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        if self.pg is not None:
+            self.pg.copy_rows(table, columns, rows)
             return
+        names = ", ".join(columns)
         marks = ", ".join([self.mark] * len(columns))
         self.conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
