@@ -81,6 +81,9 @@ def test_claim_merge_keeps_every_evidence_item_and_history_entry(cli, db_url):
     )
     assert merge["before"]["merged"]["key"] == "stopped"
     assert merge["after"]["merged_from"] == "stopped"
+    table = cli.ok("history", "halt", "--limit", "1").stdout
+    assert "merged stopped into this (status corroborated)" in table
+    assert "'key'" not in table, "the merged record's dictionary is shown raw"
     assert [c["key"] for c in cli.ok("claim", "list", "--json").json()] == ["decrees", "halt"]
     assert {r["key"] for r in cli.ok("search", "mostly", "--json").json()} == set()
     assert {r["key"] for r in cli.ok("search", "raids", "--json").json()} == {"2"}

@@ -114,6 +114,8 @@ def _describe(event: dict) -> str:
             for k, v in after.items()
             if v not in (None, [], "") and k != "id"
         )
+    if event["action"].endswith(".merge"):
+        return _describe_merge(before, after)
     if event["action"] == "evidence.remove":
         return (
             f"removed evidence {before.get('id')} "
@@ -124,6 +126,20 @@ def _describe(event: dict) -> str:
         f"{name}: {change_value(before.get(name))} → {change_value(after.get(name))}"
         for name in names
     )
+
+
+def _describe_merge(before: dict, after: dict) -> str:
+    """One line for a merge: which record was folded in and what it filled, not the merged
+    record's full dump (that stays in `history --json`)."""
+    text = f"merged {after.get('merged_from')} into this"
+    if after.get("status"):
+        text += f" (status {after['status']})"
+    filled = [
+        f"{name}: {change_value(before.get(name))} → {change_value(value)}"
+        for name, value in after.items()
+        if name not in ("merged_from", "status")
+    ]
+    return "; ".join([text, *filled])
 
 
 def info(ctx: typer.Context, json_: Json = False) -> None:
