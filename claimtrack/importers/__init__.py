@@ -35,6 +35,7 @@ from .rows import (
     Where,
     json_record,
 )
+from .sqlite_bulk import drop_indexes, restore_indexes
 from .writer import Writer
 
 FORMATS = ("csv", "jsonl", "json")
@@ -312,6 +313,7 @@ def run_import(
     count = 0
     spool = tempfile.TemporaryFile()
     pending: list[tuple] = []
+    spooled = dict.fromkeys(RELATIONS, 0)
     file_names: list[str] = []
     done_bytes = 0
     keep_raw = skipping
@@ -368,6 +370,7 @@ def run_import(
                 if kind in ("source", "claim"):
                     entities.add(kind, rec)
                 else:
+                    spooled[kind] += 1
                     pending.append(
                         (kind, file_index, where.line, rec, _raw_text(raw) if keep_raw else None)
                     )
@@ -379,8 +382,15 @@ def run_import(
             pending = []
 
         indexing_suspended = writer.write
+        rebuilt: list[str] = []
         if indexing_suspended:
             search_index.suspend(conn)
+            entity_count = sum(map(len, vars(entities).values()))
+            rebuilt = drop_indexes(
+                conn,
+                evidence_rows=spooled["evidence"],
+                history_rows=sum(spooled.values()) + spooled["link"] + entity_count,
+            )
         writer.write_sources(entities.sources, entities.named_sources)
         writer.write_claims(entities.claims, entities.text_claims)
         entities = _Entities()  # let the pass-1 intents go
@@ -401,6 +411,7 @@ def run_import(
             if grouped["verdict"]:
                 writer.write_verdicts(grouped["verdict"])
         writer.flush_history()
+        restore_indexes(conn, rebuilt)
         if indexing_suspended and writer.write:
             search_index.reindex(conn, writer.touched)
             search_index.resume(conn)

@@ -29,6 +29,7 @@ from ..models import (
     Tag,
     utcnow,
 )
+from ..services.search_index import TouchedIds
 from .pg_copy import PgCopy
 from .rows import (
     EV_CLAIM_KEY,
@@ -110,7 +111,7 @@ class Writer:
         self.matched = bytearray(self.evidence_max // 8 + 1)
         # Rows whose full-text entries must be rebuilt (the search triggers are suspended
         # during the import; see services.search_index).
-        self.touched: dict[str, set[int]] = {"claims": set(), "evidence": set(), "sources": set()}
+        self.touched = {table: TouchedIds() for table in ("claims", "evidence", "sources")}
 
     # --- low-level writing ------------------------------------------------------------
 
@@ -445,7 +446,9 @@ class Writer:
                     origin[item] = origin[parent_of[item]]
                     depth[item] = depth[parent_of[item]] + 1
 
-        inserts, updates, history = [], [], []
+        # History is encoded as it is recorded (a few hundred bytes per source instead of the
+        # record dicts) and written after the sources it refers to.
+        inserts, updates = [], []
         for key, intent in keyed.items():
             sid = self.source_ids[key]
             fields = intent.fields
@@ -481,7 +484,7 @@ class Writer:
                         ),
                     )
                 )
-                history.append(("source.add", sid, None, record))
+                self.record("source.add", "source", source_id=sid, after=record)
                 self.count("source", "created")
                 continue
             row = existing[key]
@@ -515,7 +518,7 @@ class Writer:
                         sid,
                     )
                 )
-                history.append(("source.edit", sid, before, after))
+                self.record("source.edit", "source", source_id=sid, before=before, after=after)
                 self.count("source", "updated")
             else:
                 self.count("source", "unchanged")
@@ -543,8 +546,6 @@ class Writer:
             if sid not in touched and sid > 0 and stored_origin.get(sid) != origin[sid]
         ]
         self.update("sources", ("origin_id", "updated_at"), moved)
-        for action, sid, before, after in history:
-            self.record(action, "source", source_id=sid, before=before, after=after)
         self.flush_history(at_least=HISTORY_FLUSH)
 
     # --- claims -------------------------------------------------------------------------
