@@ -20,7 +20,7 @@ try:
     app(sys.argv[1:], prog_name="claimtrack")
 except SystemExit as exit:
     assert not exit.code, exit.code
-print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+print(" ".join(sorted(sys.modules)))
 """
 
 
@@ -28,7 +28,10 @@ def loaded_modules(*args: str) -> set[str]:
     done = subprocess.run(
         [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, check=True
     )
-    return set(done.stdout.splitlines()[-1].split())
+    modules = done.stdout.splitlines()[-1].split()
+    return {name.split(".")[0] for name in modules} | {
+        name for name in modules if name.startswith("claimtrack")
+    }
 
 
 @pytest.fixture
@@ -61,6 +64,12 @@ def test_commands_do_not_load_pydantic_or_alembic(db, args):
     assert "sqlalchemy" in loaded  # the command did run
     assert "pydantic" not in loaded
     assert "alembic" not in loaded
+
+
+def test_a_command_builds_only_its_own_group(db):
+    loaded = loaded_modules("--db", db, "evidence", "list", "halt")
+    assert "claimtrack.cli.evidence" in loaded
+    assert not {"claimtrack.cli.transfer", "claimtrack.cli.report", "claimtrack.cli.misc"} & loaded
 
 
 def test_help_loads_neither_sqlalchemy_nor_pydantic():

@@ -7,10 +7,15 @@ from typing import Annotated
 import typer
 
 from .duplicates import OnDuplicate, add_claim_command
+from .merge import merge_claim
 from .options import AsOf, Json, Quiet, Reason
 from .output import print_changes, print_fields, print_json, print_table
+from .params import PlainValuesGroup
 
 app = typer.Typer(
+    cls=PlainValuesGroup,
+    rich_markup_mode=None,
+    add_completion=False,
     help="Claims: one proposition each, that can be true or false.\n\n"
     "\b\nExample: claimtrack claim list --status corroborated",
     no_args_is_help=True,
@@ -247,3 +252,6 @@ def _print_change(key: str, before: dict, after: dict, json_: bool) -> None:
         typer.echo(f"Claim {key}: nothing changed")
     else:
         print_changes(before, after)
+
+
+app.command("merge")(merge_claim)

@@ -7,8 +7,12 @@ from typing import Annotated
 import typer
 
 from .output import print_json
+from .params import PlainValuesGroup
 
 app = typer.Typer(
+    cls=PlainValuesGroup,
+    rich_markup_mode=None,
+    add_completion=False,
     help="The database schema: migrations and checks.\n\n\b\nExample: claimtrack db current",
     no_args_is_help=True,
 )

@@ -8,8 +8,12 @@ import typer
 
 from .options import Credibility, Json, Quiet
 from .output import print_json, print_status_changes, print_table
+from .params import PlainValuesGroup
 
 app = typer.Typer(
+    cls=PlainValuesGroup,
+    rich_markup_mode=None,
+    add_completion=False,
     help="Evidence: items that support or contradict a claim.\n\n"
     "\b\nExample: claimtrack evidence add halt --source ryg --supports --via dnk",
     no_args_is_help=True,

@@ -1,4 +1,4 @@
-"""claimtrack claim merge | source merge (registered on the claim and source groups)"""
+"""claimtrack claim merge | source merge (registered by the claim and source groups)"""
 
 from __future__ import annotations
 
@@ -74,8 +74,3 @@ def merge_source(
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def register(claim_app: typer.Typer, source_app: typer.Typer) -> None:
-    claim_app.command("merge")(merge_claim)
-    source_app.command("merge")(merge_source)

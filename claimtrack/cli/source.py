@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from .merge import merge_source
 from .options import Json, Quiet, Reason, Reliability
 from .output import (
     print_changes,
@@ -15,8 +16,12 @@ from .output import (
     print_table,
     print_track_record,
 )
+from .params import PlainValuesGroup
 
 app = typer.Typer(
+    cls=PlainValuesGroup,
+    rich_markup_mode=None,
+    add_completion=False,
     help="Sources: who or what provides information (outlets, informants, documents...).\n\n"
     "\b\nExample: claimtrack source add 'Daily NK' --key dnk --kind outlet --reliability C",
     no_args_is_help=True,
@@ -191,3 +196,6 @@ def edit(
     else:
         print_changes(before, after)
         print_status_changes(status_changes)
+
+
+app.command("merge")(merge_source)
