@@ -222,14 +222,15 @@ def fragility(
     by_origin: dict[str, list[Contribution]] = {}
     for contribution in assessment.contributions:
         by_origin.setdefault(contribution.origin, []).append(contribution)
-    prior = logit(settings.prior)
+    # The exact sum of every term, as a few non-overlapping floats: adding the negated weights
+    # of one origin gives exactly the sum of the others, which fsum rounds as it would have
+    # rounded them (the same float), without summing all other origins again for each origin.
+    total = _exact_partials([logit(settings.prior), *(c.weight for c in assessment.contributions)])
     result = {}
     for origin, parts in by_origin.items():
         s = assessment.support_origins - sum(1 for c in parts if c.stance == "supports")
         x = assessment.contradict_origins - sum(1 for c in parts if c.stance == "contradicts")
-        log_odds = math.fsum(
-            [prior, *(c.weight for c in assessment.contributions if c.origin != origin)]
-        )
+        log_odds = math.fsum([*total, *(-c.weight for c in parts)])
         probability = 1.0 / (1.0 + math.exp(-log_odds))
         result[origin] = Without(
             origin=origin,
@@ -241,3 +242,22 @@ def fragility(
             likelihood=likelihood_term(probability),
         )
     return result
+
+
+def _exact_partials(values: Iterable[float]) -> list[float]:
+    """Shewchuk's non-overlapping partial sums (the recipe math.fsum is built on): floats whose
+    exact sum is exactly the sum of `values`."""
+    partials: list[float] = []
+    for x in values:
+        i = 0
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            high = x + y
+            low = y - (high - x)
+            if low:
+                partials[i] = low
+                i += 1
+            x = high
+        partials[i:] = [x]
+    return partials
