@@ -369,6 +369,41 @@ def test_link_records_support_and_contradiction_both_ways(story):
     assert len(story.ok("claim", "show", "halt", "--json").json()["links"]) == 2
 
 
+def test_show_reads_links_with_one_statement_however_many(story):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def statements(key: str) -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args) -> None:
+            seen.append(statement)
+
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            story.ok("claim", "show", key, "--json")
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+        return len(seen)
+
+    story.ok("claim", "add", "Arrests rose in June 2018.", "--key", "arrests")
+    alone = statements("halt")
+    for n in range(4):
+        story.ok("claim", "add", f"Decree {n} was taken down.", "--key", f"decree-{n}")
+        story.ok("link", f"decree-{n}", "halt", "--supports")
+    story.ok("link", "halt", "arrests", "--contradicts")
+    assert statements("halt") == alone
+    assert [
+        link["claim"] for link in story.ok("claim", "show", "halt", "--json").json()["links"]
+    ] == [
+        "decree-0",
+        "decree-1",
+        "decree-2",
+        "decree-3",
+        "arrests",
+    ]
+
+
 # --- bad input ------------------------------------------------------------------------------
 
 NO_CLAIM = "Error: no claim with key 'nope': list them with `claimtrack claim list`"

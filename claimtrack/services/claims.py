@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .. import values
 from ..errors import Conflict, InvalidValue
@@ -234,16 +234,22 @@ def link_claims(session: Session, *, claim: str, other: str, relation: str) -> C
 
 
 def claim_links(session: Session, claim: Claim) -> list[dict[str, str]]:
-    rows = session.scalars(
-        select(ClaimLink).where((ClaimLink.claim_id == claim.id) | (ClaimLink.other_id == claim.id))
+    """The links from and to the claim, in the order they were made, with the other claim's
+    key: one query, however many links."""
+    first, second = aliased(Claim), aliased(Claim)
+    rows = session.execute(
+        select(ClaimLink.claim_id, ClaimLink.relation, first.key, second.key)
+        .join(first, first.id == ClaimLink.claim_id)
+        .join(second, second.id == ClaimLink.other_id)
+        .where((ClaimLink.claim_id == claim.id) | (ClaimLink.other_id == claim.id))
+        .order_by(ClaimLink.id)
     )
-    links = []
-    for link in rows:
-        if link.claim_id == claim.id:
-            links.append({"direction": "out", "relation": link.relation, "claim": link.other.key})
-        else:
-            links.append({"direction": "in", "relation": link.relation, "claim": link.claim.key})
-    return links
+    return [
+        {"direction": "out", "relation": relation, "claim": other_key}
+        if claim_id == claim.id
+        else {"direction": "in", "relation": relation, "claim": claim_key}
+        for claim_id, relation, claim_key, other_key in rows
+    ]
 
 
 def list_claims(
