@@ -226,7 +226,7 @@ class _Entities:
 
     def conflicts(self, kind: str, record: Any) -> list[Problem]:
         held = self._held(kind, record)
-        if held is None:
+        if held is None or held.fields == record.fields:  # most rows repeat what is held
             return []
         problems = []
         for name, value in record.fields.items():
@@ -254,6 +254,8 @@ class _Entities:
 
     def add(self, kind: str, record: Any) -> None:
         held = self._held(kind, record)
+        if held is not None and held.fields == record.fields:
+            return  # the same again: merging it would change nothing
         if held is None:
             if kind == "source":
                 if record.key:
