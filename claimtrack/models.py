@@ -259,9 +259,7 @@ class HistoryEvent(Base):
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(50))
     entity: Mapped[str] = mapped_column(String(10))
-    claim_id: Mapped[int | None] = mapped_column(
-        ForeignKey("claims.id", ondelete="RESTRICT"), index=True
-    )
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="RESTRICT"))
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("sources.id", ondelete="RESTRICT"), index=True
     )
@@ -278,4 +276,6 @@ class HistoryEvent(Base):
             "claim_id IS NOT NULL OR source_id IS NOT NULL OR evidence_id IS NOT NULL",
             name="has_subject",
         ),
+        # Each claim's last change (reports) is read from this index alone.
+        Index("ix_history_claim_id_at", "claim_id", "at"),
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .settings import DEFAULT_SETTINGS, Settings
 
@@ -109,6 +110,47 @@ def origin_weight(
     )
 
 
+class Standing(NamedTuple):
+    """Where a claim stands, from S, X and its origins' signed weights."""
+
+    status: str
+    support_origins: int
+    contradict_origins: int
+    log_odds: float  # unrounded: the prior's log-odds plus every weight
+    score: float  # the probability, rounded to 4 places
+    likelihood: str
+
+    @classmethod
+    def of(
+        cls,
+        support_origins: int,
+        contradict_origins: int,
+        weights: Iterable[float],
+        settings: Settings = DEFAULT_SETTINGS,
+    ) -> Standing:
+        # fsum: the total does not depend on the order the origins were met in.
+        log_odds = math.fsum([logit(settings.prior), *weights])
+        return cls.at(support_origins, contradict_origins, log_odds, settings)
+
+    @classmethod
+    def at(
+        cls,
+        support_origins: int,
+        contradict_origins: int,
+        log_odds: float,
+        settings: Settings = DEFAULT_SETTINGS,
+    ) -> Standing:
+        probability = 1.0 / (1.0 + math.exp(-log_odds))
+        return cls(
+            status_for(support_origins, contradict_origins, settings),
+            support_origins,
+            contradict_origins,
+            log_odds,
+            round(probability, 4),
+            likelihood_term(probability),
+        )
+
+
 @dataclass(frozen=True)
 class Contribution:
     """One independent origin's part in the score, for one stance."""
@@ -137,6 +179,25 @@ class Assessment:
     score: float = DEFAULT_SETTINGS.prior  # the probability, rounded to 4 places
     likelihood: str = "roughly even chance"
     contributions: list[Contribution] = field(default_factory=list)
+
+    @property
+    def standing(self) -> Standing:
+        return Standing(
+            self.status,
+            self.support_origins,
+            self.contradict_origins,
+            self.log_odds,
+            self.score,
+            self.likelihood,
+        )
+
+    @property
+    def evidence_count(self) -> int:
+        return (
+            sum(len(c.items) for c in self.contributions)
+            + len(self.not_credible)
+            + len(self.neutral)
+        )
 
 
 def _contribution(
@@ -176,11 +237,9 @@ def assess(items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS)
     contributions += [
         _contribution(o, "contradicts", i, settings) for o, i in contradicting.items()
     ]
-    # fsum: the total does not depend on the order the origins were met in.
-    log_odds = math.fsum([logit(settings.prior), *(c.weight for c in contributions)])
-    probability = 1.0 / (1.0 + math.exp(-log_odds))
+    standing = Standing.of(s, x, [c.weight for c in contributions], settings)
     return Assessment(
-        status=status_for(s, x, settings),
+        status=standing.status,
         support_origins=s,
         contradict_origins=x,
         supporting=supporting,
@@ -189,9 +248,9 @@ def assess(items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS)
         neutral=neutral,
         support_channels=channels,
         prior=settings.prior,
-        log_odds=log_odds,
-        score=round(probability, 4),
-        likelihood=likelihood_term(probability),
+        log_odds=standing.log_odds,
+        score=standing.score,
+        likelihood=standing.likelihood,
         contributions=contributions,
     )
 
@@ -230,16 +289,15 @@ def fragility(
     for origin, parts in by_origin.items():
         s = assessment.support_origins - sum(1 for c in parts if c.stance == "supports")
         x = assessment.contradict_origins - sum(1 for c in parts if c.stance == "contradicts")
-        log_odds = math.fsum([*total, *(-c.weight for c in parts)])
-        probability = 1.0 / (1.0 + math.exp(-log_odds))
+        standing = Standing.at(s, x, math.fsum([*total, *(-c.weight for c in parts)]), settings)
         result[origin] = Without(
             origin=origin,
-            status=status_for(s, x, settings),
+            status=standing.status,
             support_origins=s,
             contradict_origins=x,
-            log_odds=log_odds,
-            score=round(probability, 4),
-            likelihood=likelihood_term(probability),
+            log_odds=standing.log_odds,
+            score=standing.score,
+            likelihood=standing.likelihood,
         )
     return result
 

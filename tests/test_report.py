@@ -4,13 +4,17 @@ filters and sorting; user text that tries to become markup or a formula stays in
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from seed_example import HALT, enter_seed
 
+ROOT = Path(__file__).resolve().parents[1]
 COMPARED = ["key", "status", "verdict", "score", "likelihood", "support_origins",
             "contradict_origins", "support_channels", "tags", "text"]  # fmt: skip
 
@@ -262,3 +266,36 @@ def test_csv_cells_are_neutralised():
 def test_seed_text_round_trips(cli):
     enter_seed(cli)
     assert any(row["text"] == HALT for row in cli.ok("report", "--json").json()["claims"])
+
+
+def _bench_tiny_dataset(folder: Path) -> Path:
+    """bench/generate.py's tiny dataset (100 claims, 1,000 items), generated into `folder`."""
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generate  # its dataclasses resolve their annotations there
+    spec.loader.exec_module(generate)
+    generate.generate(generate.SIZES["tiny"], folder)
+    return folder / "dataset.jsonl"
+
+
+@pytest.mark.parametrize("data", ["seed", "bench-tiny"])
+def test_report_without_detail_agrees_with_assessing_every_item(cli, tmp_path, data):
+    """Without --detail the report reads only the items' grades (claim_standings); with it,
+    every item is assessed (status.assess). Both give every claim the same values."""
+    if data == "seed":
+        enter_seed(cli)
+        cli.ok("evidence", "add", "halt", "--source", "police", "--contradicts",
+               "--credibility", "5")  # fmt: skip
+        cli.ok("evidence", "add", "kim-order", "--source", "dnk", "--contradicts",
+               "--credibility", "2")  # fmt: skip
+    else:
+        cli.ok("import", str(_bench_tiny_dataset(tmp_path / "tiny")))
+    plain = cli.ok("report", "--format", "json").json()
+    detailed = cli.ok("report", "--format", "json", "--detail").json()
+    for row in detailed["claims"]:
+        for name in ("origins", "not_credible", "neutral"):
+            del row[name]
+    assert plain["claims"] == detailed["claims"]
+    assert plain["summary"] == detailed["summary"]
+    statuses = {row["status"] for row in plain["claims"]}
+    assert len(statuses) >= (3 if data == "seed" else 4), statuses

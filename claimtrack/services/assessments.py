@@ -5,15 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import chain
+from typing import NamedTuple
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from ..models import Evidence, Source
+from ..models import CREDIBILITY_GRADES, Evidence, Source
 from ..settings import Settings, load_settings
-from ..status import NOT_CREDIBLE_CREDIBILITY, Assessment, EvidenceItem, assess
+from ..status import (
+    NOT_CREDIBLE_CREDIBILITY,
+    NOT_CREDIBLE_RELIABILITY,
+    Assessment,
+    EvidenceItem,
+    Standing,
+    assess,
+    origin_weight,
+)
 
 ClaimIds = Iterable[int] | Select | None
+# Rows fetched at a time when streaming every item: the per-row fetch costs more than the
+# aggregation itself, and a whole fetchall of a million rows holds hundreds of MB.
+PARTITION = 10_000
 
 
 def evidence_items(
@@ -130,84 +143,94 @@ def assess_claims(
     return {claim_id: assess(items.get(claim_id, []), settings) for claim_id in wanted}
 
 
-def assess_claims_grouped(
-    session: Session, claim_ids: ClaimIds = None, settings: Settings | None = None
-) -> dict[int, tuple[Assessment, int]]:
-    """(assessment, evidence count) per claim with evidence, from one aggregate query
-    (GROUP BY claim, stance, origin) and one query for the channels: the same status and
-    score as assess_claims, without reading every item. For reports without detail."""
+class ClaimStanding(NamedTuple):
+    """What a report without detail lists for a claim: its standing, its channels of
+    support (source keys, in no order) and how many items it has."""
+
+    standing: Standing
+    support_channels: list[str]
+    evidence_count: int
+
+
+def claim_standings(session: Session, settings: Settings | None = None) -> dict[int, ClaimStanding]:
+    """ClaimStanding of every claim with evidence: the same status, score and channels as
+    assess_claims, from one pass over the current items' grades (one query for the sources'
+    origins, one for the items) without building an EvidenceItem per item."""
     settings = settings or load_settings()
-    if claim_ids is not None and not isinstance(claim_ids, Select):
-        claim_ids = list(claim_ids)
-        if not claim_ids:
-            return {}
-    # Rank the credibility grades by the share of weight they carry; 5 is never counted, so
-    # it ranks lowest and a group's best item is a credible one whenever it has one.
-    order = sorted(
-        (g for g in range(1, 7) if g != NOT_CREDIBLE_CREDIBILITY),
-        key=lambda g: (settings.credibility_share(g), -g),
-    )
-    grade_of = {rank: grade for rank, grade in enumerate(order, 1)}
-    grade_of[0] = NOT_CREDIBLE_CREDIBILITY
-    rank = case(
-        *((Evidence.credibility == grade, r) for r, grade in grade_of.items() if r), else_=0
-    )
-    source = aliased(Source)
+    connection = session.connection()
     origin = aliased(Source)
-    via = aliased(Source)
-    groups = (
+    keys: dict[int, str] = {}
+    counted_origin: dict[int, int] = {}  # source id -> its origin's id; -1: never credible
+    reliability: dict[int, str] = {}  # origin id -> its grade
+    for source_id, key, origin_id, grade in connection.execute(
+        select(Source.id, Source.key, Source.origin_id, origin.reliability).join(
+            origin, origin.id == Source.origin_id
+        )
+    ):
+        keys[source_id] = key
+        counted_origin[source_id] = -1 if grade == NOT_CREDIBLE_RELIABILITY else origin_id
+        reliability[origin_id] = grade
+    share = {grade: settings.credibility_share(grade) for grade in CREDIBILITY_GRADES}
+    # Each (claim, origin, stance) and each (claim, channel) is keyed by one int, not a tuple:
+    # ints hash faster and the garbage collector does not track them (with a million items,
+    # tuples made it rescan the growing heap over and over, tripling the time).
+    span = max(keys, default=0) + 1
+    counts: dict[int, int] = {}
+    best: dict[int, int] = {}  # (claim * span + origin) * 2 + contradicts -> best grade
+    channels: set[int] = set()  # claim * span + channel source
+    rows = connection.execute(
         select(
             Evidence.claim_id,
             Evidence.stance,
-            origin.key,
-            origin.reliability,
-            func.max(rank),
-            func.count(),
-        )
-        .join(source, source.id == Evidence.source_id)
-        .join(origin, origin.id == source.origin_id)
-        .where(Evidence.removed_at.is_(None))
-        .group_by(Evidence.claim_id, Evidence.stance, origin.key, origin.reliability)
+            Evidence.source_id,
+            Evidence.credibility,
+            Evidence.via_id,
+        ).where(Evidence.removed_at.is_(None))
     )
-    channels = (
-        select(Evidence.claim_id, func.coalesce(via.key, source.key))
-        .join(source, source.id == Evidence.source_id)
-        .join(origin, origin.id == source.origin_id)
-        .outerjoin(via, via.id == Evidence.via_id)
-        .where(
-            Evidence.removed_at.is_(None),
-            Evidence.stance == "supports",
-            Evidence.credibility != NOT_CREDIBLE_CREDIBILITY,
-            origin.reliability != "E",
-        )
-        .distinct()
-    )
-    if claim_ids is not None:
-        groups = groups.where(Evidence.claim_id.in_(claim_ids))
-        channels = channels.where(Evidence.claim_id.in_(claim_ids))
-    items: dict[int, list[EvidenceItem]] = {}
-    counts: dict[int, int] = {}
-    for n, (claim_id, stance, origin_key, reliability, best, count) in enumerate(
-        session.execute(groups)
+    for claim_id, stance, source_id, credibility, via_id in chain.from_iterable(
+        rows.partitions(PARTITION)
     ):
-        # One stand-in item per origin and stance, carrying the group's best credibility.
-        items.setdefault(claim_id, []).append(
-            EvidenceItem(
-                id=n,
-                source=origin_key,
-                origin=origin_key,
-                origin_reliability=reliability,
-                stance=stance,
-                credibility=grade_of[best],
-            )
-        )
-        counts[claim_id] = counts.get(claim_id, 0) + count
-    found: dict[int, set[str]] = {}
-    for claim_id, channel in session.execute(channels):
-        found.setdefault(claim_id, set()).add(channel)
+        origin_id = counted_origin.get(source_id)
+        if origin_id is None:  # a source without an origin only a damaged database could hold
+            continue
+        counts[claim_id] = counts.get(claim_id, 0) + 1
+        if origin_id < 0 or credibility == NOT_CREDIBLE_CREDIBILITY or stance == "neutral":
+            continue
+        group = (claim_id * span + origin_id) * 2
+        if stance == "supports":
+            # An item with no via reached the user directly from its own source.
+            channels.add(claim_id * span + (via_id or source_id))
+        else:
+            group += 1
+        grade = best.get(group)
+        if grade is None or share[credibility] > share[grade]:
+            best[group] = credibility
+    weight_of: dict[tuple[str, int], float] = {}
+    supports: dict[int, int] = {}
+    weights: dict[int, list[float]] = {}
+    for group, grade in best.items():
+        claim_origin, contradicts = divmod(group, 2)
+        claim_id, origin_id = divmod(claim_origin, span)
+        grades = (reliability[origin_id], grade)
+        weight = weight_of.get(grades)
+        if weight is None:
+            weight = weight_of[grades] = origin_weight(*grades, settings)
+        if contradicts:
+            weight = -weight
+        else:
+            supports[claim_id] = supports.get(claim_id, 0) + 1
+        weights.setdefault(claim_id, []).append(weight)
+    channel_keys: dict[int, list[str]] = {}
+    for code in channels:
+        claim_id, source_id = divmod(code, span)
+        channel_keys.setdefault(claim_id, []).append(keys[source_id])
     result = {}
-    for claim_id, claim_items in items.items():
-        assessment = assess(claim_items, settings)
-        assessment.support_channels = found.get(claim_id, set())
-        result[claim_id] = (assessment, counts[claim_id])
+    for claim_id, count in counts.items():
+        signed = weights.get(claim_id, [])
+        s = supports.get(claim_id, 0)
+        result[claim_id] = ClaimStanding(
+            Standing.of(s, len(signed) - s, signed, settings),
+            channel_keys.get(claim_id, []),
+            count,
+        )
     return result
