@@ -239,3 +239,54 @@ def test_missing_file_and_bad_options(cli, tmp_path):
     run = cli("import", str(path), "--map", "claim_text=x")
     assert run.exit_code == 1
     assert "a CSV file (these options apply to CSV sheets only)" in run.stderr
+
+
+def test_moved_evidence_history_names_sources_and_claims_by_key(cli, tmp_path):
+    """Keys in an edit's before/after come from the files, or from the database for sources
+    and claims the files do not mention, across many edited rows."""
+    base = [
+        {"type": "source", "key": "dnk", "name": "Daily NK"},
+        {"type": "source", "key": "ryg", "name": "Ryanggang informant"},
+        {"type": "source", "key": "wire", "name": "Wire copy"},
+        *[{"type": "claim", "key": f"c{n}", "text": f"Claim number {n}"} for n in range(30)],
+        *[
+            {
+                "type": "evidence",
+                "key": f"e{n}",
+                "claim": f"c{n}",
+                "source": "ryg",
+                "via": "wire",
+                "stance": "supports",
+            }
+            for n in range(30)
+        ],
+    ]
+    cli.ok("import", str(write_jsonl(tmp_path / "a.jsonl", base)))
+    moved = [
+        {"type": "source", "key": "new", "name": "New outlet"},
+        *[
+            {
+                "type": "evidence",
+                "key": f"e{n}",
+                "claim": f"c{(n + 1) % 30}",
+                "source": "new" if n % 2 else "dnk",
+                "via": "dnk",
+                "stance": "supports",
+            }
+            for n in range(30)
+        ],
+    ]
+    cli.ok("import", str(write_jsonl(tmp_path / "b.jsonl", moved)))
+    edits = rows(
+        cli.url,
+        "SELECT e.key, h.before, h.after FROM history AS h JOIN evidence AS e "
+        "ON e.id = h.evidence_id WHERE h.action = 'evidence.edit' ORDER BY e.id",
+    )
+    assert [(key, json.loads(before), json.loads(after)) for key, before, after in edits] == [
+        (
+            f"e{n}",
+            {"claim": f"c{n}", "source": "ryg", "via": "wire"},
+            {"claim": f"c{(n + 1) % 30}", "source": "new" if n % 2 else "dnk", "via": "dnk"},
+        )
+        for n in range(30)
+    ]

@@ -99,6 +99,7 @@ class Writer:
         self.claim_by_text: dict[str, str] = {}  # text -> key for claims given by text only
         self.created_claims: set[int] = set()
         self.tag_ids: dict[str, int] = {}
+        self._key_cache: dict[Any, dict] = {}  # see _keys_of
         self.verdicts: dict[int, tuple] = {}
         self.links: dict[tuple[int, int], tuple[int, str]] = {}
         self.simulated_evidence: dict[str, tuple] = {}
@@ -1158,19 +1159,30 @@ class Writer:
         self.count("evidence", outcome)
 
     def _source_keys(self, ids: set) -> dict[int, str]:
-        ids = {i for i in ids if i}
-        known = {v: k for k, v in self.source_ids.items() if v in ids}
-        rest = [i for i in ids if i not in known and i > 0]
-        for key, source_id in self._lookup(Source, "id", rest, ("key",)):
-            known[source_id] = key
-        return known
+        return self._keys_of(Source, self.source_ids, ids)
 
     def _claim_keys(self, ids: set) -> dict[int, str]:
-        ids = {i for i in ids if i}
-        known = {v: k for k, v in self.claim_ids.items() if v in ids}
-        rest = [i for i in ids if i not in known and i > 0]
-        for claim_key, claim_id in self._lookup(Claim, "id", rest, ("key",)):
-            known[claim_id] = claim_key
+        return self._keys_of(Claim, self.claim_ids, ids)
+
+    def _keys_of(self, model, ids_by_key: dict[str, int], ids: set) -> dict[int, str]:
+        """id -> key for these ids: the key met in the files (the last one met, if an alias
+        and a key share an id), else the stored key. The id -> key map of the keys met is
+        rebuilt only when keys were met since, not for every changed row (re-importing 47,000
+        changed evidence rows spent 113 of 170 s inverting the key maps)."""
+        cache = self._key_cache.setdefault(model, {"size": -1, "met": {}, "stored": {}})
+        wanted = {i for i in ids if i}
+        met = cache["met"]
+        if cache["size"] != len(ids_by_key) or any(
+            ids_by_key.get(met[i]) != i if i in met else i < 0 for i in wanted
+        ):
+            met = cache["met"] = {v: k for k, v in ids_by_key.items()}
+            cache["size"] = len(ids_by_key)
+        stored = cache["stored"]
+        known = {i: met[i] for i in wanted if i in met}
+        rest = [i for i in wanted if i not in known and i > 0 and i not in stored]
+        for key, found_id in self._lookup(model, "id", rest, ("key",)):
+            stored[found_id] = key
+        known.update((i, stored[i]) for i in wanted if i not in known and i in stored)
         return known
 
     # --- links and verdicts -------------------------------------------------------------
