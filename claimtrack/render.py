@@ -233,12 +233,16 @@ def csv_text(report: dict[str, Any]) -> str:
 # --- json -----------------------------------------------------------------------------------
 
 
+# One encoder for every row: json.dumps with options builds a new one per call.
+_JSON_ROW = json.JSONEncoder(ensure_ascii=False)
+
+
 def json_text(report: dict[str, Any]) -> str:
     """One object; each claim (or source) on a line of its own. Indenting everything would
     need the pure-Python encoder, several times slower on large reports."""
     rows_key = "claims" if report["kind"] == "claims" else "sources"
     head = {k: v for k, v in report.items() if k != rows_key}
-    rows = ",\n".join(json.dumps(row, ensure_ascii=False) for row in report[rows_key])
+    rows = ",\n".join(map(_JSON_ROW.encode, report[rows_key]))
     opening = json.dumps(head, ensure_ascii=False)[:-1]
     body = f"\n{rows}\n" if rows else ""
     return f'{opening}, "{rows_key}": [{body}]}}\n'
