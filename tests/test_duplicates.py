@@ -272,3 +272,63 @@ def test_import_merge_mode_is_idempotent(logged, tmp_path):
     assert again["counts"]["claim"] == {"created": 0, "updated": 0, "unchanged": 1}
     assert again["counts"]["evidence"]["created"] == 0
     assert again["duplicates"] == []
+
+
+def _plain_prefix_pairs(texts, t, common_block, max_block):
+    """The index's documented rule written plainly: every pair of claims that share a probed
+    prefix word, scored with `similarity` (no positional or front filtering)."""
+    from collections import Counter, defaultdict
+    from math import ceil
+
+    from claimtrack.services.duplicates import signature, similarity
+
+    signatures = [signature(text) for text in texts]
+    frequency = Counter(token for s in signatures for token in s.tokens)
+    order = sorted(
+        (i for i, s in enumerate(signatures) if s.tokens), key=lambda i: len(signatures[i].tokens)
+    )
+    index = defaultdict(list)
+    found = set()
+    for i in order:
+        words = sorted(signatures[i].tokens, key=lambda w: (frequency[w], w))
+        size = len(words)
+        prefix = size - ceil(t * size - 1e-9) + 1
+        probed = False
+        for word in words[:prefix]:
+            block = index[word]
+            if len(block) > max_block or (probed and len(block) > common_block):
+                block.append(i)
+                continue
+            probed = True
+            for j in block:
+                if len(signatures[j].tokens) >= t * size - 1e-9:
+                    score = similarity(signatures[i], signatures[j])
+                    if score >= t:
+                        found.add((min(i, j), max(i, j), score))
+            block.append(i)
+    return found
+
+
+def test_index_finds_what_the_plain_prefix_rule_finds_on_templated_text():
+    # Templated claims (common head words, rarer tail words, numbers, names, negations) and
+    # near-copies, with small block limits so that common words are skipped as at scale.
+    rng = random.Random(11)
+    heads = ["Police in Hyesan", "Border guards in Musan", "Traders in Sinuiju", "Cadres"]
+    verbs = ["arrested", "fined", "did not stop", "searched", "never paid"]
+    tail = [f"w{i}" for i in range(300)]
+    texts = []
+    for _ in range(1500):
+        words = rng.sample(tail, rng.randint(3, 7)) + [str(rng.choice([2018, 2019, 5, 50]))]
+        text = f"{rng.choice(heads)} {rng.choice(verbs)} " + " ".join(words)
+        texts.append(text)
+        if rng.random() < 0.2:
+            copy = text.split()
+            copy.pop(rng.randrange(len(copy)))
+            texts.append(" ".join(copy))
+    for t, common_block, max_block in ((0.6, 5, 60), (0.5, 20, 20_000), (0.8, 100, 20_000)):
+        index = ClaimIndex(t, common_block=common_block, max_block=max_block)
+        for number, text in enumerate(texts):
+            index.add(number, text)
+        expected = _plain_prefix_pairs(texts, t, common_block, max_block)
+        assert set(index.pairs()) == expected
+        assert len(expected) > 50
