@@ -60,6 +60,31 @@ def _folding(
     return views
 
 
+def _chains(session: Session, claim_id: int) -> dict[int, SourceState]:
+    """The claim's sources and the sources up their derived-from chains, by id: one recursive
+    query, so explain reads a few sources however many the database holds."""
+    from sqlalchemy import select
+
+    from ..models import Evidence, Source
+
+    chains = (
+        select(Evidence.source_id.label("id"))
+        .where(Evidence.claim_id == claim_id)
+        .cte("chains", recursive=True)
+    )
+    chains = chains.union(
+        select(Source.derived_from_id)
+        .join(chains, Source.id == chains.c.id)
+        .where(Source.derived_from_id.is_not(None))
+    )
+    rows = session.execute(
+        select(
+            Source.id, Source.key, Source.name, Source.reliability, Source.derived_from_id
+        ).where(Source.id.in_(select(chains.c.id)))
+    )
+    return {row[0]: SourceState(*row) for row in rows}
+
+
 def explain_claim(session: Session, key: str, *, as_of: datetime | None = None) -> dict[str, Any]:
     """Status, rule, score and every item's part in them; fragility per origin."""
     from .report import claim_as_of
@@ -71,7 +96,7 @@ def explain_claim(session: Session, key: str, *, as_of: datetime | None = None) 
     claim = claim_states(session, [current.id], as_of)[current.id]
     items = evidence_items(session, [claim.id], as_of=as_of, detail=True).get(claim.id, [])
     assessment = assess(items, settings)
-    by_id = source_states(session, as_of)
+    by_id = source_states(session, as_of) if as_of is not None else _chains(session, claim.id)
     sources = {state.key: state for state in by_id.values()}
     s, x = assessment.support_origins, assessment.contradict_origins
     origins = []
