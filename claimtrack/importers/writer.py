@@ -1053,9 +1053,14 @@ class Writer:
                 f"SELECT {cols} FROM evidence AS e "  # noqa: S608
                 "JOIN unnest(%(claims)s::integer[], %(stances)s::text[], %(sources)s::integer[]) "
                 "AS t (claim_id, stance, source_id) ON e.claim_id = t.claim_id "
-                f"AND e.stance = t.stance AND e.source_id = t.source_id WHERE e.id <= {limit} "
+                "AND e.stance = t.stance AND e.source_id = t.source_id WHERE e.id <= %(limit)s "
                 "ORDER BY e.id",
-                {"claims": list(claim_ids), "stances": list(stances), "sources": list(source_ids)},
+                {
+                    "claims": list(claim_ids),
+                    "stances": list(stances),
+                    "sources": list(source_ids),
+                    "limit": limit,
+                },
             )
             return
         cols = ", ".join(self._EV_COLUMNS)
@@ -1064,8 +1069,8 @@ class Writer:
             where = " OR ".join([term] * len(chunk))
             params = tuple(value for triple in chunk for value in triple)
             yield from self.conn.exec_driver_sql(
-                f"SELECT {cols} FROM evidence WHERE id <= {limit} AND ({where}) ORDER BY id",  # noqa: S608
-                params,
+                f"SELECT {cols} FROM evidence WHERE id <= {self.mark} AND ({where}) ORDER BY id",  # noqa: S608
+                (limit, *params),
             )
 
     def _compare_evidence(self, entry: tuple, row: tuple, updates: list, removals: list) -> None:
