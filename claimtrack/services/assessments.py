@@ -163,11 +163,13 @@ def claim_standings(session: Session, settings: Settings | None = None) -> dict[
     counted_origin: dict[int, int] = {}  # source id -> its origin's id; -1: never credible
     reliability: dict[int, str] = {}  # origin id -> its grade
     for source_id, key, origin_id, grade in connection.execute(
-        select(Source.id, Source.key, Source.origin_id, origin.reliability).join(
+        select(Source.id, Source.key, Source.origin_id, origin.reliability).outerjoin(
             origin, origin.id == Source.origin_id
         )
     ):
         keys[source_id] = key
+        if origin_id is None:  # only a damaged database holds one; it can still be a channel
+            continue
         counted_origin[source_id] = -1 if grade == NOT_CREDIBLE_RELIABILITY else origin_id
         reliability[origin_id] = grade
     share = {grade: settings.credibility_share(grade) for grade in CREDIBILITY_GRADES}
@@ -191,7 +193,7 @@ def claim_standings(session: Session, settings: Settings | None = None) -> dict[
         rows.partitions(PARTITION)
     ):
         origin_id = counted_origin.get(source_id)
-        if origin_id is None:  # a source without an origin only a damaged database could hold
+        if origin_id is None:  # left out, as evidence_items leaves it out
             continue
         counts[claim_id] = counts.get(claim_id, 0) + 1
         if origin_id < 0 or credibility == NOT_CREDIBLE_CREDIBILITY or stance == "neutral":
