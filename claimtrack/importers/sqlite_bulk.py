@@ -37,15 +37,18 @@ def drop_indexes(conn: Connection, *, evidence_rows: int, history_rows: int) -> 
     if not tables:
         return []
     marks = ", ".join("?" * len(tables))
+    # The DROP statements come from the catalog (quoted by SQLite), not formatted here.
     found = conn.exec_driver_sql(
-        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "  # noqa: S608
+        "SELECT 'DROP ' || upper(type) || ' \"' || replace(name, '\"', '\"\"') || '\"', sql "  # noqa: S608
+        "FROM sqlite_master "
+        "WHERE sql IS NOT NULL "
         "AND (type = 'index' OR (type = 'trigger' AND name LIKE 'search!_%' ESCAPE '!')) "
         f"AND tbl_name IN ({marks}) ORDER BY type, name",
         tuple(tables),
     ).all()
-    for kind, name, _ in found:
-        conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
-    return [sql for _, _, sql in found]
+    for drop, _ in found:
+        conn.exec_driver_sql(drop)
+    return [sql for _, sql in found]
 
 
 def restore_indexes(conn: Connection, statements: list[str]) -> None:
