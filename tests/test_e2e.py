@@ -173,3 +173,20 @@ def test_a_non_editable_install_runs_init_from_another_directory(tmp_path):
     run("--db", "fresh.db", "source", "add", "Daily NK", cwd=elsewhere, executable=executable)
     checked = run("--db", "fresh.db", "db", "check", cwd=elsewhere, executable=executable)
     assert checked.stdout.startswith("ok: the schema matches the models\n")
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
+    """`claimtrack report | head`: when the pipe closes, no error message and no traceback."""
+    db = str(tmp_path / "pipe.db")
+    run("init", db=db)
+    run("claim", "add", "The border crossing closed in June", "--key", "closed", db=db)
+    environment = {k: v for k, v in os.environ.items() if k != "CLAIMTRACK_DB"}
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before the first write
+    done = subprocess.run(
+        [str(CLAIMTRACK), "--db", db, "report", "--format", "json"],
+        stdout=writer, stderr=subprocess.PIPE, text=True, env=environment, timeout=120,
+    )  # fmt: skip
+    os.close(writer)
+    assert done.stderr == ""
+    assert done.returncode == 1

@@ -63,6 +63,11 @@ class ClaimtrackGroup(PlainValuesGroup):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader went away (`claimtrack report | head`): stop quietly, as Unix tools
+            # do. Point stdout at /dev/null so the interpreter's final flush cannot fail too.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
         except Exception as exc:
             if _debug(ctx) or type(exc).__module__.startswith(("typer", "click")):
                 raise
