@@ -276,6 +276,7 @@ def test_edit_changes_fields_tags_and_key(story):
         "confidence: (none) → moderate\n"
         "key: halt → halted\n"
         "tags: crackdown → border\n"
+        "'halt' now resolves to 'halted'\n"
     )
     shown = story.ok("claim", "show", "halted", "--json").json()
     assert (shown["text"], shown["event_date"], shown["event_date_precision"]) == (
@@ -524,3 +525,17 @@ def test_usage_errors_exit_2_and_write_nothing(story, db_dump):
         assert (run.exit_code, run.stdout) == (2, ""), args
         assert fragment in run.stderr, args
     assert db_dump(story.url) == before
+
+
+def test_a_renamed_claim_keeps_answering_to_its_old_key(story):
+    story.ok("claim", "edit", "halt", "--new-key", "halted")
+    assert story.ok("claim", "show", "halt", "--json").json()["key"] == "halted"
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports")
+    assert len(story.ok("claim", "show", "halted", "--json").json()["evidence"]) == 1
+    run = story("claim", "add", "Something else", "--key", "halt")
+    assert run.exit_code == 1 and "already exists" in run.stderr
+
+    # Renaming back makes the old key the key again, and the newer one an alias.
+    story.ok("claim", "edit", "halt", "--new-key", "halt")
+    assert story.ok("claim", "show", "halted", "--json").json()["key"] == "halt"
+    assert [c["key"] for c in story.ok("claim", "list", "--json").json()].count("halt") == 1

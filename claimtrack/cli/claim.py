@@ -252,6 +252,8 @@ def _print_change(key: str, before: dict, after: dict, json_: bool) -> None:
         typer.echo(f"Claim {key}: nothing changed")
     else:
         print_changes(before, after)
+        if "key" in after:
+            typer.echo(f"{before['key']!r} now resolves to {after['key']!r}")
 
 
 app.command("merge")(merge_claim)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
 from ..errors import Conflict, InvalidValue
-from ..models import Claim, ClaimLink, ClaimTag, Tag
+from ..models import Claim, ClaimLink, ClaimTag, KeyAlias, Tag
 from ..settings import load_settings
 from ..status import STATUSES, Assessment, assess
 from .assessments import assess_claims
-from .common import changed_fields, ensure_key_free, get_claim, new_key, record
+from .common import alias_target, changed_fields, ensure_key_free, get_claim, new_key, record
 
 _UNSET: Any = object()
 
@@ -140,7 +140,7 @@ def edit_claim(
         requested["confidence"] = values.confidence(confidence)
     if new_key is not None:
         new_key = values.key(new_key, field="--new-key")
-        if new_key != claim.key:
+        if new_key != claim.key and alias_target(session, "claim", new_key) != claim.id:
             ensure_key_free(session, Claim, "claim", new_key)
         requested["key"] = new_key
     if add_tags or remove_tags:
@@ -159,6 +159,13 @@ def edit_claim(
         claim.event_date_precision = parsed[1] if parsed else None
     if "tags" in after:
         claim.tags = _tags(session, after["tags"])
+    if "key" in after:
+        # The old key keeps resolving (notes, scripts and earlier exports cite it), as after a
+        # merge; renaming back to a former key turns that alias back into the key.
+        session.execute(
+            delete(KeyAlias).where(KeyAlias.entity == "claim", KeyAlias.alias == after["key"])
+        )
+        session.add(KeyAlias(entity="claim", alias=before["key"], target_id=claim.id))
     session.flush()
     record(
         session,

@@ -72,13 +72,18 @@ def changed_fields(
     return before, after
 
 
+def alias_target(session: Session, entity: str, key: str) -> int | None:
+    """The id a former key (renamed or merged away) now points to, if it is one."""
+    return session.scalar(
+        select(KeyAlias.target_id).where(KeyAlias.entity == entity, KeyAlias.alias == key)
+    )
+
+
 def _resolve(session: Session, model: type, entity: str, key: str, what: str, hint: str):
     found = session.scalar(select(model).where(model.key == key))
     if found is not None:
         return found
-    target_id = session.scalar(
-        select(KeyAlias.target_id).where(KeyAlias.entity == entity, KeyAlias.alias == key)
-    )
+    target_id = alias_target(session, entity, key)
     if target_id is not None:
         found = session.get(model, target_id)
         if found is not None:
