@@ -1,12 +1,12 @@
-"""The benchmark regression guard: `bench/run.py --quick` on the fast benchmarks, failing when a
-ratio to its baseline (measured in the same run) is more than 50% worse than the target of
-issue 6, or when a statement count grows with the data. Ratios, never absolute times.
+"""The benchmark regression guard: `bench/run.py --quick` on the benchmarks that take seconds,
+failing when a ratio to its baseline (measured in the same run) is more than 50% worse than
+the target of issue 6, or when a statement count grows with the data. Ratios, never absolute
+times.
 
-Benchmarks whose command does not exist yet are skipped. Targets known to be out of reach
-(bench/README.md says by how much and why) are expected failures until they are met: remove
-them from KNOWN_MISSES then. The import benchmarks are left out while a quick-size import
-takes tens of seconds (the guard must stay under ~2 minutes); add "import_sqlite" to
-BENCHMARKS once it takes a few.
+Benchmarks whose command does not exist yet are skipped. A target known to be out of reach
+(bench/README.md says by how much and why) is guarded at the worst ratio measured for it
+instead, with the same 50% slack, so that a regression still fails the run: lower the ceiling
+in KNOWN_MISSES as the figure improves, and remove the entry once the target holds.
 """
 
 from __future__ import annotations
@@ -20,18 +20,31 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = "startup,evidence_add,report,show,explain"
+BENCHMARKS = "startup,evidence_add,import_sqlite,report,show,explain"
 RESULTS = [
     "startup",
     "evidence_add",
+    "import_sqlite",
+    "reimport_sqlite",
+    "import_rss",
     "report_json",
     "report_statements",
     "claim_show_statements",
     "explain_statements",
 ]
+# name -> (the ceiling: about the ratio measured at quick size on a quiet machine, with room
+# for a loaded one; why the target is missed): bench/README.md has the figures.
 KNOWN_MISSES = {
-    "report_json": "report --format json meets its target at full size (1.66x) but is ~5x "
-    "its baseline at quick size, where start-up (~0.7 s CPU) is most of it: bench/README.md",
+    "import_sqlite": (
+        16.0,
+        "the quick import is 11-24x csv.reader + executemany (target 2.5x): per-row history "
+        "and search entries, the duplicate check, Python validation",
+    ),
+    "report_json": (
+        7.0,
+        "report --format json holds its target at full size (1.66x) but not at quick size "
+        "(4.4-7.7x), where start-up is most of the run",
+    ),
 }
 SLACK = 1.5
 
@@ -52,15 +65,7 @@ def bench_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     return {r["name"]: r for r in json.loads(out.read_text())["results"]}
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_MISSES[name], strict=False))
-        if name in KNOWN_MISSES
-        else name
-        for name in RESULTS
-    ],
-)
+@pytest.mark.parametrize("name", RESULTS)
 def test_ratio_within_half_again_of_target(bench_results: dict[str, dict], name: str) -> None:
     result = bench_results.get(name)
     if result is None or not result["available"]:
@@ -72,8 +77,16 @@ def test_ratio_within_half_again_of_target(bench_results: dict[str, dict], name:
             f"{result['baseline']} on the small one: the count must not grow with the data"
         )
         return
-    assert result["ratio"] <= result["target_ratio"] * SLACK, (
-        f"{name}: {result['ratio']:.2f}x its baseline, more than 50% worse than the target "
-        f"{result['target_ratio']}x (claimtrack {result['claimtrack']:.3f} s, baseline "
+    if result["unit"] == "MB":  # memory does not drift with the load: the target itself
+        assert result["passed"], (
+            f"{name}: {result['claimtrack']:.0f} MB peak RSS, over the target ({result['target']})"
+        )
+        return
+    bar, why = result["target_ratio"], "the target"
+    if name in KNOWN_MISSES:
+        bar, why = KNOWN_MISSES[name][0], f"the known miss ({KNOWN_MISSES[name][1]})"
+    assert result["ratio"] <= bar * SLACK, (
+        f"{name}: {result['ratio']:.2f}x its baseline, more than 50% worse than {why} "
+        f"{bar}x (claimtrack {result['claimtrack']:.3f} s, baseline "
         f"{result['baseline']:.3f} s, medians of {len(result['samples']['claimtrack'])} runs)"
     )
