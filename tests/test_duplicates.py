@@ -332,3 +332,34 @@ def test_index_finds_what_the_plain_prefix_rule_finds_on_templated_text():
         expected = _plain_prefix_pairs(texts, t, common_block, max_block)
         assert set(index.pairs()) == expected
         assert len(expected) > 50
+
+
+def test_import_names_its_duplicate_check_to_the_progress_display(database, tmp_path):
+    """After the rows, the bar says what the import is still doing (on 100,000 new claims
+    the check takes tens of seconds), and the time reported covers it."""
+    from claimtrack.services.transfer import import_files
+
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "claim_key,claim_text,source_key,source_name,stance\n"
+        "h3,Police in Hyesan took bribes,dnk,Daily NK,supports\n"
+        "h4,Police in Hyesan were taking bribes,dnk,Daily NK,supports\n",
+        encoding="utf-8",
+    )
+
+    class Recorder:
+        def __init__(self):
+            self.stages: list[str] = []
+
+        def __call__(self, done_bytes: int, records: int) -> None:
+            pass
+
+        def stage(self, label: str) -> None:
+            self.stages.append(label)
+
+    recorder = Recorder()
+    with database.session(write=True, actor="test") as session:
+        result = import_files(session, files=[str(sheet)], progress=recorder)
+    assert recorder.stages == ["checking 2 new claims for duplicates"]
+    assert [p["keys"] for p in result.duplicates] == [["h3", "h4"]]
+    assert result.seconds > 0

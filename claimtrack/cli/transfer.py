@@ -182,7 +182,7 @@ class _Bar:
         )
 
         self.progress = Progress(
-            TextColumn("importing"),
+            TextColumn("{task.description}"),
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
@@ -191,11 +191,14 @@ class _Bar:
             console=Console(stderr=True),
             transient=True,
         )
-        self.task = self.progress.add_task("import", total=total, rows=0)
+        self.task = self.progress.add_task("importing", total=total, rows=0)
         self.progress.start()
 
     def __call__(self, done: int, rows: int) -> None:
         self.progress.update(self.task, completed=done, rows=rows)
+
+    def stage(self, label: str) -> None:
+        self.progress.update(self.task, description=label)
 
     def close(self) -> None:
         self.progress.stop()

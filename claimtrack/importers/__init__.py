@@ -16,10 +16,10 @@ import marshal
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
@@ -42,7 +42,14 @@ FORMATS = ("csv", "jsonl", "json")
 BATCH = 5_000
 SHOWN_PROBLEMS = 20
 
-Progress = Callable[[int, int], None]  # (bytes read so far, records so far)
+
+class Progress(Protocol):
+    """What shows an import's progress (the CLI's bar on a terminal)."""
+
+    def __call__(self, done_bytes: int, records: int) -> None: ...
+
+    def stage(self, label: str) -> None:
+        """The work after the rows (the duplicate check), named for the user."""
 
 
 @dataclass
