@@ -219,8 +219,19 @@ def test_removing_twice_is_refused_and_writes_nothing(story, db_dump):
     run = story("evidence", "remove", "1", "--reason", "again")
     assert run.exit_code == 1
     assert run.stderr.startswith("Error: evidence 1 was already removed on ")
-    assert run.stderr.endswith(": misread\n")
+    assert run.stderr.endswith(" (reason: 'misread')\n")
     assert db_dump(story.url) == before
+
+
+def test_an_error_quoting_stored_text_stays_one_line(story):
+    """Found by the fuzz test: a removal reason with a line break and a terminal escape,
+    quoted back in the error of a second removal, made it two lines (and live escapes)."""
+    story.ok("evidence", "add", "halt", "--source", "ryg", "--supports")
+    story.ok("evidence", "remove", "1", "--reason", "misread\r&_\n\x1b[31m")
+    run = story("evidence", "remove", "1", "--reason", "again")
+    assert run.exit_code == 1
+    assert run.stderr.count("\n") == 1 and "\x1b" not in run.stderr
+    assert run.stderr.endswith(" (reason: 'misread\\r&_\\n\\x1b[31m')\n")
 
 
 USAGE_ERRORS = [

@@ -59,7 +59,7 @@ class ClaimtrackGroup(PlainValuesGroup):
         except ClaimtrackError as exc:
             if _debug(ctx):
                 raise
-            typer.echo(f"Error: {exc}", err=True)
+            typer.echo(f"Error: {_one_line(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -71,8 +71,16 @@ class ClaimtrackGroup(PlainValuesGroup):
         except Exception as exc:
             if _debug(ctx) or type(exc).__module__.startswith(("typer", "click")):
                 raise
-            typer.echo(f"Error: {_describe_unexpected(exc, ctx)}", err=True)
+            typer.echo(f"Error: {_one_line(_describe_unexpected(exc, ctx))}", err=True)
             raise typer.Exit(1) from None
+
+
+def _one_line(message: str) -> str:
+    """An error is one line, whatever stored text it quotes: control characters (a newline
+    in a pasted reason, a terminal escape) are shown escaped, never acted on."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
 class _Commands(Mapping):

@@ -99,8 +99,8 @@ def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) ->
     item = get_evidence(session, evidence_id)
     if item.removed_at is not None:
         raise Conflict(
-            f"evidence {item.id} was already removed on {item.removed_at:%Y-%m-%d}: "
-            f"{item.removed_reason}"
+            f"evidence {item.id} was already removed on {item.removed_at:%Y-%m-%d} "
+            f"(reason: {item.removed_reason!r})"
         )
     item.removed_at = utcnow()
     item.removed_reason = reason
