@@ -394,11 +394,11 @@ def run_import(
         rebuilt: list[str] = []
         if indexing_suspended:
             search_index.suspend(conn)
+            # At most one history event per record, two per link (one on each claim).
             entity_count = sum(map(len, vars(entities).values()))
+            history_rows = sum(spooled.values()) + spooled["link"] + entity_count
             rebuilt = drop_indexes(
-                conn,
-                evidence_rows=spooled["evidence"],
-                history_rows=sum(spooled.values()) + spooled["link"] + entity_count,
+                conn, evidence_rows=spooled["evidence"], history_rows=history_rows
             )
         writer.write_sources(entities.sources, entities.named_sources)
         writer.write_claims(entities.claims, entities.text_claims)

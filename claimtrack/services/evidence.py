@@ -127,26 +127,25 @@ def evidence_views(
     source = aliased(Source)
     origin = aliased(Source)
     via = aliased(Source)
-    columns = [
-        Evidence.id,
-        Evidence.key,
-        source.key,
-        source.name,
-        origin.key,
-        origin.reliability,
-        Evidence.stance,
-        Evidence.credibility,
-        via.key,
-        Evidence.quote,
-        Evidence.locator,
-        Evidence.observed,
-        Evidence.notes,
-        Evidence.created_at,
-    ]
-    if include_removed:
-        columns += [Evidence.removed_at, Evidence.removed_reason]
+    # Field name -> column, in the order `claim show` and `evidence list` JSON list them.
+    fields = {
+        "id": Evidence.id,
+        "key": Evidence.key,
+        "source": source.key,
+        "source_name": source.name,
+        "origin": origin.key,
+        "origin_reliability": origin.reliability,
+        "stance": Evidence.stance,
+        "credibility": Evidence.credibility,
+        "via": via.key,
+        "quote": Evidence.quote,
+        "url": Evidence.locator,
+        "observed": Evidence.observed,
+        "notes": Evidence.notes,
+    }
+    n = len(fields)  # then created_at, removed_at, removed_reason
     query = (
-        select(*columns)
+        select(*fields.values(), Evidence.created_at, Evidence.removed_at, Evidence.removed_reason)
         .join(source, source.id == Evidence.source_id)
         .join(origin, origin.id == source.origin_id)
         .outerjoin(via, via.id == Evidence.via_id)
@@ -157,31 +156,13 @@ def evidence_views(
         query = query.where(Evidence.removed_at.is_(None))
     views = []
     for row in session.execute(query):
-        view = dict(zip(EVIDENCE_VIEW_FIELDS, row[:13], strict=True))
-        view["created_at"] = row[13].isoformat()
+        view = dict(zip(fields, row[:n], strict=True))
+        view["created_at"] = row[n].isoformat()
         if include_removed:
-            view["removed_at"] = row[14].isoformat() if row[14] else None
-            view["removed_reason"] = row[15]
+            view["removed_at"] = row[n + 1].isoformat() if row[n + 1] else None
+            view["removed_reason"] = row[n + 2]
         views.append(view)
     return views
-
-
-# The fields of an evidence item in `claim show` and `evidence list` JSON, in order.
-EVIDENCE_VIEW_FIELDS = (
-    "id",
-    "key",
-    "source",
-    "source_name",
-    "origin",
-    "origin_reliability",
-    "stance",
-    "credibility",
-    "via",
-    "quote",
-    "url",
-    "observed",
-    "notes",
-)
 
 
 def list_evidence(session: Session, claim: str, *, include_removed: bool = False):
