@@ -230,7 +230,8 @@ class ClaimLink(Base):
 
 
 class KeyAlias(Base):
-    """An old key that still resolves after a merge, so scripts that stored it keep working."""
+    """An old key that still resolves after a merge or a rename, so scripts that stored it
+    keep working."""
 
     __tablename__ = "key_aliases"
 

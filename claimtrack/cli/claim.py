@@ -179,7 +179,10 @@ def edit(
         list[str] | None, typer.Option("--remove-tag", help="Remove a tag (repeatable).")
     ] = None,
     new_key: Annotated[
-        str | None, typer.Option("--new-key", help="Rename the claim's key.")
+        str | None,
+        typer.Option(
+            "--new-key", help="Rename the claim's key (the old key keeps working as an alias)."
+        ),
     ] = None,
     reason: Reason = None,
     json_: Json = False,
