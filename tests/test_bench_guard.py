@@ -3,6 +3,10 @@ failing when a ratio to its baseline (measured in the same run) is more than 50%
 the target of issue 6, or when a statement count grows with the data. Ratios, never absolute
 times.
 
+A time ratio over its bar is measured once more (its benchmark alone, in a new run) before the
+test fails: a machine busy with something else can make one run 50% slower than usual (a
+clean run once failed at 2.28x against a 2.25x bar), while a real regression is slow twice.
+
 Benchmarks whose command does not exist yet are skipped. A target known to be out of reach
 (bench/README.md says by how much and why) is guarded at the worst ratio measured for it
 instead, with the same 50% slack, so that a regression still fails the run: lower the ceiling
@@ -47,26 +51,43 @@ KNOWN_MISSES = {
     ),
 }
 SLACK = 1.5
+# Each result comes from one benchmark of bench/run.py (--only takes benchmark names).
+BENCHMARK_OF = {
+    "startup": "startup",
+    "evidence_add": "evidence_add",
+    "import_sqlite": "import_sqlite",
+    "reimport_sqlite": "import_sqlite",
+    "import_rss": "import_sqlite",
+    "report_json": "report",
+    "report_statements": "report",
+    "claim_show_statements": "show",
+    "explain_statements": "explain",
+}
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def bench_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    if not (Path(sys.executable).parent / "claimtrack").exists():
-        pytest.skip("the claimtrack executable is not installed beside this Python")
-    out = tmp_path_factory.mktemp("bench") / "quick.json"
+def run_quick(out: Path, benchmarks: str) -> dict[str, dict]:
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--reps", "3",
-         "--only", BENCHMARKS, "--out", str(out)],
+         "--only", benchmarks, "--out", str(out)],
         capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return {r["name"]: r for r in json.loads(out.read_text())["results"]}
 
 
+@pytest.fixture(scope="module")
+def bench_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    if not (Path(sys.executable).parent / "claimtrack").exists():
+        pytest.skip("the claimtrack executable is not installed beside this Python")
+    return run_quick(tmp_path_factory.mktemp("bench") / "quick.json", BENCHMARKS)
+
+
 @pytest.mark.parametrize("name", RESULTS)
-def test_ratio_within_half_again_of_target(bench_results: dict[str, dict], name: str) -> None:
+def test_ratio_within_half_again_of_target(
+    bench_results: dict[str, dict], name: str, tmp_path: Path
+) -> None:
     result = bench_results.get(name)
     if result is None or not result["available"]:
         pytest.skip(f"{name}: not available ({result['note'] if result else 'not run'})")
@@ -85,8 +106,18 @@ def test_ratio_within_half_again_of_target(bench_results: dict[str, dict], name:
     bar, why = result["target_ratio"], "the target"
     if name in KNOWN_MISSES:
         bar, why = KNOWN_MISSES[name][0], f"the known miss ({KNOWN_MISSES[name][1]})"
-    assert result["ratio"] <= bar * SLACK, (
-        f"{name}: {result['ratio']:.2f}x its baseline, more than 50% worse than {why} "
-        f"{bar}x (claimtrack {result['claimtrack']:.3f} s, baseline "
-        f"{result['baseline']:.3f} s, medians of {len(result['samples']['claimtrack'])} runs)"
+    ratios = [result["ratio"]]
+    if ratios[0] > bar * SLACK:
+        again = run_quick(tmp_path / "again.json", BENCHMARK_OF[name])[name]
+        ratios.append(again["ratio"])
+    assert min(ratios) <= bar * SLACK, (
+        f"{name}: {' then '.join(f'{r:.2f}x' for r in ratios)} its baseline in two runs, "
+        f"more than 50% worse than {why} {bar}x both times (claimtrack "
+        f"{result['claimtrack']:.3f} s, baseline {result['baseline']:.3f} s in the first, "
+        f"medians of {len(result['samples']['claimtrack'])} runs)"
     )
+
+
+def test_every_guarded_result_names_the_benchmark_that_measures_it() -> None:
+    assert set(BENCHMARK_OF) == set(RESULTS)
+    assert set(BENCHMARK_OF.values()) <= set(BENCHMARKS.split(","))
