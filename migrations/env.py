@@ -1,5 +1,7 @@
-"""Alembic environment: claimtrack passes a live connection (config.attributes["connection"]);
-developers running `alembic` from the project root get the database claimtrack would use."""
+"""Alembic environment. A caller may hand over what to migrate in config.attributes["connection"]:
+a Connection (claimtrack's run_migration, inside its own transaction) or an Engine (the setup
+pytest-alembic documents: its `alembic_engine` fixture). Developers running `alembic` from the
+project root get the database claimtrack would use."""
 
 from __future__ import annotations
 
@@ -46,22 +48,28 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _configure(connection)
+    from sqlalchemy.engine import Connection
+
+    connectable = config.attributes.get("connection")
+    if isinstance(connectable, Connection):
+        _configure(connectable)
         with context.begin_transaction():
             context.run_migrations()
         return
 
-    from claimtrack.db import Database, resolve_url
+    database = None
+    if connectable is None:
+        from claimtrack.db import Database, resolve_url
 
-    database = Database(resolve_url(), create=True)
-    with database.engine.execution_options(claimtrack_write=True).connect() as connection:
+        database = Database(resolve_url(), create=True)
+        connectable = database.engine.execution_options(claimtrack_write=True)
+    with connectable.connect() as connection:
         _configure(connection)
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
-    database.dispose()
+    if database is not None:
+        database.dispose()
 
 
 if context.is_offline_mode():

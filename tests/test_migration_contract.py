@@ -2,7 +2,8 @@
 
 - pytest-alembic's four standard checks (single head, upgrade, models match the DDL, every
   step down and up again), run through its runner (its pytest plugin is switched off in
-  pyproject: 0.13.1's collector breaks under pytest 9);
+  pyproject: 0.13.1's collector breaks under pytest 9), both with the Connection claimtrack
+  passes and with the plain Engine of pytest-alembic's documented `alembic_engine` setup;
 - a database filled at each revision with representative data (tests/migration_fixtures/)
   upgrades to head, and back, without losing or changing a row;
 - run_migration's transaction: a failing migration leaves the schema, alembic_version and the
@@ -62,6 +63,32 @@ def alembic_runner(blank: Database):
 )
 def test_pytest_alembic_standard_checks(alembic_runner, check):
     check(alembic_runner)
+
+
+@pytest.fixture
+def alembic_engine(blank_db_url):
+    """pytest-alembic's documented setup: a fixture of this name returning a plain Engine."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(resolve_url(blank_db_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        standard.test_single_head_revision,
+        standard.test_upgrade,
+        standard.test_model_definitions_match_ddl,
+        standard.test_up_down_consistency,
+    ],
+    ids=["single-head", "upgrade", "model-matches-ddl", "up-down-consistency"],
+)
+def test_pytest_alembic_standard_checks_with_its_documented_engine_setup(alembic_engine, check):
+    config = RunnerConfig(alembic_config=alembic_config())
+    with pytest_alembic.runner(config=config, engine=alembic_engine) as runner:
+        check(runner)
 
 
 def test_the_revision_claimtrack_expects_is_the_head():
