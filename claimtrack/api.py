@@ -12,12 +12,17 @@
 
 Every function takes the Session first and keyword arguments; errors are the exceptions of
 claimtrack.errors (NotFound, InvalidValue, Conflict, DatabaseError, ImportRefused), each with
-a message that says what to fix. Writes record history under the session's actor.
+a message that says what to fix. These are the very functions the command line calls, so a
+script and `claimtrack` write the same rows and the same history (under the session's actor).
+An edit returns an `Edit` (row, before, after, status_changes), `remove_evidence` a `Removal`
+(evidence, status_changes): `status_changes` lists the claims whose status the write moved,
+each also recorded as a `claim.status` history event. `UNSET` leaves an edited field as it is.
 """
 
 from __future__ import annotations
 
-from .db import Database, open_database, run_migration
+from .db import Database, open_database
+from .db import run_migration as _run_migration
 from .errors import ClaimtrackError, Conflict, DatabaseError, InvalidValue, NotFound
 from .exporters import claimreview_problems
 from .importers import ImportRefused, ImportResult
@@ -29,15 +34,17 @@ from .services.claims import (
     set_verdict,
     show_claim,
 )
+from .services.common import UNSET, Edit, Removal
 from .services.evidence import add_evidence, list_evidence, remove_evidence
 from .services.history import history_of
 from .services.sources import add_source, edit_source, list_sources, show_source
+from .services.status_changes import StatusChange
 from .services.transfer import export, export_file, import_files, import_records
 
 
 def init_database(database: Database) -> None:
     """Create the schema, or upgrade it to the newest revision (what `claimtrack init` does)."""
-    run_migration(database, "upgrade", "head")
+    _run_migration(database, "upgrade", "head")
 
 
 __all__ = [
@@ -45,10 +52,14 @@ __all__ = [
     "Conflict",
     "Database",
     "DatabaseError",
+    "Edit",
     "ImportRefused",
     "ImportResult",
     "InvalidValue",
     "NotFound",
+    "Removal",
+    "StatusChange",
+    "UNSET",
     "add_claim",
     "add_evidence",
     "add_source",

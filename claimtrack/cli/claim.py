@@ -192,13 +192,14 @@ def edit(
     \b
     Example: claimtrack claim edit halt --place "Ryanggang Province" --reason "source named the province"
     """
-    from ..services.claims import _UNSET, edit_claim
+    from ..services.claims import edit_claim
+    from ..services.common import UNSET
 
     def given(value):
-        return _UNSET if value is None else value
+        return UNSET if value is None else value
 
     with ctx.obj.writing() as session:
-        _, before, after = edit_claim(
+        edit = edit_claim(
             session,
             claim,
             text=text,
@@ -211,7 +212,7 @@ def edit(
             new_key=new_key,
             reason=reason,
         )
-    _print_change(claim, before, after, json_)
+    _print_change(claim, edit.before, edit.after, json_)
 
 
 @app.command("verdict")
@@ -235,17 +236,18 @@ def verdict(
     \b
     Example: claimtrack claim verdict halt confirmed --reason "state media confirmed on 2018-08-01" --confidence moderate
     """
-    from ..services.claims import _UNSET, set_verdict
+    from ..services.claims import set_verdict
+    from ..services.common import UNSET
 
     with ctx.obj.writing() as session:
-        _, before, after = set_verdict(
+        edit = set_verdict(
             session,
             claim,
             verdict=verdict,
             reason=reason,
-            confidence=_UNSET if confidence is None else confidence,
+            confidence=UNSET if confidence is None else confidence,
         )
-    _print_change(claim, before, after, json_)
+    _print_change(claim, edit.before, edit.after, json_)
 
 
 def _print_change(key: str, before: dict, after: dict, json_: bool) -> None:

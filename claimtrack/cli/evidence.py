@@ -131,10 +131,10 @@ def remove(
     \b
     Example: claimtrack evidence remove 12 --reason "duplicate of 9"
     """
-    from ..services.consequences import remove_evidence
+    from ..services.evidence import remove_evidence
 
     with ctx.obj.writing() as session:
-        item, status_changes = remove_evidence(session, evidence_id, reason=reason)
-        item_id = item.id
+        removal = remove_evidence(session, evidence_id, reason=reason)
+        item_id = removal.evidence.id
     typer.echo(f"Removed evidence {item_id}")
-    print_status_changes(status_changes)
+    print_status_changes(removal.status_changes)

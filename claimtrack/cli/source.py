@@ -173,29 +173,31 @@ def edit(
     \b
     Example: claimtrack source edit src-ryanggang --reliability C --reason "two reports confirmed"
     """
-    from ..services.consequences import edit_source
-    from ..services.sources import _UNSET
+    from ..services.common import UNSET
+    from ..services.sources import edit_source
 
     with ctx.obj.writing() as session:
-        _, before, after, status_changes = edit_source(
+        edit = edit_source(
             session,
             source,
             name=name,
             kind=kind,
             reliability=reliability,
-            derived_from=_UNSET if derived_from is None else derived_from,
-            url=_UNSET if url is None else url,
-            notes=_UNSET if notes is None else notes,
+            derived_from=UNSET if derived_from is None else derived_from,
+            url=UNSET if url is None else url,
+            notes=UNSET if notes is None else notes,
             reason=reason,
         )
     if json_:
-        changes = [change.as_dict() for change in status_changes]
-        print_json({"key": source, "before": before, "after": after, "status_changes": changes})
-    elif not after:
+        changes = [change.as_dict() for change in edit.status_changes]
+        print_json(
+            {"key": source, "before": edit.before, "after": edit.after, "status_changes": changes}
+        )
+    elif not edit.after:
         typer.echo(f"Source {source}: nothing changed")
     else:
-        print_changes(before, after)
-        print_status_changes(status_changes)
+        print_changes(edit.before, edit.after)
+        print_status_changes(edit.status_changes)
 
 
 app.command("merge")(merge_source)

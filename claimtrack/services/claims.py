@@ -14,9 +14,16 @@ from ..models import Claim, ClaimLink, ClaimTag, KeyAlias, Tag
 from ..settings import load_settings
 from ..status import STATUSES, Assessment, assess
 from .assessments import assess_claims
-from .common import alias_target, changed_fields, ensure_key_free, get_claim, new_key, record
-
-_UNSET: Any = object()
+from .common import (
+    UNSET,
+    Edit,
+    alias_target,
+    changed_fields,
+    ensure_key_free,
+    get_claim,
+    new_key,
+    record,
+)
 
 
 def claim_record(claim: Claim) -> dict[str, Any]:
@@ -115,28 +122,28 @@ def edit_claim(
     key: str,
     *,
     text: str | None = None,
-    event_date: str | None = _UNSET,
-    place: str | None = _UNSET,
-    notes: str | None = _UNSET,
-    confidence: str | None = _UNSET,
+    event_date: str | None = UNSET,
+    place: str | None = UNSET,
+    notes: str | None = UNSET,
+    confidence: str | None = UNSET,
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
     new_key: str | None = None,
     reason: str | None = None,
-) -> tuple[Claim, dict[str, Any], dict[str, Any]]:
+) -> Edit:
     claim = get_claim(session, key)
     current = claim_record(claim)
     requested: dict[str, Any] = {}
     if text is not None:
         requested["text"] = values.required_text(text, field="text")
-    if event_date is not _UNSET:
+    if event_date is not UNSET:
         parsed = values.partial_date(event_date, field="--event-date")
         requested["event_date"] = parsed[0] if parsed else None
-    if place is not _UNSET:
+    if place is not UNSET:
         requested["place"] = values.optional_text(place, field="place")
-    if notes is not _UNSET:
+    if notes is not UNSET:
         requested["notes"] = values.optional_text(notes, field="notes")
-    if confidence is not _UNSET:
+    if confidence is not UNSET:
         requested["confidence"] = values.confidence(confidence)
     if new_key is not None:
         new_key = values.key(new_key, field="--new-key")
@@ -149,7 +156,7 @@ def edit_claim(
         requested["tags"] = sorted(names)
     before, after = changed_fields(current, requested)
     if not after:
-        return claim, {}, {}
+        return Edit(claim, {}, {}, [])
     for field_name in ("text", "place", "notes", "confidence", "key"):
         if field_name in after:
             setattr(claim, field_name, after[field_name])
@@ -176,7 +183,7 @@ def edit_claim(
         after=after,
         reason=reason,
     )
-    return claim, before, after
+    return Edit(claim, before, after, [])
 
 
 def set_verdict(
@@ -185,8 +192,8 @@ def set_verdict(
     *,
     verdict: str | None,
     reason: str,
-    confidence: str | None = _UNSET,
-) -> tuple[Claim, dict[str, Any], dict[str, Any]]:
+    confidence: str | None = UNSET,
+) -> Edit:
     """Record the analyst's verdict (confirmed, debunked, or None to withdraw it)."""
     claim = get_claim(session, key)
     reason_text = values.required_text(reason, field="--reason")
@@ -195,11 +202,11 @@ def set_verdict(
         "verdict": values.verdict(verdict),
         "verdict_reason": reason_text if values.verdict(verdict) else None,
     }
-    if confidence is not _UNSET:
+    if confidence is not UNSET:
         requested["confidence"] = values.confidence(confidence)
     before, after = changed_fields(current, requested)
     if not after:
-        return claim, {}, {}
+        return Edit(claim, {}, {}, [])
     for field_name, value in after.items():
         setattr(claim, field_name, value)
     session.flush()
@@ -212,7 +219,7 @@ def set_verdict(
         after=after,
         reason=reason_text,
     )
-    return claim, before, after
+    return Edit(claim, before, after, [])
 
 
 def link_claims(session: Session, *, claim: str, other: str, relation: str) -> ClaimLink:

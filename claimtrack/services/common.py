@@ -4,14 +4,37 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import values
 from ..errors import Conflict, NotFound
-from ..models import Claim, HistoryEvent, KeyAlias, Source, utcnow
+from ..models import Claim, Evidence, HistoryEvent, KeyAlias, Source, utcnow
+
+if TYPE_CHECKING:
+    from .status_changes import StatusChange
+
+# An edit function's default for "leave this field as it is" (None clears the field).
+UNSET: Any = object()
+
+
+class Edit(NamedTuple):
+    """What an edit did: the row, the changed fields before and after (empty: nothing
+    changed), and the claims whose status it moved (each recorded in history)."""
+
+    row: Claim | Source
+    before: dict[str, Any]
+    after: dict[str, Any]
+    status_changes: list[StatusChange]
+
+
+class Removal(NamedTuple):
+    """What a removal did: the removed row and the claims whose status it moved."""
+
+    evidence: Evidence
+    status_changes: list[StatusChange]
 
 
 def actor_of(session: Session) -> str:

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict, NotFound
 from ..models import Evidence, Source, utcnow
-from .common import get_claim, get_source, record
+from .assessments import assess_claims
+from .common import Removal, get_claim, get_source, record
+from .status_changes import record_status_changes
 
 
 def evidence_record(item: Evidence) -> dict[str, Any]:
@@ -94,7 +96,9 @@ def get_evidence(session: Session, evidence_id: int | str) -> Evidence:
     return item
 
 
-def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) -> Evidence:
+def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) -> Removal:
+    """Mark the item removed (kept, with its reason); returns it and its claim's status
+    change, if the removal moved it (recorded as a `claim.status` event)."""
     reason = values.required_text(reason, field="--reason")
     item = get_evidence(session, evidence_id)
     if item.removed_at is not None:
@@ -102,6 +106,8 @@ def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) ->
             f"evidence {item.id} was already removed on {item.removed_at:%Y-%m-%d} "
             f"(reason: {item.removed_reason!r})"
         )
+    claim_ids = select(Evidence.claim_id).where(Evidence.id == item.id)
+    status_before = assess_claims(session, claim_ids)
     item.removed_at = utcnow()
     item.removed_reason = reason
     session.flush()
@@ -116,7 +122,10 @@ def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) ->
         reason=reason,
         at=item.removed_at,
     )
-    return item
+    status_changes = record_status_changes(
+        session, claim_ids, status_before, reason=f"evidence {item.id} removed: {reason}"
+    )
+    return Removal(item, status_changes)
 
 
 def evidence_views(

@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict
 from ..models import Evidence, Source, utcnow
-from .common import changed_fields, ensure_key_free, get_source, new_key, record
-
-SOURCE_FIELDS = ("key", "name", "kind", "reliability", "derived_from", "url", "notes")
-_UNSET: Any = object()
+from .assessments import assess_claims
+from .common import UNSET, Edit, changed_fields, ensure_key_free, get_source, new_key, record
+from .status_changes import record_status_changes
 
 
 def source_record(source: Source) -> dict[str, Any]:
@@ -139,16 +138,24 @@ def edit_source(
     name: str | None = None,
     kind: str | None = None,
     reliability: str | None = None,
-    derived_from: str | None = _UNSET,
-    url: str | None = _UNSET,
-    notes: str | None = _UNSET,
+    derived_from: str | None = UNSET,
+    url: str | None = UNSET,
+    notes: str | None = UNSET,
     reason: str | None = None,
-) -> tuple[Source, dict[str, Any], dict[str, Any]]:
-    """Change the given fields; returns (source, before, after) of what changed.
+) -> Edit:
+    """Change the given fields; returns the source, the changed fields before and after, and
+    the claims whose status a new reliability or derived-from link moved (each recorded as a
+    `claim.status` event).
 
     `derived_from=None` (or "") clears the link; leaving it out keeps it.
     """
     source = get_source(session, key)
+    regrade = reliability is not None or derived_from is not UNSET
+    if regrade:
+        claim_ids = select(Evidence.claim_id).where(
+            Evidence.source_id.in_(_descendant_ids(session, source.id))
+        )
+        status_before = assess_claims(session, claim_ids)
     current = source_record(source)
     requested: dict[str, Any] = {}
     if name is not None:
@@ -157,17 +164,17 @@ def edit_source(
         requested["kind"] = values.optional_text(kind, field="kind") or "unknown"
     if reliability is not None:
         requested["reliability"] = values.reliability(reliability)
-    if url is not _UNSET:
+    if url is not UNSET:
         requested["url"] = values.optional_text(url, field="url")
-    if notes is not _UNSET:
+    if notes is not UNSET:
         requested["notes"] = values.optional_text(notes, field="notes")
     parent: Source | None = None
-    if derived_from is not _UNSET:
+    if derived_from is not UNSET:
         parent = get_source(session, derived_from) if derived_from else None
         requested["derived_from"] = parent.key if parent else None
     before, after = changed_fields(current, requested)
     if not after:
-        return source, {}, {}
+        return Edit(source, {}, {}, [])
     for field_name in ("name", "kind", "reliability", "url", "notes"):
         if field_name in after:
             setattr(source, field_name, after[field_name])
@@ -187,7 +194,20 @@ def edit_source(
         after=after,
         reason=reason,
     )
-    return source, before, after
+    status_changes = []
+    if regrade and {"reliability", "derived_from"} & after.keys():
+        what = "; ".join(
+            f"{name} {before.get(name) or '(none)'} → {after[name] or '(none)'}"
+            for name in ("reliability", "derived_from")
+            if name in after
+        )
+        status_changes = record_status_changes(
+            session,
+            claim_ids,
+            status_before,
+            reason=f"source {source.key} edited: {what}" + (f" ({reason})" if reason else ""),
+        )
+    return Edit(source, before, after, status_changes)
 
 
 def list_sources(session: Session, *, kind: str | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,161 @@
+"""claimtrack.api: the README's script runs as written, and a script writes the same rows and
+history as the command line, status changes included."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import Cli
+from seed_example import enter_seed
+
+from claimtrack import api
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+# What differs between two runs of the same steps: when, by whom, and row ids.
+VOLATILE = {"id", "at", "actor"}
+
+
+def readme_script() -> str:
+    if not README.exists():
+        pytest.skip("README.md is not next to the tests")
+    text = README.read_text(encoding="utf-8")
+    start = text.index("**Python API.**")
+    return re.search(r"```python\n(.*?)```", text[start:], flags=re.S).group(1)
+
+
+def history(database: api.Database, key: str) -> list[dict]:
+    """The key's history without what differs between two runs; an import's reason names
+    its files (`import claims.jsonl`, or `import (api)` for records), so only `import` stays."""
+    with database.session() as session:
+        events = api.history_of(session, key)
+    kept = [{k: v for k, v in event.items() if k not in VOLATILE} for event in events]
+    for event in kept:
+        if (event["reason"] or "").startswith("import "):
+            event["reason"] = "import"
+    return kept
+
+
+def test_the_readme_script_prints_what_it_says_and_writes_what_the_cli_writes(db_url, tmp_path):
+    script = readme_script()
+    assert '"/tmp/api-demo.db"' in script
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(script.replace('"/tmp/api-demo.db"', repr(db_url)), {})
+    expected = [line.split("# ", 1)[1] for line in script.splitlines() if "print(" in line]
+    assert printed.getvalue().splitlines() == expected
+
+    # The same steps on the command line, into a database of its own.
+    cli = Cli(str(tmp_path / "cli.db"))
+    cli.ok("init")
+    cli.ok("source", "add", "Daily NK", "--key", "dnk", "--kind", "outlet", "--reliability", "C")
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "type": "claim",
+                    "key": f"c{n}",
+                    "text": f"Claim number {n} was reported.",
+                    "tags": ["demo"],
+                }  # fmt: skip
+            )
+            + "\n"
+            for n in range(1000)
+        )
+    )
+    evidence = tmp_path / "evidence.jsonl"
+    evidence.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "type": "evidence",
+                    "claim": f"c{n}",
+                    "source": "dnk",
+                    "stance": "supports",
+                    "credibility": 3,
+                }  # fmt: skip
+            )
+            + "\n"
+            for n in range(1000)
+        )
+    )
+    cli.ok("import", str(claims))
+    cli.ok("import", str(evidence))
+
+    script_db, cli_db = api.open_database(db_url), api.open_database(cli.url)
+    try:
+        for key in ("dnk", "c0", "c999"):
+            assert history(script_db, key) == history(cli_db, key), key
+    finally:
+        script_db.dispose()
+        cli_db.dispose()
+
+
+def test_removing_evidence_through_the_api_records_the_status_change_as_the_cli_does(
+    db_url, tmp_path
+):
+    """The bug: api.remove_evidence changed a corroborated claim's status with no history."""
+    by_cli = Cli(str(tmp_path / "cli.db"))
+    by_cli.ok("init")
+    for cli in (Cli(db_url), by_cli):
+        enter_seed(cli)
+        assert cli.ok("claim", "show", "halt", "--json").json()["status"] == "corroborated"
+    item = by_cli.ok("evidence", "list", "halt", "--json").json()[1]["id"]
+    by_cli.ok("evidence", "remove", str(item), "--reason", "misread the article")
+
+    database = api.open_database(db_url)
+    try:
+        with database.session(write=True, actor="tester") as session:
+            removal = api.remove_evidence(session, item, reason="misread the article")
+            assert removal.evidence.id == item
+            assert [change.as_dict() for change in removal.status_changes] == [
+                {
+                    "claim": "halt",
+                    "before": "corroborated",
+                    "after": "unverified",
+                    "score_before": 0.55,
+                    "score_after": 0.5251,
+                }
+            ]
+        cli_db = api.open_database(by_cli.url)
+        try:
+            assert history(database, "halt") == history(cli_db, "halt")
+        finally:
+            cli_db.dispose()
+        assert history(database, "halt")[0]["action"] == "claim.status"
+    finally:
+        database.dispose()
+
+
+def test_a_regrade_through_the_api_returns_and_records_the_status_changes(cli, db_url):
+    enter_seed(cli)
+    database = api.open_database(db_url)
+    try:
+        with database.session(write=True, actor="tester") as session:
+            edit = api.edit_source(session, "src-nhamgyong", reliability="E", reason="fabricated")
+            assert (edit.row.key, edit.before, edit.after) == (
+                "src-nhamgyong",
+                {"reliability": "F"},
+                {"reliability": "E"},
+            )
+            assert [(c.claim, c.before, c.after) for c in edit.status_changes] == [
+                ("halt", "corroborated", "unverified")
+            ]
+            unchanged = api.edit_source(session, "dnk", url=api.UNSET, name="Daily NK")
+            assert (unchanged.before, unchanged.after, unchanged.status_changes) == ({}, {}, [])
+    finally:
+        database.dispose()
+    event = cli.ok("history", "halt", "--json").json()[0]
+    assert event["action"] == "claim.status"
+    assert event["reason"] == "source src-nhamgyong edited: reliability F → E (fabricated)"
+
+
+def test_the_api_exports_only_what_it_lists():
+    public = {name for name in vars(api) if not name.startswith("_")}
+    modules = {"annotations"} | {n for n in public if type(getattr(api, n)).__name__ == "module"}
+    assert public - modules == set(api.__all__)
