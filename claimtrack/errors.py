@@ -34,3 +34,7 @@ class DatabaseError(ClaimtrackError):
 
 class LockTimeout(DatabaseError):
     pass
+
+
+class OutputError(ClaimtrackError):
+    """An output file cannot be written (full disk, no permission); the target is untouched."""

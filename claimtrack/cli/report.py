@@ -74,8 +74,15 @@ def report(
     ] = False,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the report to FILE (atomically, readable by you only; never over the "
+            "database).",
+        ),
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
     """Where every claim stands and why: status, verdict, score and likelihood, S and X,
     channels, evidence, last change; per claim, its evidence grouped by origin (markdown,
@@ -104,12 +111,18 @@ def report(
         reverse=reverse,
         detail=fmt in ("markdown", "html") or (fmt == "json" and detail),
     )
+    target = None
+    if output and output != "-":
+        from ..outfile import Target, database_files
+
+        target = Target(output, force=force, protect=database_files(ctx.obj.url))
     with ctx.obj.reading() as session:
         data = sources_report(session, query) if by == "source" else claims_report(session, query)
     text = render(data, fmt)
-    if output:
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+    if target is not None:
+        from ..outfile import write_text
+
+        write_text(target, text)
         count = len(data["claims"] if by == "claim" else data["sources"])
         typer.echo(f"Wrote {fmt} report of {count} {by}s to {output}", err=True)
     else:

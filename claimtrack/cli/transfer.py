@@ -59,9 +59,13 @@ def import_(
         typer.Option(
             "--skip-errors",
             metavar="REJECTS.csv",
-            help="Import the good rows; write the bad ones, with reasons, to this CSV file.",
+            help="Import the good rows; write the bad ones, with reasons, to this CSV file "
+            "(formula-safe; never over the database or an input file).",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --skip-errors file if it exists.")
+    ] = False,
     on_duplicate: Annotated[
         str,
         typer.Option(
@@ -103,6 +107,7 @@ def import_(
                     delimiter=delimiter,
                     dry_run=dry_run,
                     rejects=skip_errors,
+                    force=force,
                     progress=progress,
                     on_duplicate=on_duplicate,
                 )

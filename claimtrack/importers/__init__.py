@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import marshal
-import os
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -24,6 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Connection
 
 from ..errors import ClaimtrackError, InvalidValue
+from ..render import csv_cell
 from ..services import search_index
 from .formats import FileRefused, Reader
 from .lines import Input
@@ -60,6 +60,7 @@ class ImportOptions:
     delimiter: str | None = None
     dry_run: bool = False
     rejects: str | None = None  # --skip-errors REJECTS.csv
+    force: bool = False  # replace an existing rejects file
     actor: str = "unknown"
 
 
@@ -151,7 +152,14 @@ def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
 class Problems:
     """Bad rows: the first few worded for the terminal, all of them in the rejects file."""
 
-    def __init__(self, rejects: str | None):
+    def __init__(
+        self,
+        rejects: str | None,
+        *,
+        force: bool = False,
+        protect: Iterable[Any] = (),
+        inputs: Iterable[str] = (),
+    ):
         self.shown: list[str] = []
         self.shown_rows = 0
         self.bad_rows = 0
@@ -160,17 +168,19 @@ class Problems:
         self._file = None
         self._writer = None
         self._last: Where | None = None
+        self._stack = None
         if rejects:
-            directory = os.path.dirname(os.path.abspath(rejects))
-            self._file = tempfile.NamedTemporaryFile(
-                "w",
-                encoding="utf-8",
-                newline="",
-                dir=directory,
-                prefix=".rejects-",
-                suffix=".csv",
-                delete=False,
+            from contextlib import ExitStack
+
+            from ..outfile import Target
+
+            # Checked before any row is read: never the database or an input file, an
+            # existing file only with --force; written atomically when the import is done.
+            target = Target(
+                rejects, force=force, protect=protect, inputs=inputs, option="--skip-errors"
             )
+            self._stack = ExitStack()
+            self._file = self._stack.enter_context(target.open())
             self._writer = csv.writer(self._file)
             self._writer.writerow(["file", "line", "field", "value", "expected", "record"])
 
@@ -185,25 +195,35 @@ class Problems:
                 self.shown.append(str(problem))
             if self._writer is not None:
                 value = problem.value if isinstance(problem.value, str) else repr(problem.value)
+                # Formula-safe like every CSV claimtrack writes: a rejected row is hostile
+                # input by definition, and the file is opened in a spreadsheet to fix it.
                 self._writer.writerow(
                     [
-                        where.file,
+                        csv_cell(where.file),
                         where.line,
-                        problem.field,
-                        value[:1000],
-                        problem.expected,
-                        _raw_text(raw),
+                        csv_cell(problem.field),
+                        csv_cell(value[:1000]),
+                        csv_cell(problem.expected),
+                        csv_cell(_raw_text(raw)),
                     ]
                 )
 
     def close(self, keep: bool) -> None:
-        if self._file is None:
+        """Move the rejects file into place (keep) or remove it; safe to call twice."""
+        stack, self._stack = self._stack, None
+        if stack is None:
             return
-        self._file.close()
         if keep:
-            os.replace(self._file.name, self.rejects_path)
-        else:
-            os.unlink(self._file.name)
+            stack.close()
+            return
+        try:
+            stack.__exit__(_Discarded, _Discarded(), None)
+        except _Discarded:
+            pass
+
+
+class _Discarded(Exception):
+    """Unwinds the rejects file's writer without moving it into place."""
 
 
 def _raw_text(raw: Any) -> str:
@@ -300,9 +320,31 @@ def run_import(
     """Import files (or, from the Python API, `records`: dicts as in a JSONL file) in the
     caller's transaction. Raises ImportRefused (nothing written) when a row is bad and no
     rejects file was given; the caller rolls back."""
-    started = time.monotonic()
+    from ..outfile import bound_database_files
+
     names = list(names)
-    problems = Problems(options.rejects)
+    problems = Problems(
+        options.rejects,
+        force=options.force,
+        protect=bound_database_files(conn),
+        inputs=[name for name in names if name != "-"],
+    )
+    try:
+        return _run_import(conn, names, options, problems, progress, records)
+    except BaseException:
+        problems.close(keep=False)
+        raise
+
+
+def _run_import(
+    conn: Connection,
+    names: list[str],
+    options: ImportOptions,
+    problems: Problems,
+    progress: Progress | None,
+    records: Iterable[dict] | None,
+) -> ImportResult:
+    started = time.monotonic()
     skipping = options.rejects is not None
 
     def reject(where: Where, found: list[Problem], raw: Any) -> None:

@@ -169,28 +169,27 @@ def _history(database: Database) -> tuple[str, list[str]]:
 
 def backup(database: Database, target: Path) -> dict[str, Any]:
     """Write a consistent copy of the database to `target` (which must not exist yet),
-    readable by its owner only. SQLite: the online backup API, while others keep working;
-    PostgreSQL: pg_dump's custom format, when pg_dump is installed."""
+    readable by its owner only, through claimtrack.outfile (never over the database, never
+    through a symbolic link, moved into place only when complete). SQLite: the online backup
+    API, while others keep working; PostgreSQL: pg_dump's custom format, when pg_dump is
+    installed."""
+    from ..outfile import Target, database_files
+
     target = Path(target).expanduser().absolute()
-    if target.exists():
+    if os.path.lexists(target) and not target.is_symlink():
         raise Conflict(f"{target} already exists: a backup never overwrites; give a new file name")
     if not target.parent.is_dir():
         raise DatabaseError(f"cannot write {target}: the directory {target.parent} does not exist")
-    if database.path is not None and target == database.path.absolute():
-        raise Conflict("the backup must go to another file than the database itself")
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    try:
+    checked = Target(
+        target, protect=database_files(database.path), option="FILE", allow_direct=False
+    )
+    with checked.temporary() as partial:
         if database.dialect == "sqlite":
             _backup_sqlite(database, partial)
             how = "SQLite online backup"
         else:
             _backup_postgres(database, partial)
             how = "pg_dump --format=custom"
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
     return {
         "database": str(database.path) if database.path else mask_url(database.url),
         "backup": str(target),

@@ -7,8 +7,6 @@ transaction.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, InvalidValue
+from ..errors import InvalidValue
 from ..importers import ImportOptions, ImportResult, Progress, run_import
 from .common import actor_of
 
@@ -31,11 +29,13 @@ def import_files(
     delimiter: str | None = None,
     dry_run: bool = False,
     rejects: str | None = None,
+    force: bool = False,
     progress: Progress | None = None,
     on_duplicate: str = "warn",
 ) -> ImportResult:
     """Import files (`-` is stdin) in the session's transaction; all or nothing unless
-    `rejects` names a CSV file for the bad rows. Raises importers.ImportRefused.
+    `rejects` names a CSV file for the bad rows (an existing one is replaced only with
+    `force`). Raises importers.ImportRefused.
 
     Created claims that look like existing ones are reported in `result.duplicates`, or
     merged into them with on_duplicate="merge" (see services.duplicates)."""
@@ -55,6 +55,7 @@ def import_files(
         delimiter=delimiter,
         dry_run=dry_run,
         rejects=rejects,
+        force=force,
         actor=actor_of(session),
     )
     result = run_import(session.connection(), files, options, progress=progress)
@@ -114,29 +115,10 @@ def export(
 
 
 def export_file(session: Session, path: str, *, force: bool = False, **kwargs: Any) -> int:
-    """export() into a file: written beside it under a temporary name, then moved into place,
-    so a failed export never leaves half a file; an existing file needs `force`."""
-    target = Path(path)
-    if target.exists() and not force:
-        raise Conflict(
-            f"{path} already exists: choose another -o FILE, or add --force to replace it"
-        )
-    if not target.parent.is_dir():
-        raise InvalidValue("-o", path, "a file in an existing directory")
-    handle = tempfile.NamedTemporaryFile(
-        "w",
-        encoding="utf-8",
-        newline="",
-        dir=target.parent,
-        prefix=f".{target.name}.",
-        suffix=".tmp",
-        delete=False,
-    )
-    try:
-        with handle:
-            count = export(session, handle, **kwargs)
-        os.replace(handle.name, target)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return count
+    """export() into a file, through claimtrack.outfile: never the database, an existing file
+    only with `force`, and atomically, so a failed export never leaves half a file."""
+    from ..outfile import Target, bound_database_files
+
+    target = Target(path, force=force, protect=bound_database_files(session))
+    with target.open() as handle:
+        return export(session, handle, **kwargs)
