@@ -78,6 +78,7 @@ class Target:
     ):
         self.given = str(path)
         self.option = option
+        self.force = force
         path = Path(os.path.expanduser(str(path)))
         if not str(path) or path.name in ("", ".", ".."):
             raise InvalidValue(option, self.given, "a file name")
@@ -167,7 +168,7 @@ class Target:
                 current = os.lstat(self.path)
             except FileNotFoundError:
                 current = None
-            if current is None:
+            if current is None or not self.force:
                 # No clobbering a file that appeared meanwhile (two backups to one name):
                 # link() fails if the name exists, where rename() would replace it.
                 try:
