@@ -245,8 +245,13 @@ class Database:
         from sqlalchemy.orm import Session
 
         engine = self.engine.execution_options(claimtrack_write=True) if write else self.engine
+        from sqlalchemy import event
+
+        from .history_log import flush_session_log
+
         session = Session(bind=engine, expire_on_commit=False, autoflush=True)
         session.info["actor"] = actor or default_actor()
+        event.listen(session, "before_commit", flush_session_log)
         session.info["dialect"] = self.dialect
         try:
             with session.begin():

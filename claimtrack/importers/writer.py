@@ -3,15 +3,14 @@ loaded in bulk, rows written with executemany (SQLite) or COPY (PostgreSQL), nev
 statement per row, all inside the caller's transaction.
 
 It keeps the invariants the services keep: each source's materialised origin, tags through
-tags/claim_tags, one history row (before/after JSON, as services.common.record writes them)
-per created or changed entity, UTC timestamps. With `write=False` (a dry run, or after the
+tags/claim_tags, one history row per created or changed entity (through claimtrack.history_log,
+as the services write theirs), UTC timestamps. With `write=False` (a dry run, or after the
 first bad row of an all-or-nothing import) it does the same matching and counting without
 writing: new rows get negative ids that are never stored.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from .. import values
+from ..history_log import HistoryLog
 from ..models import (
     Claim,
     ClaimLink,
@@ -60,17 +60,12 @@ CHUNK = 500  # keys per IN (...) lookup
 MATCH_CHUNK = 300  # OR terms per evidence-matching query (SQLite's expression depth limit)
 HISTORY_FLUSH = 20_000
 
-_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 Reject = Callable[[Where, list[Problem], Any], None]
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _json(data: dict[str, Any] | None) -> str | None:
-    return None if data is None else _encode(data)
 
 
 class Writer:
@@ -89,7 +84,9 @@ class Writer:
         self.mark = "%s" if self.dialect == "postgresql" else "?"
         self.pg = PgCopy(conn) if self.dialect == "postgresql" else None
         self.counts = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in RECORD_TYPES}
-        self.history: list[tuple] = []
+        self.history = HistoryLog(
+            actor=actor, copy_rows=self.pg.copy_rows if self.pg is not None else None
+        )
         self._next_id: dict[str, int] = {}
         self._simulated = 0
         # key -> id (0: known not to exist) for everything met so far
@@ -169,46 +166,26 @@ class Writer:
         after=None,
         reason=None,
     ) -> None:
-        self.history.append(
-            (
-                self.now_db,
-                self.actor,
-                action,
-                entity,
-                claim_id,
-                source_id,
-                evidence_id,
-                _json(before),
-                _json(after),
-                reason or self.reason,
-            )
+        self.history.add(
+            at=self.now,
+            action=action,
+            entity=entity,
+            claim_id=claim_id,
+            source_id=source_id,
+            evidence_id=evidence_id,
+            before=before,
+            after=after,
+            reason=reason or self.reason,
         )
 
     def flush_history(self, *, at_least: int = 0) -> None:
         """Write the buffered history rows; called after the rows they refer to exist."""
         if len(self.history) < at_least:
             return
-        self._flush_history()
-
-    def _flush_history(self) -> None:
         if self.write:
-            self.insert(
-                "history",
-                (
-                    "at",
-                    "actor",
-                    "action",
-                    "entity",
-                    "claim_id",
-                    "source_id",
-                    "evidence_id",
-                    "before",
-                    "after",
-                    "reason",
-                ),
-                self.history,
-            )
-        self.history = []
+            self.history.flush(self.conn)
+        else:
+            self.history.discard()
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
         self.counts[kind][outcome] += n

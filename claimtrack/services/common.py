@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -11,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from .. import values
 from ..errors import Conflict, NotFound
-from ..models import Claim, Evidence, HistoryEvent, KeyAlias, Source, utcnow
+from ..history_log import session_log
+from ..models import Claim, Evidence, KeyAlias, Source
 
 if TYPE_CHECKING:
     from .status_changes import StatusChange
@@ -41,18 +41,6 @@ def actor_of(session: Session) -> str:
     return session.info.get("actor") or "unknown"
 
 
-def to_json(data: dict[str, Any] | None) -> str | None:
-    if data is None:
-        return None
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default)
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} in history")
-
-
 def record(
     session: Session,
     *,
@@ -66,20 +54,18 @@ def record(
     reason: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one history event in the caller's transaction."""
-    session.add(
-        HistoryEvent(
-            at=at or utcnow(),
-            actor=actor_of(session),
-            action=action,
-            entity=entity,
-            claim_id=claim_id,
-            source_id=source_id,
-            evidence_id=evidence_id,
-            before=to_json(before),
-            after=to_json(after),
-            reason=reason,
-        )
+    """Append one history event in the caller's transaction (written, with the others the
+    command records, in one statement before it commits: see claimtrack.history_log)."""
+    session_log(session).add(
+        action=action,
+        entity=entity,
+        claim_id=claim_id,
+        source_id=source_id,
+        evidence_id=evidence_id,
+        before=before,
+        after=after,
+        reason=reason,
+        at=at,
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidValue
+from ..history_log import flush_session_log
 from ..models import ClaimLink, Evidence, HistoryEvent, KeyAlias, Source
 from .common import get_claim, get_source, record
 
@@ -99,6 +100,7 @@ def merge_claims(
         kept.event_date_precision = merged.event_date_precision
         changes["event_date"] = merged.event_date
 
+    flush_session_log(session)  # this command's own events about OTHER move with the rest
     history_moved = session.execute(
         update(HistoryEvent)
         .where(HistoryEvent.claim_id == merged.id)
@@ -204,6 +206,7 @@ def merge_sources(
         kept.kind = merged.kind
         changes["kind"] = merged.kind
 
+    flush_session_log(session)  # this command's own events about OTHER move with the rest
     history_moved = session.execute(
         update(HistoryEvent)
         .where(HistoryEvent.source_id == merged.id)
