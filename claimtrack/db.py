@@ -60,17 +60,59 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path)
 
 
+def secret_parameter(name: str) -> bool:
+    """A URL query parameter that holds a secret (libpq's password, sslpassword, ...)."""
+    name = name.lower()
+    return any(word in name for word in ("pass", "pwd", "secret", "token"))
+
+
 def mask_url(url: str) -> str:
-    """The URL as it may be shown: any password replaced by ***."""
+    """The URL as it may be shown: the password, and any query parameter that holds a secret
+    (`?password=...`), replaced by ***."""
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        query = {
+            name: "***" if secret_parameter(name) else value for name, value in parsed.query.items()
+        }
+        shown = parsed.set(query=query).render_as_string(hide_password=True)
+        return shown.replace("%2A%2A%2A", "***")
     except Exception:
-        if "@" in url and "://" in url:
-            scheme, rest = url.split("://", 1)
-            return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-        return url
+        import re
+
+        shown = re.sub(r"(://[^/@]*?:)[^/@]*@", r"\1***@", url)
+        return re.sub(
+            r"([?&][^=&]*(?:pass|pwd|secret|token)[^=&]*=)[^&]*", r"\1***", shown, flags=re.I
+        )
+
+
+def url_secrets(url: str) -> list[str]:
+    """Every secret a URL carries (password, secret query values), as given and %-decoded,
+    so error text from a driver can be scrubbed of them."""
+    from urllib.parse import quote, unquote
+
+    from sqlalchemy.engine import make_url
+
+    found: list[str] = []
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return found
+    if parsed.password:
+        found.append(str(parsed.password))
+    for name, value in parsed.query.items():
+        if secret_parameter(name):
+            found.extend([value] if isinstance(value, str) else list(value))
+    variants = {v for secret in found if secret for v in (secret, unquote(secret), quote(secret))}
+    return sorted(variants, key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` with every secret of `url` replaced by ***."""
+    for secret in url_secrets(url):
+        text = text.replace(secret, "***")
+    return text
 
 
 def default_actor() -> str:
@@ -168,15 +210,7 @@ def create_engine(url: str) -> Engine:
 def describe_operational_error(exc: BaseException, url: str) -> DatabaseError:
     """Turn a driver error into a message that names the database (password masked)."""
     text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
-    password = None
-    try:
-        from sqlalchemy.engine import make_url
-
-        password = make_url(url).password
-    except Exception:
-        pass
-    if password:
-        text = text.replace(str(password), "***")
+    text = scrub(text, url)
     if "database is locked" in text or "database table is locked" in text or "lock timeout" in text:
         return LockTimeout(
             f"the database is busy: another claimtrack kept it locked for more than "

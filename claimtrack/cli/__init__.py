@@ -59,7 +59,7 @@ class ClaimtrackGroup(PlainValuesGroup):
         except ClaimtrackError as exc:
             if _debug(ctx):
                 raise
-            typer.echo(f"Error: {_one_line(str(exc))}", err=True)
+            typer.echo(f"Error: {_one_line(_scrubbed(str(exc), ctx))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -71,8 +71,24 @@ class ClaimtrackGroup(PlainValuesGroup):
         except Exception as exc:
             if _debug(ctx) or type(exc).__module__.startswith(("typer", "click")):
                 raise
-            typer.echo(f"Error: {_one_line(_describe_unexpected(exc, ctx))}", err=True)
+            message = _scrubbed(_describe_unexpected(exc, ctx), ctx)
+            typer.echo(f"Error: {_one_line(message)}", err=True)
             raise typer.Exit(1) from None
+
+
+def _scrubbed(message: str, ctx: typer.Context) -> str:
+    """The message without any secret of the database URL (a password in its query string
+    quoted back by a driver, say)."""
+    state = ctx.obj if isinstance(ctx.obj, State) else None
+    try:
+        url = state.url if state else None
+    except Exception:
+        return message
+    if not url or url.startswith("sqlite"):
+        return message
+    from ..db import scrub
+
+    return scrub(message, url)
 
 
 def _one_line(message: str) -> str:

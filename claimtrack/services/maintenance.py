@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from ..db import Database, mask_url, schema_drift
+from ..db import Database, mask_url, schema_drift, scrub, secret_parameter
 from ..errors import Conflict, DatabaseError
 from ..models import Base, HistoryEvent, Source
 
@@ -221,7 +221,7 @@ def _backup_postgres(database: Database, partial: Path) -> None:
     from sqlalchemy.engine import make_url
 
     url = make_url(database.url)
-    where = url.render_as_string(hide_password=True).replace("postgresql+psycopg", "postgresql")
+    where = mask_url(database.url).replace("postgresql+psycopg", "postgresql")
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise DatabaseError(
@@ -230,13 +230,21 @@ def _backup_postgres(database: Database, partial: Path) -> None:
         )
     from psycopg.conninfo import make_conninfo
 
-    params = {key: value for key, value in url.query.items() if isinstance(value, str)}
+    # The password (in the URL's user part or its query string) goes to pg_dump through its
+    # environment, never its command line, where `ps` shows it to every user of the machine.
+    password = url.password
+    params = {}
+    for name, value in url.query.items():
+        if name.lower() == "password":
+            password = value if isinstance(value, str) else value[-1]
+        elif isinstance(value, str) and not secret_parameter(name):
+            params[name] = value
     conninfo = make_conninfo(
         "", dbname=url.database, host=url.host, port=url.port, user=url.username, **params
     )
     env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)  # never on the command line, where ps shows it
+    if password:
+        env["PGPASSWORD"] = str(password)
     done = subprocess.run(
         [pg_dump, "--format=custom", "--file", str(partial), "--dbname", conninfo],
         env=env,
@@ -244,7 +252,5 @@ def _backup_postgres(database: Database, partial: Path) -> None:
         text=True,
     )
     if done.returncode != 0:
-        detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        if url.password:
-            detail = detail.replace(str(url.password), "***")
+        detail = scrub((done.stderr.strip().splitlines() or ["no message"])[-1], database.url)
         raise DatabaseError(f"pg_dump could not back up {where}: {detail}")
