@@ -31,11 +31,13 @@ from .services.claims import (
     edit_claim,
     link_claims,
     list_claims,
+    list_links,
     set_verdict,
     show_claim,
+    unlink_claims,
 )
 from .services.common import UNSET, Edit, Removal
-from .services.evidence import add_evidence, list_evidence, remove_evidence
+from .services.evidence import add_evidence, edit_evidence, list_evidence, remove_evidence
 from .services.history import history_of
 from .services.sources import add_source, edit_source, list_sources, show_source
 from .services.status_changes import StatusChange
@@ -65,6 +67,7 @@ __all__ = [
     "add_source",
     "claimreview_problems",
     "edit_claim",
+    "edit_evidence",
     "edit_source",
     "export",
     "export_file",
@@ -75,10 +78,12 @@ __all__ = [
     "link_claims",
     "list_claims",
     "list_evidence",
+    "list_links",
     "list_sources",
     "open_database",
     "remove_evidence",
     "set_verdict",
     "show_claim",
     "show_source",
+    "unlink_claims",
 ]

@@ -23,7 +23,7 @@ from .state import State
 # declares it: a group module's `app`, or a module whose `register(app)` adds the command.
 COMMANDS = {
     "init": "misc",
-    "link": "misc",
+    "link": "link",
     "history": "misc",
     "info": "misc",
     "report": "report",

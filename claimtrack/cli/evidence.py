@@ -1,4 +1,4 @@
-"""claimtrack evidence add | list | remove"""
+"""claimtrack evidence add | list | edit | remove"""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .options import Credibility, Json, Quiet
-from .output import print_json, print_status_changes, print_table
+from .options import Credibility, Json, Quiet, Reason
+from .output import print_changes, print_json, print_status_changes, print_table
 from .params import PlainValuesGroup
 
 app = typer.Typer(
@@ -114,6 +114,91 @@ def list_(
     if removed:
         columns.append("removed_reason")
     print_table(rows, columns, empty="No evidence for this claim.")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    evidence_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The evidence id (see `evidence list`).")
+    ],
+    supports: Annotated[
+        bool, typer.Option("--supports", help="The item supports the claim.")
+    ] = False,
+    contradicts: Annotated[
+        bool, typer.Option("--contradicts", help="The item contradicts the claim.")
+    ] = False,
+    neutral: Annotated[
+        bool, typer.Option("--neutral", help="The item bears on the claim without taking a side.")
+    ] = False,
+    credibility: Credibility = None,
+    quote: Annotated[str | None, typer.Option("--quote", help="New quote; '' clears it.")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="New locator: URL, page; '' clears it.")
+    ] = None,
+    via: Annotated[
+        str | None,
+        typer.Option(
+            "--via", metavar="SRC", help="The source it reached you through; '' clears it."
+        ),
+    ] = None,
+    observed: Annotated[
+        str | None,
+        typer.Option("--observed", metavar="DATE", help="YYYY-MM-DD; '' clears it."),
+    ] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="Notes; '' clears them.")] = None,
+    reason: Reason = None,
+    json_: Json = False,
+) -> None:
+    """Change an evidence item in place (same id); the change, its reason and any status
+    change of the claim go into history.
+
+    \b
+    Example: claimtrack evidence edit 12 --credibility 2 --reason "confirmed by a second informant"
+    """
+    chosen = [
+        name
+        for name, flag in (
+            ("supports", supports),
+            ("contradicts", contradicts),
+            ("neutral", neutral),
+        )
+        if flag
+    ]
+    if len(chosen) > 1:
+        raise typer.BadParameter(
+            "give at most one of --supports, --contradicts or --neutral", param_hint="stance"
+        )
+    from ..services.common import UNSET
+    from ..services.evidence import edit_evidence
+
+    def given(value):
+        return UNSET if value is None else value
+
+    with ctx.obj.writing() as session:
+        edit = edit_evidence(
+            session,
+            evidence_id,
+            stance=chosen[0] if chosen else UNSET,
+            credibility=given(credibility),
+            quote=given(quote),
+            url=given(url),
+            via=given(via),
+            observed=given(observed),
+            notes=given(notes),
+            reason=reason,
+        )
+        item_id = edit.row.id
+    if json_:
+        changes = [change.as_dict() for change in edit.status_changes]
+        print_json(
+            {"id": item_id, "before": edit.before, "after": edit.after, "status_changes": changes}
+        )
+    elif not edit.after:
+        typer.echo(f"Evidence {item_id}: nothing changed")
+    else:
+        print_changes(edit.before, edit.after)
+        print_status_changes(edit.status_changes)
 
 
 @app.command("remove")

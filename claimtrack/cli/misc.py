@@ -1,4 +1,4 @@
-"""Top-level commands: init, link, history, info."""
+"""Top-level commands: init, history, info."""
 
 from __future__ import annotations
 
@@ -36,34 +36,6 @@ def _where(where) -> str:
     from ..db import mask_url
 
     return str(where) if not isinstance(where, str) else mask_url(where)
-
-
-def link(
-    ctx: typer.Context,
-    claim: Annotated[
-        str, typer.Argument(metavar="CLAIM", help="The claim that supports or contradicts...")
-    ],
-    other: Annotated[str, typer.Argument(metavar="OTHER", help="...this other claim.")],
-    supports: Annotated[bool, typer.Option("--supports", help="CLAIM supports OTHER.")] = False,
-    contradicts: Annotated[
-        bool, typer.Option("--contradicts", help="CLAIM contradicts OTHER.")
-    ] = False,
-) -> None:
-    """Link two claims: one supports or contradicts the other.
-
-    \b
-    Example: claimtrack link decrees-down halt --supports
-    """
-    if supports == contradicts:
-        raise typer.BadParameter(
-            "give exactly one of --supports or --contradicts", param_hint="relation"
-        )
-    from ..services.claims import link_claims
-
-    relation = "supports" if supports else "contradicts"
-    with ctx.obj.writing() as session:
-        link_claims(session, claim=claim, other=other, relation=relation)
-    typer.echo(f"Linked: {claim} {relation} {other}")
 
 
 def history(
@@ -116,6 +88,8 @@ def _describe(event: dict) -> str:
         )
     if event["action"].endswith(".merge"):
         return _describe_merge(before, after)
+    if event["action"] == "link.remove":
+        return f"removed link {before.get('claim')} {before.get('relation')} {before.get('other')}"
     if event["action"] == "evidence.remove":
         return (
             f"removed evidence {before.get('id')} "
@@ -173,6 +147,5 @@ def info(ctx: typer.Context, json_: Json = False) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
-    app.command("link")(link)
     app.command("history")(history)
     app.command("info")(info)

@@ -165,10 +165,17 @@ def edit(
     ] = None,
     url: Url = None,
     notes: Notes = None,
+    new_key: Annotated[
+        str | None,
+        typer.Option(
+            "--new-key", help="Rename the source's key (the old key keeps working as an alias)."
+        ),
+    ] = None,
     reason: Reason = None,
     json_: Json = False,
 ) -> None:
-    """Change a source's fields; the change and its reason go into history.
+    """Change a source's fields; the change and its reason go into history. A renamed
+    source's old key keeps working.
 
     \b
     Example: claimtrack source edit src-ryanggang --reliability C --reason "two reports confirmed"
@@ -186,6 +193,7 @@ def edit(
             derived_from=UNSET if derived_from is None else derived_from,
             url=UNSET if url is None else url,
             notes=UNSET if notes is None else notes,
+            new_key=new_key,
             reason=reason,
         )
     if json_:
@@ -197,6 +205,8 @@ def edit(
         typer.echo(f"Source {source}: nothing changed")
     else:
         print_changes(edit.before, edit.after)
+        if "key" in edit.after:
+            typer.echo(f"{edit.before['key']!r} now resolves to {edit.after['key']!r}")
         print_status_changes(edit.status_changes)
 
 

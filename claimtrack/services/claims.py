@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
-from ..errors import Conflict, InvalidValue
+from ..errors import Conflict, InvalidValue, NotFound
 from ..models import Claim, ClaimLink, ClaimTag, KeyAlias, Tag
 from ..settings import load_settings
 from ..status import STATUSES, Assessment, assess
@@ -245,6 +245,64 @@ def link_claims(session: Session, *, claim: str, other: str, relation: str) -> C
     record(session, action="link.add", entity="link", claim_id=first.id, after=after)
     record(session, action="link.add", entity="link", claim_id=second.id, after=after)
     return link
+
+
+def list_links(session: Session, *, claim: str | None = None) -> list[dict[str, Any]]:
+    """Links between claims (those from or to `claim`, if given), in the order they were
+    made: one query, however many links."""
+    first, second = aliased(Claim), aliased(Claim)
+    query = (
+        select(ClaimLink.relation, ClaimLink.created_at, first.key, second.key)
+        .join(first, first.id == ClaimLink.claim_id)
+        .join(second, second.id == ClaimLink.other_id)
+        .order_by(ClaimLink.id)
+    )
+    if claim is not None:
+        row = get_claim(session, claim)
+        query = query.where((ClaimLink.claim_id == row.id) | (ClaimLink.other_id == row.id))
+    return [
+        {
+            "claim": claim_key,
+            "relation": relation,
+            "other": other_key,
+            "created_at": created_at.isoformat(),
+        }
+        for relation, created_at, claim_key, other_key in session.execute(query)
+    ]
+
+
+def unlink_claims(session: Session, *, claim: str, other: str, reason: str) -> dict[str, Any]:
+    """Remove the link from `claim` to `other`; returns it as history recorded it. The
+    removal is recorded on both claims, with the link's creation time, so `--as-of` puts it
+    back."""
+    reason = values.required_text(reason, field="--reason")
+    first, second = get_claim(session, claim), get_claim(session, other)
+    link = session.scalar(
+        select(ClaimLink).where(ClaimLink.claim_id == first.id, ClaimLink.other_id == second.id)
+    )
+    if link is None:
+        raise NotFound(
+            f"no link from {first.key!r} to {second.key!r}: see the claim's links with "
+            f"`claimtrack link list {first.key}`"
+        )
+    before = {
+        "claim": first.key,
+        "other": second.key,
+        "relation": link.relation,
+        "created_at": link.created_at.isoformat(),
+    }
+    session.delete(link)
+    session.flush()
+    for claim_id in (first.id, second.id):
+        record(
+            session,
+            action="link.remove",
+            entity="link",
+            claim_id=claim_id,
+            before=before,
+            reason=reason,
+        )
+    return before
 
 
 def claim_links(session: Session, claim: Claim) -> list[dict[str, str]]:

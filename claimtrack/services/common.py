@@ -24,7 +24,7 @@ class Edit(NamedTuple):
     """What an edit did: the row, the changed fields before and after (empty: nothing
     changed), and the claims whose status it moved (each recorded in history)."""
 
-    row: Claim | Source
+    row: Claim | Source | Evidence
     before: dict[str, Any]
     after: dict[str, Any]
     status_changes: list[StatusChange]

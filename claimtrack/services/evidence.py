@@ -1,4 +1,5 @@
-"""Evidence: adding, listing and removing (removal keeps the row, marked, with its reason)."""
+"""Evidence: adding, editing, listing and removing (removal keeps the row, marked, with its
+reason)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from .. import values
 from ..errors import Conflict, NotFound
 from ..models import Evidence, Source, utcnow
 from .assessments import assess_claims
-from .common import Removal, get_claim, get_source, record
+from .common import UNSET, Edit, Removal, changed_fields, get_claim, get_source, record
 from .status_changes import record_status_changes
 
 
@@ -126,6 +127,94 @@ def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) ->
         session, claim_ids, status_before, reason=f"evidence {item.id} removed: {reason}"
     )
     return Removal(item, status_changes)
+
+
+def edit_evidence(
+    session: Session,
+    evidence_id: int | str,
+    *,
+    stance: str | None = UNSET,
+    credibility: int | str | None = UNSET,
+    quote: str | None = UNSET,
+    url: str | None = UNSET,
+    via: str | None = UNSET,
+    observed: str | None = UNSET,
+    notes: str | None = UNSET,
+    reason: str | None = None,
+) -> Edit:
+    """Change the given fields of an item in place (same id); returns the item, the changed
+    fields before and after, and its claim's status change if the edit moved it (recorded as
+    a `claim.status` event).
+
+    A field left out is kept; None (or "") clears quote, url, via, observed and notes. A
+    removed item cannot be edited: add it again instead.
+    """
+    item = get_evidence(session, evidence_id)
+    if item.removed_at is not None:
+        raise Conflict(
+            f"evidence {item.id} was removed on {item.removed_at:%Y-%m-%d} "
+            f"(reason: {item.removed_reason!r}); add it again with `claimtrack evidence add`"
+        )
+    current = evidence_record(item)
+    requested: dict[str, Any] = {}
+    if stance is not UNSET:
+        requested["stance"] = values.stance(stance)
+    if credibility is not UNSET:
+        requested["credibility"] = values.credibility(credibility)
+    if quote is not UNSET:
+        requested["quote"] = values.optional_text(quote, field="quote")
+    if url is not UNSET:
+        requested["url"] = values.optional_text(url, field="url")
+    via_row: Source | None = None
+    if via is not UNSET:
+        via_row = get_source(session, via) if via else None
+        requested["via"] = via_row.key if via_row else None
+    if observed is not UNSET:
+        requested["observed"] = values.full_date(observed or None, field="--observed")
+    if notes is not UNSET:
+        requested["notes"] = values.optional_text(notes, field="notes")
+    before, after = changed_fields(current, requested)
+    if not after:
+        return Edit(item, {}, {}, [])
+    claim_ids = select(Evidence.claim_id).where(Evidence.id == item.id)
+    status_before = assess_claims(session, claim_ids)
+    for name in ("stance", "credibility", "quote", "observed", "notes"):
+        if name in after:
+            setattr(item, name, after[name])
+    if "url" in after:
+        item.locator = after["url"]
+    if "via" in after:
+        item.via = via_row
+    session.flush()
+    record(
+        session,
+        action="evidence.edit",
+        entity="evidence",
+        evidence_id=item.id,
+        claim_id=item.claim_id,
+        source_id=item.source_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    what = "; ".join(
+        f"{name} {_shown(before[name])} → {_shown(after[name])}"
+        for name in ("stance", "credibility", "via")
+        if name in after
+    )
+    status_changes = record_status_changes(
+        session,
+        claim_ids,
+        status_before,
+        reason=f"evidence {item.id} edited"
+        + (f": {what}" if what else "")
+        + (f" ({reason})" if reason else ""),
+    )
+    return Edit(item, before, after, status_changes)
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value is None else str(value)
 
 
 def evidence_views(

@@ -8,6 +8,7 @@ happen in memory on those rows.
 from __future__ import annotations
 
 import gc
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import values
 from ..errors import InvalidValue, NotFound
-from ..models import ClaimLink, Evidence, utcnow
+from ..models import Claim, ClaimLink, Evidence, HistoryEvent, KeyAlias, utcnow
 from ..settings import load_settings
 from ..status import STATUSES, Assessment, EvidenceItem, Standing, assess, status_rule
 from .as_of import ClaimState, chain, claim_states, last_changes, source_states
@@ -346,4 +347,37 @@ def claim_as_of(session: Session, key: str, as_of: datetime) -> dict[str, Any]:
         else {"direction": "in", "relation": link.relation, "claim": link.claim.key}
         for link in links
     ]
+    view["links"] += _removed_links(session, current, as_of)
     return view
+
+
+def _removed_links(session: Session, claim: Claim, as_of: datetime) -> list[dict[str, str]]:
+    """Links that existed at `as_of` and were removed since, from their `link.remove` events
+    (a removed link's row is gone; its event keeps the keys it joined and when it was made)."""
+    own_keys = {claim.key} | set(
+        session.scalars(
+            select(KeyAlias.alias).where(KeyAlias.entity == "claim", KeyAlias.target_id == claim.id)
+        )
+    )
+    events = session.scalars(
+        select(HistoryEvent.before)
+        .where(
+            HistoryEvent.claim_id == claim.id,
+            HistoryEvent.action == "link.remove",
+            HistoryEvent.at > as_of,
+        )
+        .order_by(HistoryEvent.id)
+    )
+    links = []
+    for before in map(json.loads, events):
+        if datetime.fromisoformat(before["created_at"]) > as_of:
+            continue
+        if before["claim"] in own_keys:
+            links.append(
+                {"direction": "out", "relation": before["relation"], "claim": before["other"]}
+            )
+        else:
+            links.append(
+                {"direction": "in", "relation": before["relation"], "claim": before["claim"]}
+            )
+    return links

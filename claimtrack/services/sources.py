@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
 from ..errors import Conflict
-from ..models import Evidence, Source, utcnow
+from ..models import Evidence, KeyAlias, Source, utcnow
 from .assessments import assess_claims
-from .common import UNSET, Edit, changed_fields, ensure_key_free, get_source, new_key, record
+from .common import (
+    UNSET,
+    Edit,
+    alias_target,
+    changed_fields,
+    ensure_key_free,
+    get_source,
+    new_key,
+    record,
+)
 from .status_changes import record_status_changes
 
 
@@ -141,13 +150,15 @@ def edit_source(
     derived_from: str | None = UNSET,
     url: str | None = UNSET,
     notes: str | None = UNSET,
+    new_key: str | None = None,
     reason: str | None = None,
 ) -> Edit:
     """Change the given fields; returns the source, the changed fields before and after, and
     the claims whose status a new reliability or derived-from link moved (each recorded as a
     `claim.status` event).
 
-    `derived_from=None` (or "") clears the link; leaving it out keeps it.
+    `derived_from=None` (or "") clears the link; leaving it out keeps it. `new_key` renames
+    the source; its old key stays an alias, as after a merge.
     """
     source = get_source(session, key)
     regrade = reliability is not None or derived_from is not UNSET
@@ -172,12 +183,24 @@ def edit_source(
     if derived_from is not UNSET:
         parent = get_source(session, derived_from) if derived_from else None
         requested["derived_from"] = parent.key if parent else None
+    if new_key is not None:
+        new_key = values.key(new_key, field="--new-key")
+        if new_key != source.key and alias_target(session, "source", new_key) != source.id:
+            ensure_key_free(session, Source, "source", new_key)
+        requested["key"] = new_key
     before, after = changed_fields(current, requested)
     if not after:
         return Edit(source, {}, {}, [])
-    for field_name in ("name", "kind", "reliability", "url", "notes"):
+    for field_name in ("name", "kind", "reliability", "url", "notes", "key"):
         if field_name in after:
             setattr(source, field_name, after[field_name])
+    if "key" in after:
+        # The old key keeps resolving (notes, scripts and earlier exports cite it), as after a
+        # merge; renaming back to a former key turns that alias back into the key.
+        session.execute(
+            delete(KeyAlias).where(KeyAlias.entity == "source", KeyAlias.alias == after["key"])
+        )
+        session.add(KeyAlias(entity="source", alias=before["key"], target_id=source.id))
     if "derived_from" in after:
         _set_derived_from(session, source, parent)
         source = get_source(session, source.key)
