@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from .errors import InvalidValue
 from .importers.rows import SHEET_FIELDS
 from .models import Claim, ClaimLink, ClaimTag, Evidence, HistoryEvent, Source, Tag
+from .terminal import json_safe
 
 # The CSV sheet is written with exactly the columns the importer reads.
 SHEET_COLUMNS = SHEET_FIELDS
@@ -258,15 +259,12 @@ def _evidence_rows(session: Session, ids: list[int] | None, *, include_removed: 
 # --- formats ---------------------------------------------------------------------------
 
 
-# Characters that some readers (Python's str.splitlines, JavaScript before ES2019) treat as
-# line breaks: escaped, so one record stays on one line for every JSONL reader.
-_LINE_BREAKS = str.maketrans(
-    {c: f"\\u{ord(c):04x}" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
-)
-
-
 def _dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS)
+    # Characters some readers treat as line breaks (U+0085, U+2028, U+2029 for Python's
+    # str.splitlines and JavaScript before ES2019), and every other control character, are
+    # written as \uXXXX: one record stays on one line for every JSONL reader, and printing
+    # the export cannot act on a terminal (claimtrack.terminal).
+    return json_safe(json.dumps(record, ensure_ascii=False))
 
 
 def write_jsonl(session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions) -> int:
@@ -455,7 +453,7 @@ def write_claimreview(
         problems = claimreview_problems(review)
         if problems:  # pragma: no cover - the builder above always satisfies them
             raise InvalidValue("claimreview", review.get("url"), "; ".join(problems))
-    out.write(json.dumps(reviews, ensure_ascii=False, indent=2) + "\n")
+    out.write(json_safe(json.dumps(reviews, ensure_ascii=False, indent=2)) + "\n")
     return len(reviews)
 
 

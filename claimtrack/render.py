@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .terminal import json_safe, shown
+
 CLAIM_COLUMNS = [
     "key",
     "status",
@@ -50,11 +52,12 @@ STATUS_COLOURS = {
 
 
 def _plain(value: Any) -> str:
+    """User text on one line, its control characters escaped (claimtrack.terminal)."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return " ".join(str(value).split())
+        return shown(", ".join(str(v) for v in value))
+    return shown(" ".join(str(value).split()))
 
 
 def _short(text: str, limit: int) -> str:
@@ -245,7 +248,7 @@ def json_text(report: dict[str, Any]) -> str:
     rows = ",\n".join(map(_JSON_ROW.encode, report[rows_key]))
     opening = json.dumps(head, ensure_ascii=False)[:-1]
     body = f"\n{rows}\n" if rows else ""
-    return f'{opening}, "{rows_key}": [{body}]}}\n'
+    return json_safe(f'{opening}, "{rows_key}": [{body}]}}\n')
 
 
 # --- html -----------------------------------------------------------------------------------

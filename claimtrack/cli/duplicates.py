@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..terminal import shown
 from .options import Json
 
 
@@ -54,7 +55,7 @@ def duplicates(
         else:
             typer.echo(f"sources {first} ~ {second}  ({pair['reason']})")
         for key, text in zip(pair["keys"], pair["texts"], strict=True):
-            typer.echo(f"  {key}: {text}")
+            typer.echo(f"  {key}: {shown(text)}")
 
 
 def register(app: typer.Typer) -> None:

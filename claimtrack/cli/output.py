@@ -10,9 +10,13 @@ from typing import Any
 
 import typer
 
+from ..terminal import shown
+
 
 def print_json(data: Any) -> None:
-    typer.echo(indented_json(data))
+    from ..terminal import json_safe
+
+    typer.echo(json_safe(indented_json(data)))
 
 
 _SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
@@ -97,7 +101,7 @@ def _cell(value: Any, limit: int | None = 60) -> str:
         return ""
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
-    text = " ".join(str(value).split())
+    text = shown(" ".join(str(value).split()))
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
@@ -108,8 +112,8 @@ def change_value(value: Any) -> str:
     if value is None or value == "" or value == []:
         return "(none)"
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return shown(", ".join(str(v) for v in value))
+    return shown(str(value))
 
 
 def print_changes(before: dict[str, Any], after: dict[str, Any]) -> None:

@@ -455,10 +455,13 @@ def _compact(value: str) -> tuple[str, list[int]]:
 
 
 def mark(snippet: str, highlights: Sequence[Sequence[int]], before: str, after: str) -> str:
-    """The snippet with every highlighted span wrapped in `before` … `after`."""
+    """The snippet for people: every highlighted span wrapped in `before` … `after`, control
+    characters escaped (claimtrack.terminal)."""
+    from ..terminal import shown
+
     pieces, position = [], 0
     for start, end in highlights:
-        pieces += [snippet[position:start], before, snippet[start:end], after]
+        pieces += [shown(snippet[position:start]), before, shown(snippet[start:end]), after]
         position = end
-    pieces.append(snippet[position:])
+    pieces.append(shown(snippet[position:]))
     return "".join(pieces)

@@ -1,0 +1,48 @@
+"""Stored text shown to people can never act on their terminal.
+
+Imported text may hold control characters: C0 (ESC starts the sequences that erase lines,
+move the cursor, set colours, or write the clipboard with OSC 52), DEL, C1 (U+0080-U+009F,
+which some terminals obey as 8-bit ESC sequences), bidirectional overrides and isolates
+(U+202A-U+202E, U+2066-U+2069: "Trojan Source" reordering), and the Unicode line and paragraph
+separators. Every text format (tables, fields, history, markdown, explain, search) shows them
+escaped, as Python writes them (`\\x1b`, `\\u202e`), via `shown()`. JSON keeps the exact text
+with the same characters as `\\uXXXX` escapes (`json_safe()`), so a script reads back exactly
+what was stored while the JSON itself holds no raw control character. Zero-width joiners and
+the left-to-right/right-to-left marks are ordinary text in many scripts and are left alone.
+"""
+
+from __future__ import annotations
+
+_CONTROLS = [
+    *range(0x00, 0x20),
+    0x7F,
+    *range(0x80, 0xA0),
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+    0x2028,
+    0x2029,
+]
+
+
+def _python_escape(code: int) -> str:
+    return repr(chr(code))[1:-1] if code < 0x100 else f"\\u{code:04x}"
+
+
+_SHOWN = str.maketrans({code: _python_escape(code) for code in _CONTROLS})
+_SHOWN_LINES = str.maketrans(
+    {code: _python_escape(code) for code in _CONTROLS if code not in (0x0A,)}
+)
+# In JSON text C0 characters are already escaped by the encoder; the others are not.
+_JSON = str.maketrans({code: f"\\u{code:04x}" for code in _CONTROLS if code >= 0x7F})
+
+
+def shown(text: str, *, lines: bool = False) -> str:
+    """`text` with every control character escaped; `lines` keeps line breaks (for text
+    that is several lines by design, such as a whole rendered table)."""
+    return text.translate(_SHOWN_LINES if lines else _SHOWN)
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text (from json.dumps, ensure_ascii=False) with DEL, C1, bidi and line-separator
+    characters written as \\uXXXX: the same JSON value, safe to print."""
+    return encoded.translate(_JSON)
