@@ -128,6 +128,19 @@ def key(value: str | None, *, field: str = "key") -> str:
     return text
 
 
+def evidence_key(value: str | None, *, field: str = "key") -> str:
+    """An evidence item's key: never only digits, which name an evidence id (`evidence
+    remove 10` is item 10; a key `10`, `007` or `2024` would be ambiguous)."""
+    text = key(value, field=field)
+    if text.isdigit():
+        raise InvalidValue(
+            field,
+            value,
+            f"an evidence key that is not only digits (digits name an evidence id); e.g. e{text}",
+        )
+    return text
+
+
 def required_text(value: str | None, *, field: str) -> str:
     text = (value or "").strip()
     if not text:

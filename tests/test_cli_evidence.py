@@ -256,3 +256,71 @@ def test_usage_errors_exit_2_and_write_nothing(story, db_dump):
         assert (run.exit_code, run.stdout) == (2, ""), args
         assert fragment in run.stderr, args
     assert db_dump(story.url) == before
+
+
+# --- ids and keys are never confused ---------------------------------------------------------
+
+
+def test_an_evidence_key_that_looks_like_a_number_is_refused(cli, tmp_path):
+    cli.ok("source", "add", "S", "--key", "s")
+    cli.ok("claim", "add", "C one", "--key", "c1")
+    for key in ("1_0", "2024", "007"):
+        run = cli("evidence", "add", "c1", "--source", "s", "--supports", "--key", key)
+        if key == "1_0":
+            # Not a number to claimtrack: a key like any other.
+            assert run.exit_code == 0, run.stderr
+            continue
+        assert run.exit_code == 1
+        assert run.stderr == (
+            f"Error: --key: {key!r} is not valid; expected an evidence key that is not only "
+            f"digits (digits name an evidence id); e.g. e{key}\n"
+        )
+    sheet = tmp_path / "e.jsonl"
+    sheet.write_text(
+        '{"type": "evidence", "claim": "c1", "source": "s", "stance": "supports", "key": "2024"}\n'
+    )
+    run = cli("import", str(sheet))
+    assert run.exit_code == 1 and f"{sheet}:1: key: '2024'" in run.stderr
+    csv_sheet = tmp_path / "e.csv"
+    csv_sheet.write_text("claim_key,source_key,stance,key\nc1,s,supports,007\n")
+    run = cli("import", str(csv_sheet))
+    assert run.exit_code == 1 and f"{csv_sheet}:2: key: '007'" in run.stderr
+
+
+def test_a_key_like_1_0_never_removes_item_10(cli):
+    cli.ok("source", "add", "S", "--key", "s")
+    cli.ok("claim", "add", "C one", "--key", "c1")
+    cli.ok("claim", "add", "C two", "--key", "c2")
+    for _ in range(10):
+        cli.ok("evidence", "add", "c2", "--source", "s", "--supports")
+    added = cli.ok("evidence", "add", "c1", "--source", "s", "--supports", "--key", "1_0")
+    assert added.stdout == "Added evidence 11\n"
+    cli.ok("evidence", "remove", "1_0", "--reason", "typo")
+    c1 = cli.ok("evidence", "list", "c1", "--json", "--removed").json()
+    c2 = cli.ok("evidence", "list", "c2", "--json").json()
+    assert [e["removed_reason"] for e in c1] == ["typo"] and len(c2) == 10
+    cli.ok("evidence", "remove", "#10", "--reason", "by id")
+    assert len(cli.ok("evidence", "list", "c2", "--json").json()) == 9
+    for ref in ("+9", "٩", "#x", "#99"):
+        run = cli("evidence", "remove", ref, "--reason", "r")
+        assert run.exit_code == 1 and "no evidence with id" in run.stderr, (ref, run.stderr)
+
+
+def test_a_legacy_all_digit_key_that_is_also_an_id_is_refused_naming_both(cli, database):
+    from sqlalchemy import update
+
+    from claimtrack.models import Evidence
+
+    cli.ok("source", "add", "S", "--key", "s")
+    cli.ok("claim", "add", "C one", "--key", "c1")
+    cli.ok("evidence", "add", "c1", "--source", "s", "--supports")
+    cli.ok("evidence", "add", "c1", "--source", "s", "--supports")
+    with database.session(write=True) as session:  # a key stored before the rule
+        session.execute(update(Evidence).where(Evidence.id == 2).values(key="1"))
+    run = cli("evidence", "remove", "1", "--reason", "r")
+    assert (run.exit_code, run.stderr) == (
+        1,
+        "Error: '1' is both the id of evidence #1 and the key of evidence #2: give the id as "
+        "#1, or #2 for the other\n",
+    )
+    cli.ok("evidence", "remove", "#2", "--reason", "r")

@@ -170,7 +170,9 @@ class Checker:
         parse = values.required_text if required else values.optional_text
         return self.check(parse, value, field_name)
 
-    def key(self, value: Any, field_name: str, *, required: bool = False) -> str | None:
+    def key(
+        self, value: Any, field_name: str, *, required: bool = False, evidence: bool = False
+    ) -> str | None:
         if value is None or value == "":
             if required:
                 self.add(field_name, MISSING, "a key")
@@ -178,7 +180,7 @@ class Checker:
         if not isinstance(value, str):
             self.add(field_name, value, "a key (a JSON string)")
             return None
-        return self.check(values.key, value, field_name)
+        return self.check(values.evidence_key if evidence else values.key, value, field_name)
 
     def done(self) -> None:
         if self.problems:
@@ -286,7 +288,7 @@ def _json_evidence(check: Checker, obj: dict) -> tuple:
         if name in obj:
             given |= bit
     return (
-        check.key(obj.get("key"), "key"),
+        check.key(obj.get("key"), "key", evidence=True),
         check.key(obj.get("claim"), "claim", required=True),
         None,
         check.key(obj.get("source"), "source", required=True),
@@ -382,7 +384,7 @@ def sheet_row(
         reliability = check.check(values.reliability, reliability, "reliability")
     via = check.text(get("via"), "via")
     evidence = (
-        check.key(get("key"), "key"),
+        check.key(get("key"), "key", evidence=True),
         claim_key,
         claim_text,
         source_key,
@@ -462,7 +464,7 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
         if reliability and reliability not in _RELIABILITY:
             return None
         key = (get("key") or "").strip() or None
-        if key is not None and not _KEY(key):
+        if key is not None and (not _KEY(key) or key.isdigit()):
             return None
         observed = (get("observed") or "").strip() or None
         if observed is not None:

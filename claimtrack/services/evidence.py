@@ -52,7 +52,7 @@ def add_evidence(
     source_row = get_source(session, source)
     via_row = get_source(session, via) if via else None
     if key is not None:
-        key = values.key(key, field="--key")
+        key = values.evidence_key(key, field="--key")
         if session.scalar(select(Evidence.id).where(Evidence.key == key)):
             raise Conflict(f"evidence with key {key!r} already exists: choose another --key")
     item = Evidence(
@@ -82,18 +82,31 @@ def add_evidence(
 
 
 def get_evidence(session: Session, evidence_id: int | str) -> Evidence:
-    try:
-        number = int(str(evidence_id).strip())
-    except ValueError:
-        number = None
-    item = session.get(Evidence, number) if number is not None else None
-    if item is None:
-        item = session.scalar(select(Evidence).where(Evidence.key == str(evidence_id)))
-    if item is None:
-        raise NotFound(
-            f"no evidence with id {evidence_id!r}: list a claim's evidence with "
-            "`claimtrack evidence list CLAIM`"
+    """An evidence item by id or key. `#10` is id 10; `10` is id 10 too (evidence keys are
+    never only digits, see values.evidence_key); anything else is a key. A number is never
+    read loosely: `1_0`, `+10` or `١٠` are keys, not id 10. A database from before that rule
+    may hold an all-digit key: it is still found when no item has that id, and a reference
+    that is both one item's id and another's key is refused, naming both."""
+    text = str(evidence_id).strip()
+    hint = "list a claim's evidence with `claimtrack evidence list CLAIM`"
+    if isinstance(evidence_id, int) and not isinstance(evidence_id, bool):
+        text = str(evidence_id)
+    if text.startswith("#"):
+        number = text[1:]
+        item = session.get(Evidence, int(number)) if number.isascii() and number.isdigit() else None
+        if item is None:
+            raise NotFound(f"no evidence with id {text!r}: {hint}")
+        return item
+    by_id = session.get(Evidence, int(text)) if text.isascii() and text.isdigit() else None
+    by_key = session.scalar(select(Evidence).where(Evidence.key == text))
+    if by_id is not None and by_key is not None and by_id.id != by_key.id:
+        raise Conflict(
+            f"{text!r} is both the id of evidence #{by_id.id} and the key of evidence "
+            f"#{by_key.id}: give the id as #{by_id.id}, or #{by_key.id} for the other"
         )
+    item = by_id or by_key
+    if item is None:
+        raise NotFound(f"no evidence with id {text!r}: {hint}")
     return item
 
 
