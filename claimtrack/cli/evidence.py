@@ -120,7 +120,10 @@ def list_(
 def edit(
     ctx: typer.Context,
     evidence_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The evidence id (10 or #10; see `evidence list`) or its key.")
+        str,
+        typer.Argument(
+            metavar="ID", help="The evidence id (10 or #10; see `evidence list`) or its key."
+        ),
     ],
     supports: Annotated[
         bool, typer.Option("--supports", help="The item supports the claim.")
@@ -205,7 +208,10 @@ def edit(
 def remove(
     ctx: typer.Context,
     evidence_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The evidence id (10 or #10; see `evidence list`) or its key.")
+        str,
+        typer.Argument(
+            metavar="ID", help="The evidence id (10 or #10; see `evidence list`) or its key."
+        ),
     ],
     reason: Annotated[
         str, typer.Option("--reason", help="Why it is removed (required; kept in history).")
