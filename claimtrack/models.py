@@ -200,6 +200,10 @@ class Evidence(Base):
     claim: Mapped[Claim] = relationship(foreign_keys=[claim_id])
     source: Mapped[Source] = relationship(foreign_keys=[source_id])
     via: Mapped[Source | None] = relationship(foreign_keys=[via_id])
+    # The rest of the via chain, in order (hop 1 is via_id above).
+    relays: Mapped[list[EvidenceRelay]] = relationship(
+        order_by="EvidenceRelay.position", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     __table_args__ = (
         CheckConstraint(_in("stance", STANCES), name="stance"),
@@ -208,6 +212,29 @@ class Evidence(Base):
         Index("ix_evidence_claim_status", "claim_id", "stance", "source_id", "credibility"),
         Index("ix_evidence_source_id", "source_id"),
     )
+
+
+class EvidenceRelay(Base):
+    """Hop 2, 3, ... of an item's via chain: who passed it on after `evidence.via_id`.
+
+    police said it, the Ryanggang informant passed it on (hop 1, `via_id`), Daily NK printed
+    it (hop 2, here). Hop 1 stays on the evidence row because it is the item's channel
+    (claimtrack.status.channel_of), which reports read for every item; longer chains are rare.
+    """
+
+    __tablename__ = "evidence_relays"
+
+    evidence_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="RESTRICT"), index=True
+    )
+
+    source: Mapped[Source] = relationship()
+
+    __table_args__ = (CheckConstraint("position >= 2", name="position"),)
 
 
 class ClaimLink(Base):

@@ -187,10 +187,15 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _chain(item: dict[str, Any]) -> str:
+    """An item's via chain as people read it: ryg → dnk."""
+    return " → ".join(item.get("via_chain") or [item["via"]])
+
+
 def _md_item(item: dict[str, Any]) -> str:
     text = f"#{item['id']} {md(item['source'])}, credibility {item['credibility']}"
     if item.get("via"):
-        text += f", via {md(item['via'])}"
+        text += f", via {md(_chain(item))}"
     if item.get("quote"):
         text += f": “{md(item['quote'])}”"
     if item.get("url"):
@@ -363,7 +368,7 @@ def _html_item(item: dict[str, Any]) -> str:
         text += f" ({h(item['source_name'])})"
     text += f", credibility {item['credibility']}"
     if item.get("via"):
-        text += f", via {h(item['via'])}"
+        text += f", via {h(_chain(item))}"
     if item.get("quote"):
         text += f' <span class="q">“{h(item["quote"])}”</span>'
     return text + _safe_link(item.get("url"))
@@ -593,7 +598,7 @@ def explanation_text(data: dict[str, Any]) -> str:
 
 def _explain_item(item: dict[str, Any]) -> str:
     text = f"#{item['id']} {item['source']} ({item['stance']}, credibility {item['credibility']}"
-    text += f", via {item['via']})" if item.get("via") else ")"
+    text += f", via {_chain(item)})" if item.get("via") else ")"
     if item.get("quote"):
         text += f' "{_short(_plain(item["quote"]), 70)}"'
     return text

@@ -44,12 +44,30 @@ class EvidenceItem:
     origin_reliability: str
     stance: str
     credibility: int
-    via: str | None = None
+    via: str | None = None  # the first source that passed it on (hop 1 of the via chain)
+    relays: tuple[str, ...] = ()  # hops 2, 3, ... of the via chain, in order
     # What reports and explain show beside the numbers; status and score never read them.
     source_name: str | None = field(default=None, compare=False)
     quote: str | None = field(default=None, compare=False)
     url: str | None = field(default=None, compare=False)
     observed: str | None = field(default=None, compare=False)
+
+
+def via_chain(item: EvidenceItem) -> tuple[str, ...]:
+    """Who passed the item on, in order from its source towards the user."""
+    return (item.via, *item.relays) if item.via else item.relays
+
+
+def channel_of(item: EvidenceItem) -> str:
+    """The channel an item reached the user through: the first source that passed it on, or
+    its own source when nobody did.
+
+    The first relay is the one who heard it from the source: if they misheard or made it up,
+    everything after them repeats that. Later hops (the outlet that printed what the informant
+    said) are usually shared by a whole collection, so counting them would fold independent
+    informants into one; `explain` shows the whole chain beside the channel.
+    """
+    return item.via or item.source
 
 
 def is_credible(item: EvidenceItem) -> bool:
@@ -228,8 +246,7 @@ def assess(items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS)
             not_credible.append(item)
         elif item.stance == "supports":
             supporting.setdefault(item.origin, []).append(item)
-            # An item with no via reached the user directly from its own source.
-            channels.add(item.via or item.source)
+            channels.add(channel_of(item))
         else:
             contradicting.setdefault(item.origin, []).append(item)
     s, x = len(supporting), len(contradicting)

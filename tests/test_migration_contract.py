@@ -164,6 +164,8 @@ def test_a_filled_database_upgrades_to_head_and_back_without_losing_a_row(
     halt = cli.ok("claim", "show", "halt", "--json").json()
     assert (halt["verdict"], halt["support_origins"], len(halt["evidence"])) == ("confirmed", 1, 2)
     assert {item["via"] for item in halt["evidence"]} == {"dnk"}
+    # 0006: the one via each item had becomes a one-element via chain.
+    assert {tuple(item["via_chain"]) for item in halt["evidence"]} == {("dnk",)}
     assert cli.ok("source", "show", "copy", "--json").json()["origin"] == "dnk"
     assert cli.ok("source", "show", "dailynk-old", "--json").json()["key"] == "dnk"
     cli.ok("evidence", "add", "bare", "--source", "rodong", "--supports")

@@ -143,8 +143,10 @@ def show(ctx: typer.Context, claim: ClaimKey, as_of: AsOf = None, json_: Json = 
         ],
     )
     typer.echo("")
+    from .evidence import chains_shown
+
     print_table(
-        data["evidence"],
+        chains_shown(data["evidence"]),
         ["id", "stance", "source", "origin", "origin_reliability", "credibility", "via", "quote"],
         empty="No evidence yet: add some with `claimtrack evidence add`.",
     )

@@ -15,9 +15,14 @@ app = typer.Typer(
     rich_markup_mode=None,
     add_completion=False,
     help="Evidence: items that support or contradict a claim.\n\n"
-    "\b\nExample: claimtrack evidence add halt --source ryg --supports --via dnk",
+    "\b\nExample: claimtrack evidence add backlash --source police --supports --via ryg --via dnk",
     no_args_is_help=True,
 )
+
+
+def chains_shown(rows: list[dict]) -> list[dict]:
+    """Rows whose `via` column shows the whole chain (ryg → dnk), for tables."""
+    return [{**row, "via": " → ".join(row["via_chain"]) or None} for row in rows]
 
 
 @app.command("add")
@@ -40,8 +45,14 @@ def add(
     quote: Annotated[str | None, typer.Option("--quote", help="A short quote.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Locator: URL, page, paragraph.")] = None,
     via: Annotated[
-        str | None,
-        typer.Option("--via", metavar="SRC", help="The source through which it reached you."),
+        list[str] | None,
+        typer.Option(
+            "--via",
+            metavar="SRC",
+            help="Who passed it on, one --via per hop in order: what police said (--source "
+            "police), passed on by an informant and printed by an outlet is --via ryg --via dnk. "
+            "The first is the item's channel.",
+        ),
     ] = None,
     observed: Annotated[
         str | None,
@@ -55,8 +66,13 @@ def add(
 ) -> None:
     """Add an evidence item to a claim and print its id.
 
+    The source is the person or document that said it; those who passed it on to you are
+    --via, in order; a source that only repeats another is recorded once, on the source, with
+    `source add --derived-from`.
+
     \b
-    Example: claimtrack evidence add halt --source src-ryanggang --supports --credibility 3 --via dnk --quote "the crackdowns have stopped"
+    Example: claimtrack evidence add halt --source ryg --supports --credibility 2 --via dnk --quote "the crackdowns have stopped"
+    Example: claimtrack evidence add backlash --source ryg-police --supports --credibility 3 --via ryg --via dnk
     """
     chosen = [
         name
@@ -71,7 +87,7 @@ def add(
         raise typer.BadParameter(
             "give exactly one of --supports, --contradicts or --neutral", param_hint="stance"
         )
-    from ..services.evidence import add_evidence
+    from ..services.evidence import add_evidence, relay_warnings
 
     with ctx.obj.writing() as session:
         item = add_evidence(
@@ -88,6 +104,9 @@ def add(
             key=key,
         )
         item_id = item.id
+        warnings = relay_warnings(session, source=source, via=via or ())
+    for warning in warnings:
+        typer.echo(f"Warning: evidence {item_id}: {warning}", err=True)
     typer.echo(str(item_id) if quiet else f"Added evidence {item_id}")
 
 
@@ -113,7 +132,7 @@ def list_(
     columns = ["id", "stance", "source", "origin", "credibility", "via", "observed", "quote"]
     if removed:
         columns.append("removed_reason")
-    print_table(rows, columns, empty="No evidence for this claim.")
+    print_table(chains_shown(rows), columns, empty="No evidence for this claim.")
 
 
 @app.command("edit")

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import Claim, ClaimTag, Evidence, HistoryEvent, KeyAlias, Source, Tag
+from ..models import Claim, ClaimTag, Evidence, EvidenceRelay, HistoryEvent, KeyAlias, Source, Tag
 
 CLAIM_FIELDS = (
     "key",
@@ -72,6 +72,7 @@ class EvidenceState:
     quote: str | None
     url: str | None
     observed: str | None
+    relay_ids: tuple[int, ...] = ()  # hops 2, 3, ... of the via chain
 
 
 def _later_events(session: Session, entity: str, as_of: datetime, subject=None):
@@ -246,6 +247,16 @@ def evidence_states(
     if wanted is not None:
         query = query.where(wanted)
     items = {row.id: EvidenceState(*row) for row in session.execute(query)}
+    if items:
+        relays = select(EvidenceRelay.evidence_id, EvidenceRelay.source_id).order_by(
+            EvidenceRelay.evidence_id, EvidenceRelay.position
+        )
+        if wanted is not None:
+            relays = relays.join(Evidence, Evidence.id == EvidenceRelay.evidence_id).where(wanted)
+        for evidence_id, source_id in session.execute(relays):
+            item = items.get(evidence_id)
+            if item is not None:
+                item.relay_ids += (source_id,)
     if as_of is not None and items:
         by_key: dict[str, int] | None = None
         subject = _claim_filter(HistoryEvent.claim_id, claim_ids)
@@ -254,12 +265,17 @@ def evidence_states(
             if item is None or action == "evidence.remove":
                 continue
             _undo_evidence(item, before)
-            if {"source", "via"} & before.keys():
+            if {"source", "via", "via_chain"} & before.keys():
                 by_key = by_key if by_key is not None else _source_ids_by_key(session)
                 if "source" in before and before["source"] in by_key:
                     item.source_id = by_key[before["source"]]
-                if "via" in before:
+                if "via_chain" in before:
+                    chain = [by_key.get(key) for key in before["via_chain"] or ()]
+                    item.via_id = chain[0] if chain else None
+                    item.relay_ids = tuple(hop for hop in chain[1:] if hop is not None)
+                elif "via" in before:  # recorded before chains: a one-hop chain
                     item.via_id = by_key.get(before["via"]) if before["via"] else None
+                    item.relay_ids = ()
     return list(items.values())
 
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from ..models import CREDIBILITY_GRADES, Evidence, Source
+from ..models import CREDIBILITY_GRADES, Evidence, EvidenceRelay, Source
 from ..settings import Settings, load_settings
 from ..status import (
     NOT_CREDIBLE_CREDIBILITY,
@@ -73,6 +73,7 @@ def evidence_items(
     )
     if claim_ids is not None:
         query = query.where(Evidence.claim_id.in_(claim_ids))
+    relays = relay_keys(session, claim_ids)
     grouped: dict[int, list[EvidenceItem]] = {}
     for row in session.execute(query):
         claim_id, item_id, src, orig, rel, stance, cred, via_key = row[:8]
@@ -88,10 +89,29 @@ def evidence_items(
                 stance=stance,
                 credibility=cred,
                 via=via_key,
+                relays=relays.get(item_id, ()),
                 **extra,
             )
         )
     return grouped
+
+
+def relay_keys(session: Session, claim_ids: ClaimIds = None) -> dict[int, tuple[str, ...]]:
+    """Hops 2, 3, ... of the via chain of each item (of these claims) that has them, as source
+    keys in order: one query, empty for the usual one-hop chains."""
+    query = (
+        select(EvidenceRelay.evidence_id, Source.key)
+        .join(Source, Source.id == EvidenceRelay.source_id)
+        .order_by(EvidenceRelay.evidence_id, EvidenceRelay.position)
+    )
+    if claim_ids is not None:
+        query = query.join(Evidence, Evidence.id == EvidenceRelay.evidence_id).where(
+            Evidence.claim_id.in_(claim_ids)
+        )
+    chains: dict[int, list[str]] = {}
+    for evidence_id, key in session.execute(query):
+        chains.setdefault(evidence_id, []).append(key)
+    return {evidence_id: tuple(keys) for evidence_id, keys in chains.items()}
 
 
 def _items_as_of(
@@ -107,6 +127,7 @@ def _items_as_of(
             continue
         origin = sources[source.origin_id]
         via = sources.get(item.via_id) if item.via_id else None
+        relays = tuple(sources[hop].key for hop in item.relay_ids if hop in sources)
         grouped.setdefault(item.claim_id, []).append(
             EvidenceItem(
                 id=item.id,
@@ -116,6 +137,7 @@ def _items_as_of(
                 stance=item.stance,
                 credibility=item.credibility,
                 via=via.key if via else None,
+                relays=relays,
                 source_name=source.name,
                 quote=item.quote,
                 url=item.url,
@@ -200,7 +222,7 @@ def claim_standings(session: Session, settings: Settings | None = None) -> dict[
             continue
         group = (claim_id * span + origin_id) * 2
         if stance == "supports":
-            # An item with no via reached the user directly from its own source.
+            # status.channel_of: hop 1 of the via chain, else the item's own source.
             channels.add(claim_id * span + (via_id or source_id))
         else:
             group += 1

@@ -3,17 +3,25 @@ reason)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
-from ..errors import Conflict, NotFound
-from ..models import Evidence, Source, utcnow
+from ..errors import Conflict, InvalidValue, NotFound
+from ..models import Evidence, EvidenceRelay, Source, utcnow
 from .assessments import assess_claims
 from .common import UNSET, Edit, Removal, changed_fields, get_claim, get_source, record
 from .status_changes import record_status_changes
+
+
+def chain_keys(item: Evidence) -> list[str]:
+    """The item's via chain as source keys, from the one who heard it from the source on."""
+    if item.via is None:
+        return []
+    return [item.via.key, *(relay.source.key for relay in item.relays)]
 
 
 def evidence_record(item: Evidence) -> dict[str, Any]:
@@ -27,9 +35,61 @@ def evidence_record(item: Evidence) -> dict[str, Any]:
         "quote": item.quote,
         "url": item.locator,
         "via": item.via.key if item.via else None,
+        "via_chain": chain_keys(item),
         "observed": item.observed,
         "notes": item.notes,
     }
+
+
+def via_sources(session: Session, source: Source, via: str | Sequence[str] | None) -> list[Source]:
+    """The via chain's sources, in order; refuses a chain that repeats a source or passes the
+    item back to its own source."""
+    keys = [via] if isinstance(via, str) else list(via or ())
+    rows = [get_source(session, key) for key in keys if key not in (None, "")]
+    seen = {source.id}
+    for row in rows:
+        if row.id in seen:
+            what = "the item's own --source" if row.id == source.id else "twice"
+            raise InvalidValue(
+                "--via",
+                row.key,
+                f"each source once in the chain, not {what}: the person who "
+                "said it is --source, those who passed it on are --via, in order",
+            )
+        seen.add(row.id)
+    return rows
+
+
+def set_via_chain(item: Evidence, chain: Sequence[Source]) -> None:
+    """Hop 1 on the item (its channel), hops 2, 3, ... as relays."""
+    item.via_id = chain[0].id if chain else None
+    item.via = chain[0] if chain else None
+    item.relays = [
+        EvidenceRelay(position=n, source_id=row.id, source=row)
+        for n, row in enumerate(chain[1:], start=2)
+    ]
+
+
+def relay_warnings(session: Session, *, source: str, via: Iterable[str]) -> list[str]:
+    """What is wrong, but allowed, about recording SOURCE passed on by VIA: a source in the
+    chain that SOURCE is also derived from names one link twice (`source add --derived-from`
+    is for a source that repeats another; `--via` for who passed this item on)."""
+    row = get_source(session, source)
+    chain = {get_source(session, key).id: key for key in via}
+    ancestors: list[Source] = []
+    seen: set[int] = set()
+    current = row.derived_from
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        ancestors.append(current)
+        current = current.derived_from
+    return [
+        f"{chain[ancestor.id]} is both on this item's via chain and what its source "
+        f"{row.key} is derived from: the person who said it is the source, those who passed "
+        "it on are --via, --derived-from is for a source that repeats another; keep one"
+        for ancestor in ancestors
+        if ancestor.id in chain
+    ]
 
 
 def add_evidence(
@@ -41,16 +101,18 @@ def add_evidence(
     credibility: int | str | None = None,
     quote: str | None = None,
     url: str | None = None,
-    via: str | None = None,
+    via: str | Sequence[str] | None = None,
     observed: str | None = None,
     notes: str | None = None,
     key: str | None = None,
 ) -> Evidence:
+    """`via`: one source key, or the chain of those who passed the item on, in order from
+    the one who heard it from `source` to the one it reached the user through."""
     stance = values.stance(stance)
     grade = values.credibility(credibility) if credibility not in (None, "") else 6
     claim_row = get_claim(session, claim)
     source_row = get_source(session, source)
-    via_row = get_source(session, via) if via else None
+    chain = via_sources(session, source_row, via)
     if key is not None:
         key = values.evidence_key(key, field="--key")
         if session.scalar(select(Evidence.id).where(Evidence.key == key)):
@@ -63,10 +125,10 @@ def add_evidence(
         credibility=grade,
         quote=values.optional_text(quote, field="quote"),
         locator=values.optional_text(url, field="url"),
-        via_id=via_row.id if via_row else None,
         observed=values.full_date(observed, field="--observed"),
         notes=values.optional_text(notes, field="notes"),
     )
+    set_via_chain(item, chain)
     session.add(item)
     session.flush()
     record(
@@ -265,9 +327,16 @@ def evidence_views(
     )
     if not include_removed:
         query = query.where(Evidence.removed_at.is_(None))
+    from .assessments import relay_keys
+
+    relays = relay_keys(session, [claim_id])
     views = []
     for row in session.execute(query):
         view = dict(zip(fields, row[:n], strict=True))
+        if view["via"]:
+            view["via_chain"] = [view["via"], *relays.get(view["id"], ())]
+        else:
+            view["via_chain"] = []
         view["created_at"] = row[n].isoformat()
         if include_removed:
             view["removed_at"] = row[n + 1].isoformat() if row[n + 1] else None

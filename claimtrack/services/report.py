@@ -23,7 +23,7 @@ from .. import values
 from ..errors import InvalidValue, NotFound
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, KeyAlias, utcnow
 from ..settings import load_settings
-from ..status import STATUSES, Assessment, EvidenceItem, Standing, assess, status_rule
+from ..status import STATUSES, Assessment, EvidenceItem, Standing, assess, status_rule, via_chain
 from .as_of import ClaimState, chain, claim_states, last_changes, source_states
 from .assessments import ClaimStanding, assess_claims, claim_standings, evidence_items
 from .common import get_claim, get_source
@@ -54,6 +54,7 @@ def item_view(item: EvidenceItem) -> dict[str, Any]:
         "stance": item.stance,
         "credibility": item.credibility,
         "via": item.via,
+        "via_chain": list(via_chain(item)),
         "quote": item.quote,
         "url": item.url,
         "observed": item.observed,
