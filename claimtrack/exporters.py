@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .errors import InvalidValue
 from .importers.rows import SHEET_FIELDS
-from .models import Claim, ClaimLink, ClaimTag, Evidence, HistoryEvent, Source, Tag
+from .models import Claim, ClaimLink, ClaimTag, Evidence, EvidenceRelay, HistoryEvent, Source, Tag
 from .terminal import json_safe
 
 # The CSV sheet is written with exactly the columns the importer reads.
@@ -63,7 +63,13 @@ def selected_claim_ids(session: Session, flt: ExportFilter) -> list[int] | None:
         )
     if flt.source:
         src = get_source(session, flt.source)
-        via_or_source = (Evidence.source_id == src.id) | (Evidence.via_id == src.id)
+        via_or_source = (
+            (Evidence.source_id == src.id)
+            | (Evidence.via_id == src.id)
+            | Evidence.id.in_(
+                select(EvidenceRelay.evidence_id).where(EvidenceRelay.source_id == src.id)
+            )
+        )
         query = query.where(
             Claim.id.in_(
                 select(Evidence.claim_id)
@@ -120,7 +126,10 @@ def records(session: Session, flt: ExportFilter | None = None) -> Iterator[dict[
             .union(
                 select(Evidence.via_id).where(
                     Evidence.claim_id.in_(ids), Evidence.via_id.is_not(None)
-                )
+                ),
+                select(EvidenceRelay.source_id)
+                .join(Evidence, Evidence.id == EvidenceRelay.evidence_id)
+                .where(Evidence.claim_id.in_(ids)),
             )
         )
         wanted = set(session.scalars(used))
@@ -181,7 +190,9 @@ def records(session: Session, flt: ExportFilter | None = None) -> Iterator[dict[
             }
         )
 
+    relays = _relays(session, ids)
     for row in _evidence_rows(session, ids, include_removed=True):
+        chain = [row.via_key, *relays.get(row.id, ())] if row.via_key else []
         yield _clean(
             {
                 "type": "evidence",
@@ -192,7 +203,8 @@ def records(session: Session, flt: ExportFilter | None = None) -> Iterator[dict[
                 "credibility": row.credibility,
                 "quote": row.quote,
                 "url": row.locator,
-                "via": row.via_key,
+                # One hop is a key, as always; a longer chain is a list of keys, in order.
+                "via": chain[0] if len(chain) == 1 else chain,
                 "observed": row.observed,
                 "notes": row.notes,
                 "removed_reason": row.removed_reason if row.removed_at else None,
@@ -224,10 +236,17 @@ def records(session: Session, flt: ExportFilter | None = None) -> Iterator[dict[
             )
 
 
+def _relays(session: Session, ids: list[int] | None) -> dict[int, tuple[str, ...]]:
+    from .services.assessments import relay_keys
+
+    return relay_keys(session, ids)
+
+
 def _evidence_rows(session: Session, ids: list[int] | None, *, include_removed: bool):
     source, via = aliased(Source), aliased(Source)
     query = (
         select(
+            Evidence.id,
             Evidence.key,
             Claim.key.label("claim_key"),
             Claim.text.label("claim_text"),
@@ -300,7 +319,9 @@ def write_csv(session: Session, out: TextIO, flt: ExportFilter, options: ExportO
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(SHEET_COLUMNS)
     count = 0
+    relays = _relays(session, ids)
     for row in _evidence_rows(session, ids, include_removed=False):
+        via = ";".join([row.via_key, *relays.get(row.id, ())]) if row.via_key else None
         cells = (
             row.claim_key,
             row.claim_text,
@@ -311,7 +332,7 @@ def write_csv(session: Session, out: TextIO, flt: ExportFilter, options: ExportO
             row.reliability,
             row.quote,
             row.locator,
-            row.via_key,
+            via,
             row.observed,
             tags.get(row.claim_id),
             row.key,

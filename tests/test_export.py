@@ -220,7 +220,9 @@ def datasets(draw) -> list[dict]:
             "observed": draw(st.sampled_from([None, "2020-01-31"])),
         }
         if draw(st.booleans()):
-            record["via"] = draw(st.sampled_from(sources))["key"]
+            chain = draw(st.lists(st.sampled_from(sources), min_size=1, max_size=3, unique_by=id))
+            keys = [hop["key"] for hop in chain]
+            record["via"] = keys[0] if len(keys) == 1 and draw(st.booleans()) else keys
         if draw(st.integers(0, 5)) == 0:
             record["removed_reason"] = draw(TEXT)
         evidence.append(record)

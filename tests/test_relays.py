@@ -4,6 +4,10 @@ and carried through every import and export format."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
 
 
@@ -89,3 +93,123 @@ def test_as_of_keeps_the_chain(relayed):
     later = relayed.ok("explain", "backlash", "--as-of", "2999-01-01", "--json").json()
     [origin] = later["origins"]
     assert origin["items"][0]["via_chain"] == ["ryg", "dnk"]
+
+
+RELAYED_RECORDS = [
+    {"type": "source", "key": "dnk", "name": "Daily NK", "kind": "outlet", "reliability": "C"},
+    {"type": "source", "key": "ryg", "name": "Ryanggang informant", "kind": "informant"},
+    {"type": "source", "key": "police", "name": "Police (Ryanggang)"},
+    {"type": "source", "key": "detainees", "name": "Detainees (Ryanggang)"},
+    {"type": "claim", "key": "backlash", "text": "The crackdown met strong popular backlash."},
+    {"type": "evidence", "key": "e1", "claim": "backlash", "source": "police",
+     "stance": "supports", "via": ["ryg", "dnk"]},
+    {"type": "evidence", "key": "e2", "claim": "backlash", "source": "detainees",
+     "stance": "supports", "via": "ryg"},
+    {"type": "evidence", "key": "e3", "claim": "backlash", "source": "ryg", "stance": "neutral"},
+]  # fmt: skip
+
+
+def chains(cli, claim="backlash"):
+    evidence = cli.ok("evidence", "list", claim, "--json").json()
+    return [(item["source"], item["via_chain"]) for item in evidence]
+
+
+EXPECTED = [("police", ["ryg", "dnk"]), ("detainees", ["ryg"]), ("ryg", [])]
+
+
+def write_records(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_the_chain_round_trips_through_every_format(cli, tmp_path, fmt):
+    from conftest import Cli
+
+    cli.ok("import", str(write_records(tmp_path / "in.jsonl", RELAYED_RECORDS)))
+    assert chains(cli) == EXPECTED
+    out = tmp_path / f"out.{fmt}"
+    cli.ok("export", "--format", fmt, "-o", str(out))
+    text = out.read_text(encoding="utf-8")
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [row["via"] for row in rows] == ["ryg;dnk", "ryg", ""]
+    else:
+        records = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
+        vias = [r.get("via") for r in records if r["type"] == "evidence"]
+        assert vias == [["ryg", "dnk"], "ryg", None]
+
+    fresh = Cli(str(tmp_path / "fresh.db"))
+    fresh.ok("init")
+    fresh.ok("import", str(out))
+    assert chains(fresh) == EXPECTED
+    again = cli.ok("import", str(out), "--json").json()["counts"]["evidence"]
+    assert (again["created"], again["updated"]) == (0, 0)
+
+
+def test_reimporting_a_changed_chain_updates_it_records_history_and_as_of_sees_the_old_one(
+    cli, tmp_path
+):
+    cli.ok("import", str(write_records(tmp_path / "in.jsonl", RELAYED_RECORDS)))
+    moment = max(event["at"] for event in cli.ok("history", "backlash", "--json").json())
+    changed = [dict(r) for r in RELAYED_RECORDS]
+    changed[5]["via"] = ["ryg"]
+    changed[6]["via"] = ["ryg", "dnk"]
+    counts = cli.ok("import", str(write_records(tmp_path / "changed.jsonl", changed)), "--json")
+    assert counts.json()["counts"]["evidence"]["updated"] == 2
+    assert chains(cli) == [("police", ["ryg"]), ("detainees", ["ryg", "dnk"]), ("ryg", [])]
+    edits = [
+        e for e in cli.ok("history", "backlash", "--json").json() if e["action"] == "evidence.edit"
+    ]
+    assert sorted((e["before"]["via_chain"], e["after"]["via_chain"]) for e in edits) == [
+        (["ryg"], ["ryg", "dnk"]),
+        (["ryg", "dnk"], ["ryg"]),
+    ]
+    old = cli.ok("explain", "backlash", "--as-of", moment, "--json").json()
+    items = [item for origin in old["origins"] for item in origin["items"]]
+    assert [item["via_chain"] for item in items] == [["ryg", "dnk"], ["ryg"]]
+
+
+def test_a_sheet_via_cell_takes_hops_separated_by_semicolons(cli, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "claim_key,claim_text,source_name,stance,via\n"
+        "backlash,The crackdown met strong popular backlash.,Police,supports,Ryanggang informant; Daily NK\n"
+        "backlash,,Detainees,supports,Ryanggang informant\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    assert (
+        cli.ok("import", str(sheet), "--dry-run", "--json").json()["counts"]["evidence"]["created"]
+        == 2
+    )
+    cli.ok("import", str(sheet))
+    assert [chain for _, chain in chains(cli)] == [
+        ["ryanggang-informant", "daily-nk"],
+        ["ryanggang-informant"],
+    ]
+    again = cli.ok("import", str(sheet), "--json").json()["counts"]["evidence"]
+    assert (again["created"], again["updated"]) == (0, 0)
+
+
+def test_a_record_whose_later_hop_is_unknown_is_refused(cli, tmp_path, db_dump):
+    records = [*RELAYED_RECORDS[:5], {**RELAYED_RECORDS[5], "via": ["ryg", "nobody"]}]
+    before = db_dump(cli.url)
+    run = cli("import", str(write_records(tmp_path / "bad.jsonl", records)))
+    assert run.exit_code == 1
+    assert "bad.jsonl:6: via: 'nobody' — expected the key of a source" in run.stderr
+    assert db_dump(cli.url) == before
+
+
+def test_merging_a_source_that_is_a_later_hop_moves_the_hop(cli, tmp_path):
+    records = [
+        {"type": "source", "key": "dailynk", "name": "Daily NK (old key)"},
+        *RELAYED_RECORDS[1:5],
+        {**RELAYED_RECORDS[5], "via": ["ryg", "dailynk"]},
+    ]
+    cli.ok("import", str(write_records(tmp_path / "in.jsonl", records)))
+    cli.ok("source", "add", "Daily NK", "--key", "dnk")
+    cli.ok("source", "merge", "dnk", "dailynk")
+    assert chains(cli) == [("police", ["ryg", "dnk"])]
+    report = cli.ok("report", "--source", "dnk", "--json").json()
+    rows = report["claims"] if isinstance(report, dict) else report
+    assert [row["key"] for row in rows] == ["backlash"]

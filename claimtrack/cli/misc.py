@@ -76,7 +76,8 @@ def history(
 def _describe(event: dict) -> str:
     before, after = event["before"] or {}, event["after"] or {}
     if event["action"] == "evidence.add":
-        via = f" via {after['via']}" if after.get("via") else ""
+        chain = after.get("via_chain") or ([after["via"]] if after.get("via") else [])
+        via = f" via {' → '.join(chain)}" if chain else ""
         text = f"evidence {after.get('id')}: {after.get('stance')} from {after.get('source')}{via}"
         text += f", credibility {after.get('credibility')}"
         return text + (f', "{after["quote"]}"' if after.get("quote") else "")

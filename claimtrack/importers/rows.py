@@ -130,6 +130,9 @@ class ClaimIntent:
 EV_KEY, EV_CLAIM_KEY, EV_CLAIM_TEXT, EV_SOURCE_KEY, EV_SOURCE_NAME, EV_STANCE = range(6)
 EV_CREDIBILITY, EV_QUOTE, EV_URL, EV_VIA_KEY, EV_VIA_NAME, EV_OBSERVED = range(6, 12)
 EV_NOTES, EV_REMOVED_REASON, EV_GIVEN = 12, 13, 14
+# Hops 2, 3, ... of the via chain (hop 1 is EV_VIA_KEY or EV_VIA_NAME), as keys in a JSON
+# record and as keys-or-names (like hop 1) in a sheet.
+EV_RELAYS = 15
 # EV_GIVEN: which optional fields the record gives (a bit per field below), so a re-import
 # that leaves out a field does not clear it.
 GIVEN_BITS = {"credibility": 1, "via": 2, "observed": 4, "notes": 8, "removed_reason": 16}
@@ -287,23 +290,47 @@ def _json_evidence(check: Checker, obj: dict) -> tuple:
     for name, bit in GIVEN_BITS.items():
         if name in obj:
             given |= bit
+    source = check.key(obj.get("source"), "source", required=True)
+    chain = _json_via(check, obj.get("via"))
     return (
         check.key(obj.get("key"), "key", evidence=True),
         check.key(obj.get("claim"), "claim", required=True),
         None,
-        check.key(obj.get("source"), "source", required=True),
+        source,
         None,
         _stance(check, obj.get("stance"), "stance", {}),
         _credibility(check, obj.get("credibility"), "credibility"),
         check.text(obj.get("quote"), "quote"),
         check.text(obj.get("url"), "url"),
-        check.key(obj.get("via"), "via"),
+        chain[0] if chain else None,
         None,
         check.check(values.full_date, obj.get("observed"), "observed"),
         check.text(obj.get("notes"), "notes"),
         check.text(obj.get("removed_reason"), "removed_reason"),
         given,
+        tuple(chain[1:]),
     )
+
+
+def _json_via(check: Checker, value: Any) -> list[str]:
+    """A record's via: one key, or the chain of keys in order (["ryg", "dnk"])."""
+    if value is None or value == "" or value == []:
+        return []
+    if isinstance(value, str):
+        key = check.key(value, "via")
+        return [key] if key else []
+    if not isinstance(value, list) or not all(isinstance(hop, str) for hop in value):
+        check.add("via", value, 'a source key, or a list of them in order (["ryg", "dnk"])')
+        return []
+    chain = [check.key(hop, "via") for hop in value]
+    return [hop for hop in chain if hop]
+
+
+def _sheet_via(value: str | None) -> list[str]:
+    """A sheet's via cell: hops separated by `;`, in order ("ryg; dnk")."""
+    if not value:
+        return []
+    return [hop.strip() for hop in value.split(";") if hop.strip()]
 
 
 def _json_link(check: Checker, obj: dict) -> tuple:
@@ -382,7 +409,7 @@ def sheet_row(
     reliability = get("reliability")
     if reliability:
         reliability = check.check(values.reliability, reliability, "reliability")
-    via = check.text(get("via"), "via")
+    chain = _sheet_via(check.text(get("via"), "via"))
     evidence = (
         check.key(get("key"), "key", evidence=True),
         claim_key,
@@ -394,16 +421,17 @@ def sheet_row(
         check.text(get("quote"), "quote"),
         check.text(get("url"), "url"),
         None,
-        via,
+        chain[0] if chain else None,
         check.check(values.full_date, get("observed") or None, "observed"),
         check.text(get("notes"), "notes"),
         None,
         sum(bit for name, bit in GIVEN_BITS.items() if (get(name) or "").strip()),
+        tuple(chain[1:]),
     )
     tags = _tags(check, get("tags"), "tags")
     check.done()
     return _sheet_row(
-        where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, via
+        where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, chain
     )
 
 
@@ -478,6 +506,8 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
             else []
         )
         via = _clean_text(get("via"))
+        if via is not None and ";" in via:
+            return None  # a via chain: the full check splits and checks it
         notes = _clean_text(get("notes"))
         evidence = (
             key,
@@ -498,16 +528,25 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
             | (2 if via else 0)
             | (4 if observed else 0)
             | (8 if notes else 0),
+            (),
         )
     except (ValueError, KeyError, InvalidValue):
         return None
     return _sheet_row(
-        where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, via
+        where,
+        evidence,
+        claim_key,
+        claim_text,
+        tags,
+        source_key,
+        source_name,
+        reliability,
+        [via] if via else [],
     )
 
 
 def _sheet_row(
-    where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, via
+    where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, chain
 ) -> SheetRow:
     """The claim and source intents of one checked sheet row (both sheet paths end here)."""
     claim = None
@@ -525,6 +564,6 @@ def _sheet_row(
     if reliability:
         source_fields["reliability"] = reliability
     row.sources.append(SourceIntent(where, source_key, source_name or "", source_fields))
-    if via:
-        row.sources.append(SourceIntent(where, None, via, {"name": via}, reference=True))
+    for hop in chain:
+        row.sources.append(SourceIntent(where, None, hop, {"name": hop}, reference=True))
     return row

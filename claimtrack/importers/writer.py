@@ -24,6 +24,7 @@ from ..models import (
     ClaimLink,
     ClaimTag,
     Evidence,
+    EvidenceRelay,
     KeyAlias,
     Source,
     Tag,
@@ -40,6 +41,7 @@ from .rows import (
     EV_NOTES,
     EV_OBSERVED,
     EV_QUOTE,
+    EV_RELAYS,
     EV_REMOVED_REASON,
     EV_SOURCE_KEY,
     EV_SOURCE_NAME,
@@ -100,6 +102,7 @@ class Writer:
         self.verdicts: dict[int, tuple] = {}
         self.links: dict[tuple[int, int], tuple[int, str]] = {}
         self.simulated_evidence: dict[str, tuple] = {}
+        self.simulated_relays: dict[int, tuple[int, ...]] = {}  # dry run: evidence id -> hops
         self.evidence_max = (
             conn.scalar(
                 select(Evidence.__table__.c.id).order_by(Evidence.__table__.c.id.desc()).limit(1)
@@ -758,7 +761,7 @@ class Writer:
         self.load_source_ids(
             key
             for _, item, _ in batch
-            for key in (item[EV_SOURCE_KEY], item[EV_VIA_KEY], item[EV_VIA_NAME])
+            for key in (item[EV_SOURCE_KEY], item[EV_VIA_KEY], item[EV_VIA_NAME], *item[EV_RELAYS])
             if key
         )
         claim_ids, source_ids = self.claim_ids, self.source_ids
@@ -771,6 +774,14 @@ class Writer:
             claim_id = claim_ids.get(claim_key, 0) if claim_key else 0
             source_id = source_ids.get(source_key, 0) if source_key else 0
             via_id = source_ids.get(via_key, 0) if via_key else None
+            # Later hops are written like hop 1: keys in a record, keys or names in a sheet.
+            by_name = item[EV_VIA_NAME] is not None
+            relay_keys = tuple(
+                self._source_of(None, hop) if by_name else hop for hop in item[EV_RELAYS]
+            )
+            relay_ids = tuple(source_ids.get(key, 0) if key else 0 for key in relay_keys)
+            if 0 in relay_ids and via_id:
+                via_id, via_name = 0, item[EV_RELAYS][relay_ids.index(0)]
             if not claim_id or not source_id or via_id == 0:
                 problems = []
                 sheet = (
@@ -808,19 +819,35 @@ class Writer:
                 self.reject(where, problems, raw)
                 continue
             resolved.append(
-                (where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id)
+                (
+                    where,
+                    item,
+                    raw,
+                    claim_key,
+                    source_key,
+                    via_key,
+                    claim_id,
+                    source_id,
+                    via_id,
+                    relay_keys,
+                    relay_ids,
+                )
             )
         if not resolved:
             return
         existing = self._existing_evidence(resolved)
-        inserts, updates, removals = [], [], []
+        stored_relays = self._stored_relays([row[0] for row in existing.values()])
+        inserts, updates, removals, relay_rows, relay_resets = [], [], [], [], []
         new_items = []
         batch_keys: dict[str, tuple] = {}
         for entry in resolved:
             item = entry[1]
             match = existing.get(id(entry))
             if match is not None:
-                self._compare_evidence(entry, match, updates, removals)
+                relays = stored_relays.get(match[0], ())
+                if self._compare_evidence(entry, match, relays, updates, removals):
+                    relay_resets.append(match[0])
+                    relay_rows += self._relay_rows(match[0], entry[10])
             elif item[EV_KEY] and item[EV_KEY] in batch_keys:
                 if batch_keys[item[EV_KEY]] == (item, entry[6:]):
                     self.count("evidence", "unchanged")
@@ -845,7 +872,10 @@ class Writer:
         ids = self.new_ids("evidence", len(new_items))
         now, record = self.now_db, self.record
         for entry, item_id in zip(new_items, ids, strict=True):
-            where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry
+            where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry[
+                :9
+            ]
+            relay_rows += self._relay_rows(item_id, entry[10])
             credibility = item[EV_CREDIBILITY] or 6
             removed = item[EV_REMOVED_REASON]
             inserts.append(
@@ -877,6 +907,7 @@ class Writer:
                 "quote": item[EV_QUOTE],
                 "url": item[EV_URL],
                 "via": via_key,
+                "via_chain": [via_key, *entry[9]] if via_key else [],
                 "observed": item[EV_OBSERVED],
                 "notes": item[EV_NOTES],
             }
@@ -953,7 +984,37 @@ class Writer:
             updates,
         )
         self.update("evidence", ("removed_at", "removed_reason"), removals)
+        if relay_resets and self.write:
+            table = EvidenceRelay.__table__
+            for chunk in _chunks(relay_resets):
+                self.conn.execute(table.delete().where(table.c.evidence_id.in_(list(chunk))))
+        self.insert("evidence_relays", ("evidence_id", "position", "source_id"), relay_rows)
         self.flush_history(at_least=HISTORY_FLUSH)
+
+    def _relay_rows(self, evidence_id: int, relay_ids: tuple[int, ...]) -> list[tuple]:
+        if not self.write and (
+            relay_ids or evidence_id in self.simulated_relays or evidence_id > 0
+        ):
+            self.simulated_relays[evidence_id] = relay_ids
+        return [(evidence_id, n, hop) for n, hop in enumerate(relay_ids, start=2)]
+
+    def _stored_relays(self, evidence_ids: list[int]) -> dict[int, tuple[int, ...]]:
+        """Hops 2, 3, ... of the via chain of these stored (or, in a dry run, simulated)
+        items: one query per CHUNK ids, nothing when no item matched."""
+        found: dict[int, tuple[int, ...]] = {}
+        stored = sorted({i for i in evidence_ids if i > 0})
+        for chunk in _chunks(stored):
+            marks = ", ".join([self.mark] * len(chunk))
+            for evidence_id, source_id in self.conn.exec_driver_sql(
+                "SELECT evidence_id, source_id FROM evidence_relays "  # noqa: S608
+                f"WHERE evidence_id IN ({marks}) ORDER BY evidence_id, position",
+                tuple(chunk),
+            ):
+                found[evidence_id] = (*found.get(evidence_id, ()), source_id)
+        for evidence_id in evidence_ids:
+            if evidence_id in self.simulated_relays:
+                found[evidence_id] = self.simulated_relays[evidence_id]
+        return found
 
     _EV_COLUMNS = (
         "id",
@@ -1050,8 +1111,12 @@ class Writer:
                 (limit, *params),
             )
 
-    def _compare_evidence(self, entry: tuple, row: tuple, updates: list, removals: list) -> None:
-        where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry
+    def _compare_evidence(
+        self, entry: tuple, row: tuple, relays: tuple[int, ...], updates: list, removals: list
+    ) -> bool:
+        """Queue the changes a matched row needs; True when its via chain's later hops must
+        be written again."""
+        where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry[:9]
         (
             row_id,
             row_claim,
@@ -1076,6 +1141,7 @@ class Writer:
             "url": row_locator,
             "credibility": row_credibility,
             "via": row_via,
+            "relays": relays,
             "observed": row_observed,
             "notes": row_notes,
         }
@@ -1090,6 +1156,7 @@ class Writer:
             requested["credibility"] = item[EV_CREDIBILITY] or 6
         if given & GIVEN_BITS["via"]:
             requested["via"] = via_id
+            requested["relays"] = entry[10]
         if given & GIVEN_BITS["observed"]:
             requested["observed"] = item[EV_OBSERVED]
         if given & GIVEN_BITS["notes"]:
@@ -1109,7 +1176,7 @@ class Writer:
                 ],
                 raw,
             )
-            return
+            return False
         outcome = "unchanged"
         if changed:
             merged = {**current, **requested}
@@ -1128,11 +1195,20 @@ class Writer:
                     row_id,
                 )
             )
-            names = self._source_keys({current["source"], current["via"], source_id, via_id})
+            old_chain = (current["via"], *relays) if current["via"] else ()
+            new_chain = (merged["via"], *merged["relays"]) if merged["via"] else ()
+            names = self._source_keys({current["source"], source_id, *old_chain, *new_chain})
             claims = self._claim_keys({current["claim"], claim_id})
             show = {"claim": claims, "source": names, "via": names}
-            before = {n: show[n].get(current[n]) if n in show else current[n] for n in changed}
-            after = {n: show[n].get(requested[n]) if n in show else requested[n] for n in changed}
+            shown = [n for n in changed if n != "relays"]
+            before = {n: show[n].get(current[n]) if n in show else current[n] for n in shown}
+            after = {n: show[n].get(requested[n]) if n in show else requested[n] for n in shown}
+            # "via" alone says it all for one-hop chains (as_of reads it so).
+            if ("via" in changed or "relays" in changed) and max(
+                len(old_chain), len(new_chain)
+            ) > 1:
+                before["via_chain"] = [names.get(hop) for hop in old_chain]
+                after["via_chain"] = [names.get(hop) for hop in new_chain]
             self.record(
                 "evidence.edit",
                 "evidence",
@@ -1157,6 +1233,7 @@ class Writer:
             )
             outcome = "updated"
         self.count("evidence", outcome)
+        return "relays" in changed
 
     def _source_keys(self, ids: set) -> dict[int, str]:
         return self._keys_of(Source, self.source_ids, ids)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidValue
 from ..history_log import flush_session_log
-from ..models import ClaimLink, Evidence, HistoryEvent, KeyAlias, Source
+from ..models import ClaimLink, Evidence, EvidenceRelay, HistoryEvent, KeyAlias, Source
 from .common import get_claim, get_source, record
 
 
@@ -167,6 +167,17 @@ def merge_sources(
                 )
             )
         )
+        | set(
+            session.scalars(
+                select(EvidenceRelay.evidence_id).where(EvidenceRelay.source_id == merged.id)
+            )
+        )
+    )
+    session.execute(
+        update(EvidenceRelay)
+        .where(EvidenceRelay.source_id == merged.id)
+        .values(source_id=kept.id)
+        .execution_options(synchronize_session=False)
     )
     for column in (Evidence.source_id, Evidence.via_id):
         session.execute(

@@ -182,7 +182,7 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
         else:
             claim_items = items.get(claim.id, [])
             if source_key and not any(
-                source_key in (i.source, i.origin, i.via) for i in claim_items
+                source_key in (i.source, i.origin, *via_chain(i)) for i in claim_items
             ):
                 continue
             assessment = assess(claim_items, settings)

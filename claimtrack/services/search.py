@@ -194,10 +194,14 @@ _TAG_FILTER = """ AND c.id IN (SELECT ct.claim_id FROM claim_tags AS ct
                               JOIN tags AS t ON t.id = ct.tag_id WHERE t.name = :tag_{n})"""
 _SOURCE_FILTER = """ AND (
         (m.kind = 'source' AND m.ref_id = :source_id)
-        OR (m.kind = 'evidence' AND (e.source_id = :source_id OR e.via_id = :source_id))
+        OR (m.kind = 'evidence' AND (e.source_id = :source_id OR e.via_id = :source_id
+            OR e.id IN (SELECT r.evidence_id FROM evidence_relays AS r
+                        WHERE r.source_id = :source_id)))
         OR (m.kind = 'claim' AND EXISTS (
             SELECT 1 FROM evidence AS se WHERE se.claim_id = c.id AND se.removed_at IS NULL
-            AND (se.source_id = :source_id OR se.via_id = :source_id))))"""
+            AND (se.source_id = :source_id OR se.via_id = :source_id
+                 OR se.id IN (SELECT r.evidence_id FROM evidence_relays AS r
+                              WHERE r.source_id = :source_id)))))"""
 
 
 def search(
