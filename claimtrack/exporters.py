@@ -11,33 +11,22 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, TextIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import InvalidValue
 from .importers.rows import SHEET_FIELDS
 from .models import Claim, ClaimLink, ClaimTag, Evidence, EvidenceRelay, HistoryEvent, Source, Tag
+from .services.claim_filter import ClaimFilter
 from .terminal import json_safe
 
 # The CSV sheet is written with exactly the columns the importer reads.
 SHEET_COLUMNS = SHEET_FIELDS
-
-
-@dataclass
-class ExportFilter:
-    statuses: Sequence[str] = ()
-    tags: Sequence[str] = ()
-    source: str | None = None
-    since: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        return bool(self.statuses or self.tags or self.source or self.since)
 
 
 @dataclass
@@ -47,50 +36,19 @@ class ExportOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def selected_claim_ids(session: Session, flt: ExportFilter) -> list[int] | None:
+def selected_claim_ids(session: Session, flt: ClaimFilter) -> list[int] | None:
     """The claims a filter selects (None: every claim), in a fixed number of queries."""
-    if not flt.active:
+    if not (flt.selects_ids or flt.statuses):
         return None
-    from . import values
     from .services.assessments import assess_claims
-    from .services.common import get_source
-    from .status import STATUSES
 
-    query = select(Claim.id)
-    for name in flt.tags:
-        query = query.where(
-            Claim.id.in_(select(ClaimTag.claim_id).join(Tag).where(Tag.name == values.tag(name)))
-        )
-    if flt.source:
-        src = get_source(session, flt.source)
-        via_or_source = (
-            (Evidence.source_id == src.id)
-            | (Evidence.via_id == src.id)
-            | Evidence.id.in_(
-                select(EvidenceRelay.evidence_id).where(EvidenceRelay.source_id == src.id)
-            )
-        )
-        query = query.where(
-            Claim.id.in_(
-                select(Evidence.claim_id)
-                .join(Source, Source.id == Evidence.source_id)
-                .where(Evidence.removed_at.is_(None), via_or_source | (Source.origin_id == src.id))
-            )
-        )
-    if flt.since:
-        query = query.where(
-            or_(
-                Claim.updated_at >= flt.since,
-                Claim.id.in_(select(Evidence.claim_id).where(Evidence.created_at >= flt.since)),
-            )
-        )
+    query = flt.claim_ids(session)
+    if query is None:
+        query = select(Claim.id)
     ids = list(session.scalars(query.order_by(Claim.id)))
     if flt.statuses:
-        for status in flt.statuses:
-            if status not in STATUSES:
-                raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
         assessments = assess_claims(session, ids)
-        ids = [i for i in ids if assessments[i].status in flt.statuses]
+        ids = [i for i in ids if flt.keeps(assessments[i].status)]
     return ids
 
 
@@ -102,9 +60,9 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v is not None and v != []}
 
 
-def records(session: Session, flt: ExportFilter | None = None) -> Iterator[dict[str, Any]]:
+def records(session: Session, flt: ClaimFilter | None = None) -> Iterator[dict[str, Any]]:
     """Every record as `import` reads it: sources, claims, evidence, links, verdicts."""
-    ids = selected_claim_ids(session, flt or ExportFilter())
+    ids = selected_claim_ids(session, flt or ClaimFilter())
     parent = aliased(Source)
     source_query = (
         select(
@@ -286,7 +244,7 @@ def _dumps(record: dict[str, Any]) -> str:
     return json_safe(json.dumps(record, ensure_ascii=False))
 
 
-def write_jsonl(session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions) -> int:
+def write_jsonl(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
     count = 0
     for record in records(session, flt):
         out.write(_dumps(record) + "\n")
@@ -294,7 +252,7 @@ def write_jsonl(session: Session, out: TextIO, flt: ExportFilter, options: Expor
     return count
 
 
-def write_json(session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions) -> int:
+def write_json(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
     count = 0
     out.write("[")
     for record in records(session, flt):
@@ -304,7 +262,7 @@ def write_json(session: Session, out: TextIO, flt: ExportFilter, options: Export
     return count
 
 
-def write_csv(session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions) -> int:
+def write_csv(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
     from .render import csv_cell  # the report's formula neutralising, shared
 
     ids = selected_claim_ids(session, flt)
@@ -347,7 +305,7 @@ PERSON_KINDS = {"person", "informant", "official", "individual", "journalist", "
 RATINGS = {"confirmed": (5, "Confirmed"), "debunked": (1, "Debunked")}
 
 
-def claim_reviews(session: Session, flt: ExportFilter, options: ExportOptions) -> list[dict]:
+def claim_reviews(session: Session, flt: ClaimFilter, options: ExportOptions) -> list[dict]:
     """schema.org ClaimReview for each selected claim with a verdict."""
     base = (options.review_url or "").strip()
     if not base.startswith(("http://", "https://")):
@@ -467,7 +425,7 @@ def claimreview_problems(review: dict[str, Any]) -> list[str]:
 
 
 def write_claimreview(
-    session: Session, out: TextIO, flt: ExportFilter, options: ExportOptions
+    session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions
 ) -> int:
     reviews = claim_reviews(session, flt, options)
     for review in reviews:
@@ -478,7 +436,7 @@ def write_claimreview(
     return len(reviews)
 
 
-Writer = Callable[[Session, TextIO, ExportFilter, ExportOptions], int]
+Writer = Callable[[Session, TextIO, ClaimFilter, ExportOptions], int]
 EXPORTERS: dict[str, Writer] = {
     "jsonl": write_jsonl,
     "json": write_json,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import event, insert, update
 
 from claimtrack.models import Claim, ClaimTag, Evidence, HistoryEvent, Source, Tag
+from claimtrack.services.claim_filter import ClaimFilter
 from claimtrack.services.report import ReportQuery, claims_report, track_records
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -88,9 +89,14 @@ def count_statements(database, run) -> tuple[int, object]:
 
 QUERIES = {
     "plain": lambda s: claims_report(s, ReportQuery(detail=False)),
-    "detail": lambda s: claims_report(s, ReportQuery(detail=True, tags=["even"])),
+    "detail": lambda s: claims_report(
+        s, ReportQuery(claims=ClaimFilter(tags=["even"]), detail=True)
+    ),
     "filters": lambda s: claims_report(
-        s, ReportQuery(statuses=["contested"], source="s2", since=T0, sort="score")
+        s,
+        ReportQuery(
+            claims=ClaimFilter(statuses=["contested"], source="s2", since=T0), sort="score"
+        ),
     ),
     "as-of": lambda s: claims_report(s, ReportQuery(as_of=T0 + timedelta(hours=12))),
     "sources": lambda s: track_records(s),

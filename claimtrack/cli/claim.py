@@ -8,7 +8,7 @@ import typer
 
 from .duplicates import OnDuplicate, add_claim_command
 from .merge import merge_claim
-from .options import AsOf, Json, Quiet, Reason
+from .options import AsOf, Json, Quiet, Reason, Since, SourceFilter, Status, Tag
 from .output import print_changes, print_fields, print_json, print_table
 from .params import PlainValuesGroup
 
@@ -79,25 +79,23 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[
-        list[str] | None,
-        typer.Option("--status", help="Only claims with this status (repeatable: any of them)."),
-    ] = None,
-    tag: Annotated[
-        list[str] | None,
-        typer.Option("--tag", "-t", help="Only claims with this tag (repeatable: all of them)."),
-    ] = None,
+    status: Status = None,
+    tag: Tag = None,
+    source: SourceFilter = None,
+    since: Since = None,
     json_: Json = False,
 ) -> None:
     """List claims with their derived status.
 
     \b
-    Example: claimtrack claim list --status corroborated --tag crackdown
+    Example: claimtrack claim list --status corroborated --tag crackdown --since 2018-07-01
     """
     from ..services.claims import list_claims
 
     with ctx.obj.reading() as session:
-        rows = list_claims(session, statuses=status or [], tags=tag or [])
+        rows = list_claims(
+            session, statuses=status or [], tags=tag or [], source=source, since=since
+        )
     if json_:
         print_json(rows)
     else:

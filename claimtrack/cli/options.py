@@ -41,3 +41,37 @@ AsOf = Annotated[
         "are put back.",
     ),
 ]
+
+# The claim filter (services/claim_filter.py), spelled the same by every command that lists
+# claims: claim list, report, export, search.
+Status = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        help="Only claims with this status (repeatable: any of them).",
+    ),
+]
+Tag = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag", "-t", metavar="TAG", help="Only claims with this tag (repeatable: all of them)."
+    ),
+]
+SourceFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        metavar="SRC",
+        help="Only claims with evidence from SRC, passed on via it, or originating at it.",
+    ),
+]
+Since = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="DATE",
+        help="Only claims changed (edited, given or losing evidence, re-graded, linked) since "
+        "DATE: YYYY-MM-DD counts from the start of that day (UTC); or YYYY-MM-DDTHH:MM.",
+    ),
+]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .options import AsOf, Json
+from .options import AsOf, Json, Since, Status, Tag
 
 FORMATS = ("table", "markdown", "csv", "json", "html")
 SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
@@ -14,14 +14,8 @@ SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
 
 def report(
     ctx: typer.Context,
-    status: Annotated[
-        list[str] | None,
-        typer.Option("--status", help="Only claims with this status (repeatable: any of them)."),
-    ] = None,
-    tag: Annotated[
-        list[str] | None,
-        typer.Option("--tag", "-t", help="Only claims with this tag (repeatable: all of them)."),
-    ] = None,
+    status: Status = None,
+    tag: Tag = None,
     source: Annotated[
         str | None,
         typer.Option(
@@ -31,10 +25,7 @@ def report(
             "with --by source, only SRC's track record.",
         ),
     ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option("--since", metavar="DATE", help="Only claims changed since DATE."),
-    ] = None,
+    since: Since = None,
     as_of: AsOf = None,
     by: Annotated[
         str,
@@ -94,6 +85,7 @@ def report(
     from .. import values
     from ..errors import InvalidValue
     from ..render import render
+    from ..services.claim_filter import ClaimFilter
     from ..services.report import ReportQuery, claims_report, sources_report
 
     fmt = "json" if json_ else fmt
@@ -102,10 +94,7 @@ def report(
     if by not in ("claim", "source"):
         raise InvalidValue("--by", by, "claim or source")
     query = ReportQuery(
-        statuses=status or [],
-        tags=tag or [],
-        source=source,
-        since=values.as_of(since, field="--since"),
+        claims=ClaimFilter.parse(statuses=status or [], tags=tag or [], source=source, since=since),
         as_of=values.as_of(as_of),
         sort=sort,
         reverse=reverse,

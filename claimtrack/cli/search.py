@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .options import Json
+from .options import Json, Status, Tag
 from .output import print_json
 
 
@@ -21,21 +21,8 @@ def search(
             "Case and accents do not matter; anything else is searched for literally.",
         ),
     ],
-    status: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--status",
-            help="Only claims (and their evidence) with this status (repeatable: any of them).",
-        ),
-    ] = None,
-    tag: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tag",
-            "-t",
-            help="Only claims (and their evidence) with this tag (repeatable: all of them).",
-        ),
-    ] = None,
+    status: Status = None,
+    tag: Tag = None,
     source: Annotated[
         str | None,
         typer.Option(

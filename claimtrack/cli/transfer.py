@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .options import Json
+from .options import Json, Since, SourceFilter, Status, Tag
 
 
 def import_(
@@ -248,32 +248,10 @@ def export(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
-    status: Annotated[
-        list[str] | None,
-        typer.Option("--status", metavar="S", help="Only claims with this status (repeatable)."),
-    ] = None,
-    tag: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tag", metavar="T", help="Only claims with this tag (repeatable: all of them)."
-        ),
-    ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source",
-            metavar="SRC",
-            help="Only claims with evidence from, via or originating at SRC.",
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="DATE",
-            help="Only claims changed or given evidence since DATE (YYYY-MM-DD).",
-        ),
-    ] = None,
+    status: Status = None,
+    tag: Tag = None,
+    source: SourceFilter = None,
+    since: Since = None,
     review_url: Annotated[
         str | None,
         typer.Option(

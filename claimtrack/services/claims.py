@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import values
 from ..errors import Conflict, InvalidValue, NotFound
-from ..models import Claim, ClaimLink, ClaimTag, KeyAlias, Tag
+from ..models import Claim, ClaimLink, KeyAlias, Tag
 from ..settings import load_settings
-from ..status import STATUSES, Assessment, assess
+from ..status import Assessment, assess
 from .assessments import assess_claims
+from .claim_filter import ClaimFilter
 from .common import (
     UNSET,
     Edit,
@@ -329,25 +330,23 @@ def list_claims(
     *,
     statuses: Sequence[str] = (),
     tags: Sequence[str] = (),
+    source: str | None = None,
+    since: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Claims with their derived status, filtered by status (any of) and tag (all of)."""
-    for status in statuses:
-        if status not in STATUSES:
-            raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
+    """Claims with their derived status, kept by the claim filter (see claim_filter)."""
+    flt = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
+    ids = flt.claim_ids(session)
     query = select(Claim).order_by(Claim.key)
-    for name in tags:
-        query = query.where(
-            Claim.id.in_(select(ClaimTag.claim_id).join(Tag).where(Tag.name == values.tag(name)))
-        )
+    if ids is not None:
+        query = query.where(Claim.id.in_(ids))
     claims = list(session.scalars(query))
-    assessments = assess_claims(session, None if not tags else [c.id for c in claims])
+    assessments = assess_claims(session, None if ids is None else [c.id for c in claims])
     no_evidence = assess([], load_settings())
     views = []
     for claim in claims:
         assessment = assessments.get(claim.id) or no_evidence
-        if statuses and assessment.status not in statuses:
-            continue
-        views.append(claim_view(claim, assessment))
+        if flt.keeps(assessment.status):
+            views.append(claim_view(claim, assessment))
     return views
 
 

@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import values
 from ..errors import InvalidValue, NotFound
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, KeyAlias, utcnow
 from ..settings import load_settings
 from ..status import STATUSES, Assessment, EvidenceItem, Standing, assess, status_rule, via_chain
 from .as_of import ClaimState, chain, claim_states, last_changes, source_states
 from .assessments import ClaimStanding, assess_claims, claim_standings, evidence_items
+from .claim_filter import ClaimFilter
 from .common import get_claim, get_source
 
 SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
@@ -34,10 +34,7 @@ VERDICT_NAMES = ("confirmed", "debunked")
 
 @dataclass(frozen=True)
 class ReportQuery:
-    statuses: Sequence[str] = ()
-    tags: Sequence[str] = ()
-    source: str | None = None
-    since: datetime | None = None
+    claims: ClaimFilter = ClaimFilter()
     as_of: datetime | None = None
     sort: str = "key"
     reverse: bool = False
@@ -153,50 +150,39 @@ def claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
 
 
 def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
-    for status in query.statuses:
-        if status not in STATUSES:
-            raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
     if query.sort not in SORTS:
         raise InvalidValue("--sort", query.sort, "one of " + ", ".join(SORTS))
-    wanted_tags = {values.tag(name) for name in query.tags}
-    source_key = get_source(session, query.source).key if query.source else None
+    flt = query.claims
+    source_key = get_source(session, flt.source).key if flt.source else None
+    ids = flt.claim_ids(session, as_of=query.as_of)
     settings = load_settings()
-    claims = claim_states(session, None, query.as_of)
-    changes = last_changes(session, None, query.as_of)
-    # Without detail, history or a source to match, one pass over the items' grades gives
-    # the same status and score as assessing every item.
-    grouped = not query.detail and query.as_of is None and source_key is None
+    claims = claim_states(session, ids, query.as_of)
+    changes = last_changes(session, ids, query.as_of)
+    # Without detail or history, one pass over the items' grades gives the same status and
+    # score as assessing every item.
+    grouped = not query.detail and query.as_of is None
     if grouped:
         standings = claim_standings(session, settings)
         items: dict[int, list[EvidenceItem]] = {}
     else:
         standings = {}
-        items = evidence_items(session, None, as_of=query.as_of, detail=query.detail)
+        items = evidence_items(session, ids, as_of=query.as_of, detail=query.detail)
     no_evidence = ClaimStanding(assess([], settings).standing, [], 0)
     rows = []
     for claim in claims.values():
-        if wanted_tags and not wanted_tags <= set(claim.tags):
-            continue
         if grouped:
             standing, channels, count = standings.get(claim.id, no_evidence)
         else:
             claim_items = items.get(claim.id, [])
-            if source_key and not any(
-                source_key in (i.source, i.origin, *via_chain(i)) for i in claim_items
-            ):
-                continue
             assessment = assess(claim_items, settings)
             standing, channels, count = (
                 assessment.standing,
                 assessment.support_channels,
                 len(claim_items),
             )
-        if query.statuses and standing.status not in query.statuses:
+        if not flt.keeps(standing.status):
             continue
-        last_change = changes.get(claim.id)
-        if query.since and (last_change or claim.updated_at) < query.since:
-            continue
-        row = claim_row(claim, standing, channels, count, last_change)
+        row = claim_row(claim, standing, channels, count, changes.get(claim.id))
         if query.detail:
             row.update(detail_fields(assessment))
         rows.append(row)
@@ -205,18 +191,9 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
         "kind": "claims",
         "generated_at": utcnow().isoformat(),
         "as_of": query.as_of.isoformat() if query.as_of else None,
-        "filters": _filters(query, source_key),
+        "filters": flt.as_dict(source_key),
         "summary": summary(rows),
         "claims": rows,
-    }
-
-
-def _filters(query: ReportQuery, source_key: str | None) -> dict[str, Any]:
-    return {
-        "status": list(query.statuses),
-        "tag": list(query.tags),
-        "source": source_key,
-        "since": query.since.isoformat() if query.since else None,
     }
 
 
@@ -295,12 +272,12 @@ def track_records(
 
 
 def sources_report(session: Session, query: ReportQuery) -> dict[str, Any]:
-    rows = track_records(session, source=query.source, as_of=query.as_of)
+    rows = track_records(session, source=query.claims.source, as_of=query.as_of)
     return {
         "kind": "sources",
         "generated_at": utcnow().isoformat(),
         "as_of": query.as_of.isoformat() if query.as_of else None,
-        "filters": {"source": query.source},
+        "filters": {"source": query.claims.source},
         "sources": rows,
     }
 

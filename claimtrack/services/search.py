@@ -27,9 +27,8 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from .. import values
 from ..errors import InvalidValue
-from ..status import STATUSES
+from .claim_filter import ClaimFilter
 
 KINDS = ("claim", "evidence", "source")
 DEFAULT_LIMIT = 20
@@ -225,9 +224,8 @@ def search(
     for kind in kinds:
         if kind not in KINDS:
             raise InvalidValue("--type", kind, "one of " + ", ".join(KINDS))
-    for status in statuses:
-        if status not in STATUSES:
-            raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
+    claims = ClaimFilter.parse(statuses=statuses, tags=tags)
+    statuses, tags = claims.statuses, claims.tags
     if limit < 1:
         raise InvalidValue("--limit", limit, "a whole number of 1 or more")
     parsed = parse_query(query)
@@ -255,7 +253,7 @@ def search(
     filters = ""
     for n, name in enumerate(tags):
         filters += _TAG_FILTER.format(n=n)
-        params[f"tag_{n}"] = values.tag(name)
+        params[f"tag_{n}"] = name
     if source:
         filters += _SOURCE_FILTER
         params["source_id"] = get_source(session, source).id
@@ -272,7 +270,7 @@ def search(
     while len(results) < limit:
         rows = session.execute(statement, {**params, "limit": page, "offset": offset}).all()
         views = _views(session, rows, parsed)
-        results.extend(v for v in views if not statuses or v["status"] in statuses)
+        results.extend(v for v in views if claims.keeps(v["status"]))
         if len(rows) < page:
             break
         offset += page

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidValue
 from ..importers import ImportOptions, ImportResult, Progress, run_import
+from .claim_filter import ClaimFilter
 from .common import actor_of
 
 
@@ -100,17 +101,11 @@ def export(
     author: str | None = None,
 ) -> int:
     """Write the selected claims (all by default) to `out`; returns the number of records."""
-    from .. import values
-    from ..exporters import EXPORTERS, ExportFilter, ExportOptions
+    from ..exporters import EXPORTERS, ExportOptions
 
     if format not in EXPORTERS:
         raise InvalidValue("--format", format, "one of " + ", ".join(EXPORTERS))
-    moment = None
-    if since:
-        moment = values.as_of(since, field="--since")
-        if len(since.strip()) == 10:  # a date: from the start of that day
-            moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    flt = ExportFilter(statuses=statuses, tags=tags, source=source, since=moment)
+    flt = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
     return EXPORTERS[format](session, out, flt, ExportOptions(review_url=review_url, author=author))
 
 

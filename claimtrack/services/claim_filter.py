@@ -1,0 +1,125 @@
+"""The one claim filter that `claim list`, `report`, `export` and `search` share.
+
+- statuses: any of them (the derived status, so it is checked once claims are assessed);
+- tags: all of them;
+- source: claims with current evidence from the source, passed on via it (at any hop of its
+  relay chain), or originating at it;
+- since: claims changed at or after the moment: a history event about the claim (an edit, a
+  verdict, evidence added or removed, a status change, a link) or a newer `updated_at`.
+  A date alone means the start of that day (UTC), so `--since` with today's date keeps what
+  changed today.
+
+Tags, source and since become one SELECT of claim ids, so a filtered command reads only the
+claims it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from .. import values
+from ..errors import InvalidValue
+from ..models import Claim, ClaimTag, Evidence, EvidenceRelay, HistoryEvent, Source, Tag
+from ..status import STATUSES
+from .common import get_source
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    statuses: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    source: str | None = None
+    since: datetime | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        statuses: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        source: str | None = None,
+        since: str | datetime | None = None,
+    ) -> ClaimFilter:
+        """The filter from what a user typed: statuses checked, tags normalised, `since` a
+        date (its start) or a moment."""
+        for status in statuses:
+            if status not in STATUSES:
+                raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
+        if not isinstance(since, datetime):
+            since = since_moment(since)
+        return cls(
+            statuses=tuple(dict.fromkeys(statuses)),
+            tags=tuple(dict.fromkeys(values.tag(name) for name in tags)),
+            source=source or None,
+            since=since,
+        )
+
+    @property
+    def selects_ids(self) -> bool:
+        """Whether claim_ids() narrows the claims (statuses are checked after assessing)."""
+        return bool(self.tags or self.source or self.since)
+
+    def keeps(self, status: str) -> bool:
+        return not self.statuses or status in self.statuses
+
+    def claim_ids(self, session: Session, *, as_of: datetime | None = None) -> Select | None:
+        """SELECT of the ids of the claims that tags, source and since keep (None: all),
+        judged on the record as of `as_of` when given."""
+        if not self.selects_ids:
+            return None
+        query = select(Claim.id)
+        for name in self.tags:
+            query = query.where(
+                Claim.id.in_(select(ClaimTag.claim_id).join(Tag).where(Tag.name == name))
+            )
+        if self.source:
+            source_id = get_source(session, self.source).id
+            relayed = select(EvidenceRelay.evidence_id).where(EvidenceRelay.source_id == source_id)
+            cited = (
+                (Evidence.source_id == source_id)
+                | (Evidence.via_id == source_id)
+                | Evidence.id.in_(relayed)
+                | (Source.origin_id == source_id)
+            )
+            current = Evidence.removed_at.is_(None)
+            if as_of is not None:
+                current = (Evidence.created_at <= as_of) & (
+                    Evidence.removed_at.is_(None) | (Evidence.removed_at > as_of)
+                )
+            query = query.where(
+                Claim.id.in_(
+                    select(Evidence.claim_id)
+                    .join(Source, Source.id == Evidence.source_id)
+                    .where(current, cited)
+                )
+            )
+        if self.since:
+            events = select(HistoryEvent.claim_id).where(HistoryEvent.at >= self.since)
+            if as_of is not None:
+                events = events.where(HistoryEvent.at <= as_of)
+                query = query.where(Claim.id.in_(events))
+            else:
+                query = query.where(or_(Claim.updated_at >= self.since, Claim.id.in_(events)))
+        return query
+
+    def as_dict(self, source_key: str | None = None) -> dict[str, object]:
+        """The filter as reports record it."""
+        return {
+            "status": list(self.statuses),
+            "tag": list(self.tags),
+            "source": source_key or self.source,
+            "since": self.since.isoformat() if self.since else None,
+        }
+
+
+def since_moment(value: str | None, *, field: str = "--since") -> datetime | None:
+    """--since: a date means the start of that day (UTC); a time, that moment."""
+    moment = values.as_of(value, field=field)
+    if moment is not None and len(str(value).strip()) == 10:
+        moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return moment
