@@ -123,10 +123,19 @@ def default_actor() -> str:
 
 
 def busy_timeout_seconds() -> float:
-    try:
-        return float(os.environ.get(ENV_BUSY_TIMEOUT, DEFAULT_BUSY_TIMEOUT_SECONDS))
-    except ValueError:
+    text = os.environ.get(ENV_BUSY_TIMEOUT)
+    if text is None or not text.strip():
         return DEFAULT_BUSY_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    # inf or nan would reach SQLite and PostgreSQL as a broken number; a day is plenty.
+    if not 0 <= seconds <= 86_400:
+        from .errors import InvalidValue
+
+        raise InvalidValue(ENV_BUSY_TIMEOUT, text, "a number of seconds from 0 to 86400")
+    return seconds
 
 
 def _create_owner_only(path: Path) -> None:
@@ -282,9 +291,10 @@ class Database:
         from sqlalchemy import event
 
         from .history_log import flush_session_log
+        from .values import actor as valid_actor
 
         session = Session(bind=engine, expire_on_commit=False, autoflush=True)
-        session.info["actor"] = actor or default_actor()
+        session.info["actor"] = valid_actor(actor or default_actor())
         event.listen(session, "before_commit", flush_session_log)
         session.info["dialect"] = self.dialect
         try:

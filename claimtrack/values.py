@@ -114,7 +114,10 @@ def as_of(value: str | None, *, field: str = "--as-of") -> datetime | None:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise InvalidValue(field, value, "a moment between the years 1 and 9999 (UTC)") from None
 
 
 def key(value: str | None, *, field: str = "key") -> str:
@@ -125,6 +128,31 @@ def key(value: str | None, *, field: str = "key") -> str:
             value,
             "a key of letters, digits and . _ : - (starting with a letter or digit, at most 200)",
         )
+    return text
+
+
+# Lengths of the bounded text columns (models.py): checked here so that whatever SQLite stores
+# (it does not enforce VARCHAR lengths) PostgreSQL accepts too.
+MAX_KIND = 50
+MAX_ACTOR = 200
+
+
+def kind(value: str | None, *, field: str = "kind") -> str | None:
+    """A source's kind (outlet, informant, ...): free text of at most 50 characters."""
+    text = optional_text(value, field=field)
+    if text is not None and len(text) > MAX_KIND:
+        raise InvalidValue(field, value, f"a kind of at most {MAX_KIND} characters")
+    return text
+
+
+def actor(value: str, *, field: str = "--actor") -> str:
+    """Who history records: at most 200 characters of UTF-8 text."""
+    text = " ".join(str(value).split())
+    if not text or len(text) > MAX_ACTOR:
+        raise InvalidValue(
+            field, value, f"a name of 1 to {MAX_ACTOR} characters (--actor or CLAIMTRACK_ACTOR)"
+        )
+    _check_storable(text, field)
     return text
 
 
@@ -141,12 +169,27 @@ def evidence_key(value: str | None, *, field: str = "key") -> str:
     return text
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_storable(text: str, field: str) -> None:
+    if "\x00" in text:
+        raise InvalidValue(field, "<text with a NUL byte>", "text without NUL bytes")
+    if not text.isascii() and _SURROGATE.search(text):
+        # A lone surrogate (JSON "\ud800") or a byte that was not UTF-8 in an argument: it
+        # cannot be stored or printed as UTF-8.
+        raise InvalidValue(
+            field,
+            "<text with a lone surrogate or a non-UTF-8 byte>",
+            "valid UTF-8 text (re-save the file or argument as UTF-8)",
+        )
+
+
 def required_text(value: str | None, *, field: str) -> str:
     text = (value or "").strip()
     if not text:
         raise InvalidValue(field, value, "a non-empty text")
-    if "\x00" in text:
-        raise InvalidValue(field, "<text with a NUL byte>", "text without NUL bytes")
+    _check_storable(text, field)
     return text
 
 
@@ -154,15 +197,15 @@ def optional_text(value: str | None, *, field: str) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    if "\x00" in text:
-        raise InvalidValue(field, "<text with a NUL byte>", "text without NUL bytes")
+    _check_storable(text, field)
     return text or None
 
 
 def tag(value: str, *, field: str = "tag") -> str:
     text = " ".join((value or "").split()).lower()
-    if not text or len(text) > 200 or "\x00" in text:
+    if not text or len(text) > 200:
         raise InvalidValue(field, value, "a non-empty tag of at most 200 characters")
+    _check_storable(text, field)
     return text
 
 

@@ -25,7 +25,9 @@ from sqlalchemy.engine import Connection
 from ..errors import ClaimtrackError, InvalidValue
 from ..render import csv_cell
 from ..services import search_index
+from . import rows as _rows
 from .formats import FileRefused, Reader
+from .limits import Limits
 from .lines import Input
 from .rows import (
     BadRow,
@@ -62,6 +64,7 @@ class ImportOptions:
     rejects: str | None = None  # --skip-errors REJECTS.csv
     force: bool = False  # replace an existing rejects file
     actor: str = "unknown"
+    limits: Limits = field(default_factory=Limits.from_env)
 
 
 @dataclass
@@ -133,6 +136,7 @@ def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
             mapping=options.mapping,
             stance_map=options.stance_map,
             delimiter=options.delimiter,
+            limits=options.limits,
         )
     if options.mapping or options.stance_map or options.delimiter:
         raise InvalidValue(
@@ -143,10 +147,10 @@ def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
     if fmt == "jsonl":
         from .jsonl import JsonlReader
 
-        return JsonlReader(source)
+        return JsonlReader(source, options.limits)
     from .json_array import JsonArrayReader
 
-    return JsonArrayReader(source)
+    return JsonArrayReader(source, options.limits)
 
 
 class Problems:
@@ -202,9 +206,9 @@ class Problems:
                         csv_cell(where.file),
                         where.line,
                         csv_cell(problem.field),
-                        csv_cell(value[:1000]),
+                        csv_cell(_storable(value[:1000])),
                         csv_cell(problem.expected),
-                        csv_cell(_raw_text(raw)),
+                        csv_cell(_storable(_raw_text(raw))),
                     ]
                 )
 
@@ -224,6 +228,13 @@ class Problems:
 
 class _Discarded(Exception):
     """Unwinds the rejects file's writer without moving it into place."""
+
+
+def _storable(text: str) -> str:
+    """Text the rejects file can hold: a lone surrogate (JSON "\\ud800") as \\ud800."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _raw_text(raw: Any) -> str:
@@ -345,6 +356,8 @@ def _run_import(
     records: Iterable[dict] | None,
 ) -> ImportResult:
     started = time.monotonic()
+    # The field limit is read by the one validator wherever a field is checked.
+    _rows.MAX_TEXT = options.limits.max_field_chars
     skipping = options.rejects is not None
 
     def reject(where: Where, found: list[Problem], raw: Any) -> None:
@@ -381,6 +394,7 @@ def _run_import(
                     yield None, (where, bad, obj)
         for name in names:
             source = Input.open(name)
+            source.max_line_bytes = options.limits.max_line_bytes
             try:
                 fmt = detect_format(name, source, options.format)
                 reader = make_reader(fmt, source, options)

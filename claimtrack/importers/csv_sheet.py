@@ -8,12 +8,9 @@ from collections.abc import Iterator, Mapping
 
 from ..errors import InvalidValue
 from .formats import FileRefused, Parsed, Reader
-from .lines import Input, Undecodable, undecodable_advice
+from .limits import Limits
+from .lines import Input, LineTooLong, Undecodable, undecodable_advice
 from .rows import SHEET_FIELDS, BadRow, Problem, Shown, Where, sheet_row
-
-# Cells may be large (a quote of a few hundred kilobytes); rows.MAX_TEXT refuses the larger
-# ones with a message. This bounds what one row can hold in memory.
-csv.field_size_limit(64 * 1024 * 1024)
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -42,7 +39,13 @@ class SheetReader(Reader):
         mapping: Mapping[str, str] | None = None,
         stance_map: Mapping[str, str] | None = None,
         delimiter: str | None = None,
+        limits: Limits | None = None,
     ):
+        # Cells may be large (a quote of a few hundred kilobytes): the validator refuses
+        # those over the field limit with a message; the csv module's own limit (a cell
+        # spanning many lines) bounds what one row can hold in memory.
+        limits = limits or Limits()
+        csv.field_size_limit(max(limits.max_line_bytes, limits.max_field_chars))
         self.source = source
         self.mapping = dict(mapping or {})
         self.stance_map = {k.lower(): v for k, v in (stance_map or {}).items()}
@@ -162,6 +165,10 @@ class SheetReader(Reader):
                 Problem(Where(name, exc.line), "encoding", Shown(exc.detail), "UTF-8"),
                 undecodable_advice(name),
             ) from None
+        except LineTooLong as exc:
+            from .jsonl import line_too_long
+
+            raise FileRefused(line_too_long(name, exc)) from None
 
 
 def parse_map(items: list[str]) -> dict[str, str]:

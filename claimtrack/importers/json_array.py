@@ -8,16 +8,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .formats import FileRefused, Parsed, Reader
+from .limits import Limits
 from .lines import BOM, Input, undecodable_advice
 from .rows import BadRow, Problem, Shown, Where, json_record
 
 
-class _Counting:
-    """A binary stream that drops a leading BOM and counts bytes for the progress bar."""
+class _RecordTooLarge(Exception):
+    pass
 
-    def __init__(self, source: Input):
+
+class _Counting:
+    """A binary stream that drops a leading BOM, counts bytes for the progress bar, and stops
+    the parser when one record grows past the limit (a 1 GB string would otherwise be
+    buffered whole before the parser says anything)."""
+
+    def __init__(self, source: Input, limit: int):
         self.source = source
         self.first = True
+        self.limit = limit
+        self.record_start: int | None = None
 
     def read(self, size: int = -1) -> bytes:
         data = self.source.stream.read(size)
@@ -26,12 +35,16 @@ class _Counting:
             self.first = False
             if data.startswith(BOM):
                 data = data[3:]
+        start = self.record_start
+        if start is not None and self.source.bytes_read - start > self.limit + len(data):
+            raise _RecordTooLarge
         return data
 
 
 class JsonArrayReader(Reader):
-    def __init__(self, source: Input):
+    def __init__(self, source: Input, limits: Limits | None = None):
         self.source = source
+        self.limits = limits or Limits()
 
     def records(self) -> Iterator[Parsed]:
         import ijson
@@ -48,14 +61,43 @@ class JsonArrayReader(Reader):
                 )
             )
         number = 0
+        stream = _Counting(self.source, self.limits.max_record_bytes)
         try:
-            for obj in ijson.items(_Counting(self.source), "item", use_float=True):
+            for obj in _items(ijson.basic_parse(stream, use_float=True), stream, self.limits):
                 number += 1
                 where = Where(name, f"item {number}")
                 try:
                     yield where, [json_record(obj, where)], obj
                 except BadRow as bad:
                     yield where, bad, obj
+        except _TooDeep as exc:
+            raise FileRefused(
+                Problem(
+                    Where(name, f"item {number + 1}"),
+                    "record",
+                    Shown(f"arrays and objects nested more than {exc.args[0]} deep"),
+                    f"at most {exc.args[0]} levels (CLAIMTRACK_IMPORT_MAX_DEPTH)",
+                )
+            ) from None
+        except _DuplicateKey as exc:
+            raise FileRefused(
+                Problem(
+                    Where(name, f"item {number + 1}"),
+                    exc.args[0],
+                    Shown("given twice in one record"),
+                    "each field once",
+                )
+            ) from None
+        except _RecordTooLarge:
+            limit = self.limits.max_record_bytes
+            raise FileRefused(
+                Problem(
+                    Where(name, f"item {number + 1}"),
+                    "record",
+                    Shown(f"larger than {limit:,} bytes"),
+                    f"records of at most {limit:,} bytes (CLAIMTRACK_IMPORT_MAX_RECORD_BYTES)",
+                )
+            ) from None
         except (ijson.JSONError, UnicodeDecodeError) as exc:
             where = Where(name, f"item {number + 1}")
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -69,3 +111,55 @@ class JsonArrayReader(Reader):
                 ),
                 undecodable_advice(name) if utf8 else "",
             ) from None
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _items(events, stream: _Counting, limits: Limits):
+    """The array's items, built from the parser's events as ijson.items builds them, but
+    refusing nesting deeper than the limit before it is built and a field given twice."""
+    limit = limits.max_depth + 1  # the array itself is one level
+    depth = 0
+    stack: list = []  # containers being built, innermost last
+    keys: list = []  # for each open object, the key its next value goes to
+    for event, value in events:
+        if event == "start_map" or event == "start_array":
+            depth += 1
+            if depth > limit:
+                raise _TooDeep(limits.max_depth)
+            if depth == 2:
+                stream.record_start = stream.source.bytes_read
+            if depth >= 2:
+                stack.append({} if event == "start_map" else [])
+                keys.append(None)
+            continue
+        if event == "map_key":
+            if value in stack[-1]:
+                raise _DuplicateKey(value)
+            keys[-1] = value
+            continue
+        if event == "end_map" or event == "end_array":
+            depth -= 1
+            if depth < 1:
+                continue
+            done = stack.pop()
+            keys.pop()
+            if not stack:
+                stream.record_start = None
+                yield done
+                continue
+            value = done
+        elif depth == 1:
+            yield value  # a scalar item: json_record says what is wrong with it
+            continue
+        container = stack[-1]
+        if isinstance(container, dict):
+            container[keys[-1]] = value
+        else:
+            container.append(value)

@@ -12,6 +12,16 @@ from typing import BinaryIO
 BOM = b"\xef\xbb\xbf"
 
 
+class LineTooLong(Exception):
+    """A line longer than the limit: reading stops, and the file is refused whole (the rest
+    of the line is never held in memory)."""
+
+    def __init__(self, line: int, limit: int):
+        self.line = line
+        self.limit = limit
+        super().__init__(f"line {line} is longer than {limit:,} bytes")
+
+
 class Undecodable(Exception):
     """The input is not UTF-8: reading stops, and the file is refused whole."""
 
@@ -29,6 +39,7 @@ class Input:
     stream: BinaryIO
     size: int | None
     bytes_read: int = 0
+    max_line_bytes: int = 16 * 1024 * 1024
 
     @classmethod
     def open(cls, name: str) -> Input:
@@ -51,8 +62,12 @@ class Input:
     def lines(self) -> Iterator[str]:
         """Decoded lines with their endings kept (csv needs them); the BOM is dropped."""
         number = 0
-        for raw in self.stream:
+        limit = self.max_line_bytes
+        readline = self.stream.readline
+        while raw := readline(limit + 1):
             number += 1
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                raise LineTooLong(number, limit)
             self.bytes_read += len(raw)
             if number == 1 and raw.startswith(BOM):
                 raw = raw[3:]

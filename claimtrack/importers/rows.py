@@ -71,6 +71,8 @@ def show(value: object) -> str:
     if isinstance(value, str):
         if "\x00" in value:
             return "<text with a NUL byte>"
+        if not value.isascii() and values._SURROGATE.search(value):
+            return "<text with a lone surrogate>"
         if len(value) > 60:
             return repr(value[:50] + "…") + f" ({len(value):,} characters)"
     return repr(value)
@@ -256,7 +258,10 @@ def _json_source(check: Checker, obj: dict) -> SourceIntent:
     name = check.text(obj.get("name"), "name", required=True)
     fields: dict[str, Any] = {"name": name}
     if "kind" in obj:
-        fields["kind"] = check.text(obj["kind"], "kind") or "unknown"
+        kind = check.text(obj["kind"], "kind")
+        if kind is not None and len(kind) > values.MAX_KIND:
+            check.add("kind", kind, f"a kind of at most {values.MAX_KIND} characters")
+        fields["kind"] = kind or "unknown"
     if "reliability" in obj:
         fields["reliability"] = (
             check.check(values.reliability, obj["reliability"], "reliability")

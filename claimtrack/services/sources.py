@@ -120,7 +120,7 @@ def add_source(
     source = Source(
         key=key,
         name=name,
-        kind=values.optional_text(kind, field="kind") or "unknown",
+        kind=values.kind(kind, field="kind") or "unknown",
         reliability=values.reliability(reliability) if reliability else "F",
         url=values.optional_text(url, field="url"),
         notes=values.optional_text(notes, field="notes"),
@@ -172,7 +172,7 @@ def edit_source(
     if name is not None:
         requested["name"] = values.required_text(name, field="name")
     if kind is not None:
-        requested["kind"] = values.optional_text(kind, field="kind") or "unknown"
+        requested["kind"] = values.kind(kind, field="kind") or "unknown"
     if reliability is not None:
         requested["reliability"] = values.reliability(reliability)
     if url is not UNSET:
