@@ -153,8 +153,8 @@ def create_engine(url: str) -> Engine:
     from sqlalchemy import create_engine as sa_create_engine
     from sqlalchemy import event
 
+    timeout = busy_timeout_seconds()  # a bad value is refused on every engine, up front
     if url.startswith("sqlite"):
-        timeout = busy_timeout_seconds()
         engine = sa_create_engine(
             url,
             connect_args={"timeout": timeout, "check_same_thread": False},
