@@ -21,7 +21,17 @@ from sqlalchemy.orm import Session, aliased
 
 from .errors import InvalidValue
 from .importers.rows import SHEET_FIELDS
-from .models import Claim, ClaimLink, ClaimTag, Evidence, EvidenceRelay, HistoryEvent, Source, Tag
+from .models import (
+    Claim,
+    ClaimLink,
+    ClaimTag,
+    Evidence,
+    EvidenceRelay,
+    HistoryEvent,
+    KeyAlias,
+    Source,
+    Tag,
+)
 from .services.claim_filter import ClaimFilter
 from .terminal import json_safe
 
@@ -98,7 +108,9 @@ def records(session: Session, flt: ClaimFilter | None = None) -> Iterator[dict[s
                 wanted.add(node)
                 node = chain.get(node)
         source_query = source_query.where(Source.id.in_(sorted(wanted)))
+    exported_sources: set[str] = set()
     for key, name, kind, reliability, derived_from, url, notes in session.execute(source_query):
+        exported_sources.add(key)
         yield _clean(
             {
                 "type": "source",
@@ -192,6 +204,19 @@ def records(session: Session, flt: ClaimFilter | None = None) -> Iterator[dict[s
                     "confidence": claim.confidence,
                 }
             )
+
+    # Former keys (merged away or renamed) of the exported claims and sources, so that old
+    # keys keep resolving in the database this export is imported into.
+    claim_keys = {claim.id: claim.key for claim in claims}
+    source_keys = dict(session.execute(select(Source.id, Source.key)).all())
+    for entity, alias, target_id in session.execute(
+        select(KeyAlias.entity, KeyAlias.alias, KeyAlias.target_id).order_by(
+            KeyAlias.entity, KeyAlias.alias
+        )
+    ):
+        key = (claim_keys if entity == "claim" else source_keys).get(target_id)
+        if key is not None and (entity == "claim" or ids is None or key in exported_sources):
+            yield {"type": "alias", "entity": entity, "alias": alias, "key": key}
 
 
 def _relays(session: Session, ids: list[int] | None) -> dict[int, tuple[str, ...]]:

@@ -278,3 +278,38 @@ def test_random_datasets_round_trip(data, sqlite_template, tmp_path_factory):
     assert sum(r["type"] == "evidence" for r in exported) == sum(
         r["type"] == "evidence" for r in data
     )
+
+
+def test_jsonl_export_carries_key_aliases_and_import_restores_them(cli, request, tmp_path):
+    from conftest import Cli
+
+    cli.ok("source", "add", "S", "--key", "s")
+    cli.ok("claim", "add", "First claim", "--key", "one")
+    cli.ok("claim", "add", "Second claim", "--key", "two")
+    cli.ok("claim", "merge", "one", "two")
+    cli.ok("source", "edit", "s", "--new-key", "s2")
+    exported = cli.ok("export").stdout
+    assert '{"type": "alias", "entity": "claim", "alias": "two", "key": "one"}' in exported
+    assert '{"type": "alias", "entity": "source", "alias": "s", "key": "s2"}' in exported
+    path = tmp_path / "out.jsonl"
+    path.write_text(exported, encoding="utf-8")
+    other = Cli(request.getfixturevalue("blank_db_url"))
+    other.ok("init")
+    first = other.ok("import", str(path), "--json").json()
+    assert first["counts"]["alias"] == {"created": 2, "updated": 0, "unchanged": 0}
+    assert other.ok("claim", "show", "two", "--json").json()["key"] == "one"
+    assert other.ok("source", "show", "s", "--json").json()["key"] == "s2"
+    again = other.ok("import", str(path), "--json").json()
+    assert again["counts"]["alias"] == {"created": 0, "updated": 0, "unchanged": 2}
+    assert other.ok("export").stdout == exported
+    # An alias that is a live key, or that names another claim, is a bad row.
+    clash = tmp_path / "clash.jsonl"
+    clash.write_text(
+        '{"type": "claim", "key": "three", "text": "A live claim"}\n'
+        '{"type": "alias", "entity": "claim", "alias": "three", "key": "one"}\n'
+        '{"type": "alias", "entity": "claim", "alias": "two", "key": "three"}\n'
+    )
+    run = cli("import", str(clash))
+    assert run.exit_code == 1
+    assert f"{clash}:2: alias: 'three' — expected a former key" in run.stderr
+    assert f"{clash}:3: alias: 'two' — expected an alias of the claim" in run.stderr

@@ -311,7 +311,7 @@ class _Entities:
             held.fields[name] = value
 
 
-RELATIONS = ("evidence", "link", "verdict")
+RELATIONS = ("evidence", "link", "verdict", "alias")
 
 
 def _spool(spool, pending: list) -> None:
@@ -475,6 +475,8 @@ def _run_import(
                 writer.write_links(grouped["link"])
             if grouped["verdict"]:
                 writer.write_verdicts(grouped["verdict"])
+            if grouped["alias"]:
+                writer.write_aliases(grouped["alias"])
         writer.flush_history()
         restore_indexes(conn, rebuilt)
         if indexing_suspended and writer.write:

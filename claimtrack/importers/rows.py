@@ -36,6 +36,8 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "link": ("claim", "other", "relation"),
     "verdict": ("claim", "verdict", "reason", "confidence"),
+    # A former key (renamed or merged away) that still resolves to `key`.
+    "alias": ("entity", "alias", "key"),
 }
 RECORD_TYPES = tuple(RECORD_FIELDS)
 
@@ -359,12 +361,24 @@ def _json_verdict(check: Checker, obj: dict) -> tuple:
     return (claim, verdict, reason, confidence, "confidence" in obj)
 
 
+def _json_alias(check: Checker, obj: dict) -> tuple:
+    entity = obj.get("entity")
+    if entity not in ("claim", "source"):
+        check.add("entity", entity if entity is not None else MISSING, "claim or source")
+    alias = check.key(obj.get("alias"), "alias", required=True)
+    key = check.key(obj.get("key"), "key", required=True)
+    if alias and alias == key:
+        check.add("alias", alias, "a former key, different from `key`")
+    return (entity, alias, key)
+
+
 _JSON_PARSERS: dict[str, Callable[[Checker, dict], Any]] = {
     "source": _json_source,
     "claim": _json_claim,
     "evidence": _json_evidence,
     "link": _json_link,
     "verdict": _json_verdict,
+    "alias": _json_alias,
 }
 
 

@@ -85,7 +85,12 @@ class Writer:
             self.now_db = self.now
         self.mark = "%s" if self.dialect == "postgresql" else "?"
         self.pg = PgCopy(conn) if self.dialect == "postgresql" else None
-        self.counts = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in RECORD_TYPES}
+        # Aliases are counted only in an import that has some (an export after a merge).
+        self.counts = {
+            kind: {"created": 0, "updated": 0, "unchanged": 0}
+            for kind in RECORD_TYPES
+            if kind != "alias"
+        }
         self.history = HistoryLog(
             actor=actor, copy_rows=self.pg.copy_rows if self.pg is not None else None
         )
@@ -191,7 +196,8 @@ class Writer:
             self.history.discard()
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
-        self.counts[kind][outcome] += n
+        counts = self.counts.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
+        counts[outcome] += n
 
     # --- lookups ------------------------------------------------------------------------
 
@@ -1326,6 +1332,56 @@ class Writer:
                 self.count("link", "unchanged")
         self.insert("claim_links", ("claim_id", "other_id", "relation", "created_at"), inserts)
         self.update("claim_links", ("relation",), updates)
+        self.flush_history(at_least=HISTORY_FLUSH)
+
+    def write_aliases(self, batch: list[tuple[Where, tuple, Any]]) -> None:
+        """Former keys (as `export` writes them after a merge or a rename) made to resolve
+        again: `claim show OLDKEY` works in the database the export is imported into."""
+        table = KeyAlias.__table__
+        for entity, load, ids, model in (
+            ("claim", self.load_claim_ids, self.claim_ids, Claim),
+            ("source", self.load_source_ids, self.source_ids, Source),
+        ):
+            items = [(w, item, raw) for w, item, raw in batch if item[0] == entity]
+            if not items:
+                continue
+            load(item[2] for _, item, _ in items)
+            stored = self._aliases(entity, (item[1] for _, item, _ in items))
+            live_keys = {
+                key for (key,) in self._lookup(model, "key", (item[1] for _, item, _ in items))
+            }
+            inserts = []
+            for where, (_, alias, key), raw in items:
+                target = ids.get(key, 0)
+                if not target:
+                    what = f"the key of a {entity} in the files or the database"
+                    self.reject(where, [Problem(where, "key", key, what)], raw)
+                    continue
+                if alias in live_keys:
+                    what = f"a former key, not the key of an existing {entity}"
+                    self.reject(where, [Problem(where, "alias", alias, what)], raw)
+                    continue
+                if alias in stored:
+                    if stored[alias] != target:
+                        what = f"an alias of the {entity} it already names"
+                        self.reject(where, [Problem(where, "alias", alias, what)], raw)
+                        continue
+                    self.count("alias", "unchanged")
+                    continue
+                stored[alias] = target
+                inserts.append((entity, alias, target))
+                self.record(
+                    f"{entity}.alias",
+                    entity,
+                    **{f"{entity}_id": target},
+                    after={"alias": alias, "key": key},
+                )
+                self.count("alias", "created")
+            if self.write and inserts:
+                self.conn.execute(
+                    table.insert(),
+                    [{"entity": e, "alias": a, "target_id": t} for e, a, t in inserts],
+                )
         self.flush_history(at_least=HISTORY_FLUSH)
 
     def write_verdicts(self, batch: list[tuple[Where, tuple, Any]]) -> None:
