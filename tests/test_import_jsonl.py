@@ -194,7 +194,7 @@ def test_not_json_and_unknown_type(cli, tmp_path):
     assert run.stderr.splitlines()[:3] == [
         f"{path}:2: record: not JSON (Expecting property name enclosed in double quotes at "
         "column 2) — expected one JSON object per line",
-        f"{path}:3: type: 'rumour' — expected one of source, claim, evidence, link, verdict",
+        f"{path}:3: type: 'rumour' — expected one of source, claim, evidence, link, verdict, alias",
         f'{path}:5: record: [1] — expected a JSON object such as {{"type": "claim", ...}}',
     ]
 
