@@ -43,6 +43,7 @@ SHEET_COLUMNS = SHEET_FIELDS
 class ExportOptions:
     review_url: str | None = None  # claimreview: where the fact checks are published
     author: str | None = None  # claimreview: who publishes them
+    reported_by: str | None = None  # YYYY-MM-DD: only evidence reported by then
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -70,8 +71,11 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v is not None and v != []}
 
 
-def records(session: Session, flt: ClaimFilter | None = None) -> Iterator[dict[str, Any]]:
-    """Every record as `import` reads it: sources, claims, evidence, links, verdicts."""
+def records(
+    session: Session, flt: ClaimFilter | None = None, *, reported_by: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every record as `import` reads it: sources, claims, evidence, links, verdicts; with
+    `reported_by` (YYYY-MM-DD), only the evidence reported by then."""
     ids = selected_claim_ids(session, flt or ClaimFilter())
     parent = aliased(Source)
     source_query = (
@@ -161,7 +165,7 @@ def records(session: Session, flt: ClaimFilter | None = None) -> Iterator[dict[s
         )
 
     relays = _relays(session, ids)
-    for row in _evidence_rows(session, ids, include_removed=True):
+    for row in _evidence_rows(session, ids, include_removed=True, reported_by=reported_by):
         chain = [row.via_key, *relays.get(row.id, ())] if row.via_key else []
         yield _clean(
             {
@@ -225,7 +229,13 @@ def _relays(session: Session, ids: list[int] | None) -> dict[int, tuple[str, ...
     return relay_keys(session, ids)
 
 
-def _evidence_rows(session: Session, ids: list[int] | None, *, include_removed: bool):
+def _evidence_rows(
+    session: Session,
+    ids: list[int] | None,
+    *,
+    include_removed: bool,
+    reported_by: str | None = None,
+):
     source, via = aliased(Source), aliased(Source)
     query = (
         select(
@@ -255,6 +265,10 @@ def _evidence_rows(session: Session, ids: list[int] | None, *, include_removed: 
     )
     if not include_removed:
         query = query.where(Evidence.removed_at.is_(None))
+    if reported_by is not None:
+        from .services.assessments import reported_by_clause
+
+        query = query.where(reported_by_clause(reported_by))
     return session.execute(query.execution_options(yield_per=2000))
 
 
@@ -271,7 +285,7 @@ def _dumps(record: dict[str, Any]) -> str:
 
 def write_jsonl(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
     count = 0
-    for record in records(session, flt):
+    for record in records(session, flt, reported_by=options.reported_by):
         out.write(_dumps(record) + "\n")
         count += 1
     return count
@@ -280,7 +294,7 @@ def write_jsonl(session: Session, out: TextIO, flt: ClaimFilter, options: Export
 def write_json(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
     count = 0
     out.write("[")
-    for record in records(session, flt):
+    for record in records(session, flt, reported_by=options.reported_by):
         out.write(("," if count else "") + "\n  " + _dumps(record))
         count += 1
     out.write("\n]\n")
@@ -303,7 +317,7 @@ def write_csv(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOp
     writer.writerow(SHEET_COLUMNS)
     count = 0
     relays = _relays(session, ids)
-    for row in _evidence_rows(session, ids, include_removed=False):
+    for row in _evidence_rows(session, ids, include_removed=False, reported_by=options.reported_by):
         via = ";".join([row.via_key, *relays.get(row.id, ())]) if row.via_key else None
         cells = (
             row.claim_key,

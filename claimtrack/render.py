@@ -122,6 +122,8 @@ def _summary_line(report: dict[str, Any]) -> str:
         line += f"; verdicts: {verdicts}"
     if report.get("as_of"):
         line += f" (as of {_day(report['as_of'])} UTC)"
+    if report.get("reported_by"):
+        line += f" (evidence reported by {report['reported_by']})"
     return line
 
 
@@ -151,6 +153,8 @@ def markdown(report: dict[str, Any]) -> str:
     title = "# Claims report"
     if report.get("as_of"):
         title += f" as of {_day(report['as_of'])} UTC"
+    if report.get("reported_by"):
+        title += f", evidence reported by {report['reported_by']}"
     lines += [title, "", _summary_line(report), ""]
     lines += ["| key | status | verdict | score | likelihood | S | X | channels | evidence | "
               "last change | text |", "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
@@ -300,6 +304,8 @@ svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
 def html_text(report: dict[str, Any]) -> str:
     title = "claimtrack report" if report["kind"] == "claims" else "claimtrack sources"
     when = f"as of {_day(report['as_of'])} UTC" if report.get("as_of") else "current state"
+    if report.get("reported_by"):
+        when += f", evidence reported by {report['reported_by']}"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -552,6 +558,8 @@ def explanation_text(data: dict[str, Any]) -> str:
     out = [f"{data['key']}: {_plain(data['text'])}"]
     if data.get("as_of"):
         out.append(f"as of {_day(data['as_of'])} UTC")
+    if data.get("reported_by"):
+        out.append(f"evidence reported by {data['reported_by']} (observed then, or recorded then)")
     s, x = data["support_origins"], data["contradict_origins"]
     out.append(f"status: {data['status']}  (S = {s}, X = {x}; rule: {data['rule']})")
     if data.get("verdict"):

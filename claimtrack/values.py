@@ -120,6 +120,25 @@ def as_of(value: str | None, *, field: str = "--as-of") -> datetime | None:
         raise InvalidValue(field, value, "a moment between the years 1 and 9999 (UTC)") from None
 
 
+def reported_by(value: str | None, *, field: str = "--reported-by") -> str | None:
+    """The last day a --reported-by DATE covers, as YYYY-MM-DD: a year or a month means its
+    last day (2018-07 → 2018-07-31)."""
+    if value is None or str(value).strip() == "":
+        return None
+    parsed = partial_date(str(value), field=field)
+    if parsed is None:
+        return None
+    text, precision = parsed
+    if precision == "year":
+        return f"{text}-12-31"
+    if precision == "month":
+        import calendar
+
+        year, month = int(text[:4]), int(text[5:7])
+        return f"{text}-{calendar.monthrange(year, month)[1]:02d}"
+    return text
+
+
 def key(value: str | None, *, field: str = "key") -> str:
     text = (value or "").strip()
     if not KEY_PATTERN.match(text):

@@ -213,3 +213,22 @@ def test_merging_a_source_that_is_a_later_hop_moves_the_hop(cli, tmp_path):
     report = cli.ok("report", "--source", "dnk", "--json").json()
     rows = report["claims"] if isinstance(report, dict) else report
     assert [row["key"] for row in rows] == ["backlash"]
+
+
+def test_evidence_edit_replaces_the_whole_chain_and_as_of_sees_the_old_one(relayed):
+    relayed.ok("evidence", "add", "backlash", "-s", "police", "--supports", "--via", "ryg")
+    moment = max(e["at"] for e in relayed.ok("history", "backlash", "--json").json())
+    edited = relayed.ok("evidence", "edit", "1", "--via", "ryg", "--via", "dnk", "--json").json()
+    assert (edited["before"], edited["after"]) == (
+        {"via_chain": ["ryg"]},
+        {"via_chain": ["ryg", "dnk"]},
+    )
+    assert chains(relayed) == [("police", ["ryg", "dnk"])]
+    old = relayed.ok("claim", "show", "backlash", "--as-of", moment, "--json").json()
+    assert [e["via_chain"] for e in old["evidence"]] == [["ryg"]]
+    relayed.ok("evidence", "edit", "1", "--via", "dnk")
+    assert chains(relayed) == [("police", ["dnk"])]
+    relayed.ok("evidence", "edit", "1", "--via", "")
+    assert chains(relayed) == [("police", [])]
+    run = relayed("evidence", "edit", "1", "--via", "dnk", "--via", "dnk")
+    assert run.exit_code == 1 and "not twice" in run.stderr

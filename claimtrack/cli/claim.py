@@ -8,7 +8,7 @@ import typer
 
 from .duplicates import OnDuplicate, add_claim_command
 from .merge import merge_claim
-from .options import AsOf, Json, Quiet, Reason, Since, SourceFilter, Status, Tag
+from .options import AsOf, Json, Quiet, Reason, ReportedBy, Since, SourceFilter, Status, Tag
 from .output import print_changes, print_fields, print_json, print_table
 from .params import PlainValuesGroup
 
@@ -103,23 +103,32 @@ def list_(
 
 
 @app.command("show")
-def show(ctx: typer.Context, claim: ClaimKey, as_of: AsOf = None, json_: Json = False) -> None:
-    """Show a claim, its status and its evidence (as recorded on a date with --as-of).
+def show(
+    ctx: typer.Context,
+    claim: ClaimKey,
+    as_of: AsOf = None,
+    reported_by: ReportedBy = None,
+    json_: Json = False,
+) -> None:
+    """Show a claim, its status and its evidence (as recorded on a date with --as-of; as
+    reported by a date with --reported-by).
 
     \b
     Example: claimtrack claim show halt --json
+    Example: claimtrack claim show halt --reported-by 2018-07
     """
     from .. import values
     from ..services.claims import show_claim
 
     moment = values.as_of(as_of)
+    reported = values.reported_by(reported_by)
     with ctx.obj.reading() as session:
         if moment is None:
-            data = show_claim(session, claim)
+            data = show_claim(session, claim, reported_by=reported)
         else:
             from ..services.report import claim_as_of
 
-            data = claim_as_of(session, claim, moment)
+            data = claim_as_of(session, claim, moment, reported_by=reported)
     if json_:
         print_json(data)
         return

@@ -159,9 +159,12 @@ def edit(
         str | None, typer.Option("--url", help="New locator: URL, page; '' clears it.")
     ] = None,
     via: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            "--via", metavar="SRC", help="The source it reached you through; '' clears it."
+            "--via",
+            metavar="SRC",
+            help="The new via chain, one --via per hop in order (it replaces the old one); "
+            "--via '' clears it.",
         ),
     ] = None,
     observed: Annotated[
@@ -177,6 +180,7 @@ def edit(
 
     \b
     Example: claimtrack evidence edit 12 --credibility 2 --reason "confirmed by a second informant"
+    Example: claimtrack evidence edit 12 --via ryg --via dnk --reason "the informant spoke to Daily NK"
     """
     chosen = [
         name
@@ -211,6 +215,15 @@ def edit(
             reason=reason,
         )
         item_id = edit.row.id
+        warnings = []
+        if "via_chain" in edit.after:
+            from ..services.evidence import relay_warnings
+
+            warnings = relay_warnings(
+                session, source=edit.row.source.key, via=edit.after["via_chain"]
+            )
+    for warning in warnings:
+        typer.echo(f"Warning: evidence {item_id}: {warning}", err=True)
     if json_:
         changes = [change.as_dict() for change in edit.status_changes]
         print_json(

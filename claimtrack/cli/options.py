@@ -31,6 +31,16 @@ Credibility = Annotated[
         "true, 4 doubtful, 5 improbable, 6 cannot be judged (default).",
     ),
 ]
+ReportedBy = Annotated[
+    str | None,
+    typer.Option(
+        "--reported-by",
+        metavar="DATE",
+        help="Only evidence reported by DATE (YYYY-MM-DD; YYYY-MM or YYYY: the end of that "
+        "month or year): its observed date, or, without one, the day it was recorded, is on or "
+        "before DATE. Combines with --as-of.",
+    ),
+]
 AsOf = Annotated[
     str | None,
     typer.Option(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .options import AsOf, Json, Since, Status, Tag
+from .options import AsOf, Json, ReportedBy, Since, Status, Tag
 
 FORMATS = ("table", "markdown", "csv", "json", "html")
 SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
@@ -27,6 +27,7 @@ def report(
     ] = None,
     since: Since = None,
     as_of: AsOf = None,
+    reported_by: ReportedBy = None,
     by: Annotated[
         str,
         typer.Option(
@@ -81,6 +82,7 @@ def report(
 
     \b
     Example: claimtrack report --tag crackdown --format html -o report.html
+    Example: claimtrack report --reported-by 2018-07-31   # what had been reported by then
     """
     from .. import values
     from ..errors import InvalidValue
@@ -96,6 +98,7 @@ def report(
     query = ReportQuery(
         claims=ClaimFilter.parse(statuses=status or [], tags=tag or [], source=source, since=since),
         as_of=values.as_of(as_of),
+        reported_by=values.reported_by(reported_by),
         sort=sort,
         reverse=reverse,
         detail=fmt in ("markdown", "html") or (fmt == "json" and detail),
@@ -122,6 +125,7 @@ def explain(
     ctx: typer.Context,
     claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")],
     as_of: AsOf = None,
+    reported_by: ReportedBy = None,
     json_: Json = False,
 ) -> None:
     """Why a claim has its status and score: each item, its origin, which items were folded
@@ -129,14 +133,19 @@ def explain(
     channels, and what the status would be without each origin.
 
     \b
-    Example: claimtrack explain halt --as-of 2018-07-31
+    Example: claimtrack explain halt --reported-by 2018-07-31
     """
     from .. import values
     from ..render import explanation_text
     from ..services.explain import explain_claim
 
     with ctx.obj.reading() as session:
-        data = explain_claim(session, claim, as_of=values.as_of(as_of))
+        data = explain_claim(
+            session,
+            claim,
+            as_of=values.as_of(as_of),
+            reported_by=values.reported_by(reported_by),
+        )
     if json_:
         from .output import print_json
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .options import Json, Since, SourceFilter, Status, Tag
+from .options import Json, ReportedBy, Since, SourceFilter, Status, Tag
 
 
 def import_(
@@ -252,6 +252,7 @@ def export(
     tag: Tag = None,
     source: SourceFilter = None,
     since: Since = None,
+    reported_by: ReportedBy = None,
     review_url: Annotated[
         str | None,
         typer.Option(
@@ -272,6 +273,7 @@ def export(
     """Export claims, sources, evidence, links and verdicts.
 
     Example: claimtrack export --format jsonl -o backup.jsonl
+    Example: claimtrack export --format csv --reported-by 2018-07-31 -o july.csv
     """
     from ..services.transfer import export as export_stream
     from ..services.transfer import export_file
@@ -282,6 +284,7 @@ def export(
         tags=tag or (),
         source=source,
         since=since,
+        reported_by=reported_by,
         review_url=review_url,
         author=author,
     )

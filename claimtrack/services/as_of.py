@@ -223,8 +223,12 @@ def evidence_states(
     session: Session,
     claim_ids: Iterable[int] | Select | None = None,
     as_of: datetime | None = None,
+    *,
+    reported_by: str | None = None,
 ) -> list[EvidenceState]:
-    """Evidence present at `as_of` (later removals put back), with its fields as they were."""
+    """Evidence present at `as_of` (later removals put back), with its fields as they were;
+    with `reported_by`, only what had been reported by then by its observed date as it was
+    (else the day it was recorded)."""
     query = select(
         Evidence.id,
         Evidence.claim_id,
@@ -235,6 +239,7 @@ def evidence_states(
         Evidence.quote,
         Evidence.locator,
         Evidence.observed,
+        Evidence.created_at,
     ).order_by(Evidence.claim_id, Evidence.id)
     if as_of is None:
         query = query.where(Evidence.removed_at.is_(None))
@@ -246,7 +251,12 @@ def evidence_states(
     wanted = _claim_filter(Evidence.claim_id, claim_ids)
     if wanted is not None:
         query = query.where(wanted)
-    items = {row.id: EvidenceState(*row) for row in session.execute(query)}
+    items: dict[int, EvidenceState] = {}
+    recorded: dict[int, datetime] = {}
+    for row in session.execute(query):
+        items[row.id] = EvidenceState(*row[:-1])
+        if reported_by is not None:
+            recorded[row.id] = row.created_at
     if items:
         relays = select(EvidenceRelay.evidence_id, EvidenceRelay.source_id).order_by(
             EvidenceRelay.evidence_id, EvidenceRelay.position
@@ -276,6 +286,15 @@ def evidence_states(
                 elif "via" in before:  # recorded before chains: a one-hop chain
                     item.via_id = by_key.get(before["via"]) if before["via"] else None
                     item.relay_ids = ()
+    if reported_by is not None:
+        from .assessments import recorded_by_end_of
+
+        end = recorded_by_end_of(reported_by)
+        return [
+            item
+            for item in items.values()
+            if (item.observed <= reported_by if item.observed else recorded[item.id] < end)
+        ]
     return list(items.values())
 
 

@@ -4,11 +4,11 @@ number of claims, grouped in memory and handed to the pure rules in claimtrack.s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..models import CREDIBILITY_GRADES, Evidence, EvidenceRelay, Source
@@ -29,25 +29,42 @@ ClaimIds = Iterable[int] | Select | None
 PARTITION = 10_000
 
 
+def recorded_by_end_of(day: str) -> datetime:
+    """The first moment after DAY (UTC): an item recorded before it was recorded by DAY."""
+    return datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=1)
+
+
+def reported_by_clause(reported_by: str) -> ColumnElement[bool]:
+    """Evidence reported by that day (YYYY-MM-DD): observed on or before it or, with no
+    observed date, recorded by the end of it (UTC). Observed dates are ISO text, so they
+    compare as dates."""
+    return or_(
+        Evidence.observed <= reported_by,
+        and_(Evidence.observed.is_(None), Evidence.created_at < recorded_by_end_of(reported_by)),
+    )
+
+
 def evidence_items(
     session: Session,
     claim_ids: ClaimIds = None,
     *,
     as_of: datetime | None = None,
+    reported_by: str | None = None,
     detail: bool = False,
 ) -> dict[int, list[EvidenceItem]]:
     """Current (not removed) evidence per claim id, with each item's origin resolved.
 
     `claim_ids` is a list of ids or a SELECT of ids (None: every claim). With `as_of`, the
-    evidence, grades and derived-from links as recorded then. `detail` adds what reports
-    show (source name, quote, url, observed).
+    evidence, grades and derived-from links as recorded then; with `reported_by` (YYYY-MM-DD),
+    only the items reported by then (reported_by_clause). `detail` adds what reports show
+    (source name, quote, url, observed).
     """
     if claim_ids is not None and not isinstance(claim_ids, Select):
         claim_ids = list(claim_ids)
         if not claim_ids:
             return {}
     if as_of is not None:
-        return _items_as_of(session, claim_ids, as_of)
+        return _items_as_of(session, claim_ids, as_of, reported_by)
     source = aliased(Source)
     origin = aliased(Source)
     via = aliased(Source)
@@ -73,6 +90,8 @@ def evidence_items(
     )
     if claim_ids is not None:
         query = query.where(Evidence.claim_id.in_(claim_ids))
+    if reported_by is not None:
+        query = query.where(reported_by_clause(reported_by))
     relays = relay_keys(session, claim_ids)
     grouped: dict[int, list[EvidenceItem]] = {}
     for row in session.execute(query):
@@ -115,13 +134,13 @@ def relay_keys(session: Session, claim_ids: ClaimIds = None) -> dict[int, tuple[
 
 
 def _items_as_of(
-    session: Session, claim_ids: ClaimIds, as_of: datetime
+    session: Session, claim_ids: ClaimIds, as_of: datetime, reported_by: str | None = None
 ) -> dict[int, list[EvidenceItem]]:
     from .as_of import evidence_states, source_states
 
     sources = source_states(session, as_of)
     grouped: dict[int, list[EvidenceItem]] = {}
-    for item in evidence_states(session, claim_ids, as_of):
+    for item in evidence_states(session, claim_ids, as_of, reported_by=reported_by):
         source = sources.get(item.source_id)
         if source is None:  # a source created later cannot back earlier evidence
             continue
@@ -153,6 +172,7 @@ def assess_claims(
     settings: Settings | None = None,
     *,
     as_of: datetime | None = None,
+    reported_by: str | None = None,
     detail: bool = False,
 ) -> dict[int, Assessment]:
     """Assessment per claim id; listed claims without evidence get the no-evidence
@@ -160,7 +180,7 @@ def assess_claims(
     settings = settings or load_settings()
     if claim_ids is not None and not isinstance(claim_ids, Select):
         claim_ids = list(claim_ids)
-    items = evidence_items(session, claim_ids, as_of=as_of, detail=detail)
+    items = evidence_items(session, claim_ids, as_of=as_of, reported_by=reported_by, detail=detail)
     wanted = claim_ids if isinstance(claim_ids, list) else list(items)
     return {claim_id: assess(items.get(claim_id, []), settings) for claim_id in wanted}
 

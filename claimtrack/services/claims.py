@@ -350,12 +350,16 @@ def list_claims(
     return views
 
 
-def show_claim(session: Session, key: str) -> dict[str, Any]:
+def show_claim(session: Session, key: str, *, reported_by: str | None = None) -> dict[str, Any]:
+    """A claim with its status and evidence (with `reported_by`, YYYY-MM-DD, only the evidence
+    reported by then)."""
     from .evidence import evidence_views
 
     claim = get_claim(session, key)
-    assessment = assess_claims(session, [claim.id])[claim.id]
+    assessment = assess_claims(session, [claim.id], reported_by=reported_by)[claim.id]
     view = claim_view(claim, assessment)
-    view["evidence"] = evidence_views(session, claim_id=claim.id)
+    if reported_by is not None:
+        view["reported_by"] = reported_by
+    view["evidence"] = evidence_views(session, claim_id=claim.id, reported_by=reported_by)
     view["links"] = claim_links(session, claim)
     return view

@@ -212,7 +212,7 @@ def edit_evidence(
     credibility: int | str | None = UNSET,
     quote: str | None = UNSET,
     url: str | None = UNSET,
-    via: str | None = UNSET,
+    via: str | Sequence[str] | None = UNSET,
     observed: str | None = UNSET,
     notes: str | None = UNSET,
     reason: str | None = None,
@@ -221,8 +221,9 @@ def edit_evidence(
     fields before and after, and its claim's status change if the edit moved it (recorded as
     a `claim.status` event).
 
-    A field left out is kept; None (or "") clears quote, url, via, observed and notes. A
-    removed item cannot be edited: add it again instead.
+    A field left out is kept; None (or "") clears quote, url, via, observed and notes. `via`
+    replaces the whole via chain (a key, or keys in order). A removed item cannot be edited:
+    add it again instead.
     """
     item = get_evidence(session, evidence_id)
     if item.removed_at is not None:
@@ -240,10 +241,12 @@ def edit_evidence(
         requested["quote"] = values.optional_text(quote, field="quote")
     if url is not UNSET:
         requested["url"] = values.optional_text(url, field="url")
-    via_row: Source | None = None
+    chain: list[Source] = []
     if via is not UNSET:
-        via_row = get_source(session, via) if via else None
-        requested["via"] = via_row.key if via_row else None
+        keys = [via] if isinstance(via, str) else list(via or ())
+        chain = via_sources(session, item.source, [key for key in keys if key])
+        requested["via"] = chain[0].key if chain else None
+        requested["via_chain"] = [row.key for row in chain]
     if observed is not UNSET:
         requested["observed"] = values.full_date(observed or None, field="--observed")
     if notes is not UNSET:
@@ -258,8 +261,8 @@ def edit_evidence(
             setattr(item, name, after[name])
     if "url" in after:
         item.locator = after["url"]
-    if "via" in after:
-        item.via = via_row
+    if "via" in after or "via_chain" in after:
+        set_via_chain(item, chain)
     session.flush()
     record(
         session,
@@ -293,7 +296,11 @@ def _shown(value: Any) -> str:
 
 
 def evidence_views(
-    session: Session, *, claim_id: int, include_removed: bool = False
+    session: Session,
+    *,
+    claim_id: int,
+    include_removed: bool = False,
+    reported_by: str | None = None,
 ) -> list[dict[str, Any]]:
     """A claim's evidence with source, origin and via keys, in one query of plain columns
     (no ORM objects: a claim may have thousands of items)."""
@@ -327,7 +334,10 @@ def evidence_views(
     )
     if not include_removed:
         query = query.where(Evidence.removed_at.is_(None))
-    from .assessments import relay_keys
+    from .assessments import relay_keys, reported_by_clause
+
+    if reported_by is not None:
+        query = query.where(reported_by_clause(reported_by))
 
     relays = relay_keys(session, [claim_id])
     views = []

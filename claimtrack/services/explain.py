@@ -85,8 +85,11 @@ def _chains(session: Session, claim_id: int) -> dict[int, SourceState]:
     return {row[0]: SourceState(*row) for row in rows}
 
 
-def explain_claim(session: Session, key: str, *, as_of: datetime | None = None) -> dict[str, Any]:
-    """Status, rule, score and every item's part in them; fragility per origin."""
+def explain_claim(
+    session: Session, key: str, *, as_of: datetime | None = None, reported_by: str | None = None
+) -> dict[str, Any]:
+    """Status, rule, score and every item's part in them; fragility per origin. With
+    `reported_by` (YYYY-MM-DD), only the evidence reported by then."""
     from .report import claim_as_of
 
     settings = load_settings()
@@ -94,7 +97,9 @@ def explain_claim(session: Session, key: str, *, as_of: datetime | None = None) 
     if as_of is not None:
         claim_as_of(session, key, as_of)  # refuses a claim that did not exist yet
     claim = claim_states(session, [current.id], as_of)[current.id]
-    items = evidence_items(session, [claim.id], as_of=as_of, detail=True).get(claim.id, [])
+    items = evidence_items(
+        session, [claim.id], as_of=as_of, reported_by=reported_by, detail=True
+    ).get(claim.id, [])
     assessment = assess(items, settings)
     by_id = source_states(session, as_of) if as_of is not None else _chains(session, claim.id)
     sources = {state.key: state for state in by_id.values()}
@@ -139,6 +144,7 @@ def explain_claim(session: Session, key: str, *, as_of: datetime | None = None) 
         "key": claim.key,
         "text": claim.text,
         "as_of": as_of.isoformat() if as_of else None,
+        "reported_by": reported_by,
         "status": assessment.status,
         "rule": status_rule(s, x, settings),
         "support_origins": s,

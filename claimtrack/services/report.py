@@ -36,6 +36,7 @@ VERDICT_NAMES = ("confirmed", "debunked")
 class ReportQuery:
     claims: ClaimFilter = ClaimFilter()
     as_of: datetime | None = None
+    reported_by: str | None = None  # YYYY-MM-DD: only evidence reported by then
     sort: str = "key"
     reverse: bool = False
     detail: bool = True
@@ -158,15 +159,17 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
     settings = load_settings()
     claims = claim_states(session, ids, query.as_of)
     changes = last_changes(session, ids, query.as_of)
-    # Without detail or history, one pass over the items' grades gives the same status and
-    # score as assessing every item.
-    grouped = not query.detail and query.as_of is None
+    # Without detail, history or a reported-by date, one pass over the items' grades gives
+    # the same status and score as assessing every item.
+    grouped = not query.detail and query.as_of is None and query.reported_by is None
     if grouped:
         standings = claim_standings(session, settings)
         items: dict[int, list[EvidenceItem]] = {}
     else:
         standings = {}
-        items = evidence_items(session, ids, as_of=query.as_of, detail=query.detail)
+        items = evidence_items(
+            session, ids, as_of=query.as_of, reported_by=query.reported_by, detail=query.detail
+        )
     no_evidence = ClaimStanding(assess([], settings).standing, [], 0)
     rows = []
     for claim in claims.values():
@@ -191,6 +194,7 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
         "kind": "claims",
         "generated_at": utcnow().isoformat(),
         "as_of": query.as_of.isoformat() if query.as_of else None,
+        "reported_by": query.reported_by,
         "filters": flt.as_dict(source_key),
         "summary": summary(rows),
         "claims": rows,
@@ -285,8 +289,11 @@ def sources_report(session: Session, query: ReportQuery) -> dict[str, Any]:
 # --- one claim as of a date -----------------------------------------------------------------
 
 
-def claim_as_of(session: Session, key: str, as_of: datetime) -> dict[str, Any]:
-    """What `claim show` printed at `as_of`: fields, status, score and evidence as recorded."""
+def claim_as_of(
+    session: Session, key: str, as_of: datetime, *, reported_by: str | None = None
+) -> dict[str, Any]:
+    """What `claim show` printed at `as_of`: fields, status, score and evidence as recorded
+    (with `reported_by`, only the evidence reported by then)."""
     current = get_claim(session, key)
     claim = claim_states(session, [current.id], as_of).get(current.id)
     if claim is None:
@@ -294,7 +301,7 @@ def claim_as_of(session: Session, key: str, as_of: datetime) -> dict[str, Any]:
             f"claim {current.key!r} did not exist on {as_of:%Y-%m-%d %H:%M} UTC: it was added "
             f"{current.created_at:%Y-%m-%d %H:%M} UTC"
         )
-    assessment = assess_claims(session, [claim.id], as_of=as_of)[claim.id]
+    assessment = assess_claims(session, [claim.id], as_of=as_of, reported_by=reported_by)[claim.id]
     changes = last_changes(session, [claim.id], as_of)
     view = claim_row(
         claim,
@@ -304,6 +311,7 @@ def claim_as_of(session: Session, key: str, as_of: datetime) -> dict[str, Any]:
         changes.get(claim.id),
     )
     view["as_of"] = as_of.isoformat()
+    view["reported_by"] = reported_by
     view["rule"] = status_rule(assessment.support_origins, assessment.contradict_origins)
     view["notes"] = claim.notes
     view["event_date_precision"] = claim.event_date_precision

@@ -97,16 +97,23 @@ def export(
     tags: Sequence[str] = (),
     source: str | None = None,
     since: str | None = None,
+    reported_by: str | None = None,
     review_url: str | None = None,
     author: str | None = None,
 ) -> int:
-    """Write the selected claims (all by default) to `out`; returns the number of records."""
+    """Write the selected claims (all by default) to `out`; returns the number of records.
+    `reported_by` (a date) leaves out evidence reported later (by observed date, else the day
+    it was recorded)."""
+    from .. import values
     from ..exporters import EXPORTERS, ExportOptions
 
     if format not in EXPORTERS:
         raise InvalidValue("--format", format, "one of " + ", ".join(EXPORTERS))
     flt = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
-    return EXPORTERS[format](session, out, flt, ExportOptions(review_url=review_url, author=author))
+    options = ExportOptions(
+        review_url=review_url, author=author, reported_by=values.reported_by(reported_by)
+    )
+    return EXPORTERS[format](session, out, flt, options)
 
 
 def export_file(session: Session, path: str, *, force: bool = False, **kwargs: Any) -> int:
