@@ -15,13 +15,18 @@ class NotFound(ClaimtrackError):
 
 
 class InvalidValue(ClaimtrackError):
-    """A value given by the user (option, field, row) is not acceptable."""
+    """A value given by the user is not acceptable. `field` names it as the services know it
+    (`key`, `event_date`, `status`) or where it came from (an environment variable, a
+    settings file key); the CLI shows the option the user typed instead (cli/__init__.py)."""
 
     def __init__(self, field: str, value: object, expected: str):
         self.field = field
         self.value = value
         self.expected = expected
-        super().__init__(f"{field}: {value!r} is not valid; expected {expected}")
+        super().__init__(field, value, expected)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.value!r} is not valid; expected {self.expected}"
 
 
 class Conflict(ClaimtrackError):

@@ -349,7 +349,7 @@ def claim_reviews(session: Session, flt: ClaimFilter, options: ExportOptions) ->
     base = (options.review_url or "").strip()
     if not base.startswith(("http://", "https://")):
         raise InvalidValue(
-            "--review-url",
+            "review_url",
             options.review_url or "",
             "the http(s) address where your fact checks are published, e.g. "
             "https://example.org/checks/ (each claim's key is appended); Google requires it",

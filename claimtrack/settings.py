@@ -47,19 +47,21 @@ class Settings:
         from .errors import InvalidValue
 
         if not 0.0 < self.prior < 1.0:
-            raise InvalidValue("CLAIMTRACK_PRIOR", self.prior, "a probability between 0 and 1")
+            raise InvalidValue("prior", self.prior, "a probability between 0 and 1")
         for grade in "abcdef":
             value = getattr(self, "reliability_" + grade)
             if not 0.5 <= value < 1.0:
                 raise InvalidValue(
-                    "CLAIMTRACK_RELIABILITY_" + grade.upper(),
-                    value,
-                    "a probability from 0.5 (no weight) to below 1",
+                    "reliability_" + grade, value, "a probability from 0.5 (no weight) to below 1"
                 )
         for grade in range(1, 7):
             value = getattr(self, f"credibility_{grade}")
             if not 0.0 <= value <= 1.0:
-                raise InvalidValue(f"CLAIMTRACK_CREDIBILITY_{grade}", value, "a share from 0 to 1")
+                raise InvalidValue(f"credibility_{grade}", value, "a share from 0 to 1")
+        if not 0.0 < self.duplicate_threshold <= 1.0:
+            raise InvalidValue(
+                "duplicate_threshold", self.duplicate_threshold, "a number above 0 and at most 1"
+            )
 
     def reliability_probability(self, grade: str) -> float:
         return getattr(self, "reliability_" + grade.lower())
@@ -72,19 +74,32 @@ DEFAULT_SETTINGS = Settings()
 
 
 def load_settings() -> Settings:
-    """Defaults, overridden by CLAIMTRACK_<FIELD> environment variables."""
-    overrides = {}
+    """Defaults, overridden by CLAIMTRACK_<FIELD> environment variables. A bad value is
+    reported under the variable that set it."""
+    from .errors import InvalidValue
+
+    overrides: dict[str, object] = {}
+    raw_values: dict[str, str] = {}
     for field in fields(Settings):
-        raw = os.environ.get("CLAIMTRACK_" + field.name.upper())
+        raw = os.environ.get(env_name(field.name))
         if raw is None:
             continue
         kind = type(getattr(DEFAULT_SETTINGS, field.name))
         try:
             overrides[field.name] = kind(raw)
         except ValueError:
-            from .errors import InvalidValue
+            raise InvalidValue(env_name(field.name), raw, f"a {kind.__name__}") from None
+        raw_values[field.name] = raw
+    if not overrides:
+        return DEFAULT_SETTINGS
+    try:
+        return replace(DEFAULT_SETTINGS, **overrides)
+    except InvalidValue as exc:
+        if exc.field in raw_values:
+            exc.field, exc.value = env_name(exc.field), raw_values[exc.field]
+        raise
 
-            raise InvalidValue(
-                "CLAIMTRACK_" + field.name.upper(), raw, f"a {kind.__name__}"
-            ) from None
-    return replace(DEFAULT_SETTINGS, **overrides) if overrides else DEFAULT_SETTINGS
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a setting: CLAIMTRACK_<FIELD>."""
+    return "CLAIMTRACK_" + field_name.upper()

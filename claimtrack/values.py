@@ -98,7 +98,7 @@ def full_date(value: str | None, *, field: str = "date") -> str | None:
     return parsed[0]
 
 
-def as_of(value: str | None, *, field: str = "--as-of") -> datetime | None:
+def as_of(value: str | None, *, field: str = "as_of") -> datetime | None:
     """A moment for --as-of/--since: a date means the end of that day (UTC)."""
     if value is None or str(value).strip() == "":
         return None

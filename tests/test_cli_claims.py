@@ -444,7 +444,7 @@ BAD_INPUT = [
     ),
     (
         ["claim", "add", HALT, "--tag", " "],
-        "Error: tag: ' ' is not valid; expected a non-empty tag of at most 200 characters",
+        "Error: --tag: ' ' is not valid; expected a non-empty tag of at most 200 characters",
     ),
     (["claim", "show", "nope"], NO_CLAIM),
     (["claim", "edit", "nope", "--text", "x"], NO_CLAIM),
@@ -454,7 +454,7 @@ BAD_INPUT = [
     ),
     (
         ["claim", "edit", "halt", "--confidence", "certain"],
-        "Error: confidence: 'certain' is not valid; expected low, moderate or high",
+        "Error: --confidence: 'certain' is not valid; expected low, moderate or high",
     ),
     (
         ["claim", "edit", "halt", "--new-key", "other"],
@@ -463,7 +463,7 @@ BAD_INPUT = [
     ),
     (
         ["claim", "edit", "halt", "--text", " "],
-        "Error: text: ' ' is not valid; expected a non-empty text",
+        "Error: --text: ' ' is not valid; expected a non-empty text",
     ),
     (["claim", "verdict", "nope", "confirmed", "--reason", "r"], NO_CLAIM),
     (
@@ -476,7 +476,7 @@ BAD_INPUT = [
     ),
     (
         ["claim", "verdict", "halt", "confirmed", "--reason", "r", "--confidence", "huge"],
-        "Error: confidence: 'huge' is not valid; expected low, moderate or high",
+        "Error: --confidence: 'huge' is not valid; expected low, moderate or high",
     ),
     (
         ["claim", "list", "--status", "true"],

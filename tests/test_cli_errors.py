@@ -104,3 +104,31 @@ def test_claimtrack_db_names_the_database_when_db_is_not_given(db_url, tmp_path)
     )
     assert result.exit_code == 1
     assert f"no claimtrack database at {other}" in result.stderr
+
+
+def test_a_bad_setting_is_named_by_the_variable_that_set_it_not_by_an_option(cli):
+    """claim add has no --threshold: the environment variable is what to fix."""
+    run = cli("claim", "add", "A claim.", env={"CLAIMTRACK_DUPLICATE_THRESHOLD": "2"})
+    assert (run.exit_code, run.stderr) == (
+        1,
+        "Error: CLAIMTRACK_DUPLICATE_THRESHOLD: '2' is not valid; expected a number above 0 "
+        "and at most 1\n",
+    )
+
+
+def test_services_name_fields_and_the_cli_names_the_option_typed(cli, db_url):
+    from claimtrack import api
+
+    database = api.open_database(db_url)
+    try:
+        with database.session(write=True) as session:
+            with pytest.raises(api.InvalidValue) as raised:
+                api.add_claim(session, text="A claim.", event_date="June")
+    finally:
+        database.dispose()
+    assert (raised.value.field, str(raised.value).split(":")[0]) == ("event_date", "event_date")
+    run = cli("claim", "add", "A claim.", "--event-date", "June")
+    assert run.exit_code == 1
+    assert run.stderr.startswith("Error: --event-date: 'June' is not valid; expected ")
+    run = cli("claim", "list", "--since", "June")
+    assert run.stderr.startswith("Error: --since: 'June' is not valid; expected ")

@@ -163,19 +163,19 @@ BAD_INPUT = [
     (["add", "halt", "--source", "ryg", "--supports", "--via", "nope"], NO_SOURCE),
     (
         ["add", "halt", "-s", "ryg", "--supports", "-c", "0"],
-        f"Error: credibility: '0' {CREDIBILITY}",
+        f"Error: --credibility: '0' {CREDIBILITY}",
     ),
     (
         ["add", "halt", "-s", "ryg", "--supports", "-c", "7"],
-        f"Error: credibility: '7' {CREDIBILITY}",
+        f"Error: --credibility: '7' {CREDIBILITY}",
     ),
     (
         ["add", "halt", "-s", "ryg", "--supports", "-c", "C"],
-        f"Error: credibility: 'C' {CREDIBILITY}",
+        f"Error: --credibility: 'C' {CREDIBILITY}",
     ),
     (
         ["add", "halt", "-s", "ryg", "--supports", "-c", "2.5"],
-        f"Error: credibility: '2.5' {CREDIBILITY}",
+        f"Error: --credibility: '2.5' {CREDIBILITY}",
     ),
     (
         ["add", "halt", "-s", "ryg", "--supports", "--observed", "2018-06"],

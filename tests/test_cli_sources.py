@@ -175,12 +175,12 @@ def test_keys_are_case_sensitive_and_exact(sources):
 BAD_INPUT = [
     (
         ["source", "add", "X", "--reliability", "Z"],
-        "Error: reliability: 'Z' is not valid; expected a reliability grade A-F "
+        "Error: --reliability: 'Z' is not valid; expected a reliability grade A-F "
         "(F: cannot be judged)",
     ),
     (
         ["source", "add", "X", "--reliability", "AB"],
-        "Error: reliability: 'AB' is not valid; expected a reliability grade A-F "
+        "Error: --reliability: 'AB' is not valid; expected a reliability grade A-F "
         "(F: cannot be judged)",
     ),
     (
@@ -211,7 +211,7 @@ BAD_INPUT = [
     ),
     (
         ["source", "edit", "ryg", "--reliability", "9"],
-        "Error: reliability: '9' is not valid; expected a reliability grade A-F "
+        "Error: --reliability: '9' is not valid; expected a reliability grade A-F "
         "(F: cannot be judged)",
     ),
     (
@@ -230,7 +230,7 @@ BAD_INPUT = [
     ),
     (
         ["source", "edit", "ryg", "--name", ""],
-        "Error: name: '' is not valid; expected a non-empty text",
+        "Error: --name: '' is not valid; expected a non-empty text",
     ),
 ]
 

@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ClaimtrackError
-from .params import PlainValuesGroup
+from ..errors import ClaimtrackError, InvalidValue
+from .params import RUNNING, PlainValuesGroup, option_for
 from .state import State
 
 # Every command of the root, in the order `claimtrack --help` lists them, with the module that
@@ -59,6 +59,8 @@ class ClaimtrackGroup(PlainValuesGroup):
         except ClaimtrackError as exc:
             if _debug(ctx):
                 raise
+            if isinstance(exc, InvalidValue):
+                exc.field = option_for(ctx.meta.get(RUNNING), exc.field)
             typer.echo(f"Error: {_one_line(_scrubbed(str(exc), ctx))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):

@@ -19,6 +19,19 @@ except ImportError:  # another Typer release: its own conversion, only slower
     RuntimeParam = None
 
 PLAIN_TYPES = (str, bool, int, float)
+RUNNING = "claimtrack.command"  # ctx.meta key of the command being run
+
+
+def option_for(command: Any, field: str) -> str:
+    """The option of `command` that gives the service field `field` (`event_date` ->
+    `--event-date`), or the field itself when the command has none (it came from a file,
+    the environment, or the Python API)."""
+    spelled = "--" + field.replace("_", "-")
+    for param in getattr(command, "params", ()):
+        opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
+        if opts and (param.name == field or spelled in opts):
+            return max(opts, key=len)
+    return field
 
 
 class PlainValuesGroup(TyperGroup):
@@ -32,6 +45,8 @@ class PlainValuesGroup(TyperGroup):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and not isinstance(command, TyperGroup):
             _pass_plain_values(command.get_params(ctx))
+            # meta is shared by every context of the run: the error handler reads it.
+            ctx.meta[RUNNING] = command
         return name, command, rest
 
 

@@ -109,7 +109,7 @@ class ImportRefused(ClaimtrackError):
 def detect_format(name: str, source: Input, given: str | None) -> str:
     if given:
         if given not in FORMATS:
-            raise InvalidValue("--format", given, "csv, jsonl or json")
+            raise InvalidValue("format", given, "csv, jsonl or json")
         return given
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix in ("csv", "tsv", "txt"):

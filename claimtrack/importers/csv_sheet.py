@@ -178,9 +178,9 @@ def parse_map(items: list[str]) -> dict[str, str]:
         field_name, sep, column = item.partition("=")
         field_name = field_name.strip()
         if not sep or not column.strip():
-            raise InvalidValue("--map", item, "FIELD=COLUMN, e.g. claim_text=claimHeadline")
+            raise InvalidValue("map", item, "FIELD=COLUMN, e.g. claim_text=claimHeadline")
         if field_name not in SHEET_FIELDS:
-            raise InvalidValue("--map", item, "a sheet field: " + ", ".join(SHEET_FIELDS))
+            raise InvalidValue("map", item, "a sheet field: " + ", ".join(SHEET_FIELDS))
         mapping[field_name] = column
     return mapping
 
@@ -195,6 +195,6 @@ def parse_stance_map(text: str | None) -> dict[str, str]:
             continue
         word, sep, stance = item.partition("=")
         if not sep or not word.strip():
-            raise InvalidValue("--stance-map", item, "WORD=STANCE pairs, e.g. for=supports")
-        result[word.strip().lower()] = values.stance(stance, field="--stance-map")
+            raise InvalidValue("stance_map", item, "WORD=STANCE pairs, e.g. for=supports")
+        result[word.strip().lower()] = values.stance(stance, field="stance_map")
     return result

@@ -49,7 +49,7 @@ class ClaimFilter:
         date (its start) or a moment."""
         for status in statuses:
             if status not in STATUSES:
-                raise InvalidValue("--status", status, "one of " + ", ".join(STATUSES))
+                raise InvalidValue("status", status, "one of " + ", ".join(STATUSES))
         if not isinstance(since, datetime):
             since = since_moment(since)
         return cls(
@@ -117,7 +117,7 @@ class ClaimFilter:
         }
 
 
-def since_moment(value: str | None, *, field: str = "--since") -> datetime | None:
+def since_moment(value: str | None, *, field: str = "since") -> datetime | None:
     """--since: a date means the start of that day (UTC); a time, that moment."""
     moment = values.as_of(value, field=field)
     if moment is not None and len(str(value).strip()) == 10:

@@ -92,11 +92,11 @@ def add_claim(
     """Add a claim; `source` records that source as its first supporting evidence."""
     text = values.required_text(text, field="text")
     if key is not None:
-        key = values.key(key, field="--key")
+        key = values.key(key, field="key")
         ensure_key_free(session, Claim, "claim", key)
     else:
         key = new_key(session, Claim, " ".join(text.split()[:6]), "claim")
-    parsed_date = values.partial_date(event_date, field="--event-date")
+    parsed_date = values.partial_date(event_date, field="event_date")
     claim = Claim(
         key=key,
         text=text,
@@ -138,7 +138,7 @@ def edit_claim(
     if text is not None:
         requested["text"] = values.required_text(text, field="text")
     if event_date is not UNSET:
-        parsed = values.partial_date(event_date, field="--event-date")
+        parsed = values.partial_date(event_date, field="event_date")
         requested["event_date"] = parsed[0] if parsed else None
     if place is not UNSET:
         requested["place"] = values.optional_text(place, field="place")
@@ -147,7 +147,7 @@ def edit_claim(
     if confidence is not UNSET:
         requested["confidence"] = values.confidence(confidence)
     if new_key is not None:
-        new_key = values.key(new_key, field="--new-key")
+        new_key = values.key(new_key, field="new_key")
         if new_key != claim.key and alias_target(session, "claim", new_key) != claim.id:
             ensure_key_free(session, Claim, "claim", new_key)
         requested["key"] = new_key
@@ -197,7 +197,7 @@ def set_verdict(
 ) -> Edit:
     """Record the analyst's verdict (confirmed, debunked, or None to withdraw it)."""
     claim = get_claim(session, key)
-    reason_text = values.required_text(reason, field="--reason")
+    reason_text = values.required_text(reason, field="reason")
     current = claim_record(claim)
     requested: dict[str, Any] = {
         "verdict": values.verdict(verdict),
@@ -276,7 +276,7 @@ def unlink_claims(session: Session, *, claim: str, other: str, reason: str) -> d
     """Remove the link from `claim` to `other`; returns it as history recorded it. The
     removal is recorded on both claims, with the link's creation time, so `--as-of` puts it
     back."""
-    reason = values.required_text(reason, field="--reason")
+    reason = values.required_text(reason, field="reason")
     first, second = get_claim(session, claim), get_claim(session, other)
     link = session.scalar(
         select(ClaimLink).where(ClaimLink.claim_id == first.id, ClaimLink.other_id == second.id)

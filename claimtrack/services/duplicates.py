@@ -171,10 +171,12 @@ def text_similarity(first: str, second: str) -> float:
 
 
 def _threshold(threshold: float | None) -> float:
-    value = load_settings().duplicate_threshold if threshold is None else threshold
-    if not 0 < value <= 1:
-        raise InvalidValue("--threshold", value, "a number above 0 and at most 1")
-    return value
+    """The given threshold, else the setting (checked where it was set)."""
+    if threshold is None:
+        return load_settings().duplicate_threshold
+    if not 0 < threshold <= 1:
+        raise InvalidValue("threshold", threshold, "a number above 0 and at most 1")
+    return threshold
 
 
 # --- one claim against the database ----------------------------------------------------------
@@ -255,7 +257,7 @@ def add_claim_checked(
     from .merge import merge_claims
 
     if on_duplicate not in (*ON_DUPLICATE, "add", "link") or on_duplicate == "ask":
-        raise InvalidValue("--on-duplicate", on_duplicate, "one of warn, skip, merge")
+        raise InvalidValue("on_duplicate", on_duplicate, "one of warn, skip, merge")
     candidates: list[dict[str, Any]] = []
     if on_duplicate != "add":
         candidates = similar_claims(session, claim_fields.get("text") or "", threshold=threshold)
@@ -451,9 +453,7 @@ def imported_duplicates(
     from .merge import merge_claims
 
     if on_duplicate not in IMPORT_ON_DUPLICATE:
-        raise InvalidValue(
-            "--on-duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE)
-        )
+        raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE))
     if on_duplicate == "ignore" or not claim_ids:
         return []
     new = set(claim_ids)
@@ -595,7 +595,7 @@ def find_duplicates(
     """Likely duplicate claims (most similar first), then sources."""
     for kind in kinds:
         if kind not in ("claim", "source"):
-            raise InvalidValue("--type", kind, "claim or source")
+            raise InvalidValue("type", kind, "claim or source")
     results: list[dict[str, Any]] = []
     if not kinds or "claim" in kinds:
         results += duplicate_claims(session, threshold=threshold)

@@ -51,7 +51,7 @@ def via_sources(session: Session, source: Source, via: str | Sequence[str] | Non
         if row.id in seen:
             what = "the item's own --source" if row.id == source.id else "twice"
             raise InvalidValue(
-                "--via",
+                "via",
                 row.key,
                 f"each source once in the chain, not {what}: the person who "
                 "said it is --source, those who passed it on are --via, in order",
@@ -114,7 +114,7 @@ def add_evidence(
     source_row = get_source(session, source)
     chain = via_sources(session, source_row, via)
     if key is not None:
-        key = values.evidence_key(key, field="--key")
+        key = values.evidence_key(key, field="key")
         if session.scalar(select(Evidence.id).where(Evidence.key == key)):
             raise Conflict(f"evidence with key {key!r} already exists: choose another --key")
     item = Evidence(
@@ -125,7 +125,7 @@ def add_evidence(
         credibility=grade,
         quote=values.optional_text(quote, field="quote"),
         locator=values.optional_text(url, field="url"),
-        observed=values.full_date(observed, field="--observed"),
+        observed=values.full_date(observed, field="observed"),
         notes=values.optional_text(notes, field="notes"),
     )
     set_via_chain(item, chain)
@@ -175,7 +175,7 @@ def get_evidence(session: Session, evidence_id: int | str) -> Evidence:
 def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) -> Removal:
     """Mark the item removed (kept, with its reason); returns it and its claim's status
     change, if the removal moved it (recorded as a `claim.status` event)."""
-    reason = values.required_text(reason, field="--reason")
+    reason = values.required_text(reason, field="reason")
     item = get_evidence(session, evidence_id)
     if item.removed_at is not None:
         raise Conflict(
@@ -248,7 +248,7 @@ def edit_evidence(
         requested["via"] = chain[0].key if chain else None
         requested["via_chain"] = [row.key for row in chain]
     if observed is not UNSET:
-        requested["observed"] = values.full_date(observed or None, field="--observed")
+        requested["observed"] = values.full_date(observed or None, field="observed")
     if notes is not UNSET:
         requested["notes"] = values.optional_text(notes, field="notes")
     before, after = changed_fields(current, requested)

@@ -152,7 +152,7 @@ def claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
 
 def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
     if query.sort not in SORTS:
-        raise InvalidValue("--sort", query.sort, "one of " + ", ".join(SORTS))
+        raise InvalidValue("sort", query.sort, "one of " + ", ".join(SORTS))
     flt = query.claims
     source_key = get_source(session, flt.source).key if flt.source else None
     ids = flt.claim_ids(session, as_of=query.as_of)

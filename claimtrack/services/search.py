@@ -223,11 +223,11 @@ def search(
 
     for kind in kinds:
         if kind not in KINDS:
-            raise InvalidValue("--type", kind, "one of " + ", ".join(KINDS))
+            raise InvalidValue("type", kind, "one of " + ", ".join(KINDS))
     claims = ClaimFilter.parse(statuses=statuses, tags=tags)
     statuses, tags = claims.statuses, claims.tags
     if limit < 1:
-        raise InvalidValue("--limit", limit, "a whole number of 1 or more")
+        raise InvalidValue("limit", limit, "a whole number of 1 or more")
     parsed = parse_query(query)
     if parsed.empty:
         return []

@@ -112,7 +112,7 @@ def add_source(
 ) -> Source:
     name = values.required_text(name, field="name")
     if key is not None:
-        key = values.key(key, field="--key")
+        key = values.key(key, field="key")
         ensure_key_free(session, Source, "source", key)
     else:
         key = new_key(session, Source, name, "src")
@@ -184,7 +184,7 @@ def edit_source(
         parent = get_source(session, derived_from) if derived_from else None
         requested["derived_from"] = parent.key if parent else None
     if new_key is not None:
-        new_key = values.key(new_key, field="--new-key")
+        new_key = values.key(new_key, field="new_key")
         if new_key != source.key and alias_target(session, "source", new_key) != source.id:
             ensure_key_free(session, Source, "source", new_key)
         requested["key"] = new_key

@@ -43,9 +43,7 @@ def import_files(
     from .duplicates import IMPORT_ON_DUPLICATE
 
     if on_duplicate not in IMPORT_ON_DUPLICATE:
-        raise InvalidValue(
-            "--on-duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE)
-        )
+        raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE))
     for name in files:
         if name != "-" and not Path(name).is_file():
             raise InvalidValue("FILE", name, "an existing file (or - for standard input)")
@@ -108,7 +106,7 @@ def export(
     from ..exporters import EXPORTERS, ExportOptions
 
     if format not in EXPORTERS:
-        raise InvalidValue("--format", format, "one of " + ", ".join(EXPORTERS))
+        raise InvalidValue("format", format, "one of " + ", ".join(EXPORTERS))
     flt = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
     options = ExportOptions(
         review_url=review_url, author=author, reported_by=values.reported_by(reported_by)
