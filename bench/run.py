@@ -648,7 +648,7 @@ WRITTEN_TABLES = {
     "claim_links": "*",
     "evidence": "*",
     "history": "*",
-    "search_documents": "kind, ref_id, body, place, tags, notes",  # `document` is generated
+    "search_claims": "*",  # evidence and sources are indexed by expression, as they load
 }
 
 
@@ -659,7 +659,7 @@ def _dsn(url: str) -> str:
 def _dump_written_rows(dsn: str, directory: Path) -> None:
     """Copy out every row an import wrote, and a psql script (load.sql) that loads them into an
     initialised database the way the importer does: search triggers suspended, one COPY per
-    table, the search documents (their tsvector computed by the server) last."""
+    table, the claims' search documents last."""
     directory.mkdir()
     script = ["SELECT set_config('claimtrack.search_suspended', 'on', true);"]
     for table, columns in WRITTEN_TABLES.items():

@@ -62,8 +62,44 @@ def _normalise(rows: set[tuple]) -> set[tuple]:
     }
 
 
+def _index_matches_rows(url: str) -> bool:
+    """Whether the stored index is exactly what the rows make. SQLite: FTS5's integrity check
+    against its content (the index holds no text, so reading it shows the rows themselves);
+    PostgreSQL: each stored claim tsvector against one computed afresh (evidence and sources
+    are indexed by expression, which the server keeps)."""
+    database = Database(resolve_url(url))
+    try:
+        with database.engine.connect() as conn:
+            if database.dialect == "postgresql":
+                stale = conn.execute(
+                    text(
+                        "SELECT count(*) FROM claims AS c FULL JOIN search_claims AS d "
+                        "ON d.ref_id = c.id WHERE c.id IS NULL OR d.ref_id IS NULL "
+                        "OR d.document::text <> ("
+                        "setweight(to_tsvector('simple', coalesce(search_fold(c.text), '')), 'A')"
+                        " || setweight(to_tsvector('simple', coalesce(search_fold(c.place), ''))"
+                        ", 'B') || setweight(to_tsvector('simple', coalesce(search_fold(("
+                        "SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM claim_tags AS ct "
+                        "JOIN tags AS t ON t.id = ct.tag_id WHERE ct.claim_id = c.id)), '')), "
+                        "'B') || setweight(to_tsvector('simple', coalesce(search_fold(c.notes)"
+                        ", '')), 'C'))::text"
+                    )
+                ).scalar()
+                return stale == 0
+            try:
+                conn.exec_driver_sql(
+                    "INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)"
+                )
+            except Exception:
+                return False
+            return True
+    finally:
+        database.dispose()
+
+
 def assert_in_sync(url: str) -> None:
     assert _normalise(_index(url)) == _normalise(_expected(url))
+    assert _index_matches_rows(url)
 
 
 def _keys(cli, query: str, *args: str) -> set[str]:

@@ -30,6 +30,7 @@ from ..models import (
     Tag,
     utcnow,
 )
+from ..services import search_index
 from ..services.search_index import TouchedIds
 from .pg_copy import PgCopy
 from .rows import (
@@ -145,7 +146,9 @@ class Writer:
             position = list(columns).index("id")
             self.touched[table].update(row[position] for row in rows)
         elif table == "claim_tags":
-            self.touched["claims"].update(row[0] for row in rows)
+            claims = sorted({row[0] for row in rows})
+            search_index.forget(self.conn, "claims", claims)
+            self.touched["claims"].update(claims)
         if self.pg is not None:
             self.pg.copy_rows(table, columns, rows)
             return
@@ -157,8 +160,10 @@ class Writer:
         """rows are (value, ..., id) for `columns`."""
         if not rows or not self.write:
             return
-        if table in self.touched:
-            self.touched[table].update(row[-1] for row in rows)
+        if search_index.changes_documents(table, columns):
+            ids = [row[-1] for row in rows]
+            search_index.forget(self.conn, table, ids)
+            self.touched[table].update(ids)
         sets = ", ".join(f"{name} = {self.mark}" for name in columns)
         self.conn.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE id = {self.mark}", rows)  # noqa: S608
 
@@ -744,6 +749,7 @@ class Writer:
             updates,
         )
         if tag_deletes and self.write:
+            search_index.forget(self.conn, "claims", sorted(tag_deletes))
             self.touched["claims"].update(tag_deletes)
             for chunk in _chunks(tag_deletes):
                 self.conn.execute(

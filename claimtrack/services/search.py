@@ -1,8 +1,10 @@
 """Full-text search over claims (text, place, tags, notes), evidence quotes and source names.
 
-The index itself lives in the database and is kept current by triggers (migration 0002):
-SQLite FTS5 table `search_index`, PostgreSQL table `search_documents` with a GIN-indexed
-tsvector. This module parses the user's query into a safe engine query and reads results.
+The index itself lives in the database and is kept current by triggers (migrations 0002,
+0007): SQLite's external-content FTS5 table `search_index` over the view `search_content`;
+PostgreSQL's GIN indexes on evidence and sources by expression and on claims' tsvectors in
+`search_claims`, read together through the view `search_documents`. The index holds no copy
+of the text: snippets are made from the rows. This module parses the user's query into a safe engine query and reads results.
 
 Query syntax (everything else is taken literally, and no input raises an engine error):
 
@@ -283,16 +285,16 @@ def match_claim_ids(session: Session, parsed: ParsedQuery, *, limit: int) -> lis
         return []
     if session.get_bind().dialect.name == "postgresql":
         statement = text(
-            "SELECT d.ref_id FROM search_documents AS d, "
+            "SELECT d.ref_id FROM search_claims AS d, "
             "to_tsquery('simple', search_fold(:query)) AS q(query) "
-            "WHERE d.kind = 'claim' AND d.document @@ q.query "
+            "WHERE d.document @@ q.query "
             "ORDER BY ts_rank(d.document, q.query) DESC, d.ref_id LIMIT :limit"
         )
         query = tsquery_text(parsed)
     else:
         statement = text(
-            "SELECT ref_id FROM search_index WHERE search_index MATCH :query "
-            "AND kind = 'claim' ORDER BY bm25(search_index, 0, 0, 1.0, 0, 0, 0), rowid "
+            "SELECT rowid / 4 FROM search_index WHERE search_index MATCH :query "
+            "AND rowid % 4 = 1 ORDER BY bm25(search_index, 0, 0, 1.0, 0, 0, 0), rowid "
             "LIMIT :limit"
         )
         query = fts5_query(parsed)
@@ -305,13 +307,13 @@ def count_claims(session: Session, parsed: ParsedQuery, *, cap: int = 2000) -> i
         return 0
     if session.get_bind().dialect.name == "postgresql":
         inner = (
-            "SELECT 1 FROM search_documents AS d WHERE d.kind = 'claim' "
-            "AND d.document @@ to_tsquery('simple', search_fold(:query)) LIMIT :cap"
+            "SELECT 1 FROM search_claims AS d "
+            "WHERE d.document @@ to_tsquery('simple', search_fold(:query)) LIMIT :cap"
         )
         query = tsquery_text(parsed)
     else:
         inner = (
-            "SELECT 1 FROM search_index WHERE search_index MATCH :query AND kind = 'claim' "
+            "SELECT 1 FROM search_index WHERE search_index MATCH :query AND rowid % 4 = 1 "
             "LIMIT :cap"
         )
         query = fts5_query(parsed)
@@ -319,31 +321,38 @@ def count_claims(session: Session, parsed: ParsedQuery, *, cap: int = 2000) -> i
     return int(session.scalar(statement, {"query": query, "cap": cap}) or 0)
 
 
+_TEXTS = """
+    SELECT 'claim', c.id, c.text, c.place, {tags}, c.notes FROM claims AS c
+    WHERE c.id IN :claims
+    UNION ALL SELECT 'evidence', e.id, e.quote, NULL, NULL, NULL FROM evidence AS e
+    WHERE e.id IN :evidence
+    UNION ALL SELECT 'source', s.id, s.name, NULL, NULL, NULL FROM sources AS s
+    WHERE s.id IN :sources
+"""
+_TAGS = {
+    "sqlite": "(SELECT group_concat(name, ' ') FROM (SELECT t.name FROM claim_tags AS ct "
+    "JOIN tags AS t ON t.id = ct.tag_id WHERE ct.claim_id = c.id ORDER BY t.name))",
+    "postgresql": "(SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM claim_tags AS ct "
+    "JOIN tags AS t ON t.id = ct.tag_id WHERE ct.claim_id = c.id)",
+}
+
+
 def _document_texts(
     session: Session, documents: list[tuple[str, int]]
 ) -> dict[tuple[str, int], dict[str, str | None]]:
-    """The indexed text columns of these documents, read from the index in one query."""
+    """The indexed text columns of these documents, read from their rows in one query (the
+    index references the rows and holds no text)."""
     if not documents:
         return {}
-    if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            text(
-                "SELECT kind, ref_id, body, place, tags, notes FROM search_documents "
-                "WHERE (kind, ref_id) IN "
-                "(SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:ids AS integer[])))"
-            ),
-            {"kinds": [k for k, _ in documents], "ids": [i for _, i in documents]},
-        )
-    else:
-        rowids = [i * 4 + _SQLITE_KIND_CODES[k] for k, i in documents]
-        rows = session.execute(
-            text(
-                "SELECT CASE rowid % 4 WHEN 1 THEN 'claim' WHEN 2 THEN 'evidence' "
-                "ELSE 'source' END, rowid / 4, body, place, tags, notes FROM search_index "
-                "WHERE rowid IN :rowids"
-            ).bindparams(bindparam("rowids", expanding=True)),
-            {"rowids": rowids},
-        )
+    dialect = session.get_bind().dialect.name
+    ids = {kind: [i for k, i in documents if k == kind] or [0] for kind in KINDS}
+    statement = text(_TEXTS.format(tags=_TAGS[dialect])).bindparams(
+        *(bindparam(name, expanding=True) for name in ("claims", "evidence", "sources"))
+    )
+    rows = session.execute(
+        statement,
+        {"claims": ids["claim"], "evidence": ids["evidence"], "sources": ids["source"]},
+    )
     return {
         (kind, int(ref)): {"text": body, "place": place, "tags": tags, "notes": notes}
         for kind, ref, body, place, tags, notes in rows

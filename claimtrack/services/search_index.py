@@ -1,55 +1,96 @@
 """Keeping the full-text index current during bulk writes.
 
-Triggers (migrations 0002/0003) index every row as it is written. A bulk import suspends them
-for its own transaction and calls `reindex` before it commits: a handful of set-based
-statements instead of one trigger run per row. Readers and other writers never see the
-difference, because suspension and re-indexing happen inside the importer's transaction.
+The index references the rows (migration 0007): SQLite's FTS5 table takes its text from the
+view `search_content`; PostgreSQL indexes evidence and sources by expression and keeps only
+claims' tsvectors, in `search_claims`. Triggers index every row as it is written. A bulk import
+suspends them for its own transaction, calls `forget` before it changes a row that is already
+indexed (FTS5 removes a document only given the values it was indexed with), and `reindex`
+before it commits: one INSERT ... SELECT per table for every row it added or changed. Readers
+and other writers never see the difference: all of it happens inside the import's transaction.
 """
 
+# ruff: noqa: S608 -- the SQL below is assembled from constants in this file, never from input.
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy.engine import Connection
 
 SQLITE_CODES = {"claims": 1, "evidence": 2, "sources": 3}
+# The columns a table's documents are made of: changing any other needs no re-indexing.
+SEARCHED = {
+    "claims": frozenset({"text", "place", "notes"}),
+    "evidence": frozenset({"quote", "removed_at"}),
+    "sources": frozenset({"name"}),
+}
 
+# Tags in name order, the same in every statement (and in migration 0007's triggers and view):
+# FTS5 removes a document only given exactly what was indexed.
 _SQLITE_TAGS = (
-    "(SELECT group_concat(t.name, ' ') FROM claim_tags AS ct JOIN tags AS t ON t.id = ct.tag_id"
-    " WHERE ct.claim_id = c.id)"
+    "(SELECT group_concat(name, ' ') FROM (SELECT t.name FROM claim_tags AS ct "
+    "JOIN tags AS t ON t.id = ct.tag_id WHERE ct.claim_id = c.id ORDER BY t.name))"
 )
 _PG_TAGS = (
     "(SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM claim_tags AS ct "
     "JOIN tags AS t ON t.id = ct.tag_id WHERE ct.claim_id = c.id)"
 )
+# (columns, values, row alias, which rows have a document) of each table in search_index.
+_SQLITE_DOCUMENTS = {
+    "claims": (
+        "kind, ref_id, body, place, tags, notes",
+        "c.id * 4 + 1, 'claim', c.id, c.text, c.place, " + _SQLITE_TAGS + ", c.notes",
+        "c",
+        "",
+    ),
+    "evidence": (
+        "kind, ref_id, body",
+        "e.id * 4 + 2, 'evidence', e.id, e.quote",
+        "e",
+        " AND e.removed_at IS NULL AND e.quote IS NOT NULL",
+    ),
+    "sources": ("kind, ref_id, body", "s.id * 4 + 3, 'source', s.id, s.name", "s", ""),
+}
 
-# The runs table drives (CROSS JOIN keeps it outer): each run is one rowid range of the table.
-_SQLITE_INSERT = {
-    "claims": "INSERT INTO search_index (rowid, kind, ref_id, body, place, tags, notes) "
-    "SELECT c.id * 4 + 1, 'claim', c.id, c.text, c.place, " + _SQLITE_TAGS + ", c.notes "
-    "FROM temp.search_touched AS t CROSS JOIN claims AS c "
-    "WHERE t.kind = 1 AND c.id BETWEEN t.first AND t.last",
-    "evidence": "INSERT INTO search_index (rowid, kind, ref_id, body) "
-    "SELECT e.id * 4 + 2, 'evidence', e.id, e.quote FROM temp.search_touched AS t "
-    "CROSS JOIN evidence AS e WHERE t.kind = 2 AND e.id BETWEEN t.first AND t.last "
-    "AND e.removed_at IS NULL AND e.quote IS NOT NULL",
-    "sources": "INSERT INTO search_index (rowid, kind, ref_id, body) "
-    "SELECT s.id * 4 + 3, 'source', s.id, s.name FROM temp.search_touched AS t "
-    "CROSS JOIN sources AS s WHERE t.kind = 3 AND s.id BETWEEN t.first AND t.last",
-}
-_PG_KIND = {"claims": "claim", "evidence": "evidence", "sources": "source"}
-_PG_INSERT = {
-    "claims": "INSERT INTO search_documents (kind, ref_id, body, place, tags, notes) "
-    "SELECT 'claim', c.id, c.text, c.place, " + _PG_TAGS + ", c.notes "
-    "FROM claims AS c JOIN search_touched AS t ON t.kind = 'claim' AND t.id = c.id",
-    "evidence": "INSERT INTO search_documents (kind, ref_id, body) "
-    "SELECT 'evidence', e.id, e.quote FROM evidence AS e "
-    "JOIN search_touched AS t ON t.kind = 'evidence' AND t.id = e.id "
-    "WHERE e.removed_at IS NULL AND e.quote IS NOT NULL",
-    "sources": "INSERT INTO search_documents (kind, ref_id, body) "
-    "SELECT 'source', s.id, s.name FROM sources AS s "
-    "JOIN search_touched AS t ON t.kind = 'source' AND t.id = s.id",
-}
+
+def _sqlite_indexed(table: str) -> str:
+    alias = _SQLITE_DOCUMENTS[table][2]
+    return (
+        "EXISTS (SELECT 1 FROM search_index_docsize AS x "
+        f"WHERE x.id = {alias}.id * 4 + {SQLITE_CODES[table]})"
+    )
+
+
+def _sqlite_add(table: str) -> str:
+    """Index the rows of `table` in the runs of temp.search_touched that are not indexed."""
+    columns, values, alias, active = _SQLITE_DOCUMENTS[table]
+    # The runs table drives (CROSS JOIN keeps it outer): each run is one range of ids.
+    return (
+        f"INSERT INTO search_index (rowid, {columns}) SELECT {values} "
+        f"FROM temp.search_touched AS t CROSS JOIN {table} AS {alias} "
+        f"WHERE t.kind = {SQLITE_CODES[table]} AND {alias}.id BETWEEN t.first AND t.last"
+        f"{active} AND NOT {_sqlite_indexed(table)}"
+    )
+
+
+def _sqlite_forget(table: str) -> str:
+    """Remove the documents of the rows whose ids are in the JSON array `?`, if indexed."""
+    columns, values, alias, _active = _SQLITE_DOCUMENTS[table]
+    return (
+        f"INSERT INTO search_index (search_index, rowid, {columns}) SELECT 'delete', {values} "
+        f"FROM {table} AS {alias} WHERE {alias}.id IN (SELECT value FROM json_each(?)) "
+        f"AND {_sqlite_indexed(table)}"
+    )
+
+
+_PG_CLAIMS = (
+    "INSERT INTO search_claims (ref_id, document) SELECT c.id, "
+    + " || ".join(
+        f"setweight(to_tsvector('simple', coalesce(search_fold({value}), '')), '{weight}')"
+        for value, weight in (("c.text", "A"), ("c.place", "B"), (_PG_TAGS, "B"), ("c.notes", "C"))
+    )
+    + " FROM claims AS c JOIN search_touched AS t ON t.id = c.id"
+)
 
 
 class TouchedIds:
@@ -108,9 +149,24 @@ def resume(conn: Connection) -> None:
         conn.exec_driver_sql("SELECT set_config('claimtrack.search_suspended', 'off', true)")
 
 
+def changes_documents(table: str, columns: Iterable[str]) -> bool:
+    """Whether writing these columns of `table` changes what its rows' documents hold."""
+    return table in SEARCHED and not SEARCHED[table].isdisjoint(columns)
+
+
+def forget(conn: Connection, table: str, ids: Sequence[int]) -> None:
+    """Before changing the rows `ids` of `table` (claims, evidence, sources) while the triggers
+    are suspended: remove their documents, if indexed, so that `reindex` can add them again
+    from the new values. On PostgreSQL only claims' documents are stored, and `reindex`
+    replaces them itself."""
+    if ids and conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(_sqlite_forget(table), (json.dumps(list(ids)),))
+
+
 def reindex(conn: Connection, touched: dict[str, TouchedIds]) -> None:
-    """Rebuild the index entries of the given rows ({"claims": ids, "evidence": ids,
-    "sources": ids}) from their current content, in one set-based pass per kind."""
+    """Index the given rows ({"claims": ids, "evidence": ids, "sources": ids}) from their
+    current content, in one set-based statement per table: rows added while the triggers were
+    suspended, and rows changed after `forget`."""
     touched = {table: ids for table, ids in touched.items() if ids}
     if not touched:
         return
@@ -126,32 +182,23 @@ def reindex(conn: Connection, touched: dict[str, TouchedIds]) -> None:
             conn.exec_driver_sql(
                 "INSERT INTO temp.search_touched (kind, first, last) VALUES (?, ?, ?)", runs
             )
-            # rowid = id * 4 + kind: a run of ids is a range of rowids (every fourth one).
-            conn.exec_driver_sql(
-                "DELETE FROM search_index WHERE rowid BETWEEN ? AND ? AND rowid % 4 = ?",
-                [(first * 4 + code, last * 4 + code, code) for code, first, last in runs],
-            )
-            conn.exec_driver_sql(_SQLITE_INSERT[table])
+            conn.exec_driver_sql(_sqlite_add(table))
         conn.exec_driver_sql("DROP TABLE temp.search_touched")
         return
+    # PostgreSQL indexes evidence and sources by expression, as they are written.
+    claims = touched.get("claims")
+    if not claims:
+        return
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE IF NOT EXISTS search_touched "
-        "(kind varchar(10) NOT NULL, id integer NOT NULL, PRIMARY KEY (kind, id)) "
-        "ON COMMIT DROP"
+        "CREATE TEMP TABLE IF NOT EXISTS search_touched (id integer PRIMARY KEY) ON COMMIT DROP"
     )
     raw = conn.connection.dbapi_connection
-    for table, ids in touched.items():
-        kind = _PG_KIND[table]
-        with (
-            raw.cursor() as cursor,
-            cursor.copy("COPY search_touched (kind, id) FROM STDIN") as copy,
-        ):
-            for i in ids:
-                copy.write_row((kind, i))
-        conn.exec_driver_sql(
-            "DELETE FROM search_documents AS d USING search_touched AS t "
-            "WHERE d.kind = t.kind AND d.ref_id = t.id AND t.kind = %(kind)s",
-            {"kind": kind},
-        )
-        conn.exec_driver_sql(_PG_INSERT[table])
+    with raw.cursor() as cursor, cursor.copy("COPY search_touched (id) FROM STDIN") as copy:
+        for i in claims:
+            copy.write_row((i,))
+    conn.exec_driver_sql("ANALYZE search_touched")
+    conn.exec_driver_sql(
+        "DELETE FROM search_claims AS d USING search_touched AS t WHERE d.ref_id = t.id"
+    )
+    conn.exec_driver_sql(_PG_CLAIMS)
     conn.exec_driver_sql("DROP TABLE search_touched")
