@@ -321,19 +321,21 @@ def count_claims(session: Session, parsed: ParsedQuery, *, cap: int = 2000) -> i
     return int(session.scalar(statement, {"query": query, "cap": cap}) or 0)
 
 
-_TEXTS = """
-    SELECT 'claim', c.id, c.text, c.place, {tags}, c.notes FROM claims AS c
-    WHERE c.id IN :claims
-    UNION ALL SELECT 'evidence', e.id, e.quote, NULL, NULL, NULL FROM evidence AS e
-    WHERE e.id IN :evidence
-    UNION ALL SELECT 'source', s.id, s.name, NULL, NULL, NULL FROM sources AS s
-    WHERE s.id IN :sources
-"""
 _TAGS = {
     "sqlite": "(SELECT group_concat(name, ' ') FROM (SELECT t.name FROM claim_tags AS ct "
     "JOIN tags AS t ON t.id = ct.tag_id WHERE ct.claim_id = c.id ORDER BY t.name))",
     "postgresql": "(SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM claim_tags AS ct "
     "JOIN tags AS t ON t.id = ct.tag_id WHERE ct.claim_id = c.id)",
+}
+_TEXTS = {
+    dialect: "SELECT 'claim', c.id, c.text, c.place, "  # noqa: S608 -- constants here
+    + tags
+    + ", c.notes FROM claims AS c WHERE c.id IN :claims "
+    "UNION ALL SELECT 'evidence', e.id, e.quote, NULL, NULL, NULL FROM evidence AS e "
+    "WHERE e.id IN :evidence "
+    "UNION ALL SELECT 'source', s.id, s.name, NULL, NULL, NULL FROM sources AS s "
+    "WHERE s.id IN :sources"
+    for dialect, tags in _TAGS.items()
 }
 
 
@@ -346,7 +348,7 @@ def _document_texts(
         return {}
     dialect = session.get_bind().dialect.name
     ids = {kind: [i for k, i in documents if k == kind] or [0] for kind in KINDS}
-    statement = text(_TEXTS.format(tags=_TAGS[dialect])).bindparams(
+    statement = text(_TEXTS[dialect]).bindparams(
         *(bindparam(name, expanding=True) for name in ("claims", "evidence", "sources"))
     )
     rows = session.execute(
