@@ -256,6 +256,8 @@ def _evidence_rows(
             Evidence.notes,
             Evidence.removed_at,
             Evidence.removed_reason,
+            Claim.verdict,
+            Claim.verdict_reason,
         )
         .join(Claim, Claim.id == Evidence.claim_id)
         .join(source, source.id == Evidence.source_id)
@@ -334,6 +336,8 @@ def write_csv(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOp
             tags.get(row.claim_id),
             row.key,
             row.notes,
+            row.verdict,
+            row.verdict_reason if row.verdict else None,
         )
         writer.writerow([csv_cell(cell) for cell in cells])
         count += 1

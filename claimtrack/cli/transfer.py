@@ -41,6 +41,15 @@ def import_(
             help="Your stance words, e.g. for=supports,against=contradicts,observing=neutral.",
         ),
     ] = None,
+    verdict_map: Annotated[
+        str | None,
+        typer.Option(
+            "--verdict-map",
+            metavar="WORD=VERDICT,...",
+            help="Your verdict words, for a sheet's verdict column (--map verdict=COLUMN), e.g. "
+            "true=confirmed,false=debunked,unknown=none (none: no verdict).",
+        ),
+    ] = None,
     delimiter: Annotated[
         str | None,
         typer.Option(
@@ -83,13 +92,15 @@ def import_(
     nothing is written (unless --skip-errors). Importing the same file again changes nothing.
 
     Example: claimtrack import sheet.csv --map claim_text=Claim --stance-map for=supports,against=contradicts
+    Example: claimtrack import checks.csv --map verdict=Truth --verdict-map true=confirmed,false=debunked,unknown=none
     """
     from ..importers import ImportRefused
-    from ..importers.csv_sheet import parse_map, parse_stance_map
+    from ..importers.csv_sheet import parse_map, parse_stance_map, parse_verdict_map
     from ..services.transfer import import_files
 
     mapping = parse_map(map_ or [])
     stances = parse_stance_map(stance_map)
+    verdicts = parse_verdict_map(verdict_map)
     if delimiter is not None:
         delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1:
@@ -104,6 +115,7 @@ def import_(
                     format=format_,
                     mapping=mapping,
                     stance_map=stances,
+                    verdict_map=verdicts,
                     delimiter=delimiter,
                     dry_run=dry_run,
                     rejects=skip_errors,

@@ -59,6 +59,7 @@ class ImportOptions:
     format: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)
     stance_map: dict[str, str] = field(default_factory=dict)
+    verdict_map: dict[str, str | None] = field(default_factory=dict)
     delimiter: str | None = None
     dry_run: bool = False
     rejects: str | None = None  # --skip-errors REJECTS.csv
@@ -135,12 +136,13 @@ def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
             source,
             mapping=options.mapping,
             stance_map=options.stance_map,
+            verdict_map=options.verdict_map,
             delimiter=options.delimiter,
             limits=options.limits,
         )
-    if options.mapping or options.stance_map or options.delimiter:
+    if options.mapping or options.stance_map or options.verdict_map or options.delimiter:
         raise InvalidValue(
-            "--map/--stance-map/--delimiter",
+            "--map/--stance-map/--verdict-map/--delimiter",
             source.name,
             "a CSV file (these options apply to CSV sheets only)",
         )

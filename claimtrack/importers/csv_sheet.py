@@ -38,6 +38,7 @@ class SheetReader(Reader):
         *,
         mapping: Mapping[str, str] | None = None,
         stance_map: Mapping[str, str] | None = None,
+        verdict_map: Mapping[str, str | None] | None = None,
         delimiter: str | None = None,
         limits: Limits | None = None,
     ):
@@ -49,6 +50,7 @@ class SheetReader(Reader):
         self.source = source
         self.mapping = dict(mapping or {})
         self.stance_map = {k.lower(): v for k, v in (stance_map or {}).items()}
+        self.verdict_map = {k.lower(): v for k, v in (verdict_map or {}).items()}
         self.delimiter = delimiter
         self.ignored: list[str] = []
 
@@ -150,7 +152,13 @@ class SheetReader(Reader):
                     continue
                 values = {f: cells[i] for f, i in index.items() if i < len(cells)}
                 try:
-                    row = sheet_row(values, where, columns=columns, stance_map=self.stance_map)
+                    row = sheet_row(
+                        values,
+                        where,
+                        columns=columns,
+                        stance_map=self.stance_map,
+                        verdict_map=self.verdict_map,
+                    )
                 except BadRow as bad:
                     yield where, bad, cells
                     continue
@@ -159,6 +167,8 @@ class SheetReader(Reader):
                     parsed.append(("claim", row.claim))
                 parsed.extend(("source", source) for source in row.sources)
                 parsed.append(("evidence", row.evidence))
+                if row.verdict is not None:
+                    parsed.append(("verdict", row.verdict))
                 yield where, parsed, cells
         except Undecodable as exc:
             raise FileRefused(
@@ -183,6 +193,24 @@ def parse_map(items: list[str]) -> dict[str, str]:
             raise InvalidValue("map", item, "a sheet field: " + ", ".join(SHEET_FIELDS))
         mapping[field_name] = column
     return mapping
+
+
+def parse_verdict_map(text: str | None) -> dict[str, str | None]:
+    """--verdict-map true=confirmed,false=debunked,unknown=none -> {'true': 'confirmed', ...};
+    a word mapped to none gives no verdict."""
+    from .. import values
+
+    result = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        word, sep, verdict = item.partition("=")
+        if not sep or not word.strip() or not verdict.strip():
+            raise InvalidValue(
+                "--verdict-map", item, "WORD=VERDICT pairs, e.g. true=confirmed,false=debunked"
+            )
+        result[word.strip().lower()] = values.verdict(verdict, field="--verdict-map")
+    return result
 
 
 def parse_stance_map(text: str | None) -> dict[str, str]:

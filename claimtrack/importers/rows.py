@@ -56,7 +56,11 @@ SHEET_FIELDS = (
     "tags",
     "key",
     "notes",
+    "verdict",
+    "verdict_reason",
 )
+# The reason a sheet's verdict is recorded with when no verdict_reason column gives one.
+SHEET_VERDICT_REASON = "from the verdict column of an imported sheet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,7 +362,7 @@ def _json_verdict(check: Checker, obj: dict) -> tuple:
     confidence = None
     if obj.get("confidence") is not None:
         confidence = check.check(values.confidence, obj["confidence"], "confidence")
-    return (claim, verdict, reason, confidence, "confidence" in obj)
+    return (claim, verdict, reason, confidence, "confidence" in obj, None, False)
 
 
 def _json_alias(check: Checker, obj: dict) -> tuple:
@@ -390,6 +394,38 @@ class SheetRow:
     claim: ClaimIntent | None
     sources: list[SourceIntent] = field(default_factory=list)
     evidence: tuple = ()
+    # (claim key, verdict, reason, confidence, has confidence, claim text, from a sheet), as a
+    # verdict record is, when the row's verdict cell gives one.
+    verdict: tuple | None = None
+
+
+def _sheet_verdict(
+    check: Checker, cells: Mapping[str, str], verdict_map: Mapping[str, str | None]
+) -> tuple | None:
+    """The row's verdict cell, through --verdict-map; empty (or mapped to none): no verdict."""
+    text = (cells.get("verdict") or "").strip()
+    if not text:
+        return None
+    word = text.lower()
+    if word in verdict_map:
+        verdict = verdict_map[word]
+    elif word in ("confirmed", "debunked", "none"):
+        verdict = None if word == "none" else word
+    else:
+        hint = f"; --verdict-map maps {', '.join(sorted(verdict_map))}" if verdict_map else ""
+        check.add(
+            "verdict",
+            text,
+            "confirmed, debunked or none (map your own words with --verdict-map "
+            f"true=confirmed,false=debunked,unknown=none{hint})",
+        )
+        return None
+    if verdict is None:
+        return None
+    reason = check.text(cells.get("verdict_reason"), "verdict_reason") or SHEET_VERDICT_REASON
+    claim_key = (cells.get("claim_key") or "").strip() or None
+    claim_text = _clean_text(cells.get("claim_text"))
+    return (claim_key, verdict, reason, None, False, claim_text, True)
 
 
 def sheet_row(
@@ -398,16 +434,23 @@ def sheet_row(
     *,
     columns: Mapping[str, str],
     stance_map: Mapping[str, str],
+    verdict_map: Mapping[str, str | None] | None = None,
 ) -> SheetRow:
-    """One row of the evidence sheet: its claim, its sources (and via), its evidence item.
+    """One row of the evidence sheet: its claim, its sources (and via), its evidence item,
+    and the claim's verdict when a verdict column gives one.
 
     `cells` maps sheet fields to cell text; `columns` maps fields to the header the user sees,
     so messages name their column. Empty cells mean "not given".
     """
     fast = _fast_sheet_row(cells, where, stance_map)
-    if fast is not None:
+    if fast is not None and not cells.get("verdict"):
         return fast
     check = Checker(where, columns)
+    verdict = _sheet_verdict(check, cells, verdict_map or {})
+    if fast is not None:
+        check.done()
+        fast.verdict = verdict
+        return fast
     get = cells.get
     claim_key = check.key(get("claim_key"), "claim_key")
     claim_text = check.text(get("claim_text"), "claim_text")
@@ -449,9 +492,11 @@ def sheet_row(
     )
     tags = _tags(check, get("tags"), "tags")
     check.done()
-    return _sheet_row(
+    row = _sheet_row(
         where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, chain
     )
+    row.verdict = verdict
+    return row
 
 
 _KEY = values.KEY_PATTERN.match

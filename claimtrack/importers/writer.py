@@ -109,6 +109,7 @@ class Writer:
         self.links: dict[tuple[int, int], tuple[int, str]] = {}
         self.simulated_evidence: dict[str, tuple] = {}
         self.simulated_relays: dict[int, tuple[int, ...]] = {}  # dry run: evidence id -> hops
+        self.sheet_verdicts: dict[int, tuple[str, Where]] = {}  # claim id -> first sheet verdict
         self.evidence_max = (
             conn.scalar(
                 select(Evidence.__table__.c.id).order_by(Evidence.__table__.c.id.desc()).limit(1)
@@ -1391,7 +1392,12 @@ class Writer:
         self.flush_history(at_least=HISTORY_FLUSH)
 
     def write_verdicts(self, batch: list[tuple[Where, tuple, Any]]) -> None:
-        self.load_claim_ids(item[0] for _, item, _ in batch)
+        # A sheet row names its claim by key or by text, as its evidence does.
+        batch = [
+            (where, (item[0] or self.claim_by_text.get(item[5]), *item[1:]), raw)
+            for where, item, raw in batch
+        ]
+        self.load_claim_ids(item[0] for _, item, _ in batch if item[0])
         table = Claim.__table__
         wanted = sorted(
             {self.claim_ids.get(item[0], 0) for _, item, _ in batch} - {0} - set(self.verdicts)
@@ -1404,8 +1410,25 @@ class Writer:
             ):
                 self.verdicts[claim_id] = (verdict, reason, confidence)
         updates = []
-        for where, (claim, verdict, reason, confidence, has_confidence), raw in batch:
-            claim_id = self.claim_ids.get(claim, 0)
+        for where, item, raw in batch:
+            claim, verdict, reason, confidence, has_confidence, _text, from_sheet = item
+            claim_id = self.claim_ids.get(claim, 0) if claim else 0
+            if from_sheet and claim_id:
+                held = self.sheet_verdicts.setdefault(claim_id, (verdict, where))
+                if held[0] != verdict:
+                    self.reject(
+                        where,
+                        [
+                            Problem(
+                                where,
+                                "verdict",
+                                verdict,
+                                f"{held[0]!r} as at {held[1]} (one verdict per claim)",
+                            )
+                        ],
+                        raw,
+                    )
+                    continue
             if not claim_id:
                 self.reject(
                     where,
