@@ -149,15 +149,51 @@ def _create_owner_only(path: Path) -> None:
     os.close(fd)
 
 
-def create_engine(url: str) -> Engine:
+def read_only_reason(path: Path) -> str | None:
+    """Why an existing SQLite file cannot be written (None when it can): SQLite needs to
+    write the file and to create its -wal/-shm (or -journal) files beside it."""
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        return None
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "it is on a read-only medium"
+    except OSError:
+        pass
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    return f"its directory {path.parent} is read-only"
+
+
+def _read_only_connect(path: Path, timeout: float, *, immutable: bool):
+    """A connection that never writes: `mode=ro`; `immutable=1` too when SQLite could not
+    create the -shm file a WAL database needs (a read-only directory or medium), which also
+    tells it nobody changes the file meanwhile."""
+    import sqlite3
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+    def connect():
+        return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+
+    return connect
+
+
+def create_engine(url: str, *, read_only: bool = False) -> Engine:
     from sqlalchemy import create_engine as sa_create_engine
     from sqlalchemy import event
 
     timeout = busy_timeout_seconds()  # a bad value is refused on every engine, up front
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        extra: dict[str, Any] = {}
+        if read_only and path is not None:
+            immutable = not os.access(path.parent, os.W_OK)
+            extra["creator"] = _read_only_connect(path, timeout, immutable=immutable)
         engine = sa_create_engine(
             url,
             connect_args={"timeout": timeout, "check_same_thread": False},
+            **extra,
         )
 
         @event.listens_for(engine, "connect")
@@ -167,7 +203,9 @@ def create_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            if sqlite_path(url) is not None:
+            if sqlite_path(url) is not None and not read_only:
+                # Never on a database that cannot be written: switching a read-only file to
+                # WAL fails every read with "attempt to write a readonly database".
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
@@ -247,15 +285,20 @@ class Database:
     def __init__(self, url: str, *, create: bool = False):
         self.url = url
         self.path = sqlite_path(url)
+        # Why the database cannot be written, when it cannot (SQLite only): reads still
+        # work, writes are refused with this reason.
+        self.read_only: str | None = None
         if self.path is not None:
-            if create:
+            if self.path.exists():
+                self.read_only = read_only_reason(self.path)
+            if create and self.read_only is None:
                 _create_owner_only(self.path)
             elif not self.path.exists():
                 raise DatabaseError(
                     f"no claimtrack database at {self.path}: create it with `claimtrack init`, "
                     f"or point --db (or {ENV_DB}) at an existing one"
                 )
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, read_only=self.read_only is not None)
 
     @property
     def dialect(self) -> str:
@@ -268,6 +311,9 @@ class Database:
     def connect(self, *, write: bool = False) -> Iterator[Connection]:
         """A Core connection inside one transaction, committed at the end or rolled back."""
         from sqlalchemy.exc import DBAPIError
+
+        if write:
+            self.refuse_if_read_only()
 
         engine = self.engine.execution_options(claimtrack_write=True) if write else self.engine
         try:
@@ -287,6 +333,8 @@ class Database:
         from sqlalchemy.exc import OperationalError
         from sqlalchemy.orm import Session
 
+        if write:
+            self.refuse_if_read_only()
         engine = self.engine.execution_options(claimtrack_write=True) if write else self.engine
         from sqlalchemy import event
 
@@ -304,6 +352,14 @@ class Database:
             raise describe_operational_error(exc, self.url) from None
         finally:
             session.close()
+
+    def refuse_if_read_only(self) -> None:
+        if self.read_only is not None:
+            raise DatabaseError(
+                f"the database {self.path} cannot be written ({self.read_only}): read commands "
+                "work; to change it, make it writable or copy it somewhere writable "
+                "(`claimtrack db backup COPY`, then --db COPY)"
+            )
 
     def schema_revision(self) -> str | None:
         """The revision recorded in alembic_version, or None for an empty database."""
@@ -378,6 +434,7 @@ def run_migration(database: Database, command_name: str, revision: str = "head")
     from alembic import command
 
     sqlite = database.dialect == "sqlite"
+    database.refuse_if_read_only()
     with database.engine.execution_options(claimtrack_write=True).connect() as conn:
         driver = conn.connection.driver_connection
         if sqlite:
