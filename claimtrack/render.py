@@ -323,8 +323,26 @@ def html_text(report: dict[str, Any]) -> str:
         parts.append(_html_counts(report["summary"]))
         parts.append(_html_claims_table(report["claims"]))
         parts += [_html_claim(n, row) for n, row in enumerate(report["claims"], 1)]
+    if report.get("scoring"):
+        parts.append(_html_scoring(report["scoring"]))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _html_scoring(scoring: dict[str, Any]) -> str:
+    """The model and settings the scores came from, so two reports can be compared."""
+    origins = scoring.get("settings_from", {})
+    rows = "".join(
+        f"<tr><td>{h(name)}</td><td>{h(str(value))}</td><td>{h(origins.get(name, 'default'))}"
+        "</td></tr>"
+        for name, value in scoring["settings"].items()
+    )
+    return (
+        '<details class="scoring"><summary>Scored with the '
+        f"{h(scoring['model'])} model; settings</summary>"
+        "<table><thead><tr><th>setting</th><th>value</th><th>from</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></details>"
+    )
 
 
 def _html_counts(summary: dict[str, Any]) -> str:

@@ -1,13 +1,30 @@
 """Tunable rules: status thresholds and score weights, with documented defaults.
 
-Defaults live here and in docs/scoring.md; a user may override any of them in a TOML file
-(`claimtrack info` shows where) or with CLAIMTRACK_<NAME> environment variables.
+Each setting comes from, in rising order: its default here (and in docs/scoring.md), the
+TOML settings file (`claimtrack info` shows its path: $CLAIMTRACK_SETTINGS, else
+settings.toml in the user config directory), a CLAIMTRACK_<NAME> environment variable, and
+a command's own option (`duplicates --threshold`). A command loads and checks them once
+(`settings_scope`); `claimtrack info` shows each value and where it came from, and reports
+record the values that produced their scores.
+
+    # settings.toml
+    corroborated_min_origins = 3
+    reliability_f = 0.52
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_SETTINGS = "CLAIMTRACK_SETTINGS"
+# The scoring scheme the weights belong to (docs/scoring.md), recorded in every report.
+SCORING_MODEL = "log-odds by independent origin"
 
 
 @dataclass(frozen=True)
@@ -73,33 +90,122 @@ class Settings:
 DEFAULT_SETTINGS = Settings()
 
 
-def load_settings() -> Settings:
-    """Defaults, overridden by CLAIMTRACK_<FIELD> environment variables. A bad value is
-    reported under the variable that set it."""
-    from .errors import InvalidValue
+def settings_path() -> Path:
+    """The TOML settings file: $CLAIMTRACK_SETTINGS, else the user config directory's."""
+    given = os.environ.get(ENV_SETTINGS)
+    if given:
+        return Path(given).expanduser()
+    from platformdirs import user_config_path
 
-    overrides: dict[str, object] = {}
-    raw_values: dict[str, str] = {}
-    for field in fields(Settings):
-        raw = os.environ.get(env_name(field.name))
-        if raw is None:
-            continue
-        kind = type(getattr(DEFAULT_SETTINGS, field.name))
-        try:
-            overrides[field.name] = kind(raw)
-        except ValueError:
-            raise InvalidValue(env_name(field.name), raw, f"a {kind.__name__}") from None
-        raw_values[field.name] = raw
-    if not overrides:
-        return DEFAULT_SETTINGS
-    try:
-        return replace(DEFAULT_SETTINGS, **overrides)
-    except InvalidValue as exc:
-        if exc.field in raw_values:
-            exc.field, exc.value = env_name(exc.field), raw_values[exc.field]
-        raise
+    return user_config_path("claimtrack", appauthor=False) / "settings.toml"
 
 
 def env_name(field_name: str) -> str:
     """The environment variable that sets a setting: CLAIMTRACK_<FIELD>."""
     return "CLAIMTRACK_" + field_name.upper()
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """The effective settings and, per field, where its value came from: "default",
+    "<path>" (the settings file) or the environment variable's name."""
+
+    settings: Settings
+    origins: dict[str, str]
+    path: Path
+
+    def as_dict(self) -> dict[str, Any]:
+        values = asdict(self.settings)
+        return {name: {"value": values[name], "from": self.origins[name]} for name in values}
+
+
+def load() -> LoadedSettings:
+    """Defaults < settings file < environment, each value checked; a bad one is reported
+    under the name that set it (the file's key with its path, or the variable)."""
+    from .errors import InvalidValue
+
+    path = settings_path()
+    given: dict[str, tuple[object, str, str]] = {}  # field -> (raw value, origin, its name)
+    for name, raw in _read_file(path).items():
+        given[name] = (raw, str(path), f"{name} in {path}")
+    for field in fields(Settings):
+        raw = os.environ.get(env_name(field.name))
+        if raw is not None:
+            given[field.name] = (raw, env_name(field.name), env_name(field.name))
+    overrides: dict[str, object] = {}
+    for name, (raw, _, shown) in given.items():
+        kind = type(getattr(DEFAULT_SETTINGS, name))
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            raise InvalidValue(shown, raw, f"a {kind.__name__}")
+        try:
+            overrides[name] = kind(raw)
+        except ValueError:
+            raise InvalidValue(shown, raw, f"a {kind.__name__}") from None
+        if kind is int and overrides[name] != raw and not isinstance(raw, str):
+            raise InvalidValue(shown, raw, "a whole number")
+    try:
+        settings = replace(DEFAULT_SETTINGS, **overrides) if overrides else DEFAULT_SETTINGS
+    except InvalidValue as exc:
+        if exc.field in given:
+            exc.value, _, exc.field = given[exc.field]
+        raise
+    origins = {field.name: "default" for field in fields(Settings)}
+    origins.update({name: origin for name, (_, origin, _) in given.items()})
+    return LoadedSettings(settings, origins, path)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    from .errors import InvalidValue
+
+    if not path.is_file():
+        return {}
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidValue(str(path), str(exc).splitlines()[0], "a TOML settings file") from None
+    known = {field.name for field in fields(Settings)}
+    for name in data:
+        if name not in known:
+            raise InvalidValue(f"{name} in {path}", data[name], "one of " + ", ".join(known))
+    return data
+
+
+_scope: ContextVar[list[LoadedSettings] | None] = ContextVar("claimtrack_settings", default=None)
+
+
+@contextmanager
+def settings_scope() -> Iterator[None]:
+    """Within it (one command), settings are read and checked once, on first use."""
+    token = _scope.set([])
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def loaded_settings() -> LoadedSettings:
+    """The settings with their origins: once per settings_scope, else read anew."""
+    cached = _scope.get()
+    if cached is None:
+        return load()
+    if not cached:
+        cached.append(load())
+    return cached[0]
+
+
+def scoring_record() -> dict[str, Any]:
+    """What a report records of how it scored: the model, every setting's value, and where
+    each value that is not the default came from, so two reports can be compared."""
+    loaded = loaded_settings()
+    return {
+        "model": SCORING_MODEL,
+        "settings": asdict(loaded.settings),
+        "settings_from": {k: v for k, v in loaded.origins.items() if v != "default"},
+    }
+
+
+def load_settings() -> Settings:
+    """The effective settings (see loaded_settings)."""
+    return loaded_settings().settings

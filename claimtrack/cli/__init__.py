@@ -54,8 +54,11 @@ class ClaimtrackGroup(PlainValuesGroup):
         return list(COMMANDS)
 
     def invoke(self, ctx: typer.Context):
+        from ..settings import settings_scope
+
         try:
-            return super().invoke(ctx)
+            with settings_scope():
+                return super().invoke(ctx)
         except ClaimtrackError as exc:
             if _debug(ctx):
                 raise

@@ -118,7 +118,8 @@ def _describe_merge(before: dict, after: dict) -> str:
 
 
 def info(ctx: typer.Context, json_: Json = False) -> None:
-    """Show which database is in use, its schema revision and how many rows it holds.
+    """Show which database is in use, its schema revision and how many rows it holds, and
+    the effective settings with where each came from (default, settings file, environment).
 
     Exits 1, after showing where it looked, when the database is missing or unusable.
 
@@ -132,7 +133,17 @@ def info(ctx: typer.Context, json_: Json = False) -> None:
         print_json(data)
     else:
         print_fields(
-            data, ["database", "engine", "path", "revision", "head", "default_database", "actor"]
+            data,
+            [
+                "database",
+                "engine",
+                "path",
+                "revision",
+                "head",
+                "default_database",
+                "actor",
+                "settings_file",
+            ],
         )
         if data.get("counts"):
             typer.echo("")
@@ -141,6 +152,12 @@ def info(ctx: typer.Context, json_: Json = False) -> None:
                 ["table", "rows"],
                 empty="",
             )
+        typer.echo("")
+        print_table(
+            [{"setting": k, **v} for k, v in data["settings"].items()],
+            ["setting", "value", "from"],
+            empty="",
+        )
     if data.get("problem"):
         typer.echo(f"Error: {data['problem']}", err=True)
         raise typer.Exit(1)

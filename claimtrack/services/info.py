@@ -1,4 +1,5 @@
-"""`claimtrack info`: where the database is, its revision, and row counts."""
+"""`claimtrack info`: where the database is, its revision, row counts, and the effective
+settings with where each came from."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..db import (
 )
 from ..errors import DatabaseError
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, Source, Tag
+from ..settings import loaded_settings
 
 
 def database_info(db: str | None, *, actor: str | None = None) -> dict[str, Any]:
@@ -29,6 +31,9 @@ def database_info(db: str | None, *, actor: str | None = None) -> dict[str, Any]
         "actor": actor or default_actor(),
         "actor_default": default_actor(),
     }
+    loaded = loaded_settings()
+    data["settings_file"] = str(loaded.path)
+    data["settings"] = loaded.as_dict()
     try:
         database = Database(url)
     except DatabaseError as exc:

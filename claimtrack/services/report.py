@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidValue, NotFound
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, KeyAlias, utcnow
-from ..settings import load_settings
+from ..settings import load_settings, scoring_record
 from ..status import STATUSES, Assessment, EvidenceItem, Standing, assess, status_rule, via_chain
 from .as_of import ClaimState, chain, claim_states, last_changes, source_states
 from .assessments import ClaimStanding, assess_claims, claim_standings, evidence_items
@@ -193,6 +193,7 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
     return {
         "kind": "claims",
         "generated_at": utcnow().isoformat(),
+        "scoring": scoring_record(),
         "as_of": query.as_of.isoformat() if query.as_of else None,
         "reported_by": query.reported_by,
         "filters": flt.as_dict(source_key),
@@ -280,6 +281,7 @@ def sources_report(session: Session, query: ReportQuery) -> dict[str, Any]:
     return {
         "kind": "sources",
         "generated_at": utcnow().isoformat(),
+        "scoring": scoring_record(),
         "as_of": query.as_of.isoformat() if query.as_of else None,
         "filters": {"source": query.claims.source},
         "sources": rows,
