@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import InvalidValue
-from .importers.rows import SHEET_FIELDS
+from .importers.rows import SHEET_FIELDS, escape_list_item
 from .models import (
     Claim,
     ClaimLink,
@@ -314,6 +314,7 @@ def write_csv(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOp
         .where(_in(ClaimTag.claim_id, ids))
         .order_by(Tag.name)
     ):
+        name = escape_list_item(name)
         tags[claim_id] = f"{tags[claim_id]};{name}" if claim_id in tags else name
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(SHEET_COLUMNS)

@@ -210,13 +210,16 @@ def _md_item(item: dict[str, Any]) -> str:
 # --- csv ------------------------------------------------------------------------------------
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_GUARDED = (*_FORMULA_START, "'")
 
 
 def csv_cell(value: Any) -> Any:
     """A cell a spreadsheet shows as text: formulas are prefixed with a quote."""
     if isinstance(value, list | tuple):
         value = ";".join(str(v) for v in value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    # A text that starts with the quote itself is quoted too, so that import can take
+    # exactly one quote off where export added it (importers.csv_sheet.unguard).
+    if isinstance(value, str) and value.startswith(_GUARDED):
         return "'" + value
     return "" if value is None else value
 

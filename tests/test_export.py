@@ -313,3 +313,32 @@ def test_jsonl_export_carries_key_aliases_and_import_restores_them(cli, request,
     assert run.exit_code == 1
     assert f"{clash}:2: alias: 'three' — expected a former key" in run.stderr
     assert f"{clash}:3: alias: 'two' — expected an alias of the claim" in run.stderr
+
+
+def test_csv_export_round_trips_formulas_quotes_and_tags(cli, request, tmp_path):
+    from conftest import Cli
+
+    cli.ok("source", "add", "=Outlet", "--key", "s")
+    cli.ok("source", "add", "Relay", "--key", "r")
+    cli.ok("claim", "add", "--key", "c", "--tag", "foo;bar", "--tag", "x\\y", "--", "-2+3 held")
+    cli.ok("evidence", "add", "c", "--source", "s", "--supports", "--quote", "'quoted' text")
+    cli.ok("evidence", "add", "c", "--source", "s", "--contradicts", "--quote", "@home")
+    cli.ok("evidence", "add", "c", "--source", "s", "--neutral", "--quote", "+1", "--via", "r")
+    sheet = tmp_path / "out.csv"
+    cli.ok("export", "--format", "csv", "-o", str(sheet))
+    text = sheet.read_text(encoding="utf-8")
+    assert "'-2+3 held" in text and "''quoted' text" in text and r"foo\;bar;x\\y" in text
+    # Re-imported into the same database: nothing new, no duplicate evidence.
+    again = cli.ok("import", str(sheet), "--json").json()["counts"]
+    assert again["evidence"] == {"created": 0, "updated": 0, "unchanged": 3}
+    assert again["claim"]["updated"] == 0 and again["source"]["updated"] == 0
+    other = Cli(request.getfixturevalue("blank_db_url"))
+    other.ok("init")
+    other.ok("import", str(sheet))
+    claim = other.ok("claim", "show", "c", "--json").json()
+    assert claim["text"] == "-2+3 held" and sorted(claim["tags"]) == ["foo;bar", "x\\y"]
+    assert sorted(e["quote"] for e in claim["evidence"]) == ["'quoted' text", "+1", "@home"]
+    assert other.ok("source", "show", "s", "--json").json()["name"] == "=Outlet"
+    assert other.ok("export", "--format", "csv").stdout.replace("\r\n", "\n") == text.replace(
+        "\r\n", "\n"
+    )

@@ -13,6 +13,17 @@ from .lines import Input, LineTooLong, Undecodable, undecodable_advice
 from .rows import SHEET_FIELDS, BadRow, Problem, Shown, Where, sheet_row
 
 DELIMITERS = (",", ";", "\t", "|")
+# What a cell may start with after the quote that CSV exports add against formulas.
+_GUARDED = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def unguard(cell: str) -> str:
+    """A cell without the leading quote claimtrack's CSV export adds to a text starting with
+    = + - @ tab CR or a quote (so a spreadsheet shows it as text): export, then import,
+    gives back the same text."""
+    if cell[:1] == "'" and cell[1:2] and cell[1:2] in _GUARDED:
+        return cell[1:]
+    return cell
 
 
 def _normal(header: str) -> str:
@@ -150,7 +161,7 @@ class SheetReader(Reader):
                         cells,
                     )
                     continue
-                values = {f: cells[i] for f, i in index.items() if i < len(cells)}
+                values = {f: unguard(cells[i]) for f, i in index.items() if i < len(cells)}
                 try:
                     row = sheet_row(
                         values,

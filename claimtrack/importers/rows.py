@@ -198,10 +198,35 @@ class Checker:
             raise BadRow(self.problems)
 
 
+def escape_list_item(item: str) -> str:
+    """One tag in a `;`-separated cell: a `;` or `\\` inside it is escaped with `\\`."""
+    if "\\" in item or ";" in item:
+        return item.replace("\\", "\\\\").replace(";", "\\;")
+    return item
+
+
+def split_list(text: str) -> list[str]:
+    """A `;`-separated cell (tags) into its items; `\\;` is a `;` inside an item and `\\\\`
+    a backslash, as the CSV export writes them."""
+    if "\\" not in text:
+        return text.split(";")
+    items, current, chars = [], [], iter(text)
+    for char in chars:
+        if char == "\\":
+            current.append(next(chars, "\\"))
+        elif char == ";":
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    return items
+
+
 def _tags(check: Checker, value: Any, field_name: str = "tags") -> list[str] | None:
     if value is None or value == "":
         return []
-    items = value.split(";") if isinstance(value, str) else value
+    items = split_list(value) if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
         check.add(field_name, value, "a list of tags (or tags separated by ;)")
         return None
@@ -564,7 +589,9 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
         tags_text = get("tags")
         tags = (
             _cached(
-                "t", tags_text, lambda t: sorted({values.tag(x) for x in t.split(";") if x.strip()})
+                "t",
+                tags_text,
+                lambda t: sorted({values.tag(x) for x in split_list(t) if x.strip()}),
             )
             if tags_text
             else []
