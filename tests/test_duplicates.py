@@ -360,6 +360,114 @@ def test_import_names_its_duplicate_check_to_the_progress_display(database, tmp_
     recorder = Recorder()
     with database.session(write=True, actor="test") as session:
         result = import_files(session, files=[str(sheet)], progress=recorder)
-    assert recorder.stages == ["checking 2 new claims for duplicates"]
+    assert recorder.stages == [
+        "reading rows",
+        "merging claims and sources",
+        "writing rows: 0 of 2",
+        "writing rows: 2 of 2",
+        "search index",
+        "duplicate check: 2 new claims",
+    ]
     assert [p["keys"] for p in result.duplicates] == [["h3", "h4"]]
     assert result.seconds > 0
+
+
+def test_a_large_import_names_every_phase_indexes_included(database, tmp_path):
+    """12,000 evidence rows into an empty table: the secondary indexes are rebuilt at the end
+    (importers.sqlite_bulk), and the bar says so."""
+    from claimtrack.services.transfer import import_files
+
+    sheet = tmp_path / "sheet.csv"
+    rows = [
+        f"c{i % 300},Claim {i % 300} about w{i % 300},dnk,supports,q{i}\n" for i in range(12_000)
+    ]
+    sheet.write_text("claim_key,claim_text,source_key,stance,quote\n" + "".join(rows), "utf-8")
+
+    class Recorder:
+        def __init__(self):
+            self.stages: list[str] = []
+
+        def __call__(self, done_bytes: int, records: int) -> None:
+            pass
+
+        def stage(self, label: str) -> None:
+            self.stages.append(label)
+
+    recorder = Recorder()
+    with database.session(write=True, actor="test") as session:
+        import_files(session, files=[str(sheet)], progress=recorder, on_duplicate="ignore")
+    phases = [label.split(":")[0] for label in recorder.stages]
+    expected = ["reading rows", "merging claims and sources", "writing rows"]
+    if database.dialect == "sqlite":
+        expected.append("indexes")
+    assert list(dict.fromkeys(phases)) == [*expected, "search index"]
+    writing = [label for label in recorder.stages if label.startswith("writing rows")]
+    assert writing[-1] == "writing rows: 12,000 of 12,000"
+
+
+def _sheet(tmp_path, count: int, prefix: str = "n") -> str:
+    sheet = tmp_path / f"{prefix}.csv"
+    lines = [
+        f"{prefix}{i},Police in Hyesan took bribes {i} times,dnk,supports\n" for i in range(count)
+    ]
+    sheet.write_text("claim_key,claim_text,source_key,stance\n" + "".join(lines), "utf-8")
+    return str(sheet)
+
+
+def test_import_steps_aside_above_the_documented_number_of_new_claims(
+    logged, tmp_path, monkeypatch
+):
+    from claimtrack.services import duplicates
+
+    monkeypatch.setattr(duplicates, "IMPORT_CHECK_MAX_NEW", 2)
+    run = logged.ok("import", _sheet(tmp_path, 3))
+    assert (
+        "Did not check 3 new claims for duplicates (more than 2, so the import did not wait): "
+        "run `claimtrack duplicates --type claim` to list likely duplicate claims\n"
+    ) in run.stdout
+    assert run.stderr == ""
+    run = logged.ok("import", _sheet(tmp_path, 3, "m"), "--on-duplicate", "ignore")
+    assert "Did not check the new claims for duplicates (--on-duplicate ignore)\n" in run.stdout
+
+
+def test_import_reports_what_its_duplicate_check_did(logged, tmp_path, monkeypatch):
+    from claimtrack.services import duplicates
+
+    monkeypatch.setattr(duplicates, "IMPORT_CHECK_MAX_NEW", 2)
+    monkeypatch.setattr(duplicates, "IMPORT_MAX_CANDIDATES", 1)
+    # merge always checks (the user asked for the merges), whatever the number of new claims
+    done = logged.ok("import", _sheet(tmp_path, 3), "--on-duplicate", "merge", "--json").json()
+    check = done["duplicate_check"]
+    assert check["capped_claims"] >= 1
+    assert check == {
+        "done": "checked",
+        "new_claims": 3,
+        "max_new_claims": 2,
+        "max_candidates_per_claim": 1,
+        "max_pairs_per_claim": 20,
+        "capped_claims": check["capped_claims"],
+    }
+
+
+def test_candidates_and_pairs_per_claim_are_capped():
+    index = ClaimIndex(0.6, max_candidates=3)
+    for number in range(10):
+        index.add(number, "Police in Hyesan took bribes")
+    found = list(index.pairs())
+    # each claim is scored against at most 3 of those before it: 0+1+2+3*7 pairs
+    assert len(found) == 24 and index.capped == 6
+
+
+def test_import_keeps_at_most_the_documented_pairs_per_new_claim(logged, tmp_path):
+    from claimtrack.services.duplicates import IMPORT_MAX_PAIRS
+
+    sheet = tmp_path / "same.csv"
+    lines = [f"s{i},Police in Hyesan took bribes,dnk,supports\n" for i in range(25)]
+    sheet.write_text("claim_key,claim_text,source_key,stance\n" + "".join(lines), "utf-8")
+    pairs = logged.ok("import", str(sheet), "--json").json()["duplicates"]
+    per_claim = {}
+    for pair in pairs:
+        for key in pair["keys"]:
+            per_claim[key] = per_claim.get(key, 0) + 1
+    assert max(per_claim.values()) <= IMPORT_MAX_PAIRS
+    assert len(per_claim) == 25 and len(pairs) < 25 * 24 // 2  # every claim, not every pair

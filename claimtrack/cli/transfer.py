@@ -161,7 +161,30 @@ def _print_summary(result) -> None:
     if result.rejected:
         where = f": see {result.rejects}" if result.rejects else ""
         typer.echo(f"Rejected {result.rejected:,} bad rows{where}")
+    _print_duplicate_check(result.duplicate_check)
     _print_duplicates(result.duplicates)
+
+
+def _print_duplicate_check(check: dict | None) -> None:
+    if check is None:
+        return
+    new = check["new_claims"]
+    if check["done"] == "ignored":
+        typer.echo("Did not check the new claims for duplicates (--on-duplicate ignore)")
+    elif check["done"] == "skipped":
+        typer.echo(
+            f"Did not check {new:,} new claims for duplicates (more than "
+            f"{check['max_new_claims']:,}, so the import did not wait): {check['advice']}"
+        )
+    else:
+        capped = check["capped_claims"]
+        note = (
+            f" ({capped:,} compared with their first {check['max_candidates_per_claim']:,} "
+            "candidates only)"
+            if capped
+            else ""
+        )
+        typer.echo(f"Checked {new:,} new claims for duplicates{note}")
 
 
 def _print_duplicates(pairs: list[dict], shown: int = 20) -> None:
@@ -208,7 +231,7 @@ class _Bar:
             console=Console(stderr=True),
             transient=True,
         )
-        self.task = self.progress.add_task("importing", total=total, rows=0)
+        self.task = self.progress.add_task("reading rows", total=total, rows=0)
         self.progress.start()
 
     def __call__(self, done: int, rows: int) -> None:

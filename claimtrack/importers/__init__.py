@@ -51,7 +51,9 @@ class Progress(Protocol):
     def __call__(self, done_bytes: int, records: int) -> None: ...
 
     def stage(self, label: str) -> None:
-        """The work after the rows (the duplicate check), named for the user."""
+        """The phase the import is in, named for the user: "reading rows", "merging claims
+        and sources", "writing rows: N of M", "indexes", "search index", then (services)
+        "duplicate check: N new claims"."""
 
 
 @dataclass
@@ -82,6 +84,9 @@ class ImportResult:
     created_claim_ids: list[int] = field(default_factory=list)
     # Likely duplicates of the created claims (services.duplicates.imported_duplicates).
     duplicates: list[dict[str, Any]] = field(default_factory=list)
+    # What the duplicate check did (services.duplicates.DuplicateCheck.as_dict); None when the
+    # import created no claim.
+    duplicate_check: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +99,7 @@ class ImportResult:
             "ignored_columns": self.ignored_columns,
             "seconds": round(self.seconds, 3),
             "duplicates": self.duplicates,
+            "duplicate_check": self.duplicate_check,
         }
 
 
@@ -417,7 +423,12 @@ def _run_import(
             finally:
                 source.close()
 
+    def stage(label: str) -> None:
+        if progress is not None:
+            progress.stage(label)
+
     try:
+        stage("reading rows")
         for _reader, (where, result, raw) in parsed_items():
             count += 1
             if isinstance(result, BadRow):
@@ -448,6 +459,7 @@ def _run_import(
             _spool(spool, pending)
             pending = []
 
+        stage("merging claims and sources")
         indexing_suspended = writer.write
         rebuilt: list[str] = []
         if indexing_suspended:
@@ -463,6 +475,8 @@ def _run_import(
         entities = _Entities()  # let the pass-1 intents go
 
         spool.seek(0)
+        written, relations = 0, sum(spooled.values())
+        stage(f"writing rows: 0 of {relations:,}")
         while True:
             size = spool.read(8)
             if not size:
@@ -479,9 +493,14 @@ def _run_import(
                 writer.write_verdicts(grouped["verdict"])
             if grouped["alias"]:
                 writer.write_aliases(grouped["alias"])
+            written += len(chunk)
+            stage(f"writing rows: {written:,} of {relations:,}")
         writer.flush_history()
-        restore_indexes(conn, rebuilt)
+        if rebuilt:
+            stage("indexes")
+            restore_indexes(conn, rebuilt)
         if indexing_suspended and writer.write:
+            stage("search index")
             search_index.reindex(conn, writer.touched)
             search_index.resume(conn)
         if progress is not None:

@@ -296,10 +296,21 @@ class ClaimIndex:
     index of 100,000 claims stays in tens of megabytes.
     """
 
-    def __init__(self, threshold: float, *, common_block: int = 100, max_block: int = 20_000):
+    def __init__(
+        self,
+        threshold: float,
+        *,
+        common_block: int = 100,
+        max_block: int = 20_000,
+        max_candidates: int | None = None,
+    ):
         self.threshold = threshold
         self.common_block = common_block
         self.max_block = max_block
+        # At most this many claims are scored against each claim (None: all candidates);
+        # `capped` counts the claims that reached it.
+        self.max_candidates = max_candidates
+        self.capped = 0
         self.labels: list[Any] = []  # what the caller identifies each claim by (key or id)
         self._vocabulary: dict[str, int] = {}  # word -> word id
         self._tokens: list[tuple[int, ...]] = []
@@ -365,10 +376,13 @@ class ClaimIndex:
             seen: set[int] = set()
             probed = False
             skipped = 0  # prefix words not probed: each may be shared with a candidate
+            full = False  # scored against max_candidates claims already
             for position, word in enumerate(mine[:prefix]):
                 block = front[word]
                 listed = back.get(word, ())
                 (block if position < indexed else back[word]).append(i)
+                if full:  # still listed under its words, for the claims that come later
+                    continue
                 count = len(block) + len(listed) - 1
                 if count > self.max_block or (probed and count > self.common_block):
                     # Common words are probed only for a claim with no rarer word in its
@@ -385,6 +399,9 @@ class ClaimIndex:
                         continue
                     if only is not None and i not in only and j not in only:
                         continue
+                    if len(seen) == self.max_candidates:
+                        full = True
+                        break
                     seen.add(j)
                     other = ranked[j]
                     # `word` is the first word the two share outside the skipped ones, so
@@ -407,6 +424,7 @@ class ClaimIndex:
                     )
                     if score >= t:
                         yield (min(i, j), max(i, j), score)
+            self.capped += full
 
 
 _NONE: frozenset[int] = frozenset()
@@ -434,6 +452,61 @@ def duplicate_claims(session: Session, *, threshold: float | None = None) -> lis
 
 
 IMPORT_ON_DUPLICATE = ("warn", "merge", "ignore")
+# The duplicate check after an import. Above IMPORT_CHECK_MAX_NEW new claims an import with
+# --on-duplicate warn does not check (it would make the import wait: ~36 s for 100,000 new
+# claims) and says how to run `claimtrack duplicates` instead; --on-duplicate merge always
+# checks, since the user asked for the merges. Each claim is scored against at most
+# IMPORT_MAX_CANDIDATES candidates (the ones sharing its rarest words first), and at most
+# IMPORT_MAX_PAIRS pairs are kept per new claim, the most similar.
+IMPORT_CHECK_MAX_NEW = 20_000
+IMPORT_MAX_CANDIDATES = 1_000
+IMPORT_MAX_PAIRS = 20
+DUPLICATES_ADVICE = "run `claimtrack duplicates --type claim` to list likely duplicate claims"
+
+
+@dataclass
+class DuplicateCheck:
+    """What the duplicate check after an import did, for its summary."""
+
+    done: str  # "checked", "skipped" (too many new claims), "ignored" (--on-duplicate ignore)
+    new_claims: int
+    capped_claims: int = 0  # claims scored against IMPORT_MAX_CANDIDATES candidates only
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        found = {
+            "done": self.done,
+            "new_claims": self.new_claims,
+            "max_new_claims": IMPORT_CHECK_MAX_NEW,
+            "max_candidates_per_claim": IMPORT_MAX_CANDIDATES,
+            "max_pairs_per_claim": IMPORT_MAX_PAIRS,
+            "capped_claims": self.capped_claims,
+        }
+        if self.done == "skipped":
+            found["advice"] = DUPLICATES_ADVICE
+        return found
+
+
+def check_imported(
+    session: Session,
+    claim_ids: Sequence[int],
+    *,
+    on_duplicate: str = "warn",
+    threshold: float | None = None,
+) -> DuplicateCheck:
+    """The duplicate check after an import: `imported_duplicates` within the limits above."""
+    if on_duplicate not in IMPORT_ON_DUPLICATE:
+        raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE))
+    count = len(claim_ids)
+    if on_duplicate == "ignore":
+        return DuplicateCheck("ignored", count)
+    if on_duplicate == "warn" and count > IMPORT_CHECK_MAX_NEW:
+        return DuplicateCheck("skipped", count)
+    check = DuplicateCheck("checked", count)
+    check.pairs = imported_duplicates(
+        session, claim_ids, on_duplicate=on_duplicate, threshold=threshold, check=check
+    )
+    return check
 
 
 def imported_duplicates(
@@ -442,8 +515,10 @@ def imported_duplicates(
     *,
     on_duplicate: str = "warn",
     threshold: float | None = None,
+    check: DuplicateCheck | None = None,
 ) -> list[dict[str, Any]]:
-    """Likely duplicates among the claims an import just created and every other claim.
+    """Likely duplicates among the claims an import just created and every other claim, at
+    most IMPORT_MAX_PAIRS per new claim (each scored against at most IMPORT_MAX_CANDIDATES).
 
     warn    report them
     merge   merge each new claim into the claim it duplicates when that one was there
@@ -457,12 +532,22 @@ def imported_duplicates(
     if on_duplicate == "ignore" or not claim_ids:
         return []
     new = set(claim_ids)
-    index = ClaimIndex(_threshold(threshold))
+    index = ClaimIndex(_threshold(threshold), max_candidates=IMPORT_MAX_CANDIDATES)
     for claim_id, text in session.execute(select(Claim.id, Claim.text).order_by(Claim.id)):
         index.add(claim_id, text)
     ids = index.labels
     positions = {i for i, claim_id in enumerate(ids) if claim_id in new}
-    pairs = sorted(index.pairs(positions), key=lambda p: (-p[2], p[0], p[1]))
+    kept: dict[int, int] = defaultdict(int)  # pairs kept per new claim
+    pairs = []
+    for pair in sorted(index.pairs(positions), key=lambda p: (-p[2], p[0], p[1])):
+        mine = [i for i in pair[:2] if i in positions]
+        if any(kept[i] >= IMPORT_MAX_PAIRS for i in mine):
+            continue
+        for i in mine:
+            kept[i] += 1
+        pairs.append(pair)
+    if check is not None:
+        check.capped_claims = index.capped
     # Read before any merge below renames or removes them.
     shown = _keys_and_texts(session, [ids[i] for a, b, _ in pairs for i in (a, b)])
     found: list[dict[str, Any]] = []

@@ -61,14 +61,16 @@ def import_files(
     )
     result = run_import(session.connection(), files, options, progress=progress)
     if result.created_claim_ids:
-        from .duplicates import imported_duplicates
+        from .duplicates import IMPORT_CHECK_MAX_NEW, check_imported
 
         started = time.monotonic()
-        if progress is not None:
-            progress.stage(f"checking {len(result.created_claim_ids):,} new claims for duplicates")
-        result.duplicates = imported_duplicates(
-            session, result.created_claim_ids, on_duplicate=on_duplicate
-        )
+        new = len(result.created_claim_ids)
+        checks = on_duplicate == "merge" or (on_duplicate == "warn" and new <= IMPORT_CHECK_MAX_NEW)
+        if progress is not None and checks:
+            progress.stage(f"duplicate check: {new:,} new claims")
+        check = check_imported(session, result.created_claim_ids, on_duplicate=on_duplicate)
+        result.duplicates = check.pairs
+        result.duplicate_check = check.as_dict()
         # The time reported is the whole import's, duplicate check included (tens of seconds
         # for 100,000 new claims), not only the rows'.
         result.seconds += time.monotonic() - started
