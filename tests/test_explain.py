@@ -39,26 +39,29 @@ def test_explain_the_seed_claim_line_by_line(cli):
 
 def test_explain_shows_folding_and_what_was_left_out(cli):
     enter_seed(cli)
+    cli.ok("source", "add", "Wire copy of the Ryanggang report", "--key", "wire",
+           "--derived-from", "src-ryanggang")  # fmt: skip
+    cli.ok("evidence", "add", "halt", "--source", "wire", "--supports", "--credibility", "4")
     cli.ok("source", "add", "KCNA", "--key", "kcna", "--reliability", "E")
-    cli.ok("evidence", "add", "backlash", "--source", "kcna", "--contradicts", "--credibility", "2")
-    cli.ok("evidence", "add", "backlash", "--source", "dnk", "--neutral")
-    data = cli.ok("explain", "backlash", "--json").json()
-    (origin,) = data["origins"]
+    cli.ok("evidence", "add", "halt", "--source", "kcna", "--contradicts", "--credibility", "2")
+    cli.ok("evidence", "add", "halt", "--source", "dnk", "--neutral")
+    data = cli.ok("explain", "halt", "--json").json()
+    origin = data["origins"][0]
     assert (origin["origin"], origin["credibility"]) == ("src-ryanggang", 3)
     assert [(i["source"], i["why"], i["counted"]) for i in origin["items"]] == [
-        ("police", "derived from: police → src-ryanggang", True),
-        ("smuggler", "derived from: smuggler → src-ryanggang", False),
+        ("src-ryanggang", "the origin itself", True),
+        ("wire", "derived from: wire → src-ryanggang", False),
     ]
     assert [(i["source"], i["why"]) for i in data["not_credible"]] == [
         ("kcna", "its origin kcna is graded E (unreliable)")
     ]
     assert [i["source"] for i in data["neutral"]] == ["dnk"]
     assert (data["status"], data["support_origins"], data["contradict_origins"]) == (
-        "unverified",
-        1,
+        "corroborated",
+        2,
         0,
     )
-    text = cli.ok("explain", "backlash").stdout
+    text = cli.ok("explain", "halt").stdout
     assert "2 items folded into one" in text
     assert "Left out as not credible" in text
     assert "its origin kcna is graded E (unreliable)" in text
@@ -125,15 +128,16 @@ def test_source_track_record(cli):
     cli.ok("claim", "verdict", "halt", "confirmed", "--reason", "later reporting")
     data = cli.ok("source", "show", "src-ryanggang", "--json").json()
     supports = data["track_record"]["supports"]
-    # halt (directly) and backlash (through police and smuggler, derived from it)
-    assert (supports["claims"], supports["corroborated"], supports["unverified"]) == (2, 1, 1)
+    # halt, which it said itself; what police and a smuggler said reached us through it (via),
+    # which is their record, not its own
+    assert (supports["claims"], supports["corroborated"], supports["unverified"]) == (1, 1, 0)
     assert (supports["confirmed"], supports["debunked"]) == (1, 0)
     assert data["track_record"]["contradicts"]["claims"] == 0
     text = cli.ok("source", "show", "src-ryanggang").stdout
-    assert "supported     2 claims: 1 corroborated, 1 unverified; verdicts: 1 confirmed" in text
+    assert "supported     1 claim: 1 corroborated; verdicts: 1 confirmed" in text
 
     rows = cli.ok("report", "--by", "source", "--format", "json").json()["sources"]
     by_key = {row["key"]: row for row in rows}
-    assert by_key["src-nhamgyong"]["supports"]["claims"] == 2  # halt, kim-order
+    assert by_key["src-nhamgyong"]["supports"]["claims"] == 1  # halt (kim-order came via it)
     assert by_key["police"]["supports"]["claims"] == 1
     assert by_key["dnk"]["supports"]["claims"] == 0

@@ -232,3 +232,42 @@ def test_evidence_edit_replaces_the_whole_chain_and_as_of_sees_the_old_one(relay
     assert chains(relayed) == [("police", [])]
     run = relayed("evidence", "edit", "1", "--via", "dnk", "--via", "dnk")
     assert run.exit_code == 1 and "not twice" in run.stderr
+
+
+def test_the_seed_examples_teach_one_convention(cli, tmp_path):
+    """tests/seed_example.py and seeds/ record who said it as the source and who passed it on
+    as the via chain: entering them warns about nothing, and backlash's three speakers are
+    three origins through one channel, the informant."""
+    from pathlib import Path
+
+    from seed_example import enter_seed
+
+    class Quiet:
+        url = cli.url
+
+        def ok(self, *args):
+            run = cli.ok(*args)
+            assert run.stderr == "", (args, run.stderr)
+            return run
+
+    enter_seed(Quiet())
+    backlash = cli.ok("explain", "backlash", "--json").json()
+    assert (backlash["status"], backlash["support_origins"], backlash["channels"]) == (
+        "corroborated",
+        2,
+        ["src-ryanggang"],
+    )
+    items = [item for origin in backlash["origins"] for item in origin["items"]]
+    assert {tuple(item["via_chain"]) for item in items} == {("src-ryanggang", "dnk")}
+
+    from conftest import Cli
+
+    seeded = Cli(str(tmp_path / "seed.db"))
+    seeded.ok("init")
+    seeds = Path(__file__).resolve().parents[1] / "seeds" / "dailynk-crackdown-2018.jsonl"
+    seeded.ok("import", str(seeds))
+    explained = seeded.ok("explain", "backlash", "--json").json()
+    assert (explained["support_origins"], explained["channels"]) == (3, ["dnk-ryanggang"])
+    assert "through one channel: dnk-ryanggang" in explained["channel_warning"]
+    listed = seeded.ok("evidence", "list", "backlash", "--json").json()
+    assert {tuple(e["via_chain"]) for e in listed} == {("dnk-ryanggang", "dailynk")}

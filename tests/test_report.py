@@ -79,7 +79,7 @@ def test_json_report_matches_claim_list(cli):
     report = cli.ok("report", "--format", "json", "--detail").json()
     assert report["summary"] == {
         "claims": 3,
-        "status": {"unverified": 2, "corroborated": 1, "contested": 0, "disputed": 0,
+        "status": {"unverified": 1, "corroborated": 2, "contested": 0, "disputed": 0,
                    "refuted": 0},
         "verdict": {"confirmed": 0, "debunked": 0},
     }  # fmt: skip
@@ -162,20 +162,20 @@ def test_table_report_and_filters(cli):
         "key", "status", "verdict", "score", "likelihood", "S", "X", "channels", "evidence",
     ]  # fmt: skip
     assert table.splitlines()[-1] == (
-        "3 claims: 2 unverified, 1 corroborated; verdicts: 1 debunked"
+        "3 claims: 1 unverified, 2 corroborated; verdicts: 1 debunked"
     )
 
     def keys(*args):
         return [row["key"] for row in cli.ok("report", "--json", *args).json()["claims"]]
 
-    assert keys("--status", "corroborated") == ["halt"]
+    assert keys("--status", "corroborated") == ["backlash", "halt"]
     assert keys("--status", "unverified", "--status", "corroborated") == [
         "backlash", "halt", "kim-order"
     ]  # fmt: skip
     assert keys("--tag", "kim") == ["kim-order"]
     assert keys("--source", "smuggler") == ["backlash"]
-    assert keys("--source", "src-nhamgyong") == ["halt", "kim-order"]  # source and origin
-    assert keys("--source", "dnk") == ["backlash", "halt", "kim-order"]  # channel
+    assert keys("--source", "src-nhamgyong") == ["halt", "kim-order"]  # source and via
+    assert keys("--source", "dnk") == ["backlash", "halt", "kim-order"]  # any hop of a chain
     assert keys("--since", "2999-01-01") == []
     assert keys("--sort", "score") == ["halt", "backlash", "kim-order"]
     assert keys("--sort", "score", "--reverse") == ["kim-order", "backlash", "halt"]
@@ -290,7 +290,7 @@ def test_report_without_detail_agrees_with_assessing_every_item(cli, tmp_path, d
         enter_seed(cli)
         cli.ok("evidence", "add", "halt", "--source", "police", "--contradicts",
                "--credibility", "5")  # fmt: skip
-        cli.ok("evidence", "add", "kim-order", "--source", "dnk", "--contradicts",
+        cli.ok("evidence", "add", "backlash", "--source", "dnk", "--contradicts",
                "--credibility", "2")  # fmt: skip
     else:
         cli.ok("import", str(_bench_tiny_dataset(tmp_path / "tiny")))

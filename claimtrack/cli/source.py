@@ -36,7 +36,8 @@ DerivedFrom = Annotated[
     typer.Option(
         "--derived-from",
         metavar="SRC",
-        help="The source this one passes on (its origin is that source's origin).",
+        help="The source this one repeats (a copy: its origin is that source's origin). Who "
+        "passed an item on to you is not derived-from: record it with `evidence add --via`.",
     ),
 ]
 Url = Annotated[str | None, typer.Option("--url", help="Where the source can be found.")]
@@ -61,7 +62,13 @@ def add(
     """Add a source and print its key.
 
     \b
-    Example: claimtrack source add "Ryanggang informant" --key src-ryanggang --kind informant --derived-from dnk
+    The person or document that said something is a source; those who passed it on to you
+    are --via on its evidence; --derived-from is for a source that repeats another (a wire
+    copy of a report), so both count as one origin.
+
+    \b
+    Example: claimtrack source add "Ryanggang informant" --key src-ryanggang --kind informant
+    Example: claimtrack source add "Wire copy of the Ryanggang report" --key wire --derived-from src-ryanggang
     """
     from ..services.sources import add_source
 
