@@ -48,6 +48,7 @@ def check_database(database: Database) -> list[Check]:
     checks.append(_run("references", _references, database))
     checks.append(_run("derived-from", _derived_from, database))
     checks.append(_run("history", _history, database))
+    checks.append(_run("search", _search, database))
     return checks
 
 
@@ -162,6 +163,27 @@ def _history(database: Database) -> tuple[str, list[str]]:
         "every history event points at an existing claim, source or evidence item",
         _dangling(database, history=True),
     )
+
+
+def _search(database: Database) -> tuple[str, list[str]]:
+    """The search triggers are live: an import suspends them for its own transaction only
+    (on SQLite with a row in search_suspended, which must never be committed)."""
+    from sqlalchemy import text
+
+    if database.dialect != "sqlite":
+        return "search triggers are live (suspension is transaction-local on PostgreSQL)", []
+    with database.engine.connect() as conn:
+        suspended = conn.execute(text("SELECT COUNT(*) FROM search_suspended")).scalar()
+    problems = (
+        [
+            "search indexing is suspended (a row in search_suspended, left by an import whose "
+            "error a script caught inside its write session): rows written since are missing "
+            "from search"
+        ]
+        if suspended
+        else []
+    )
+    return "search indexing is live", problems
 
 
 # --- backup -----------------------------------------------------------------------------------

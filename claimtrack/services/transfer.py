@@ -59,7 +59,8 @@ def import_files(
         force=force,
         actor=actor_of(session),
     )
-    result = run_import(session.connection(), files, options, progress=progress)
+    with _savepoint(session):
+        result = run_import(session.connection(), files, options, progress=progress)
     if result.created_claim_ids:
         from .duplicates import IMPORT_CHECK_MAX_NEW, check_imported
 
@@ -87,7 +88,26 @@ def import_records(
     """Import records given as dicts, exactly as the lines of a JSONL file, through the same
     validation and bulk writer (the fast way for scripts to load many rows)."""
     options = ImportOptions(dry_run=dry_run, rejects=rejects, actor=actor_of(session))
-    return run_import(session.connection(), [], options, records=records)
+    with _savepoint(session):
+        return run_import(session.connection(), [], options, records=records)
+
+
+class _savepoint:
+    """An import inside a SAVEPOINT: when it is refused (ImportRefused, or anything else),
+    everything it wrote is rolled back — search triggers suspended included — even if a
+    script catches the error and goes on with the session's transaction."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def __enter__(self) -> None:
+        self.nested = self.session.connection().begin_nested()
+
+    def __exit__(self, kind, error, _trace) -> None:
+        if kind is None:
+            self.nested.commit()
+        else:
+            self.nested.rollback()
 
 
 def export(
