@@ -40,7 +40,6 @@ TABLE_HEADERS = {
 }
 RECORD_FIELDS = ["claims", "corroborated", "contested", "refuted", "disputed", "unverified",
                  "confirmed", "debunked"]  # fmt: skip
-SOURCE_COLUMNS = ["key", "name", "reliability", "origin", "supports", "contradicts"]
 STANCE_COLOURS = {"supports": "#1b7f3b", "contradicts": "#c0392b", "neutral": "#7f8c8d"}
 STATUS_COLOURS = {
     "corroborated": "#1b7f3b",

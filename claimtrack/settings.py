@@ -29,7 +29,7 @@ SCORING_MODEL = "log-odds by independent origin"
 
 @dataclass(frozen=True)
 class Settings:
-    # Status (product.md): corroborated needs this many independent supporting origins,
+    # Status (README, "Status and score"): corroborated needs this many independent supporting origins,
     # refuted this many contradicting ones.
     corroborated_min_origins: int = 2
     refuted_min_origins: int = 2

@@ -3,7 +3,7 @@
 An evidence item is credible unless its origin is graded E or the item is graded 5. Items
 whose sources share an origin (through derived-from), or share a source, count once. S and X
 are the numbers of independent origins with credible supporting and contradicting evidence;
-the status follows from them (product.md, "Status").
+the status follows from them (README, "Status and score").
 
 The score is a probability in log-odds (docs/scoring.md): the prior's log-odds plus, for each
 independent origin and stance, the origin's weight (from its reliability) times the share the
@@ -22,6 +22,8 @@ from typing import NamedTuple
 from .settings import DEFAULT_SETTINGS, Settings
 
 STATUSES = ("unverified", "corroborated", "contested", "disputed", "refuted")
+# The orders a report lists claims in (services/report.py sorts; the CLI offers them).
+SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
 NOT_CREDIBLE_RELIABILITY = "E"
 NOT_CREDIBLE_CREDIBILITY = 5
 # ICD 203 expressions of likelihood, from the ends inwards: (below, term, above, term). A

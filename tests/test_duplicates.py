@@ -179,9 +179,9 @@ def test_claim_add_bad_mode(logged):
     [("s\n", "skip"), ("m\n", "merge"), ("l\n", "link"), ("x\na\n", "add")],
 )
 def test_claim_add_asks_on_a_terminal(logged, monkeypatch, answer, expected):
-    import claimtrack.cli.duplicates as cli_duplicates
+    import claimtrack.cli.claim as cli_claim
 
-    monkeypatch.setattr(cli_duplicates, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_claim, "_interactive", lambda: True)
     run = logged.ok(
         "claim",
         "add",

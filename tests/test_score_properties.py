@@ -1,4 +1,4 @@
-"""The score's promises (issue 3, product.md "Status"), over random sets of evidence."""
+"""The score's promises (issue 3, the README's status table), over random sets of evidence."""
 
 from __future__ import annotations
 

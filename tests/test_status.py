@@ -1,4 +1,4 @@
-"""Status: origin counting and every row of the status table in product.md, first as pure
+"""Status: origin counting and every row of the README's status table, first as pure
 functions, then through the database (long derived-from chains, shared sources, loops)."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def counts(items, settings=DEFAULT_SETTINGS):
 
 
 def expected_status(s: int, x: int) -> str:
-    """product.md's table, row by row."""
+    """The README's status table, row by row."""
     if s <= 1 and x == 0:
         return "unverified"
     if s >= 2 and x == 0:

@@ -1,4 +1,4 @@
-"""claimtrack claim add | list | show | edit | verdict"""
+"""claimtrack claim add | list | show | edit | verdict | merge"""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from .duplicates import OnDuplicate, add_claim_command
 from .merge import merge_claim
 from .options import AsOf, Json, Quiet, Reason, ReportedBy, Since, SourceFilter, Status, Tag
 from .output import print_changes, print_fields, print_json, print_table
@@ -23,6 +22,97 @@ app = typer.Typer(
 
 ClaimKey = Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")]
 LIST_COLUMNS = ["key", "status", "verdict", "support_origins", "contradict_origins", "tags", "text"]
+
+
+OnDuplicate = Annotated[
+    str,
+    typer.Option(
+        "--on-duplicate",
+        metavar="ask|warn|skip|merge",
+        help="When the claim looks like one already logged: ask what to do (on a terminal; "
+        "elsewhere: warn), warn and add it anyway, skip it (print the existing key), or "
+        "merge it into the existing claim.",
+    ),
+]
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _show_candidates(candidates: list[dict]) -> None:
+    for number, candidate in enumerate(candidates, 1):
+        typer.echo(
+            f"  {number}. {candidate['key']} (similarity {candidate['similarity']:.2f}): "
+            f"{candidate['text']}",
+            err=True,
+        )
+
+
+def _ask(ctx: typer.Context, text: str) -> tuple[str, str | None]:
+    from ..services.duplicates import similar_claims
+
+    with ctx.obj.reading() as session:
+        candidates = similar_claims(session, text)
+    if not candidates:
+        return "add", None
+    typer.echo("This claim looks like one already logged:", err=True)
+    _show_candidates(candidates)
+    while True:
+        answer = (
+            typer.prompt(
+                "[a]dd anyway, [m]erge into 1 (or m2...), add and [l]ink to 1 (or l2...), [s]kip",
+                default="a",
+                err=True,
+            )
+            .strip()
+            .lower()
+        )
+        action = {"a": "add", "m": "merge", "l": "link", "s": "skip"}.get(answer[:1])
+        number = answer[1:] or "1"
+        if action and number.isdigit() and 1 <= int(number) <= len(candidates):
+            return action, candidates[int(number) - 1]["key"]
+        typer.echo(f"Please answer a, m, l or s (not {answer!r})", err=True)
+
+
+def _add_checked(ctx: typer.Context, *, on_duplicate: str, quiet: bool, **fields) -> None:
+    """`claim add` with the duplicate check: one write transaction after any question."""
+    from ..errors import InvalidValue
+    from ..services.duplicates import ON_DUPLICATE, add_claim_checked
+
+    if on_duplicate not in ON_DUPLICATE:
+        raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(ON_DUPLICATE))
+    mode, target = on_duplicate, None
+    if mode == "ask":
+        mode, target = _ask(ctx, fields["text"]) if _interactive() else ("warn", None)
+    with ctx.obj.writing() as session:
+        outcome = add_claim_checked(session, on_duplicate=mode, target=target, **fields)
+        key, candidates = outcome.claim.key, outcome.candidates
+    best = next((c for c in candidates if c["key"] == key), candidates[0] if candidates else None)
+    if outcome.action == "skipped":
+        typer.echo(
+            key
+            if quiet
+            else f"Skipped: likely duplicate of claim {key} "
+            f"(similarity {best['similarity']:.2f}); nothing added"
+        )
+    elif outcome.action == "merged":
+        typer.echo(key if quiet else f"Merged into claim {key}")
+    else:
+        if outcome.action == "added" and candidates:
+            typer.echo(f"Warning: claim {key} looks like one already logged:", err=True)
+            _show_candidates(candidates)
+            typer.echo(
+                f"  merge it with: claimtrack claim merge {candidates[0]['key']} {key}", err=True
+            )
+        if quiet:
+            typer.echo(key)
+        elif outcome.action == "linked":
+            typer.echo(f"Added claim {key}, linked as supporting {target}")
+        else:
+            typer.echo(f"Added claim {key}")
 
 
 @app.command("add")
@@ -62,7 +152,7 @@ def add(
     \b
     Example: claimtrack claim add "The crackdown had largely stopped by June 2018." --key halt --tag crackdown --event-date 2018-06
     """
-    add_claim_command(
+    _add_checked(
         ctx,
         on_duplicate=on_duplicate,
         quiet=quiet,

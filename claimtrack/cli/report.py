@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
+from ..render import FORMATS
+from ..status import SORTS
 from .options import AsOf, Json, ReportedBy, Since, Status, Tag
-
-FORMATS = ("table", "markdown", "csv", "json", "html")
-SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
 
 
 def report(
@@ -92,9 +91,9 @@ def report(
 
     fmt = "json" if json_ else fmt
     if fmt not in FORMATS:
-        raise InvalidValue("--format", fmt, "one of " + ", ".join(FORMATS))
+        raise InvalidValue("format", fmt, "one of " + ", ".join(FORMATS))
     if by not in ("claim", "source"):
-        raise InvalidValue("--by", by, "claim or source")
+        raise InvalidValue("by", by, "claim or source")
     query = ReportQuery(
         claims=ClaimFilter.parse(statuses=status or [], tags=tag or [], source=source, since=since),
         as_of=values.as_of(as_of),

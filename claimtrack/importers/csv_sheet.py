@@ -220,7 +220,7 @@ def parse_verdict_map(text: str | None) -> dict[str, str | None]:
             raise InvalidValue(
                 "--verdict-map", item, "WORD=VERDICT pairs, e.g. true=confirmed,false=debunked"
             )
-        result[word.strip().lower()] = values.verdict(verdict, field="--verdict-map")
+        result[word.strip().lower()] = values.verdict(verdict, field="verdict_map")
     return result
 
 

@@ -43,7 +43,7 @@ def claim_record(claim: Claim) -> dict[str, Any]:
 
 
 def claim_view(claim: Claim, assessment: Assessment) -> dict[str, Any]:
-    """Claim JSON as `claim list --json` prints it (product.md: add fields, never remove)."""
+    """Claim JSON as `claim list --json` prints it (add fields, never remove: scripts read it)."""
     return {
         "key": claim.key,
         "text": claim.text,
@@ -66,7 +66,7 @@ def claim_view(claim: Claim, assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _tags(session: Session, names: Sequence[str]) -> list[Tag]:
+def tag_rows(session: Session, names: Sequence[str]) -> list[Tag]:
     wanted = sorted({values.tag(name) for name in names})
     if not wanted:
         return []
@@ -105,7 +105,7 @@ def add_claim(
         place=values.optional_text(place, field="place"),
         notes=values.optional_text(notes, field="notes"),
     )
-    claim.tags = _tags(session, tags)
+    claim.tags = tag_rows(session, tags)
     session.add(claim)
     session.flush()
     record(
@@ -166,7 +166,7 @@ def edit_claim(
         claim.event_date = parsed[0] if parsed else None
         claim.event_date_precision = parsed[1] if parsed else None
     if "tags" in after:
-        claim.tags = _tags(session, after["tags"])
+        claim.tags = tag_rows(session, after["tags"])
     if "key" in after:
         # The old key keeps resolving (notes, scripts and earlier exports cite it), as after a
         # merge; renaming back to a former key turns that alias back into the key.

@@ -34,7 +34,7 @@ def merge_claims(
 ) -> dict[str, Any]:
     """Merge claim OTHER into KEEP; returns what moved and the status before and after."""
     from .assessments import assess_claims
-    from .claims import _tags, claim_record
+    from .claims import claim_record, tag_rows
 
     kept, merged = get_claim(session, keep), get_claim(session, other)
     if kept.id == merged.id:
@@ -87,7 +87,7 @@ def merge_claims(
     names = sorted(set(before_kept["tags"]) | set(merged_record["tags"]))
     changes: dict[str, Any] = {}
     if names != before_kept["tags"]:
-        kept.tags = _tags(session, names)
+        kept.tags = tag_rows(session, names)
         changes["tags"] = names
     for name in ("place", "notes", "verdict", "verdict_reason", "confidence"):
         if getattr(kept, name) is None and getattr(merged, name) is not None:
@@ -145,16 +145,16 @@ def merge_sources(
 ) -> dict[str, Any]:
     """Merge source OTHER into KEEP: its evidence (as source and as via), its derived-from
     children and its history move to KEEP, and every origin below KEEP is recomputed."""
-    from .sources import _ancestors, _set_derived_from, source_record
+    from .sources import set_derived_from, source_chain, source_record
 
     kept, merged = get_source(session, keep), get_source(session, other)
     if kept.id == merged.id:
         raise InvalidValue("OTHER", other, "a different source than KEEP")
-    kept_chain = [source_id for source_id, _ in _ancestors(session, kept.id)]
+    kept_chain = [source_id for source_id, _ in source_chain(session, kept.id)]
     if merged.id in kept_chain[2:]:
         raise Conflict(
             f"cannot merge {merged.key!r} into {kept.key!r}: {kept.key!r} derives from it "
-            f"through other sources ({' → '.join(k for _, k in _ancestors(session, kept.id))}); "
+            f"through other sources ({' → '.join(k for _, k in source_chain(session, kept.id))}); "
             f"merging would make a loop. Edit --derived-from of {kept.key!r} first"
         )
     before_kept, merged_record = source_record(kept), source_record(merged)
@@ -204,7 +204,7 @@ def merge_sources(
         parent = merged.derived_from  # KEEP passed on OTHER: now it passes on OTHER's source
     elif kept.derived_from_id is None and merged.derived_from_id is not None:
         candidate = merged.derived_from
-        below_kept = {row for row, _ in _ancestors(session, candidate.id)}
+        below_kept = {row for row, _ in source_chain(session, candidate.id)}
         if kept.id not in below_kept:
             parent = candidate
     if (parent.id if parent else None) != kept.derived_from_id:
@@ -243,7 +243,7 @@ def merge_sources(
     )
     session.expire_all()
     kept = session.get(Source, kept_id)
-    _set_derived_from(session, kept, session.get(Source, parent.id) if parent else None)
+    set_derived_from(session, kept, session.get(Source, parent.id) if parent else None)
     session.execute(
         delete(Source).where(Source.id == merged_id).execution_options(synchronize_session=False)
     )

@@ -22,13 +22,21 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidValue, NotFound
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, KeyAlias, utcnow
 from ..settings import load_settings, scoring_record
-from ..status import STATUSES, Assessment, EvidenceItem, Standing, assess, status_rule, via_chain
+from ..status import (
+    SORTS,
+    STATUSES,
+    Assessment,
+    EvidenceItem,
+    Standing,
+    assess,
+    status_rule,
+    via_chain,
+)
 from .as_of import ClaimState, chain, claim_states, last_changes, source_states
 from .assessments import ClaimStanding, assess_claims, claim_standings, evidence_items
 from .claim_filter import ClaimFilter
 from .common import get_claim, get_source
 
-SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
 VERDICT_NAMES = ("confirmed", "debunked")
 
 

@@ -38,7 +38,7 @@ def source_record(source: Source) -> dict[str, Any]:
     }
 
 
-def _ancestors(session: Session, source_id: int) -> list[tuple[int, str]]:
+def source_chain(session: Session, source_id: int) -> list[tuple[int, str]]:
     """(id, key) of the source and every source up its derived-from chain, nearest first,
     in one recursive query."""
     chain = (
@@ -64,7 +64,7 @@ def _descendant_ids(session: Session, source_id: int) -> list[int]:
     return list(session.scalars(select(tree.c.id)))
 
 
-def _set_derived_from(session: Session, source: Source, parent: Source | None) -> None:
+def set_derived_from(session: Session, source: Source, parent: Source | None) -> None:
     """Point `source` at `parent`, refusing loops, and move its whole subtree's origin."""
     if parent is not None:
         if parent.id == source.id:
@@ -72,7 +72,7 @@ def _set_derived_from(session: Session, source: Source, parent: Source | None) -
                 f"source {source.key!r} cannot be derived from itself: "
                 "give --derived-from another source, or '' to clear it"
             )
-        chain = _ancestors(session, parent.id)
+        chain = source_chain(session, parent.id)
         if source.id in {i for i, _ in chain}:
             path = " → ".join(k for _, k in chain[: [i for i, _ in chain].index(source.id) + 1])
             raise Conflict(
@@ -202,7 +202,7 @@ def edit_source(
         )
         session.add(KeyAlias(entity="source", alias=before["key"], target_id=source.id))
     if "derived_from" in after:
-        _set_derived_from(session, source, parent)
+        set_derived_from(session, source, parent)
         source = get_source(session, source.key)
         origin = source_record(source)["origin"]
         if origin != current["origin"]:
@@ -273,7 +273,7 @@ def list_sources(session: Session, *, kind: str | None = None) -> list[dict[str,
 def show_source(session: Session, key: str) -> dict[str, Any]:
     source = get_source(session, key)
     data = source_record(source)
-    data["chain"] = [key for _, key in _ancestors(session, source.id)]
+    data["chain"] = [key for _, key in source_chain(session, source.id)]
     data["created_at"] = source.created_at.isoformat()
     data["updated_at"] = source.updated_at.isoformat()
     data["evidence_count"] = session.scalar(

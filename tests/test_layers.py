@@ -1,0 +1,100 @@
+"""The layers, read from the source (ast): each module imports only its own layer or those
+below it, and no module imports another module's private (_underscored) names.
+
+    cli                          the command line: options, output, errors to flags
+    api                          the Python API: the services, as scripts call them
+    services, importers,         what the tool does; importers/exporters are the transfer
+      exporters                  formats the services' import and export run through
+    render                       report rows to table / markdown / csv / json / html
+    db, outfile                  engine, sessions, migrations; files written safely
+    values, status, history_log  checked values, the pure status and score rules, history rows
+    models, errors, settings,    the schema, domain errors, settings, terminal-safe text
+      terminal
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "claimtrack"
+LAYERS = [
+    {"models", "errors", "settings", "terminal"},
+    {"values", "status", "history_log"},
+    {"db", "outfile"},
+    {"render"},
+    {"services", "importers", "exporters"},
+    {"api"},
+    {"cli", "__main__", "__init__"},
+]
+RANK = {part: n for n, layer in enumerate(LAYERS) for part in layer}
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        found[".".join(parts)] = path
+    return found
+
+
+def imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
+    """(module imported, names taken from it, line) for each claimtrack import."""
+    package = name.split(".")[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] == "claimtrack":
+                found.append((target, [alias.name for alias in node.names], node.lineno))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "claimtrack":
+                    found.append((alias.name, [], node.lineno))
+    return found
+
+
+def part(module: str) -> str:
+    """The layer part a module belongs to: claimtrack.services.claims -> services."""
+    pieces = module.split(".")
+    return pieces[1] if len(pieces) > 1 else "__init__"
+
+
+def test_every_module_is_in_a_layer():
+    assert {part(name) for name in modules()} <= RANK.keys()
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    wrong = []
+    for name, path in modules().items():
+        for target, names, line in imports(name, path):
+            targets = [target]
+            if target == "claimtrack":  # `from .. import values`; `__version__` is the package's
+                targets = [f"claimtrack.{n}" if n in RANK else target for n in names]
+            for module in targets:
+                if RANK[part(module)] > RANK[part(name)]:
+                    wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {module}")
+    assert wrong == []
+
+
+def test_no_module_takes_another_modules_private_names():
+    wrong = []
+    for name, path in modules().items():
+        for target, names, line in imports(name, path):
+            private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+            if private:
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {target} {private}")
+    assert wrong == []
+
+
+def test_the_layer_check_sees_a_wrong_import(tmp_path):
+    bad = tmp_path / "claimtrack" / "status.py"
+    bad.parent.mkdir()
+    bad.write_text("from .services.claims import _UNSET\nfrom claimtrack.cli import app\n")
+    found = imports("claimtrack.status", bad)
+    assert found == [("claimtrack.services.claims", ["_UNSET"], 1), ("claimtrack.cli", ["app"], 2)]
+    assert [RANK[part(m)] > RANK["status"] for m, _, _ in found] == [True, True]
