@@ -471,3 +471,24 @@ def test_import_keeps_at_most_the_documented_pairs_per_new_claim(logged, tmp_pat
             per_claim[key] = per_claim.get(key, 0) + 1
     assert max(per_claim.values()) <= IMPORT_MAX_PAIRS
     assert len(per_claim) == 25 and len(pairs) < 25 * 24 // 2  # every claim, not every pair
+
+
+def test_look_alike_source_names_are_duplicates(cli):
+    for name in (
+        "Daily NK",
+        "D\u0430ily NK",
+        "Daily NK\u200b",
+        "\uff24aily \uff2e\uff2b",
+        "Dαily NK",
+    ):
+        cli.ok("source", "add", name)
+    cli.ok("source", "add", "Daily News")
+    pairs = [p for p in cli.ok("duplicates", "--json").json() if p["type"] == "source"]
+    assert {tuple(p["texts"]) for p in pairs} >= {
+        ("Daily NK", "D\u0430ily NK"),
+        ("Daily NK", "Daily NK\u200b"),
+        ("Daily NK", "\uff24aily \uff2e\uff2b"),
+        ("Daily NK", "Dαily NK"),
+    }
+    assert all("Daily News" not in p["texts"] for p in pairs)
+    assert {p["match"] for p in pairs} == {"dailynk"}

@@ -20,8 +20,9 @@ It is lexical: a one-word change of meaning ("rice prices" / "corn prices", "har
 "easier") still scores high, and a full rewording scores low. That is why `claim add` shows
 candidates and asks (or warns) rather than merging on its own unless told to.
 
-Sources. Duplicates share a normalised name (case, diacritics, punctuation, spaces and a
-leading "the" ignored: "The Daily NK" = "DailyNK") or a canonical URL (scheme, "www."/"m.",
+Sources. Duplicates share a normalised name (case, diacritics, punctuation, spaces,
+invisible characters and a leading "the" ignored, fullwidth letters and look-alike Cyrillic
+and Greek letters read as Latin: "The Daily NK" = "DailyNK" = "Dаily NK") or a canonical URL (scheme, "www."/"m.",
 default port, trailing slash, fragment and tracking parameters such as utm_*, fbclid, gclid
 removed; remaining parameters sorted).
 """
@@ -603,8 +604,29 @@ TRACKING_PARAMETERS = frozenset(
 )
 
 
+# Letters of other scripts that look like Latin ones (the common cases of Unicode's
+# confusables data, after case folding): "Dаily NK" with a Cyrillic "а" is "Daily NK" to a
+# reader, so it is to the duplicate check. A small table rather than the whole data file:
+# source names are short, and these are the look-alikes seen in practice.
+_LOOKALIKES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
+        "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y",
+        # Greek
+        "α": "a", "β": "b", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m",
+        "ν": "n", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+    }
+)  # fmt: skip
+
+
 def normalise_name(name: str) -> str:
-    words = _WORD.findall(fold(name))
+    """What a name looks like: compatibility forms unified (NFKD: fullwidth and styled
+    letters), case and diacritics folded, look-alike letters of other scripts mapped to
+    Latin, a leading "the" dropped, and everything that is not a letter or digit — spaces,
+    punctuation, zero-width and other invisible characters — left out."""
+    words = _WORD.findall(fold(name).translate(_LOOKALIKES))
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
     return "".join(words)
