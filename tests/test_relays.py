@@ -271,3 +271,24 @@ def test_the_seed_examples_teach_one_convention(cli, tmp_path):
     assert "through one channel: dnk-ryanggang" in explained["channel_warning"]
     listed = seeded.ok("evidence", "list", "backlash", "--json").json()
     assert {tuple(e["via_chain"]) for e in listed} == {("dnk-ryanggang", "dailynk")}
+
+
+def test_import_warns_about_a_source_named_both_via_and_derived_from(cli, tmp_path):
+    records = [
+        *RELAYED_RECORDS[:5],
+        {"type": "source", "key": "told", "name": "Police, as told", "derived_from": "ryg"},
+        {"type": "evidence", "claim": "backlash", "source": "told", "stance": "supports",
+         "via": ["ryg", "dnk"]},
+        {"type": "evidence", "claim": "backlash", "source": "police", "stance": "supports",
+         "via": ["ryg", "dnk"]},
+    ]  # fmt: skip
+    path = write_records(tmp_path / "in.jsonl", records)
+    run = cli.ok("import", str(path))
+    assert run.stderr == (
+        f"Warning: {path}:7: ryg is both on this item's via chain and what its source told is "
+        "derived from: keep one (via: who passed it on; derived_from: a source that repeats "
+        "another)\n"
+    )
+    assert chains(cli) == [("told", ["ryg", "dnk"]), ("police", ["ryg", "dnk"])]
+    again = cli.ok("import", str(path), "--json").json()
+    assert again["warning_count"] == 1 and len(again["warnings"]) == 1

@@ -161,6 +161,12 @@ def _print_summary(result) -> None:
     if result.rejected:
         where = f": see {result.rejects}" if result.rejects else ""
         typer.echo(f"Rejected {result.rejected:,} bad rows{where}")
+    for warning in result.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    if result.warning_count > len(result.warnings):
+        typer.echo(
+            f"Warning: ... and {result.warning_count - len(result.warnings):,} more", err=True
+        )
     _print_duplicate_check(result.duplicate_check)
     _print_duplicates(result.duplicates)
 

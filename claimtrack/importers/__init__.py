@@ -87,6 +87,10 @@ class ImportResult:
     # What the duplicate check did (services.duplicates.DuplicateCheck.as_dict); None when the
     # import created no claim.
     duplicate_check: dict[str, Any] | None = None
+    # Allowed but worth fixing: items naming one source as via and as derived-from (the first
+    # 20, and how many in all).
+    warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +104,8 @@ class ImportResult:
             "seconds": round(self.seconds, 3),
             "duplicates": self.duplicates,
             "duplicate_check": self.duplicate_check,
+            "warnings": self.warnings,
+            "warning_count": self.warning_count,
         }
 
 
@@ -532,4 +538,6 @@ def _run_import(
         dry_run=options.dry_run,
         rejects=options.rejects if problems.bad_rows and not options.dry_run else None,
         created_claim_ids=sorted(writer.created_claims) if writer.write else [],
+        warnings=writer.relay_warnings,
+        warning_count=writer.relay_warning_count,
     )

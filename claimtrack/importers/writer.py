@@ -110,6 +110,11 @@ class Writer:
         self.simulated_evidence: dict[str, tuple] = {}
         self.simulated_relays: dict[int, tuple[int, ...]] = {}  # dry run: evidence id -> hops
         self.sheet_verdicts: dict[int, tuple[str, Where]] = {}  # claim id -> first sheet verdict
+        # Items that name one source both on their via chain and up their source's
+        # derived-from chain: allowed, but said (the first few, and how many).
+        self.relay_warnings: list[str] = []
+        self.relay_warning_count = 0
+        self._parents: dict[int, int] | None = None
         self.evidence_max = (
             conn.scalar(
                 select(Evidence.__table__.c.id).order_by(Evidence.__table__.c.id.desc()).limit(1)
@@ -848,6 +853,7 @@ class Writer:
             )
         if not resolved:
             return
+        self._check_relays(resolved)
         existing = self._existing_evidence(resolved)
         stored_relays = self._stored_relays([row[0] for row in existing.values()])
         inserts, updates, removals, relay_rows, relay_resets = [], [], [], [], []
@@ -1003,6 +1009,49 @@ class Writer:
                 self.conn.execute(table.delete().where(table.c.evidence_id.in_(list(chunk))))
         self.insert("evidence_relays", ("evidence_id", "position", "source_id"), relay_rows)
         self.flush_history(at_least=HISTORY_FLUSH)
+
+    def _check_relays(self, resolved: list[tuple]) -> None:
+        """Note items whose via chain names a source their source is derived from (as
+        `evidence add` warns): one query for the derived-from links, then a walk per item."""
+        relayed = [entry for entry in resolved if entry[8]]
+        if not relayed:
+            return
+        if self._parents is None:
+            self._parents = dict(
+                self.conn.execute(
+                    select(Source.id, Source.derived_from_id).where(
+                        Source.derived_from_id.is_not(None)
+                    )
+                ).all()
+            )
+        parents = self._parents
+        for (
+            where,
+            _item,
+            _raw,
+            _claim,
+            source_key,
+            via_key,
+            _c,
+            source_id,
+            via_id,
+            keys,
+            ids,
+        ) in relayed:
+            chain = dict(zip((via_id, *ids), (via_key, *keys), strict=True))
+            seen, node = set(), parents.get(source_id)
+            while node is not None and node not in seen:
+                seen.add(node)
+                if node in chain:
+                    self.relay_warning_count += 1
+                    if len(self.relay_warnings) < 20:
+                        self.relay_warnings.append(
+                            f"{where}: {chain[node]} is both on this item's via chain and what "
+                            f"its source {source_key} is derived from: keep one (via: who passed "
+                            "it on; derived_from: a source that repeats another)"
+                        )
+                    break
+                node = parents.get(node)
 
     def _relay_rows(self, evidence_id: int, relay_ids: tuple[int, ...]) -> list[tuple]:
         if not self.write and (
