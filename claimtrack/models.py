@@ -307,3 +307,24 @@ class HistoryEvent(Base):
         # Each claim's last change (reports) is read from this index alone.
         Index("ix_history_claim_id_at", "claim_id", "at"),
     )
+
+
+class ScoreModel(Base):
+    """One fit of the score (`claimtrack calibrate`), kept forever: reports use the newest,
+    `--as-of` the one current then. `params` holds the weights as JSON (claimtrack.calibration),
+    `settings` the settings it was fitted with, `evaluation` its cross-validated measures."""
+
+    __tablename__ = "score_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    verdicts: Mapped[int] = mapped_column(Integer)
+    claims: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[str] = mapped_column(Text)
+    params: Mapped[str] = mapped_column(Text)
+    evaluation: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint(_in("kind", ("agreement", "verdicts")), name="kind"),)

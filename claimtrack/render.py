@@ -24,6 +24,7 @@ CLAIM_COLUMNS = [
     "verdict",
     "score",
     "likelihood",
+    "assessed_confidence",
     "support_origins",
     "contradict_origins",
     "channels",
@@ -32,7 +33,10 @@ CLAIM_COLUMNS = [
     "tags",
     "text",
 ]
+# CSV keeps its first columns where scripts expect them and adds the newer ones at the end.
+CSV_EXTRA_COLUMNS = ["score_interval", "single_channel", "model"]
 TABLE_HEADERS = {
+    "assessed_confidence": "confidence",
     "support_origins": "S",
     "contradict_origins": "X",
     "evidence_count": "evidence",
@@ -108,7 +112,21 @@ def _table_cell(row: dict[str, Any], column: str) -> str:
         return _day(value)
     if column == "score":
         return f"{value:.2f}"
+    if column == "channels":
+        return _short(_plain(value), 30) + _single_channel_mark(row)
     return _short(_plain(value), 30)
+
+
+def _single_channel_mark(row: dict[str, Any]) -> str:
+    """The single point of failure, beside the channels wherever they are shown."""
+    if not row.get("single_channel"):
+        return ""
+    return f" ⚠ {row['support_origins']} origins, 1 channel"
+
+
+def _model_line(report: dict[str, Any]) -> str:
+    model = report.get("model")
+    return f"Scores by {model['name']}." if model else ""
 
 
 def _summary_line(report: dict[str, Any]) -> str:
@@ -123,6 +141,8 @@ def _summary_line(report: dict[str, Any]) -> str:
         line += f" (as of {_day(report['as_of'])} UTC)"
     if report.get("reported_by"):
         line += f" (evidence reported by {report['reported_by']})"
+    if report.get("model"):
+        line += "\n" + _model_line(report)
     return line
 
 
@@ -155,20 +175,24 @@ def markdown(report: dict[str, Any]) -> str:
     if report.get("reported_by"):
         title += f", evidence reported by {report['reported_by']}"
     lines += [title, "", _summary_line(report), ""]
-    lines += ["| key | status | verdict | score | likelihood | S | X | channels | evidence | "
-              "last change | text |", "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines += ["| key | status | verdict | score | likelihood | confidence | S | X | channels | "
+              "evidence | last change | text |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for row in report["claims"]:
         lines.append(
             f"| {md(row['key'])} | {row['status']} | {row['verdict'] or ''} | "
-            f"{row['score']:.2f} | {row['likelihood']} | {row['support_origins']} | "
-            f"{row['contradict_origins']} | {md(row['channels'])} | {row['evidence_count']} | "
+            f"{row['score']:.2f} | {row['likelihood']} | {row.get('assessed_confidence', '')} | "
+            f"{row['support_origins']} | {row['contradict_origins']} | "
+            f"{md(row['channels'])}{_single_channel_mark(row)} | {row['evidence_count']} | "
             f"{_day(row['last_change'])} | {md(row['text'])} |"
         )
     for row in report["claims"]:
         lines += ["", f"## {md(row['key'])}: {row['status']}", "", f"> {md(row['text'])}", ""]
         lines.append(
-            f"Score {row['score']:.2f} ({row['likelihood']}); S = {row['support_origins']}, "
+            f"Score {row['score']:.2f} ({row['likelihood']}; {_confidence_text(row)}); "
+            f"S = {row['support_origins']}, "
             f"X = {row['contradict_origins']}; channels: {md(row['channels']) or 'none'}"
+            f"{_single_channel_mark(row)}"
             + (
                 f"; verdict: {row['verdict']} ({md(row['verdict_reason'])})"
                 if row["verdict"]
@@ -193,6 +217,11 @@ def markdown(report: dict[str, Any]) -> str:
 def _chain(item: dict[str, Any]) -> str:
     """An item's via chain as people read it: ryg → dnk."""
     return " → ".join(item.get("via_chain") or [item["via"]])
+
+
+def _confidence_text(row: dict[str, Any]) -> str:
+    low, high = row.get("score_interval") or (0.0, 1.0)
+    return f"{row.get('assessed_confidence')} confidence, 80% interval {low:.2f}–{high:.2f}"
 
 
 def _md_item(item: dict[str, Any]) -> str:
@@ -238,6 +267,8 @@ def csv_text(report: dict[str, Any]) -> str:
             writer.writerow([csv_cell(c) for c in cells])
         return buffer.getvalue()
     columns = [*CLAIM_COLUMNS[:-2], "verdict_reason", "support_channels", "tags", "text"]
+    columns.remove("assessed_confidence")
+    columns += ["assessed_confidence", *CSV_EXTRA_COLUMNS]
     writer.writerow(columns)
     for row in report["claims"]:
         writer.writerow([csv_cell(row.get(column)) for column in columns])
@@ -323,6 +354,9 @@ def html_text(report: dict[str, Any]) -> str:
         parts.append(_html_sources(report["sources"]))
     else:
         parts.append(_html_counts(report["summary"]))
+        if report.get("model"):
+            parts.append(f'<p class="meta">{h(_model_line(report))}</p>')
+            parts.append(reliability_svg(report["model"].get("evaluation") or {}))
         parts.append(_html_claims_table(report["claims"]))
         parts += [_html_claim(n, row) for n, row in enumerate(report["claims"], 1)]
     if report.get("scoring"):
@@ -362,21 +396,23 @@ def _status_badge(status: str) -> str:
 
 def _html_claims_table(rows: Sequence[dict[str, Any]]) -> str:
     head = ("<tr><th>key</th><th>claim</th><th>status</th><th>verdict</th><th>score</th>"
-            "<th>likelihood</th><th>S</th><th>X</th><th>channels</th><th>evidence</th>"
-            "<th>last change</th></tr>")  # fmt: skip
+            "<th>likelihood</th><th>confidence</th><th>S</th><th>X</th><th>channels</th>"
+            "<th>evidence</th><th>last change</th></tr>")  # fmt: skip
     body = []
     for n, row in enumerate(rows, 1):
         body.append(
             f'<tr><td><a href="#claim-{n}">{h(row["key"])}</a></td><td>{h(row["text"])}</td>'
             f"<td>{_status_badge(row['status'])}</td><td>{h(row['verdict'])}</td>"
             f'<td class="num">{row["score"]:.2f}</td><td>{h(row["likelihood"])}</td>'
+            f"<td>{h(row.get('assessed_confidence'))}</td>"
             f'<td class="num">{row["support_origins"]}</td>'
-            f'<td class="num">{row["contradict_origins"]}</td><td>{h(row["channels"])}</td>'
+            f'<td class="num">{row["contradict_origins"]}</td>'
+            f"<td>{h(row['channels'])}{h(_single_channel_mark(row))}</td>"
             f'<td class="num">{row["evidence_count"]}</td><td>{h(_day(row["last_change"]))}</td>'
             "</tr>"
         )
     if not body:
-        body.append('<tr><td colspan="11">No claims match.</td></tr>')
+        body.append('<tr><td colspan="12">No claims match.</td></tr>')
     return f'<table class="claims"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
 
 
@@ -402,7 +438,7 @@ def _html_item(item: dict[str, Any]) -> str:
 
 def _html_claim(n: int, row: dict[str, Any]) -> str:
     channel_note = ""
-    if row["support_origins"] >= 2 and len(row["channels"]) == 1:
+    if row.get("single_channel"):
         channel_note = (
             f' <span class="warn">⚠ {row["support_origins"]} origins, 1 channel '
             f"({h(row['channels'][0])}): a single point of failure</span>"
@@ -414,7 +450,8 @@ def _html_claim(n: int, row: dict[str, Any]) -> str:
         f'<section class="claim" id="claim-{n}">',
         f"<h2>{h(row['key'])} {_status_badge(row['status'])}</h2>",
         f"<blockquote>{h(row['text'])}</blockquote>",
-        f"<div>score <b>{row['score']:.2f}</b> ({h(row['likelihood'])}) · "
+        f"<div>score <b>{row['score']:.2f}</b> ({h(row['likelihood'])}; "
+        f"{h(_confidence_text(row))}) · "
         f"S = {row['support_origins']}, X = {row['contradict_origins']} · "
         f"channels: {h(row['channels']) or 'none'}{channel_note}{verdict}</div>",
         evidence_svg(row),
@@ -544,6 +581,50 @@ def evidence_svg(row: dict[str, Any]) -> str:
     )
 
 
+def reliability_svg(evaluation: dict[str, Any]) -> str:
+    """The fitted model's reliability diagram: predicted against observed per bin, on the
+    verdicted claims (each scored without its own verdict); the diagonal is perfect
+    calibration, each dot's area the number of claims in its bin. Empty without a fit."""
+    rows = evaluation.get("reliability") or []
+    if not rows:
+        return ""
+    size, pad = 240, 30
+    span = size - 2 * pad
+
+    def x(p: float) -> float:
+        return pad + p * span
+
+    def y(p: float) -> float:
+        return size - pad - p * span
+
+    most = max(row["claims"] for row in rows)
+    dots = "".join(
+        f'<circle cx="{x(row["predicted"]):.1f}" cy="{y(row["observed"]):.1f}" '
+        f'r="{2 + 6 * (row["claims"] / most) ** 0.5:.1f}" fill="#2e86c1" fill-opacity="0.7">'
+        f"<title>{h(row['bin'])}: {row['claims']} claims, predicted {row['predicted']:.2f}, "
+        f"observed {row['observed']:.2f}</title></circle>"
+        for row in rows
+    )
+    line = " ".join(f"{x(row['predicted']):.1f},{y(row['observed']):.1f}" for row in rows)
+    fitted = next((m for m in evaluation.get("models", []) if m["model"] == "fitted"), None)
+    caption = f"Reliability of the score on {evaluation.get('verdicts', 0)} verdicted claims"
+    if fitted and fitted.get("auc") is not None:
+        caption += f" (AUC {fitted['auc']:.3f}, Brier {fitted['brier']:.3f})"
+    return (
+        f'<figure class="reliability"><svg xmlns="http://www.w3.org/2000/svg" '
+        f'width="{size}" height="{size}" viewBox="0 0 {size} {size}" role="img" '
+        f'aria-label="reliability diagram">'
+        f'<rect x="{pad}" y="{pad}" width="{span}" height="{span}" fill="none" stroke="#ccc"/>'
+        f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(1)}" y2="{y(1)}" stroke="#999" '
+        'stroke-dasharray="4 3"/>'
+        f'<polyline points="{line}" fill="none" stroke="#2e86c1"/>{dots}'
+        f'<text x="{size / 2}" y="{size - 6}" text-anchor="middle" font-size="11">predicted</text>'
+        f'<text x="10" y="{size / 2}" font-size="11" transform="rotate(-90 10 {size / 2})" '
+        'text-anchor="middle">observed</text></svg>'
+        f"<figcaption>{h(caption)}</figcaption></figure>"
+    )
+
+
 def _html_sources(rows: Sequence[dict[str, Any]]) -> str:
     head = ("<tr><th>key</th><th>name</th><th>reliability</th><th>origin</th>"
             "<th>supported</th><th>contradicted</th></tr>")  # fmt: skip
@@ -590,6 +671,9 @@ def explanation_text(data: dict[str, Any]) -> str:
         f"{data['log_odds']:+.4f}: prior {data['prior']} ({prior_odds:+.4f})"
         + "".join(f" {o['weight']:+.4f}" for o in data["origins"])
     )
+    if "assessed_confidence" in data:
+        out.append(f"confidence: {_confidence_text(data)}")
+        out.append(f"model: {data['model']}")
     for stance, title in (("supports", "Supporting"), ("contradicts", "Contradicting")):
         origins = [o for o in data["origins"] if o["stance"] == stance]
         count = s if stance == "supports" else x
@@ -602,6 +686,11 @@ def explanation_text(data: dict[str, Any]) -> str:
                 f"  {o['origin']}: reliability {o['reliability']}, best credibility "
                 f"{o['credibility']} → {o['weight']:+.4f}{folded}"
             )
+            if o.get("weight_from"):
+                discount = ""
+                if o.get("channel_factor", 1.0) != 1.0:
+                    discount = f"; × {o['channel_factor']:.2f} for the shared channel"
+                out.append(f"    weight from: {o['weight_from']}{discount}")
             for item in o["items"]:
                 mark = "*" if item["counted"] else " "
                 out.append(f"   {mark} {_explain_item(item)} — {item['why']}")

@@ -55,6 +55,14 @@ class Settings:
     credibility_5: float = 0.0
     credibility_6: float = 0.3
 
+    # Channels: when two or more supporting origins all reach us through one channel, the
+    # first counts fully and each further one this share of a full origin (docs/scoring.md).
+    channel_discount: float = 0.5
+    # Calibration (claimtrack calibrate): how many verdicted claims a source's record counts as
+    # before its own (shrunk toward its grade); the folds a claim's own verdict is kept out by.
+    source_shrinkage: float = 10.0
+    calibration_folds: int = 10
+
     # Duplicates (services/duplicates.py): two claims whose content words have at least this
     # Jaccard similarity are shown as likely duplicates by `claim add`, import and
     # `claimtrack duplicates`.
@@ -71,6 +79,18 @@ class Settings:
                 raise InvalidValue(
                     "reliability_" + grade, value, "a probability from 0.5 (no weight) to below 1"
                 )
+        if not 0.0 <= self.channel_discount <= 1.0:
+            raise InvalidValue(
+                "CLAIMTRACK_CHANNEL_DISCOUNT", self.channel_discount, "a share from 0 to 1"
+            )
+        if self.source_shrinkage <= 0:
+            raise InvalidValue(
+                "CLAIMTRACK_SOURCE_SHRINKAGE", self.source_shrinkage, "a number above 0"
+            )
+        if self.calibration_folds < 2:
+            raise InvalidValue(
+                "CLAIMTRACK_CALIBRATION_FOLDS", self.calibration_folds, "a whole number from 2"
+            )
         for grade in range(1, 7):
             value = getattr(self, f"credibility_{grade}")
             if not 0.0 <= value <= 1.0:

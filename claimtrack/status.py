@@ -9,7 +9,10 @@ The score is a probability in log-odds (docs/scoring.md): the prior's log-odds p
 independent origin and stance, the origin's weight (from its reliability) times the share the
 best credibility among its credible items carries; supporting origins add, contradicting ones
 subtract. Repeating an origin adds nothing; items that are not credible, and neutral items,
-add nothing.
+add nothing. Where each weight comes from is a `Weights`: the documented grade defaults
+(`GradeDefaults`), or a model `claimtrack calibrate` fitted (claimtrack.calibration). Support
+that all comes through one channel is discounted (`channel_factor`), and every standing
+carries an analytic confidence beside its likelihood (`assessed_confidence`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from .settings import DEFAULT_SETTINGS, Settings
 
@@ -70,6 +73,19 @@ def channel_of(item: EvidenceItem) -> str:
     informants into one; `explain` shows the whole chain beside the channel.
     """
     return item.via or item.source
+
+
+def channel_factor(support_origins: int, channels: int, settings: Settings) -> float:
+    """The share of its weight each supporting origin keeps when all support comes through one
+    channel: the first origin counts fully, each further one `channel_discount` of a full one
+    (1 with two channels or more). If the channel is wrong, every supporting item is."""
+    if support_origins < 2 or channels != 1:
+        return 1.0
+    return (1.0 + settings.channel_discount * (support_origins - 1)) / support_origins
+
+
+def is_single_channel(support_origins: int, channels: int) -> bool:
+    return support_origins >= 2 and channels == 1
 
 
 def is_credible(item: EvidenceItem) -> bool:
@@ -130,6 +146,81 @@ def origin_weight(
     )
 
 
+class Weights(Protocol):
+    """Where the score's numbers come from: the prior and each origin's term."""
+
+    name: str
+
+    def prior_log_odds(self) -> float: ...
+
+    def weight(self, origin: str, reliability: str, stance: str, credibility: int) -> float:
+        """The unsigned log-odds one origin with this grade, stance and best credibility
+        carries (before any channel discount); 0 when not credible."""
+        ...
+
+    def why(self, origin: str, reliability: str, stance: str) -> str:
+        """Where that weight came from, in words (for explain)."""
+        ...
+
+
+class GradeDefaults:
+    """The documented defaults: weight = logit(p[reliability]) × share[credibility]."""
+
+    name = "grade defaults"
+
+    def __init__(self, settings: Settings = DEFAULT_SETTINGS) -> None:
+        self.settings = settings
+
+    def prior_log_odds(self) -> float:
+        return logit(self.settings.prior)
+
+    def weight(self, origin: str, reliability: str, stance: str, credibility: int) -> float:
+        return origin_weight(reliability, credibility, self.settings)
+
+    def why(self, origin: str, reliability: str, stance: str) -> str:
+        return f"grade default for {reliability} (docs/scoring.md)"
+
+
+def _sigmoid(log_odds: float) -> float:
+    if log_odds < -700:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-log_odds))
+
+
+# An 80% interval: ±1.2816 standard deviations of a normal.
+INTERVAL_Z = 1.2816
+
+
+def assessed_confidence(
+    support_origins: int,
+    contradict_origins: int,
+    channels: int,
+    log_odds: float,
+    weights: list[float],
+    ungraded_share: float,
+) -> tuple[str, float, float]:
+    """Analytic confidence (ICD 203: kept apart from likelihood) and an 80% interval on the
+    probability, from the evidence base alone (docs/scoring.md, "Confidence")."""
+    origins = support_origins + contradict_origins
+    # Each term may be off by half its size, and an origin not yet recorded could move the
+    # claim by about one log-odds unit, less the more origins already speak to it.
+    spread = INTERVAL_Z * math.sqrt(0.25 * math.fsum([w * w for w in weights]) + 1 / (1 + origins))
+    low, high = _sigmoid(log_odds - spread), _sigmoid(log_odds + spread)
+    width = high - low
+    if (
+        origins < 2
+        or (support_origins >= 2 and channels == 1)
+        or ungraded_share >= 0.75
+        or width > 0.5
+    ):
+        term = "low"
+    elif origins >= 3 and ungraded_share < 0.25 and width <= 0.3 and channels != 1:
+        term = "high"
+    else:
+        term = "moderate"
+    return term, round(low, 4), round(high, 4)
+
+
 class Standing(NamedTuple):
     """Where a claim stands, from S, X and its origins' signed weights."""
 
@@ -139,6 +230,9 @@ class Standing(NamedTuple):
     log_odds: float  # unrounded: the prior's log-odds plus every weight
     score: float  # the probability, rounded to 4 places
     likelihood: str
+    single_channel: bool = False
+    assessed_confidence: str = "low"
+    interval: tuple[float, float] = (0.0, 1.0)
 
     @classmethod
     def of(
@@ -147,10 +241,26 @@ class Standing(NamedTuple):
         contradict_origins: int,
         weights: Iterable[float],
         settings: Settings = DEFAULT_SETTINGS,
+        *,
+        prior_log_odds: float | None = None,
+        channels: int = 0,
+        ungraded: float = 0.0,
     ) -> Standing:
+        """`weights` are the signed terms (after any channel discount); `ungraded` is the
+        part of their absolute total resting on ungraded origins (F) or items (6)."""
+        weights = weights if isinstance(weights, list) else list(weights)
+        prior = logit(settings.prior) if prior_log_odds is None else prior_log_odds
         # fsum: the total does not depend on the order the origins were met in.
-        log_odds = math.fsum([logit(settings.prior), *weights])
-        return cls.at(support_origins, contradict_origins, log_odds, settings)
+        log_odds = math.fsum([prior, *weights])
+        return cls.at(
+            support_origins,
+            contradict_origins,
+            log_odds,
+            settings,
+            channels=channels,
+            weights=weights,
+            ungraded=ungraded,
+        )
 
     @classmethod
     def at(
@@ -159,8 +269,20 @@ class Standing(NamedTuple):
         contradict_origins: int,
         log_odds: float,
         settings: Settings = DEFAULT_SETTINGS,
+        *,
+        channels: int = 0,
+        weights: Iterable[float] = (),
+        ungraded: float = 0.0,
     ) -> Standing:
-        probability = 1.0 / (1.0 + math.exp(-log_odds))
+        probability = _sigmoid(log_odds)
+        weights = weights if isinstance(weights, list) else list(weights)
+        total = math.fsum([abs(w) for w in weights]) if ungraded else 1.0
+        share = ungraded / total if total > 0 else 1.0
+        if not weights:
+            share = 1.0
+        confidence, low, high = assessed_confidence(
+            support_origins, contradict_origins, channels, log_odds, weights, share
+        )
         return cls(
             status_for(support_origins, contradict_origins, settings),
             support_origins,
@@ -168,6 +290,9 @@ class Standing(NamedTuple):
             log_odds,
             round(probability, 4),
             likelihood_term(probability),
+            is_single_channel(support_origins, channels),
+            confidence,
+            (low, high),
         )
 
 
@@ -181,6 +306,12 @@ class Contribution:
     credibility: int  # the best credibility among the origin's credible items
     weight: float  # signed log-odds: positive supports, negative contradicts
     items: tuple[EvidenceItem, ...]
+    channel_factor: float = 1.0  # the single-channel discount already in `weight`
+    why: str = ""  # where the weight came from
+
+    @property
+    def ungraded(self) -> bool:
+        return self.reliability == "F" or self.credibility == 6
 
 
 @dataclass
@@ -199,6 +330,10 @@ class Assessment:
     score: float = DEFAULT_SETTINGS.prior  # the probability, rounded to 4 places
     likelihood: str = "roughly even chance"
     contributions: list[Contribution] = field(default_factory=list)
+    model: str = GradeDefaults.name
+    single_channel: bool = False
+    assessed_confidence: str = "low"
+    interval: tuple[float, float] = (0.0, 1.0)
 
     @property
     def standing(self) -> Standing:
@@ -209,6 +344,9 @@ class Assessment:
             self.log_odds,
             self.score,
             self.likelihood,
+            self.single_channel,
+            self.assessed_confidence,
+            self.interval,
         )
 
     @property
@@ -221,10 +359,15 @@ class Assessment:
 
 
 def _contribution(
-    origin: str, stance: str, items: list[EvidenceItem], settings: Settings
+    origin: str,
+    stance: str,
+    items: list[EvidenceItem],
+    settings: Settings,
+    weights: Weights,
+    factor: float,
 ) -> Contribution:
     best = max(items, key=lambda item: settings.credibility_share(item.credibility))
-    weight = origin_weight(best.origin_reliability, best.credibility, settings)
+    weight = weights.weight(origin, best.origin_reliability, stance, best.credibility) * factor
     return Contribution(
         origin=origin,
         stance=stance,
@@ -232,10 +375,16 @@ def _contribution(
         credibility=best.credibility,
         weight=weight if stance == "supports" else -weight,
         items=tuple(items),
+        channel_factor=factor,
+        why=weights.why(origin, best.origin_reliability, stance),
     )
 
 
-def assess(items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS) -> Assessment:
+def assess(
+    items: Iterable[EvidenceItem],
+    settings: Settings = DEFAULT_SETTINGS,
+    weights: Weights | None = None,
+) -> Assessment:
     supporting: dict[str, list[EvidenceItem]] = {}
     contradicting: dict[str, list[EvidenceItem]] = {}
     not_credible: list[EvidenceItem] = []
@@ -252,11 +401,23 @@ def assess(items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS)
         else:
             contradicting.setdefault(item.origin, []).append(item)
     s, x = len(supporting), len(contradicting)
-    contributions = [_contribution(o, "supports", i, settings) for o, i in supporting.items()]
-    contributions += [
-        _contribution(o, "contradicts", i, settings) for o, i in contradicting.items()
+    weights = weights or GradeDefaults(settings)
+    factor = channel_factor(s, len(channels), settings)
+    contributions = [
+        _contribution(o, "supports", i, settings, weights, factor) for o, i in supporting.items()
     ]
-    standing = Standing.of(s, x, [c.weight for c in contributions], settings)
+    contributions += [
+        _contribution(o, "contradicts", i, settings, weights, 1.0) for o, i in contradicting.items()
+    ]
+    standing = Standing.of(
+        s,
+        x,
+        [c.weight for c in contributions],
+        settings,
+        prior_log_odds=weights.prior_log_odds(),
+        channels=len(channels),
+        ungraded=math.fsum(abs(c.weight) for c in contributions if c.ungraded),
+    )
     return Assessment(
         status=standing.status,
         support_origins=s,
@@ -271,6 +432,10 @@ def assess(items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS)
         score=standing.score,
         likelihood=standing.likelihood,
         contributions=contributions,
+        model=weights.name,
+        single_channel=standing.single_channel,
+        assessed_confidence=standing.assessed_confidence,
+        interval=standing.interval,
     )
 
 
@@ -288,53 +453,28 @@ class Without:
 
 
 def fragility(
-    items: Iterable[EvidenceItem], settings: Settings = DEFAULT_SETTINGS
+    items: Iterable[EvidenceItem],
+    settings: Settings = DEFAULT_SETTINGS,
+    weights: Weights | None = None,
 ) -> dict[str, Without]:
     """For each origin with credible evidence: the standing without any of its items.
 
     The origins whose removal changes the status are the ones a conclusion hangs on. Taking
-    an origin away removes its terms and its count from S and X and nothing else, so this is
-    linear in the number of items (equal to re-assessing without it; the tests check that).
+    an origin away can lift a single-channel discount from the others, so each is a fresh
+    assessment without it (a claim has few origins; explain asks for one claim).
     """
-    assessment = assess(items, settings)
-    by_origin: dict[str, list[Contribution]] = {}
-    for contribution in assessment.contributions:
-        by_origin.setdefault(contribution.origin, []).append(contribution)
-    # The exact sum of every term, as a few non-overlapping floats: adding the negated weights
-    # of one origin gives exactly the sum of the others, which fsum rounds as it would have
-    # rounded them (the same float), without summing all other origins again for each origin.
-    total = _exact_partials([logit(settings.prior), *(c.weight for c in assessment.contributions)])
+    items = list(items)
+    assessment = assess(items, settings, weights)
     result = {}
-    for origin, parts in by_origin.items():
-        s = assessment.support_origins - sum(1 for c in parts if c.stance == "supports")
-        x = assessment.contradict_origins - sum(1 for c in parts if c.stance == "contradicts")
-        standing = Standing.at(s, x, math.fsum([*total, *(-c.weight for c in parts)]), settings)
+    for origin in dict.fromkeys(c.origin for c in assessment.contributions):
+        other = assess([i for i in items if i.origin != origin], settings, weights)
         result[origin] = Without(
             origin=origin,
-            status=standing.status,
-            support_origins=s,
-            contradict_origins=x,
-            log_odds=standing.log_odds,
-            score=standing.score,
-            likelihood=standing.likelihood,
+            status=other.status,
+            support_origins=other.support_origins,
+            contradict_origins=other.contradict_origins,
+            log_odds=other.log_odds,
+            score=other.score,
+            likelihood=other.likelihood,
         )
     return result
-
-
-def _exact_partials(values: Iterable[float]) -> list[float]:
-    """Shewchuk's non-overlapping partial sums (the recipe math.fsum is built on): floats whose
-    exact sum is exactly the sum of `values`."""
-    partials: list[float] = []
-    for x in values:
-        i = 0
-        for y in partials:
-            if abs(x) < abs(y):
-                x, y = y, x
-            high = x + y
-            low = y - (high - x)
-            if low:
-                partials[i] = low
-                i += 1
-            x = high
-        partials[i:] = [x]
-    return partials

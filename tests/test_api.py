@@ -118,7 +118,7 @@ def test_removing_evidence_through_the_api_records_the_status_change_as_the_cli_
                     "claim": "halt",
                     "before": "corroborated",
                     "after": "unverified",
-                    "score_before": 0.55,
+                    "score_before": 0.5376,
                     "score_after": 0.5251,
                 }
             ]

@@ -55,7 +55,7 @@ def test_report_claim_show_and_explain_as_of(cli):
         HALT,
         ["crackdown"],
         None,
-        0.55,
+        0.5376,
     )
     assert halt["evidence_count"] == 2
     assert halt["last_change"] <= seeded
@@ -74,8 +74,8 @@ def test_report_claim_show_and_explain_as_of(cli):
         "confirmed",
     )
     # KCNA was still graded B then: B, 2 -> -ln 4 x 0.8 = -1.1090; with the two informants
-    # (+0.2007) L = -0.9084 -> 0.2873
-    assert halt["score"] == 0.2873
+    # through one channel (0.75 x 0.2007 = +0.1505) L = -0.9585 -> 0.2772
+    assert halt["score"] == 0.2772
     assert {r["key"] for r in cli.ok("report", "--json", "--as-of", edited, "--tag",
                                       "summer").json()["claims"]} == {"halt"}  # fmt: skip
 

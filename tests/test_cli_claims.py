@@ -230,10 +230,14 @@ def test_show_json_carries_status_and_each_evidence_item(four_claims):
 
 def test_show_table_for_people(four_claims):
     out = four_claims.ok("claim", "show", "tide").stdout
-    assert "status              contested\n" in out
-    assert "support origins     1\n" in out
-    assert "contradict origins  1\n" in out
-    assert "tags                arrests, crackdown\n" in out
+    assert "status               contested\n" in out
+    assert "likelihood           roughly even chance\n" in out
+    assert "assessed confidence  low\n" in out
+    assert "single channel       False\n" in out
+    assert "model                grade defaults\n" in out
+    assert "support origins      1\n" in out
+    assert "contradict origins   1\n" in out
+    assert "tags                 arrests, crackdown\n" in out
     evidence = [line.split()[:3] for line in out.split("\n\n", 1)[1].splitlines()[2:]]
     assert evidence[:2] == [["3", "supports", "ryg"], ["4", "contradicts", "ministry"]]
 
@@ -339,7 +343,7 @@ def test_verdict_is_recorded_beside_the_derived_status_and_can_be_withdrawn(stor
         "state media confirmed",
         "unverified",
     )
-    assert "verdict             confirmed\n" in story.ok("claim", "show", "halt").stdout
+    assert "verdict              confirmed\n" in story.ok("claim", "show", "halt").stdout
     story.ok("claim", "verdict", "halt", "debunked", "--reason", "retracted")
     assert story.ok("claim", "list", "--json").json()[0]["verdict"] == "debunked"
     story.ok("claim", "verdict", "halt", "none", "--reason", "reopened")

@@ -13,14 +13,22 @@ def test_explain_the_seed_claim_line_by_line(cli):
         "S ≥ 2 and X = 0",
         2,
     )
-    # two F informants, items graded 3: ln(11/9) x 0.5 each -> 0.55 (tests/test_score.py)
-    assert (data["score"], data["likelihood"]) == (0.55, "roughly even chance")
+    # two F informants, items graded 3: ln(11/9) x 0.5 each, both through Daily NK so each
+    # keeps 0.75 of it: 0.0753 each -> 0.5376 (tests/test_score.py)
+    assert (data["score"], data["likelihood"]) == (0.5376, "roughly even chance")
+    assert (data["model"], data["assessed_confidence"], data["single_channel"]) == (
+        "grade defaults",
+        "low",
+        True,
+    )
     assert [
-        (o["origin"], o["reliability"], o["credibility"], o["weight"]) for o in data["origins"]
+        (o["origin"], o["reliability"], o["credibility"], o["weight"], o["channel_factor"])
+        for o in data["origins"]
     ] == [
-        ("src-ryanggang", "F", 3, 0.1003),
-        ("src-nhamgyong", "F", 3, 0.1003),
+        ("src-ryanggang", "F", 3, 0.0753, 0.75),
+        ("src-nhamgyong", "F", 3, 0.0753, 0.75),
     ]
+    assert data["origins"][0]["weight_from"] == "grade default for F (docs/scoring.md)"
     assert data["channels"] == ["dnk"]
     assert data["channel_warning"].startswith("all support comes through one channel: dnk")
     assert [(f["origin"], f["status"], f["changes_status"]) for f in data["fragility"]] == [
@@ -30,8 +38,12 @@ def test_explain_the_seed_claim_line_by_line(cli):
 
     text = cli.ok("explain", "halt").stdout
     assert "status: corroborated  (S = 2, X = 0; rule: S ≥ 2 and X = 0)" in text
-    assert "score: 0.5500 (roughly even chance)" in text
-    assert "src-ryanggang: reliability F, best credibility 3 → +0.1003" in text
+    assert "score: 0.5376 (roughly even chance)" in text
+    assert "src-ryanggang: reliability F, best credibility 3 → +0.0753" in text
+    assert (
+        "weight from: grade default for F (docs/scoring.md); × 0.75 for the shared channel" in text
+    )
+    assert "model: grade defaults" in text
     assert "without src-ryanggang: unverified (score 0.5251)" in text
     assert "the status hangs on this origin" in text
     assert "warning: all support comes through one channel: dnk (2 origins, 1 channel)" in text
@@ -81,7 +93,7 @@ def test_regrade_prints_and_records_status_changes(cli):
     assert run.stdout.splitlines() == [
         "reliability: F → E",
         "Status changed:",
-        "  halt: corroborated → unverified (score 0.55 → 0.53)",
+        "  halt: corroborated → unverified (score 0.54 → 0.53)",
     ]
     event = cli.ok("history", "halt", "--json").json()[0]
     assert (event["action"], event["before"]["status"], event["after"]["status"]) == (
@@ -99,7 +111,7 @@ def test_regrade_prints_and_records_status_changes(cli):
             "claim": "halt",
             "before": "corroborated",
             "after": "unverified",
-            "score_before": 0.55,
+            "score_before": 0.5376,
             "score_after": 0.5251,
         }
     ]
@@ -116,7 +128,7 @@ def test_removing_evidence_prints_the_status_change(cli):
     assert run.stdout.splitlines() == [
         f"Removed evidence {item}",
         "Status changed:",
-        "  halt: corroborated → unverified (score 0.55 → 0.53)",
+        "  halt: corroborated → unverified (score 0.54 → 0.53)",
     ]
     assert cli.ok("history", "halt", "--json").json()[0]["reason"] == (
         f"evidence {item} removed: misread the article"

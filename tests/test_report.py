@@ -121,9 +121,16 @@ def test_markdown_report_has_table_and_detail(cli):
     enter_seed(cli)
     text = cli.ok("report", "--format", "markdown").stdout
     table = [line for line in text.splitlines() if line.startswith("| ")]
-    assert table[0].startswith("| key | status | verdict | score | likelihood | S | X |")
+    assert table[0].startswith(
+        "| key | status | verdict | score | likelihood | confidence | S | X | channels |"
+    )
     cells = [c.strip() for c in table[2].strip("|").split("|")]
-    assert cells[:7] == ["halt", "corroborated", "", "0.55", "roughly even chance", "2", "0"]
+    # Both informants reach us through Daily NK: one channel, so 0.54 and not 0.55, low
+    # confidence, and the warning beside the channel.
+    assert cells[:9] == [
+        "halt", "corroborated", "", "0.54", "roughly even chance", "low", "2", "0",
+        "dnk ⚠ 2 origins, 1 channel",
+    ]  # fmt: skip
     assert "## halt: corroborated" in text
     assert "- **supports** origin src-ryanggang (reliability F, best credibility 3" in text
     assert "  - #1 src-ryanggang, credibility 3, via dnk: “the crackdowns have stopped”" in text
@@ -158,12 +165,14 @@ def test_table_report_and_filters(cli):
     enter_seed(cli)
     cli.ok("claim", "verdict", "kim-order", "debunked", "--reason", "never said")
     table = cli.ok("report").stdout
-    assert table.splitlines()[0].split()[:9] == [
-        "key", "status", "verdict", "score", "likelihood", "S", "X", "channels", "evidence",
+    assert table.splitlines()[0].split()[:10] == [
+        "key", "status", "verdict", "score", "likelihood", "confidence", "S", "X", "channels",
+        "evidence",
     ]  # fmt: skip
-    assert table.splitlines()[-1] == (
-        "3 claims: 1 unverified, 2 corroborated; verdicts: 1 debunked"
-    )
+    assert table.splitlines()[-2:] == [
+        "3 claims: 1 unverified, 2 corroborated; verdicts: 1 debunked",
+        "Scores by grade defaults.",
+    ]
 
     def keys(*args):
         return [row["key"] for row in cli.ok("report", "--json", *args).json()["claims"]]

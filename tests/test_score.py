@@ -48,17 +48,29 @@ def test_one_usually_reliable_origin_probably_true():
 
 
 def test_two_unjudged_informants_possibly_true_are_roughly_even():
-    # The seed article: two informants graded F, each item 3 (possibly true).
-    # L = 2 x ln(11/9) x 0.5 = ln(11/9) -> exactly 0.55, still "roughly even chance":
-    # corroborated by status, but two sources nobody can judge do not make it likely.
-    assessment = assess(
+    # The seed article: two informants graded F, each item 3 (possibly true), both through
+    # Daily NK. Through two channels: L = 2 x ln(11/9) x 0.5 = ln(11/9) -> exactly 0.55.
+    # Through one, each keeps (1 + 0.5) / 2 = 0.75 of its weight: L = 0.75 ln(11/9), 0.5376.
+    # Corroborated by status, but two sources nobody can judge do not make it likely.
+    through_one = assess(
         [
             item(1, "ryg", "supports", 3, "F", via="dnk"),
             item(2, "nhg", "supports", 3, "F", via="dnk"),
         ]
     )
-    assert assessment.status == "corroborated"
-    assert (assessment.score, assessment.likelihood) == (0.55, "roughly even chance")
+    assert through_one.status == "corroborated"
+    assert through_one.single_channel
+    assert through_one.log_odds == pytest.approx(0.75 * math.log(11 / 9))
+    assert (through_one.score, through_one.likelihood) == (0.5376, "roughly even chance")
+    through_two = assess(
+        [
+            item(1, "ryg", "supports", 3, "F", via="dnk"),
+            item(2, "nhg", "supports", 3, "F", via="rfa"),
+        ]
+    )
+    assert not through_two.single_channel
+    assert (through_two.score, through_two.likelihood) == (0.55, "roughly even chance")
+    assert through_one.assessed_confidence == "low"
 
 
 def test_support_and_contradiction_pull_apart():

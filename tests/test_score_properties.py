@@ -6,7 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimtrack.settings import DEFAULT_SETTINGS
-from claimtrack.status import EvidenceItem, assess, is_credible, likelihood_term, origin_weight
+from claimtrack.status import (
+    EvidenceItem,
+    assess,
+    channel_of,
+    is_credible,
+    likelihood_term,
+    origin_weight,
+)
 
 ORIGINS = [f"o{n}" for n in range(6)]
 CREDIBLE_GRADES = ["A", "B", "C", "D", "F"]
@@ -71,7 +78,9 @@ def test_a_repeated_origin_with_no_better_credibility_never_moves_the_score(data
         origin_reliability=reliability[model.origin],
         stance=model.stance,
         credibility=grade,
-        via=draw.draw(st.sampled_from([None, "other-channel"])),
+        # Through the channel the origin already reached us by: a new channel for the same
+        # origin can lift a single-channel discount (test_one_channel_never_scores_higher).
+        via=channel_of(model),
     )
     before, after = assess(items), assess([*items, repeat])
     assert after.log_odds == before.log_odds
@@ -171,3 +180,35 @@ def test_fragility_equals_reassessing_without_the_origin(data):
             again.support_origins,
             again.contradict_origins,
         )
+
+
+@given(evidence_sets(), st.sampled_from(["dnk", "rfa", "wire"]))
+def test_one_channel_never_scores_higher_than_the_same_support_through_two(data, channel):
+    items, _ = data
+    one = [
+        EvidenceItem(
+            id=i.id,
+            source=i.source,
+            origin=i.origin,
+            origin_reliability=i.origin_reliability,
+            stance=i.stance,
+            credibility=i.credibility,
+            via=channel,
+        )
+        for i in items
+    ]
+    supporting = [i for i in one if i.stance == "supports" and is_credible(i)]
+    if not supporting:
+        return
+    # The same items, one supporting origin's items moved to a second channel.
+    moved = supporting[0].origin
+    two = [
+        i
+        if i.origin != moved or i.stance != "supports"
+        else i.__class__(**{**i.__dict__, "via": "other"})
+        for i in one
+    ]
+    single, split = assess(one), assess(two)
+    assert single.log_odds <= split.log_odds
+    assert single.single_channel == (single.support_origins >= 2)
+    assert not split.single_channel or split.support_origins < 2 or len(split.support_channels) == 1

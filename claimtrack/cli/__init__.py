@@ -28,6 +28,7 @@ COMMANDS = {
     "info": "misc",
     "report": "report",
     "explain": "report",
+    "calibrate": "calibrate",
     "import": "transfer",
     "export": "transfer",
     "search": "search",

@@ -228,6 +228,12 @@ def show(
             "key",
             "text",
             "status",
+            "score",
+            "likelihood",
+            "assessed_confidence",
+            "score_interval",
+            "single_channel",
+            "model",
             "support_origins",
             "contradict_origins",
             "verdict",
@@ -239,6 +245,11 @@ def show(
             "notes",
         ],
     )
+    if data.get("single_channel"):
+        typer.echo(
+            f"warning: all support comes through one channel ({data['support_origins']} "
+            "origins, 1 channel): if that channel is wrong, every supporting item is"
+        )
     typer.echo("")
     from .evidence import chains_shown
 

@@ -3,6 +3,7 @@ number of claims, grouped in memory and handed to the pure rules in claimtrack.s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import chain
@@ -20,8 +21,9 @@ from ..status import (
     EvidenceItem,
     Standing,
     assess,
-    origin_weight,
+    channel_factor,
 )
+from .calibrate import ModelInUse, model_in_use
 
 ClaimIds = Iterable[int] | Select | None
 # Rows fetched at a time when streaming every item: the per-row fetch costs more than the
@@ -174,15 +176,21 @@ def assess_claims(
     as_of: datetime | None = None,
     reported_by: str | None = None,
     detail: bool = False,
+    model: ModelInUse | None = None,
 ) -> dict[int, Assessment]:
     """Assessment per claim id; listed claims without evidence get the no-evidence
-    assessment (with a SELECT of ids or None, only claims with evidence are returned)."""
+    assessment (with a SELECT of ids or None, only claims with evidence are returned).
+    Scored with `model`, or the model current (at `as_of`)."""
     settings = settings or load_settings()
+    model = model or model_in_use(session, settings, as_of)
     if claim_ids is not None and not isinstance(claim_ids, Select):
         claim_ids = list(claim_ids)
     items = evidence_items(session, claim_ids, as_of=as_of, reported_by=reported_by, detail=detail)
     wanted = claim_ids if isinstance(claim_ids, list) else list(items)
-    return {claim_id: assess(items.get(claim_id, []), settings) for claim_id in wanted}
+    return {
+        claim_id: assess(items.get(claim_id, []), settings, model.for_claim(claim_id))
+        for claim_id in wanted
+    }
 
 
 class ClaimStanding(NamedTuple):
@@ -194,11 +202,14 @@ class ClaimStanding(NamedTuple):
     evidence_count: int
 
 
-def claim_standings(session: Session, settings: Settings | None = None) -> dict[int, ClaimStanding]:
+def claim_standings(
+    session: Session, settings: Settings | None = None, model: ModelInUse | None = None
+) -> dict[int, ClaimStanding]:
     """ClaimStanding of every claim with evidence: the same status, score and channels as
     assess_claims, from one pass over the current items' grades (one query for the sources'
     origins, one for the items) without building an EvidenceItem per item."""
     settings = settings or load_settings()
+    model = model or model_in_use(session, settings)
     connection = session.connection()
     origin = aliased(Source)
     keys: dict[int, str] = {}
@@ -249,32 +260,48 @@ def claim_standings(session: Session, settings: Settings | None = None) -> dict[
         grade = best.get(group)
         if grade is None or share[credibility] > share[grade]:
             best[group] = credibility
-    weight_of: dict[tuple[str, int], float] = {}
-    supports: dict[int, int] = {}
-    weights: dict[int, list[float]] = {}
-    for group, grade in best.items():
-        claim_origin, contradicts = divmod(group, 2)
-        claim_id, origin_id = divmod(claim_origin, span)
-        grades = (reliability[origin_id], grade)
-        weight = weight_of.get(grades)
-        if weight is None:
-            weight = weight_of[grades] = origin_weight(*grades, settings)
-        if contradicts:
-            weight = -weight
-        else:
-            supports[claim_id] = supports.get(claim_id, 0) + 1
-        weights.setdefault(claim_id, []).append(weight)
     channel_keys: dict[int, list[str]] = {}
     for code in channels:
         claim_id, source_id = divmod(code, span)
         channel_keys.setdefault(claim_id, []).append(keys[source_id])
+    # (weight, ungraded) per claim, split by stance: support is discounted as a whole when it
+    # all comes through one channel, which is known only once every origin is counted.
+    weight_of: dict[tuple[int, int, int, int, int], float] = {}
+    folds: dict[int, int] = {}
+    terms: dict[int, tuple[list[tuple[float, bool]], list[tuple[float, bool]]]] = {}
+    for group, grade in best.items():
+        claim_origin, contradicts = divmod(group, 2)
+        claim_id, origin_id = divmod(claim_origin, span)
+        weights = model.for_claim(claim_id)
+        fold = folds.setdefault(id(weights), len(folds))
+        cache_key = (fold, origin_id, grade, contradicts, 0)
+        weight = weight_of.get(cache_key)
+        if weight is None:
+            stance = "contradicts" if contradicts else "supports"
+            weight = weight_of[cache_key] = weights.weight(
+                keys[origin_id], reliability[origin_id], stance, grade
+            )
+        ungraded = reliability[origin_id] == "F" or grade == 6
+        terms.setdefault(claim_id, ([], []))[contradicts].append((weight, ungraded))
     result = {}
     for claim_id, count in counts.items():
-        signed = weights.get(claim_id, [])
-        s = supports.get(claim_id, 0)
+        support, contradiction = terms.get(claim_id, ((), ()))
+        s = len(support)
+        claim_channels = channel_keys.get(claim_id, [])
+        factor = channel_factor(s, len(claim_channels), settings)
+        signed = [w * factor for w, _ in support] + [-w for w, _ in contradiction]
+        ungraded = [w * factor for w, u in support if u] + [w for w, u in contradiction if u]
         result[claim_id] = ClaimStanding(
-            Standing.of(s, len(signed) - s, signed, settings),
-            channel_keys.get(claim_id, []),
+            Standing.of(
+                s,
+                len(contradiction),
+                signed,
+                settings,
+                prior_log_odds=model.for_claim(claim_id).prior_log_odds(),
+                channels=len(claim_channels),
+                ungraded=math.fsum(ungraded),
+            ),
+            claim_channels,
             count,
         )
     return result

@@ -12,7 +12,7 @@ from .. import values
 from ..errors import Conflict, InvalidValue, NotFound
 from ..models import Claim, ClaimLink, KeyAlias, Tag
 from ..settings import load_settings
-from ..status import Assessment, assess
+from ..status import Assessment, Standing, assess
 from .assessments import assess_claims
 from .claim_filter import ClaimFilter
 from .common import (
@@ -42,6 +42,17 @@ def claim_record(claim: Claim) -> dict[str, Any]:
     }
 
 
+def judgement_fields(standing: Standing, model: str) -> dict[str, Any]:
+    """Beside score and likelihood: the analytic confidence with its 80% interval, whether all
+    support comes through one channel, and the model that produced the score."""
+    return {
+        "assessed_confidence": standing.assessed_confidence,
+        "score_interval": list(standing.interval),
+        "single_channel": standing.single_channel,
+        "model": model,
+    }
+
+
 def claim_view(claim: Claim, assessment: Assessment) -> dict[str, Any]:
     """Claim JSON as `claim list --json` prints it (add fields, never remove: scripts read it)."""
     return {
@@ -53,6 +64,7 @@ def claim_view(claim: Claim, assessment: Assessment) -> dict[str, Any]:
         "confidence": claim.confidence,
         "score": getattr(assessment, "score", None),
         "likelihood": getattr(assessment, "likelihood", None),
+        **judgement_fields(assessment.standing, assessment.model),
         "support_origins": assessment.support_origins,
         "contradict_origins": assessment.contradict_origins,
         "support_channels": len(assessment.support_channels),
@@ -340,11 +352,15 @@ def list_claims(
     if ids is not None:
         query = query.where(Claim.id.in_(ids))
     claims = list(session.scalars(query))
-    assessments = assess_claims(session, None if ids is None else [c.id for c in claims])
-    no_evidence = assess([], load_settings())
+    from .calibrate import model_in_use
+
+    settings = load_settings()
+    model = model_in_use(session, settings)
+    wanted = None if ids is None else [c.id for c in claims]
+    assessments = assess_claims(session, wanted, settings, model=model)
     views = []
     for claim in claims:
-        assessment = assessments.get(claim.id) or no_evidence
+        assessment = assessments.get(claim.id) or assess([], settings, model.for_claim(claim.id))
         if flt.keeps(assessment.status):
             views.append(claim_view(claim, assessment))
     return views

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,6 @@ from ..status import (
     EvidenceItem,
     assess,
     fragility,
-    logit,
     status_rule,
 )
 from .as_of import SourceState, chain, claim_states, source_states
@@ -90,6 +90,7 @@ def explain_claim(
 ) -> dict[str, Any]:
     """Status, rule, score and every item's part in them; fragility per origin. With
     `reported_by` (YYYY-MM-DD), only the evidence reported by then."""
+    from .calibrate import model_in_use
     from .report import claim_as_of
 
     settings = load_settings()
@@ -100,7 +101,9 @@ def explain_claim(
     items = evidence_items(
         session, [claim.id], as_of=as_of, reported_by=reported_by, detail=True
     ).get(claim.id, [])
-    assessment = assess(items, settings)
+    model = model_in_use(session, settings, as_of)
+    weights = model.for_claim(claim.id)
+    assessment = assess(items, settings, weights)
     by_id = source_states(session, as_of) if as_of is not None else _chains(session, claim.id)
     sources = {state.key: state for state in by_id.values()}
     s, x = assessment.support_origins, assessment.contradict_origins
@@ -113,6 +116,8 @@ def explain_claim(
                 "reliability": contribution.reliability,
                 "credibility": contribution.credibility,
                 "weight": round(contribution.weight, 4),
+                "channel_factor": round(contribution.channel_factor, 4),
+                "weight_from": contribution.why,
                 "items": _folding(
                     contribution.items,
                     contribution.origin,
@@ -124,13 +129,15 @@ def explain_claim(
         )
     channels = sorted(assessment.support_channels)
     warning = None
-    if s >= 2 and len(channels) == 1:
+    if assessment.single_channel:
+        factor = assessment.contributions[0].channel_factor
         warning = (
             f"all support comes through one channel: {channels[0]} ({s} origins, 1 channel); "
-            "if that channel is wrong, every supporting item is"
+            "if that channel is wrong, every supporting item is, so each supporting origin "
+            f"keeps {factor:.2f} of its weight"
         )
     without = []
-    for origin, other in fragility(items, settings).items():
+    for origin, other in fragility(items, settings, weights).items():
         without.append(
             {
                 "origin": origin,
@@ -151,11 +158,16 @@ def explain_claim(
         "contradict_origins": x,
         "verdict": claim.verdict,
         "verdict_reason": claim.verdict_reason,
-        "prior": assessment.prior,
-        "prior_log_odds": round(logit(assessment.prior), 4),
+        "model": model.name,
+        "model_detail": model.describe(),
+        "prior": round(1 / (1 + math.exp(-weights.prior_log_odds())), 4),
+        "prior_log_odds": round(weights.prior_log_odds(), 4),
         "log_odds": round(assessment.log_odds, 4),
         "score": assessment.score,
         "likelihood": assessment.likelihood,
+        "assessed_confidence": assessment.assessed_confidence,
+        "score_interval": list(assessment.interval),
+        "single_channel": assessment.single_channel,
         "origins": origins,
         "not_credible": [
             {**item_view(item), "why": _why_not_credible(item)} for item in assessment.not_credible

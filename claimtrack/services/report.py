@@ -34,7 +34,9 @@ from ..status import (
 )
 from .as_of import ClaimState, chain, claim_states, last_changes, source_states
 from .assessments import ClaimStanding, assess_claims, claim_standings, evidence_items
+from .calibrate import model_in_use
 from .claim_filter import ClaimFilter
+from .claims import judgement_fields
 from .common import get_claim, get_source
 
 VERDICT_NAMES = ("confirmed", "debunked")
@@ -88,6 +90,7 @@ def claim_row(
     channels: Iterable[str],
     evidence_count: int,
     last_change: datetime | None,
+    model: str,
 ) -> dict[str, Any]:
     """One claim of a report. Shares its field names (and values) with `claim list --json`."""
     channels = sorted(channels)
@@ -100,6 +103,7 @@ def claim_row(
         "confidence": claim.confidence,
         "score": standing.score,
         "likelihood": standing.likelihood,
+        **judgement_fields(standing, model),
         "support_origins": standing.support_origins,
         "contradict_origins": standing.contradict_origins,
         "support_channels": len(channels),
@@ -170,22 +174,24 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
     # Without detail, history or a reported-by date, one pass over the items' grades gives
     # the same status and score as assessing every item.
     grouped = not query.detail and query.as_of is None and query.reported_by is None
+    model = model_in_use(session, settings, query.as_of)
     if grouped:
-        standings = claim_standings(session, settings)
+        standings = claim_standings(session, settings, model)
         items: dict[int, list[EvidenceItem]] = {}
     else:
         standings = {}
         items = evidence_items(
             session, ids, as_of=query.as_of, reported_by=query.reported_by, detail=query.detail
         )
-    no_evidence = ClaimStanding(assess([], settings).standing, [], 0)
     rows = []
     for claim in claims.values():
         if grouped:
-            standing, channels, count = standings.get(claim.id, no_evidence)
+            standing, channels, count = standings.get(claim.id) or ClaimStanding(
+                assess([], settings, model.for_claim(claim.id)).standing, [], 0
+            )
         else:
             claim_items = items.get(claim.id, [])
-            assessment = assess(claim_items, settings)
+            assessment = assess(claim_items, settings, model.for_claim(claim.id))
             standing, channels, count = (
                 assessment.standing,
                 assessment.support_channels,
@@ -193,7 +199,7 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
             )
         if not flt.keeps(standing.status):
             continue
-        row = claim_row(claim, standing, channels, count, changes.get(claim.id))
+        row = claim_row(claim, standing, channels, count, changes.get(claim.id), model.name)
         if query.detail:
             row.update(detail_fields(assessment))
         rows.append(row)
@@ -204,6 +210,7 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
         "scoring": scoring_record(),
         "as_of": query.as_of.isoformat() if query.as_of else None,
         "reported_by": query.reported_by,
+        "model": model.describe(),
         "filters": flt.as_dict(source_key),
         "summary": summary(rows),
         "claims": rows,
@@ -319,6 +326,7 @@ def claim_as_of(
         assessment.support_channels,
         assessment.evidence_count,
         changes.get(claim.id),
+        assessment.model,
     )
     view["as_of"] = as_of.isoformat()
     view["reported_by"] = reported_by

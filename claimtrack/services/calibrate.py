@@ -1,0 +1,218 @@
+"""The score's model: fitting it from the database (claimtrack calibrate), storing each fit,
+and finding the one a score uses (the newest, or the one current at --as-of)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import calibration
+from ..calibration import ClaimData, ScoreModel, Term
+from ..errors import NotFound
+from ..models import Claim
+from ..models import ScoreModel as ScoreModelRow
+from ..settings import Settings, load_settings
+from ..status import GradeDefaults, Weights, assess
+
+
+def current_model(session: Session, as_of: datetime | None = None) -> ScoreModel | None:
+    """The newest fit (by `as_of`, if given); None: the grade defaults are in use."""
+    query = select(ScoreModelRow).order_by(ScoreModelRow.id.desc()).limit(1)
+    if as_of is not None:
+        query = query.where(ScoreModelRow.fitted_at <= as_of)
+    row = session.scalars(query).first()
+    return _from_row(row) if row is not None else None
+
+
+def _from_row(row: ScoreModelRow) -> ScoreModel:
+    return ScoreModel.from_params(
+        json.loads(row.params),
+        id=row.id,
+        fitted_at=row.fitted_at.isoformat(),
+        actor=row.actor,
+        fingerprint=row.fingerprint,
+        evaluation=json.loads(row.evaluation),
+    )
+
+
+class ModelInUse:
+    """Weights per claim: one fold of a fitted model, or the grade defaults for every claim."""
+
+    def __init__(self, model: ScoreModel | None, settings: Settings) -> None:
+        self.model = model
+        self.settings = settings
+        self._defaults = GradeDefaults(settings)
+        self._folds: dict[tuple[str, int], Weights] = {}
+
+    @property
+    def name(self) -> str:
+        return self.model.name if self.model else self._defaults.name
+
+    def for_claim(self, claim_id: int) -> Weights:
+        if self.model is None:
+            return self._defaults
+        key = self.model.fit_key(claim_id)
+        weights = self._folds.get(key)
+        if weights is None:
+            weights = self._folds[key] = self.model.weights_for(claim_id, self.settings)
+        return weights
+
+    def describe(self) -> dict[str, Any]:
+        if self.model is None:
+            return {"name": self.name, "kind": "grade defaults", "id": None}
+        return {
+            "name": self.name,
+            "kind": self.model.kind,
+            "id": self.model.id,
+            "fitted_at": self.model.fitted_at,
+            "fitted_by": self.model.actor,
+            "verdicts": self.model.verdicts,
+            "claims": self.model.claims,
+            "evaluation": self.model.evaluation,
+        }
+
+
+def model_in_use(
+    session: Session, settings: Settings | None = None, as_of: datetime | None = None
+) -> ModelInUse:
+    return ModelInUse(current_model(session, as_of), settings or load_settings())
+
+
+def training_data(session: Session, settings: Settings) -> list[ClaimData]:
+    """Every claim's terms under the grade defaults (origins, grades, channel discount) and its
+    verdict as truth: three statements, whatever the number of claims."""
+    from .assessments import evidence_items
+
+    items = evidence_items(session, None)
+    verdicts = dict(session.execute(select(Claim.id, Claim.verdict)).all())
+    data = []
+    for claim_id in sorted(verdicts):
+        assessment = assess(items.get(claim_id, []), settings)
+        terms = tuple(
+            Term(c.origin, c.reliability, c.stance, c.credibility, c.channel_factor)
+            for c in assessment.contributions
+        )
+        data.append(ClaimData(claim_id, terms, calibration.truth_of(verdicts[claim_id])))
+    return data
+
+
+def evaluate(model: ScoreModel, data: list[ClaimData], settings: Settings) -> dict[str, Any]:
+    """The fitted model, the agreement model alone, the grade defaults and the naive count on
+    the verdicted claims, each claim scored without its own verdict."""
+    labelled = [c for c in data if c.truth is not None]
+    defaults = GradeDefaults(settings)
+    agreement = ScoreModel(
+        kind="agreement",
+        grade_weights=model.grade_weights,
+        base=model.base,
+        folds=model.folds,
+        fold_fits=[],
+        full_fit=calibration.FoldFit(base=model.base),
+        verdicts=0,
+        claims=model.claims,
+        shrinkage=model.shrinkage,
+    )
+    fitted = [
+        (calibration.score_of(c, model.weights_for(c.id, settings)), c.truth) for c in labelled
+    ]
+    rows = [
+        calibration.summarise("fitted" if model.kind == "verdicts" else "agreement", fitted),
+    ]
+    if model.kind == "verdicts":
+        weights = agreement.weights_for(0, settings)
+        rows.append(
+            calibration.summarise(
+                "agreement", [(calibration.score_of(c, weights), c.truth) for c in labelled]
+            )
+        )
+    rows.append(
+        calibration.summarise(
+            "grade defaults", [(calibration.score_of(c, defaults), c.truth) for c in labelled]
+        )
+    )
+    rows.append(
+        calibration.summarise(
+            "naive count", [(calibration.naive_count(c), c.truth) for c in labelled]
+        )
+    )
+    return {
+        "verdicts": len(labelled),
+        "true": sum(1 for c in labelled if c.truth),
+        "false": sum(1 for c in labelled if not c.truth),
+        "models": rows,
+        "reliability": calibration.reliability_table(fitted),
+    }
+
+
+def calibrate(session: Session, *, actor: str, dry_run: bool = False) -> dict[str, Any]:
+    """Fit the model on every claim's evidence and verdicts; store it unless the newest fit
+    read exactly the same (then nothing changes). Returns the model and its evaluation."""
+    settings = load_settings()
+    data = training_data(session, settings)
+    if not any(claim.terms for claim in data):
+        raise NotFound(
+            "nothing to calibrate on: no claim has credible supporting or contradicting "
+            "evidence yet; add some with `claimtrack evidence add` or `claimtrack import`"
+        )
+    model = calibration.fit_model(data, settings)
+    newest = current_model(session)
+    unchanged = newest is not None and newest.fingerprint == model.fingerprint
+    if unchanged:
+        model = newest
+    else:
+        model.evaluation = evaluate(model, data, settings)
+        if not dry_run:
+            row = ScoreModelRow(
+                actor=actor,
+                kind=model.kind,
+                verdicts=model.verdicts,
+                claims=model.claims,
+                fingerprint=model.fingerprint,
+                settings=json.dumps(asdict(settings), sort_keys=True),
+                params=json.dumps(model.params(), sort_keys=True),
+                evaluation=json.dumps(model.evaluation, sort_keys=True),
+            )
+            session.add(row)
+            session.flush()
+            model.id = row.id
+            model.fitted_at = row.fitted_at.isoformat()
+            model.actor = actor
+    in_use = ModelInUse(model, settings)
+    return {
+        "model": in_use.describe(),
+        "created": not unchanged and not dry_run,
+        "unchanged": unchanged,
+        "verdict_map": {
+            "true": list(calibration.TRUE_VERDICTS),
+            "false": list(calibration.FALSE_VERDICTS),
+        },
+        "grade_weights": {
+            grade: {stance: round(w, 4) for stance, w in weights.items()}
+            for grade, weights in model.grade_weights.items()
+        },
+        "fit": {key: round(value, 4) for key, value in model.full_fit.to_json().items()},
+        "evaluation": model.evaluation,
+        "_model": model,
+    }
+
+
+def model_history(session: Session) -> list[dict[str, Any]]:
+    """Every fit, oldest first: who, when, on how many verdicts, with which settings."""
+    rows = session.scalars(select(ScoreModelRow).order_by(ScoreModelRow.id))
+    return [
+        {
+            "id": row.id,
+            "fitted_at": row.fitted_at.isoformat(),
+            "fitted_by": row.actor,
+            "kind": row.kind,
+            "verdicts": row.verdicts,
+            "claims": row.claims,
+            "settings": json.loads(row.settings),
+        }
+        for row in rows
+    ]
