@@ -376,10 +376,35 @@ class Database:
             # refused login) means the database cannot be used.
             raise describe_operational_error(exc, self.url) from None
 
+    def refuse_if_newer(self, revision: str | None) -> None:
+        """A revision from a newer claimtrack cannot be upgraded (or used) by this one."""
+        if revision is None or revision == SCHEMA_REVISION:
+            return
+        if (
+            revision.isdigit()
+            and SCHEMA_REVISION.isdigit()
+            and int(revision) < int(SCHEMA_REVISION)
+        ):
+            return
+        from alembic.script import ScriptDirectory
+
+        try:
+            ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+            return
+        except Exception:
+            pass
+        where = self.path or mask_url(self.url)
+        raise DatabaseError(
+            f"{where} is at schema revision {revision}, made by a newer claimtrack than this "
+            f"one (which knows up to {SCHEMA_REVISION}): upgrade claimtrack itself "
+            "(pip install -U claimtrack), not the database"
+        )
+
     def require_current_schema(self) -> None:
         revision = self.schema_revision()
         if revision == SCHEMA_REVISION:
             return
+        self.refuse_if_newer(revision)
         where = self.path or mask_url(self.url)
         if revision is None:
             raise DatabaseError(
@@ -435,6 +460,7 @@ def run_migration(database: Database, command_name: str, revision: str = "head")
 
     sqlite = database.dialect == "sqlite"
     database.refuse_if_read_only()
+    database.refuse_if_newer(database.schema_revision())
     with database.engine.execution_options(claimtrack_write=True).connect() as conn:
         driver = conn.connection.driver_connection
         if sqlite:

@@ -106,7 +106,7 @@ def import_(
         if len(delimiter) != 1:
             raise typer.BadParameter("one character, or 'tab'", param_hint="--delimiter")
     state = ctx.obj
-    with _progress(files) as progress:
+    with _stdin_read_first(files), _progress(files) as progress:
         try:
             with state.reading() if dry_run else state.writing() as session:
                 result = import_files(
@@ -211,6 +211,34 @@ def _print_duplicates(pairs: list[dict], shown: int = 20) -> None:
             "`claimtrack claim merge KEEP OTHER`",
             err=True,
         )
+
+
+class _stdin_read_first:
+    """`import -`: standard input is read to a temporary file before the write transaction
+    starts, so a slow producer (`sleep 15 | claimtrack import -`) never holds the write lock
+    and blocks every other writer meanwhile."""
+
+    def __init__(self, files: list[str]):
+        self.active = "-" in files
+        self.saved = None
+
+    def __enter__(self):
+        if self.active:
+            import io
+            import shutil
+            import tempfile
+
+            spool = tempfile.TemporaryFile()
+            shutil.copyfileobj(sys.stdin.buffer, spool, 1024 * 1024)
+            spool.seek(0)
+            self.saved = sys.stdin
+            sys.stdin = io.TextIOWrapper(io.BufferedReader(spool), encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.saved is not None:
+            sys.stdin.close()
+            sys.stdin = self.saved
 
 
 class _Bar:

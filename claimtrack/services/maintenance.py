@@ -231,6 +231,12 @@ def _backup_sqlite(database: Database, partial: Path) -> None:
             # The copy stands alone in one file, with no -wal beside it.
             destination.execute("PRAGMA journal_mode = DELETE")
             result = destination.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(
+                f"cannot back up {database.path}: SQLite says {exc}; nothing was written. "
+                "See what is damaged with `claimtrack db check`; restore an earlier backup, or "
+                "salvage what SQLite can read with `sqlite3 DB .recover`"
+            ) from None
         finally:
             destination.close()
     finally:
