@@ -254,3 +254,37 @@ def test_calibrate_with_no_evidence_says_what_to_do_and_stores_nothing(cli, db_d
         "evidence yet; add some with `claimtrack evidence add` or `claimtrack import`\n"
     )
     assert db_dump(cli.url) == before
+
+
+def test_the_fast_report_and_the_item_by_item_path_agree_under_a_fitted_model(cli, tmp_path):
+    """report (one pass over the grades) and report --detail (every item assessed) give the
+    same score, confidence and interval with a fitted model, verdicted claims included."""
+    enter_seed(cli)
+    for n in range(8):
+        cli.ok("claim", "add", f"Claim {n}.", "--key", f"c{n}")
+        cli.ok("evidence", "add", f"c{n}", "--source", "police", "--supports", "--via", "dnk")
+        cli.ok("evidence", "add", f"c{n}", "--source", "smuggler", "--supports", "--via", "dnk")
+        if n % 2:
+            cli.ok("evidence", "add", f"c{n}", "--source", "mid-report", "--contradicts")
+    verdicts(
+        cli,
+        tmp_path / "v.jsonl",
+        [(f"c{n}", "debunked" if n % 2 else "confirmed") for n in range(6)],
+    )
+    cli.ok("calibrate")
+    fields = (
+        "score",
+        "likelihood",
+        "assessed_confidence",
+        "score_interval",
+        "single_channel",
+        "model",
+    )
+
+    def rows(*args):
+        report = cli.ok("report", "--json", *args).json()
+        return {row["key"]: tuple(row[f] for f in fields) for row in report["claims"]}
+
+    fast, detailed = rows(), rows("--detail")
+    assert fast == detailed
+    assert fast["c0"][-1].startswith("model #1 (6 verdicts")
