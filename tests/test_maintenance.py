@@ -149,6 +149,29 @@ def test_check_reports_a_damaged_index(filled):
     )
 
 
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_check_finds_a_search_index_that_does_not_match_the_rows(filled, engine_name):
+    """The FTS5 index references the rows (migration 0007): a row changed behind its triggers'
+    back leaves entries that no longer match, and a rebuild through the migrations mends it."""
+    tamper(
+        filled.url,
+        "INSERT INTO search_suspended (id) VALUES (1)",
+        "UPDATE claims SET text = 'Rice prices rose' WHERE key = 'halt'",
+        "DELETE FROM search_suspended",
+    )
+    run = filled("db", "check")
+    assert run.exit_code == 1
+    assert run.stderr.startswith(
+        "search: the full-text index does not match the rows (they were written with its "
+        "triggers dropped or suspended): rebuild it with `claimtrack db downgrade 0006` then "
+        "`claimtrack db upgrade` (back up first)\n"
+    )
+    filled.ok("db", "downgrade", "0006")
+    filled.ok("db", "upgrade")
+    assert filled.ok("db", "check").stdout == ok_lines(engine_name)
+    assert filled.ok("search", "rice", "--json").json()[0]["key"] == "halt"
+
+
 # --- backup -----------------------------------------------------------------------------------
 
 

@@ -172,8 +172,20 @@ def _search(database: Database) -> tuple[str, list[str]]:
 
     if database.dialect != "sqlite":
         return "search triggers are live (suspension is transaction-local on PostgreSQL)", []
+    from sqlalchemy.exc import DatabaseError
+
     with database.engine.connect() as conn:
         suspended = conn.execute(text("SELECT COUNT(*) FROM search_suspended")).scalar()
+        # FTS5 compares its index with the rows it references (the view search_content):
+        # a row changed with the triggers dropped or suspended makes them differ.
+        try:
+            conn.exec_driver_sql(
+                "INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)"
+            )
+            matches = True
+        except DatabaseError:
+            matches = False
+        conn.rollback()
     problems = (
         [
             "search indexing is suspended (a row in search_suspended, left by an import whose "
@@ -183,6 +195,12 @@ def _search(database: Database) -> tuple[str, list[str]]:
         if suspended
         else []
     )
+    if not matches:
+        problems.append(
+            "the full-text index does not match the rows (they were written with its triggers "
+            "dropped or suspended): rebuild it with `claimtrack db downgrade 0006` then "
+            "`claimtrack db upgrade` (back up first)"
+        )
     return "search indexing is live", problems
 
 
