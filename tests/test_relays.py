@@ -292,3 +292,16 @@ def test_import_warns_about_a_source_named_both_via_and_derived_from(cli, tmp_pa
     assert chains(cli) == [("told", ["ryg", "dnk"]), ("police", ["ryg", "dnk"])]
     again = cli.ok("import", str(path), "--json").json()
     assert again["warning_count"] == 1 and len(again["warnings"]) == 1
+
+
+def test_source_edit_derived_from_a_source_its_items_came_via_is_a_warning(relayed):
+    relayed.ok("evidence", "add", "backlash", "-s", "police", "--supports", "--via", "ryg",
+               "--via", "dnk")  # fmt: skip
+    relayed.ok("evidence", "add", "backlash", "-s", "police", "--neutral")
+    run = relayed.ok("source", "edit", "police", "--derived-from", "dnk")
+    assert run.stderr == (
+        "Warning: evidence 1: dnk is both on this item's via chain and what its source police "
+        "is derived from: the person who said it is the source, those who passed it on are "
+        "--via, --derived-from is for a source that repeats another; keep one\n"
+    )
+    assert relayed.ok("source", "edit", "police", "--derived-from", "").stderr == ""

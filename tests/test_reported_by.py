@@ -76,6 +76,9 @@ def test_claim_show_and_explain_take_reported_by(reported):
     assert explained["reported_by"] == "2018-09-30"
     text = reported.ok("explain", "halt", "--reported-by", "2018-09-30").stdout
     assert "reported by 2018-09-30" in text
+    shown_text = reported.ok("claim", "show", "halt", "--reported-by", "2018-07").stdout
+    assert "evidence reported by 2018-07-31 (observed, else recorded, by then)" in shown_text
+    assert "nhg" not in shown_text
 
 
 def test_export_reported_by_writes_only_evidence_observed_by_then(reported, tmp_path):

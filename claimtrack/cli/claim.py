@@ -250,6 +250,8 @@ def show(
             f"warning: all support comes through one channel ({data['support_origins']} "
             "origins, 1 channel): if that channel is wrong, every supporting item is"
         )
+    if data.get("reported_by"):
+        typer.echo(f"evidence reported by {data['reported_by']} (observed, else recorded, by then)")
     typer.echo("")
     from .evidence import chains_shown
 

@@ -203,6 +203,13 @@ def edit(
             new_key=new_key,
             reason=reason,
         )
+        warnings = []
+        if "derived_from" in edit.after and edit.after["derived_from"]:
+            from ..services.evidence import source_relay_warnings
+
+            warnings = source_relay_warnings(session, source=edit.row.key)
+    for warning in warnings:
+        typer.echo(f"Warning: {warning}", err=True)
     if json_:
         changes = [change.as_dict() for change in edit.status_changes]
         print_json(

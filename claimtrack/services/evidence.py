@@ -75,21 +75,60 @@ def relay_warnings(session: Session, *, source: str, via: Iterable[str]) -> list
     chain that SOURCE is also derived from names one link twice (`source add --derived-from`
     is for a source that repeats another; `--via` for who passed this item on)."""
     row = get_source(session, source)
-    chain = {get_source(session, key).id: key for key in via}
-    ancestors: list[Source] = []
+    chain = {get_source(session, key).key for key in via}
+    return [_both(key, row.key) for key in _ancestor_keys(row) if key in chain]
+
+
+def source_relay_warnings(session: Session, *, source: str) -> list[str]:
+    """relay_warnings for every current item of SOURCE (after its derived-from changed), one
+    line per item: two queries, whatever the number of items."""
+    row = get_source(session, source)
+    ancestors = set(_ancestor_keys(row))
+    if not ancestors:
+        return []
+    via = aliased(Source)
+    items = select(Evidence.id).where(
+        Evidence.source_id == row.id, Evidence.removed_at.is_(None), Evidence.via_id.is_not(None)
+    )
+    chains: dict[int, list[str]] = {}
+    for item_id, key in session.execute(
+        select(Evidence.id, via.key)
+        .join(via, via.id == Evidence.via_id)
+        .where(Evidence.id.in_(items))
+    ):
+        chains[item_id] = [key]
+    for item_id, key in session.execute(
+        select(EvidenceRelay.evidence_id, Source.key)
+        .join(Source, Source.id == EvidenceRelay.source_id)
+        .where(EvidenceRelay.evidence_id.in_(items))
+        .order_by(EvidenceRelay.evidence_id, EvidenceRelay.position)
+    ):
+        chains[item_id].append(key)
+    warnings = []
+    for item_id in sorted(chains):
+        shared = [key for key in chains[item_id] if key in ancestors]
+        if shared:
+            warnings.append(f"evidence {item_id}: {_both(shared[0], row.key)}")
+    return warnings
+
+
+def _ancestor_keys(row: Source) -> list[str]:
+    keys: list[str] = []
     seen: set[int] = set()
     current = row.derived_from
     while current is not None and current.id not in seen:
         seen.add(current.id)
-        ancestors.append(current)
+        keys.append(current.key)
         current = current.derived_from
-    return [
-        f"{chain[ancestor.id]} is both on this item's via chain and what its source "
-        f"{row.key} is derived from: the person who said it is the source, those who passed "
-        "it on are --via, --derived-from is for a source that repeats another; keep one"
-        for ancestor in ancestors
-        if ancestor.id in chain
-    ]
+    return keys
+
+
+def _both(relay: str, source: str) -> str:
+    return (
+        f"{relay} is both on this item's via chain and what its source {source} is derived "
+        "from: the person who said it is the source, those who passed it on are --via, "
+        "--derived-from is for a source that repeats another; keep one"
+    )
 
 
 def add_evidence(
