@@ -15,7 +15,7 @@ from importlib import util as importlib_util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DatabaseError, LockTimeout
+from .errors import DatabaseError, LockTimeout, ReadOnly
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -32,7 +32,7 @@ PG_WRITE_LOCK = 0x636C61696D  # "claim"
 
 # The newest migration's revision id. A test checks it equals Alembic's head, so the start-up
 # check below can compare revisions without importing Alembic (which costs ~300 ms).
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 
 
 def default_db_path() -> Path:
@@ -241,6 +241,17 @@ def create_engine(url: str, *, read_only: bool = False) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_pg_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("claimtrack_write", False):
+            # A reader is told so before it waits for the lock or writes half a command.
+            may_write, user = conn.exec_driver_sql(
+                "SELECT coalesce(has_table_privilege(to_regclass('history'), 'INSERT'), true), "
+                "session_user::text"
+            ).one()
+            if not may_write:
+                raise ReadOnly(
+                    f"database user {user} has the reader role here: it may run read commands "
+                    "only (report, list, show, search, export, history); an admin can let it "
+                    f"write with `claimtrack db grant {user} --role analyst`"
+                )
             # Wait for the other writers (at most the busy timeout), then see all they wrote.
             conn.exec_driver_sql(
                 "SELECT set_config('lock_timeout', %(ms)s, true)",
@@ -468,6 +479,8 @@ def run_migration(database: Database, command_name: str, revision: str = "head")
             driver.execute("PRAGMA foreign_keys = OFF")
         try:
             with conn.begin():
+                if not sqlite:
+                    _as_owner(conn)
                 getattr(command, command_name)(alembic_config(conn), revision)
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -480,6 +493,18 @@ def run_migration(database: Database, command_name: str, revision: str = "head")
         finally:
             if sqlite:
                 driver.execute("PRAGMA foreign_keys = ON")
+
+
+def _as_owner(conn: Connection) -> None:
+    """An admin (a member of the role owning the tables: `claimtrack db grant`) migrates as
+    that role, so what the migration creates has the same owner, and the owner's default
+    privileges give readers and analysts their rights on it."""
+    # set_config('role', ..., true) is SET LOCAL ROLE with the name bound as a parameter.
+    conn.exec_driver_sql(
+        "SELECT set_config('role', tableowner, true) FROM pg_tables "
+        "WHERE schemaname = current_schema() AND tablename = 'alembic_version' "
+        "AND tableowner <> current_user AND pg_has_role(current_user, tableowner, 'MEMBER')"
+    )
 
 
 def head_revision() -> str:

@@ -41,5 +41,9 @@ class LockTimeout(DatabaseError):
     pass
 
 
+class ReadOnly(DatabaseError):
+    """The connected database user may only read (a reader, in `claimtrack db grant`)."""
+
+
 class OutputError(ClaimtrackError):
     """An output file cannot be written (full disk, no permission); the target is untouched."""

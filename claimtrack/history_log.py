@@ -5,15 +5,28 @@ caller has one), inside the caller's transaction.
 
 An event's `before` and `after` are JSON snapshots of the fields that changed (the whole record
 on creation), encoded here and nowhere else, which is what --as-of reads back.
+
+Each event also records who was connected (`db_user`: PostgreSQL's session_user, the OS user
+on SQLite) beside the declared actor, and a hash chained to the previous event's: sha256 over
+the previous hash and the event's time, actor, database user, action, entity, before, after
+and reason (`event_hash`). The ids of the claim, source or evidence item an event is filed
+under are not hashed: merges re-file events under the claim kept, and ids change when a
+database is exported and imported into another. The chain is appended per flush, after
+reading the head under the write lock (PostgreSQL: the transaction-level advisory lock every
+claimtrack writer takes; SQLite: writers are serialised by BEGIN IMMEDIATE), so the chain's
+order is the order of ids. See docs/reliability.md for what it protects against.
 """
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import json
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from .models import HistoryEvent, utcnow
@@ -21,6 +34,7 @@ from .models import HistoryEvent, utcnow
 COLUMNS = (
     "at",
     "actor",
+    "db_user",
     "action",
     "entity",
     "claim_id",
@@ -29,7 +43,9 @@ COLUMNS = (
     "before",
     "after",
     "reason",
+    "hash",
 )
+GENESIS = ""  # the "previous hash" of the first event
 
 CopyRows = Callable[[str, Sequence[str], Sequence[tuple]], None]
 
@@ -47,6 +63,59 @@ _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_def
 def to_json(data: dict[str, Any] | None) -> str | None:
     """A snapshot as history stores it."""
     return None if data is None else _encode(data)
+
+
+_canonical = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def event_hash(
+    previous: str,
+    at: datetime,
+    actor: str,
+    db_user: str | None,
+    action: str,
+    entity: str,
+    before: str | None,
+    after: str | None,
+    reason: str | None,
+) -> str:
+    """The event's link in the chain (hex sha256). `at` counts as its UTC ISO form, with
+    microseconds, which both engines store exactly; before/after as the stored JSON text."""
+    payload = _canonical(
+        [
+            previous,
+            at.astimezone(UTC).isoformat(),
+            actor,
+            db_user,
+            action,
+            entity,
+            before,
+            after,
+            reason,
+        ]
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a bare container)
+        return "unknown"
+
+
+def chain_head(conn: Connection) -> tuple[str | None, str]:
+    """(database user, hash of the newest event) for appending. History is appended only in
+    claimtrack's write transactions, which hold the write lock from their start (db.py: the
+    advisory lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two writers never chain onto
+    the same head."""
+    if conn.dialect.name == "postgresql":
+        user, head = conn.exec_driver_sql(
+            "SELECT session_user::text, (SELECT hash FROM history ORDER BY id DESC LIMIT 1)"
+        ).one()
+        return user, head or GENESIS
+    head = conn.exec_driver_sql("SELECT hash FROM history ORDER BY id DESC LIMIT 1").scalar()
+    return os_user(), head or GENESIS
 
 
 class HistoryLog:
@@ -75,9 +144,12 @@ class HistoryLog:
         reason: str | None = None,
         at: datetime | None = None,
     ) -> None:
+        at = at or utcnow()
+        if at.tzinfo is None:
+            raise ValueError("naive datetime: history stores UTC-aware times only")
         self.pending.append(
             (
-                at or utcnow(),
+                at,
                 self.actor,
                 action,
                 entity,
@@ -95,10 +167,43 @@ class HistoryLog:
         self.pending = []
 
     def flush(self, conn: Connection) -> None:
-        """Write the buffered events in one statement."""
-        rows, self.pending = self.pending, []
-        if not rows:
+        """Chain the buffered events onto the head and write them in one statement."""
+        pending, self.pending = self.pending, []
+        if not pending:
             return
+        db_user, previous = chain_head(conn)
+        rows = []
+        for (
+            at,
+            actor,
+            action,
+            entity,
+            claim_id,
+            source_id,
+            evidence_id,
+            before,
+            after,
+            reason,
+        ) in pending:
+            previous = event_hash(
+                previous, at, actor, db_user, action, entity, before, after, reason
+            )
+            rows.append(
+                (
+                    at,
+                    actor,
+                    db_user,
+                    action,
+                    entity,
+                    claim_id,
+                    source_id,
+                    evidence_id,
+                    before,
+                    after,
+                    reason,
+                    previous,
+                )
+            )
         dialect = conn.dialect
         if dialect.name == "sqlite":
             stamp = HistoryEvent.__table__.c.at.type.dialect_impl(dialect).bind_processor(dialect)
@@ -130,3 +235,124 @@ def flush_session_log(session) -> None:
     if log is not None and len(log):
         session.flush()
         log.flush(session.connection())
+
+
+# --- verifying ------------------------------------------------------------------------------
+
+_HASHED = ("id", "at", "actor", "db_user", "action", "entity", "before", "after", "reason", "hash")
+
+
+def _describe(row) -> str:
+    return f"event {row.id} ({row.action} by {row.actor}, {row.at:%Y-%m-%d %H:%M:%S})"
+
+
+def _verify_row(row, previous: str) -> str | None:
+    """Why this event breaks the chain after `previous`, or None when it holds."""
+    if row.hash is None:
+        return f"{_describe(row)} has no hash: it was written outside claimtrack"
+    expected = event_hash(
+        previous,
+        row.at,
+        row.actor,
+        row.db_user,
+        row.action,
+        row.entity,
+        row.before,
+        row.after,
+        row.reason,
+    )
+    if expected != row.hash:
+        return (
+            f"{_describe(row)} does not match its hash: it was changed, or the event before it "
+            "was changed or deleted"
+        )
+    return None
+
+
+def verify_records(records: Iterable[Mapping[str, Any]], *, previous: str = GENESIS) -> list[str]:
+    """Check exported history events (in chain order; `at` an ISO string or a datetime,
+    `before`/`after` as stored text or as decoded JSON) against the hashes they carry: what an
+    import of a full history must do before appending it, so a database moved between engines
+    stays verifiable. One problem per event that does not match, naming its position."""
+    problems = []
+    for number, record in enumerate(records, 1):
+        at = record["at"]
+        at = datetime.fromisoformat(at) if isinstance(at, str) else at
+        stored = {
+            name: record.get(name)
+            if isinstance(record.get(name), str | None)
+            else to_json(record.get(name))
+            for name in ("before", "after")
+        }
+        expected = event_hash(
+            previous,
+            at,
+            record["actor"],
+            record.get("db_user"),
+            record["action"],
+            record["entity"],
+            stored["before"],
+            stored["after"],
+            record.get("reason"),
+        )
+        if record.get("hash") != expected:
+            problems.append(
+                f"history event {number} ({record['action']} by {record['actor']}, "
+                f"{record['at']}) does not match its hash: it was changed after it was exported, "
+                "or an event before it was removed"
+            )
+        previous = record.get("hash") or GENESIS
+    return problems
+
+
+def verify_chain(conn: Connection, *, kept: str | None = None) -> tuple[int, list[str], Any]:
+    """Check every event's hash against its content and the event before it, oldest first:
+    (events checked, one problem per broken event, the newest event or None). `kept`, a head
+    printed earlier, must still be the hash of some event."""
+    table = HistoryEvent.__table__
+    rows = conn.execute(
+        select(*(table.c[name] for name in _HASHED))
+        .order_by(table.c.id)
+        .execution_options(stream_results=True, yield_per=10_000)
+    )
+    previous, problems, count, last = GENESIS, [], 0, None
+    for row in rows:
+        count += 1
+        problem = _verify_row(row, previous)
+        if problem:
+            problems.append(problem)
+        previous, last = row.hash or GENESIS, row
+        if kept is not None and row.hash == kept:
+            kept = None
+    if kept is not None:
+        problems.append(
+            f"no event carries the kept head {kept}: history was rewritten (or the head was "
+            "taken from another database)"
+        )
+    return count, problems, last
+
+
+def verify_events(conn: Connection, column, subject_id: int) -> tuple[int, list[str]]:
+    """Check the events filed under one claim or source, each against the event just before it
+    in the whole chain (one query)."""
+    table = HistoryEvent.__table__
+    before = table.alias("before_it")
+    previous = (
+        select(before.c.hash)
+        .where(before.c.id < table.c.id)
+        .order_by(before.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(*(table.c[name] for name in _HASHED), previous.label("previous"))
+        .where(column == subject_id)
+        .order_by(table.c.id)
+    )
+    problems, count = [], 0
+    for row in conn.execute(query):
+        count += 1
+        problem = _verify_row(row, row.previous or GENESIS)
+        if problem:
+            problems.append(problem)
+    return count, problems

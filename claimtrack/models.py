@@ -274,7 +274,9 @@ class KeyAlias(Base):
 
 
 class HistoryEvent(Base):
-    """Append-only record of every change: never updated, never deleted.
+    """Append-only record of every change: never updated, never deleted (triggers refuse it
+    on both engines; only the claim or source an event is filed under may change, as merges
+    re-file events), each event hash-chained to the one before (claimtrack.history_log).
 
     `before` and `after` hold JSON snapshots of the fields that changed (the whole record on
     creation), which is what --as-of reconstruction reads back.
@@ -285,6 +287,9 @@ class HistoryEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(200))
+    # Who was connected: PostgreSQL's session_user (authenticated by the server), the OS user
+    # on SQLite; NULL for events recorded before claimtrack kept it (migration 0009).
+    db_user: Mapped[str | None] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(50))
     entity: Mapped[str] = mapped_column(String(10))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="RESTRICT"))
@@ -297,6 +302,8 @@ class HistoryEvent(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    # sha256 chained to the previous event's (claimtrack.history_log.event_hash).
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         CheckConstraint(_in("entity", HISTORY_ENTITIES), name="entity"),

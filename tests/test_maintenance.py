@@ -21,6 +21,7 @@ OK_LINES = [
     "ok: no derived-from loops; every origin is the end of its chain",
     "ok: every history event points at an existing claim, source or evidence item",
     "ok: search indexing is live",
+    "ok: every history event matches the hash chain; triggers keep history append-only",
 ]
 PG_INTEGRITY = "ok: storage integrity is the PostgreSQL server's own (no file to check)"
 
@@ -29,7 +30,7 @@ def ok_lines(engine_name: str) -> str:
     lines = list(OK_LINES)
     if engine_name == "postgres":
         lines[1] = PG_INTEGRITY
-        lines[-1] = "ok: search triggers are live (suspension is transaction-local on PostgreSQL)"
+        lines[5] = "ok: search triggers are live (suspension is transaction-local on PostgreSQL)"
     return "\n".join(lines) + "\n"
 
 
@@ -73,6 +74,7 @@ def test_check_passes_on_a_sound_database(filled, engine_name):
         "derived-from",
         "history",
         "search",
+        "chain",
     ]
 
 
@@ -94,7 +96,7 @@ def test_check_finds_loops_stale_origins_dangling_rows_and_orphaned_history(fill
     assert run.stdout == "".join(
         line + "\n"
         for line in ok_lines(engine_name).splitlines()
-        if "schema" in line or "integrity" in line or "search" in line
+        if "schema" in line or "integrity" in line or "search" in line or "hash chain" in line
     )
     history_id = Database(resolve_url(filled.url))
     with history_id.engine.connect() as conn:
@@ -107,7 +109,7 @@ def test_check_finds_loops_stale_origins_dangling_rows_and_orphaned_history(fill
         "derived-from: loop: dnk → copy → wire → dnk\n"
         "derived-from: source 'ryg': origin is 'dnk' but its derived-from chain ends at 'ryg'\n"
         f"history: 1 history row (id {event}) with a source_id that points at no row of sources\n"
-        "Error: the database failed 3 of 6 checks (references, derived-from, history); restore "
+        "Error: the database failed 3 of 7 checks (references, derived-from, history); restore "
         "a backup, or repair the rows named above\n"
     )
     data = filled("db", "check", "--json").json()
@@ -144,7 +146,7 @@ def test_check_reports_a_damaged_index(filled):
     assert "integrity" not in run.stdout
     assert run.stderr.startswith("integrity: row 1 missing from index ix_claims_verdict\n")
     assert run.stderr.endswith(
-        "Error: the database failed 1 of 6 checks (integrity); restore a backup, or repair "
+        "Error: the database failed 1 of 7 checks (integrity); restore a backup, or repair "
         "the rows named above\n"
     )
 

@@ -148,6 +148,13 @@ def _describe_unexpected(exc: Exception, ctx: typer.Context) -> str:
         if isinstance(exc, IntegrityError):
             detail = str(exc.orig).strip().splitlines()[0]
             return f"the change breaks a rule of the database ({detail}); nothing was written"
+        if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == "42501":
+            detail = str(exc.orig).strip().splitlines()[0]
+            return (
+                f"the database refused: {detail}; your database user's role does not allow "
+                "this (migrations and grants need an admin: `claimtrack db grant USER --role "
+                "admin`); nothing was written"
+            )
         if isinstance(exc, DBAPIError):
             return str(describe_operational_error(exc, url))
     if isinstance(exc, OSError) and exc.filename:

@@ -1,4 +1,4 @@
-"""claimtrack db upgrade | downgrade | current | check | backup"""
+"""claimtrack db upgrade | downgrade | current | check | backup | grant | revoke"""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ app = typer.Typer(
     cls=PlainValuesGroup,
     rich_markup_mode=None,
     add_completion=False,
-    help="The database schema: migrations and checks.\n\n\b\nExample: claimtrack db current",
+    help="The database: migrations, checks, backups and team roles.\n\n\b\nExample: claimtrack db current",
     no_args_is_help=True,
 )
 
@@ -105,16 +105,62 @@ def current(
 def check(
     ctx: typer.Context,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    head: Annotated[
+        bool,
+        typer.Option(
+            "--head",
+            help="Check only the history chain and print its head (newest event and hash), "
+            "to keep somewhere the database's users cannot write.",
+        ),
+    ] = False,
+    kept: Annotated[
+        str | None,
+        typer.Option(
+            "--kept",
+            metavar="HASH",
+            help="With --head: a head printed earlier (its sha256), which must still be in "
+            "the chain: a history rewritten since is caught even with every hash recomputed.",
+        ),
+    ] = None,
 ) -> None:
     """Check the database: schema against the models, storage integrity (SQLite), references,
-    derived-from chains (no loops, origins current) and history. Exit 1 on any problem.
+    derived-from chains (no loops, origins current), history, and the history's hash chain
+    (each event against its content and the event before it; the first broken one named).
+    Exit 1 on any problem.
 
     \b
     Example: claimtrack db check
+    Example: claimtrack db check --head >> ~/claims-heads.txt
+    Example: claimtrack db check --head --kept 9f3c...e1
     """
-    from ..services.maintenance import check_database
+    from ..services.maintenance import check_database, history_head
 
+    if kept is not None and not head:
+        raise typer.BadParameter("--kept needs --head", param_hint="--kept")
     database = ctx.obj.database()
+    if head:
+        try:
+            found = history_head(database, kept=kept)
+        finally:
+            database.dispose()
+        if json_:
+            print_json(found)
+        elif found["event"] is None:
+            typer.echo("head: no history events yet")
+        else:
+            typer.echo(f"head: event {found['event']} at {found['at']} sha256 {found['hash']}")
+        for problem in found["problems"] if not json_ else ():
+            typer.echo(f"chain: {problem}", err=True)
+        if found["problems"]:
+            if not json_:
+                typer.echo(
+                    f"Error: {len(found['problems'])} history events do not match the chain; "
+                    "this head is not trustworthy: restore a backup, or compare with a head "
+                    "kept earlier",
+                    err=True,
+                )
+            raise typer.Exit(1)
+        return
     try:
         checks = check_database(database)
     finally:
@@ -183,3 +229,64 @@ def backup(
             f"Backed up {done['database']} to {done['backup']} "
             f"({done['bytes']:,} bytes, schema {done['revision']}, {done['method']})"
         )
+
+
+@app.command("grant")
+def grant(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(metavar="DBUSER", help="An existing PostgreSQL role.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="reader (read commands only), analyst (also add, edit, import, merge, "
+            "calibrate) or admin (also migrate, back up and grant).",
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the SQL it would run, and run nothing.")
+    ] = False,
+) -> None:
+    """Give a PostgreSQL user exactly one role's rights on this database (replacing any role
+    given before), in one transaction; prints the SQL it ran.
+
+    \b
+    Example: claimtrack db grant ct_kim --role analyst --dry-run
+    """
+    from ..services.roles import grant_role
+
+    database = ctx.obj.database()
+    try:
+        statements = grant_role(database, user=user, role=role, dry_run=dry_run)
+    finally:
+        database.dispose()
+    _print_sql(statements, dry_run, f"{user} is now {'an' if role != 'reader' else 'a'} {role}")
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(metavar="DBUSER", help="A PostgreSQL role.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the SQL it would run, and run nothing.")
+    ] = False,
+) -> None:
+    """Take back every right `db grant` gave a PostgreSQL user on this database.
+
+    \b
+    Example: claimtrack db revoke ct_kim
+    """
+    from ..services.roles import revoke_roles
+
+    database = ctx.obj.database()
+    try:
+        statements = revoke_roles(database, user=user, dry_run=dry_run)
+    finally:
+        database.dispose()
+    _print_sql(statements, dry_run, f"{user} has no claimtrack role here any more")
+
+
+def _print_sql(statements: list[str], dry_run: bool, done: str) -> None:
+    for statement in statements:
+        typer.echo(statement + ";")
+    typer.echo("-- dry run: nothing was changed" if dry_run else f"-- {done}")

@@ -46,15 +46,46 @@ def history(
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", help="Show at most this many events.")
     ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Check these events against the history's hash chain instead of listing "
+            "them (exit 1 naming each event that was changed).",
+        ),
+    ] = False,
     json_: Json = False,
 ) -> None:
-    """Show every change to a claim (with its evidence) or a source, newest first.
+    """Show every change to a claim (with its evidence) or a source, newest first. The actor
+    shows the database user too where it differs ("kim (as ct_kim)").
 
     \b
     Example: claimtrack history halt --limit 20
+    Example: claimtrack history halt --verify
     """
-    from ..services.history import history_of
+    from ..services.history import history_of, verify_history
 
+    if verify:
+        with ctx.obj.reading() as session:
+            found = verify_history(session, key)
+        if json_:
+            print_json(found)
+        elif found["ok"]:
+            typer.echo(
+                f"ok: {found['events']} history events of {found['subject']} match the chain"
+            )
+        for problem in found["problems"] if not json_ else ():
+            typer.echo(f"chain: {problem}", err=True)
+        if found["problems"]:
+            if not json_:
+                typer.echo(
+                    f"Error: {len(found['problems'])} of {found['events']} history events of "
+                    f"{found['subject']} were changed after they were recorded; see "
+                    "`claimtrack db check` for the whole chain",
+                    err=True,
+                )
+            raise typer.Exit(1)
+        return
     with ctx.obj.reading() as session:
         events = history_of(session, key, limit=limit)
     if json_:
@@ -63,7 +94,7 @@ def history(
     rows = [
         {
             "at": event["at"][:19].replace("T", " "),
-            "actor": event["actor"],
+            "actor": actor_shown(event["actor"], event["db_user"]),
             "action": event["action"],
             "change": _describe(event),
             "reason": event["reason"],
@@ -167,3 +198,8 @@ def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("history")(history)
     app.command("info")(info)
+
+
+def actor_shown(actor: str, db_user: str | None) -> str:
+    """The declared actor, and the database user beside it where they differ."""
+    return actor if db_user in (None, actor) else f"{actor} (as {db_user})"

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
+from ..history_log import verify_events
 from ..models import Claim, HistoryEvent, KeyAlias, Source
 
 
-def history_of(session: Session, key: str, *, limit: int | None = None) -> list[dict[str, Any]]:
-    """Events about the claim or source with this key (claims first), newest first."""
+def _subject(session: Session, key: str):
+    """(column of history, the claim or source) for this key (claims first, then aliases)."""
     claim = session.scalar(select(Claim).where(Claim.key == key))
     source = None if claim else session.scalar(select(Source).where(Source.key == key))
     if claim is None and source is None:
@@ -28,7 +29,13 @@ def history_of(session: Session, key: str, *, limit: int | None = None) -> list[
             "or `claimtrack source list`"
         )
     column = HistoryEvent.claim_id if claim is not None else HistoryEvent.source_id
-    subject = claim if claim is not None else source
+    return column, claim if claim is not None else source
+
+
+def history_of(session: Session, key: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Events about the claim or source with this key (claims first), newest first. Each
+    carries the declared `actor` and `db_user`, who was connected (None before 0009)."""
+    column, subject = _subject(session, key)
     query = (
         select(HistoryEvent)
         .where(column == subject.id)
@@ -41,6 +48,7 @@ def history_of(session: Session, key: str, *, limit: int | None = None) -> list[
             "id": event.id,
             "at": event.at.isoformat(),
             "actor": event.actor,
+            "db_user": event.db_user,
             "action": event.action,
             "entity": event.entity,
             "subject": subject.key,
@@ -51,3 +59,11 @@ def history_of(session: Session, key: str, *, limit: int | None = None) -> list[
         }
         for event in session.scalars(query)
     ]
+
+
+def verify_history(session: Session, key: str) -> dict[str, Any]:
+    """Check the hash of each event about this claim or source against its content and the
+    event before it in the chain (the whole chain: `claimtrack db check`)."""
+    column, subject = _subject(session, key)
+    count, problems = verify_events(session.connection(), column, subject.id)
+    return {"subject": subject.key, "events": count, "ok": not problems, "problems": problems}

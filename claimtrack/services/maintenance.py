@@ -49,6 +49,7 @@ def check_database(database: Database) -> list[Check]:
     checks.append(_run("derived-from", _derived_from, database))
     checks.append(_run("history", _history, database))
     checks.append(_run("search", _search, database))
+    checks.append(_run("chain", _chain, database))
     return checks
 
 
@@ -202,6 +203,58 @@ def _search(database: Database) -> tuple[str, list[str]]:
             "`claimtrack db upgrade` (back up first)"
         )
     return "search indexing is live", problems
+
+
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": ("history_no_update", "history_no_delete"),
+    "postgresql": ("history_append_only", "history_no_truncate"),
+}
+
+
+def _chain(database: Database) -> tuple[str, list[str]]:
+    """Every event matches its hash (see claimtrack.history_log), and the triggers that keep
+    history append-only are in place."""
+    from ..history_log import verify_chain
+
+    with database.engine.connect() as conn:
+        if database.dialect == "sqlite":
+            present = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'history'"
+            ).scalars()
+        else:
+            present = conn.exec_driver_sql(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass('history') "
+                "AND NOT tgisinternal AND tgenabled <> 'D'"
+            ).scalars()
+        present = set(present)
+        problems = [
+            f"the trigger {name} is missing or disabled: history can be changed with SQL; "
+            "find out who removed it, and compare the chain's head with a copy kept elsewhere"
+            for name in APPEND_ONLY_TRIGGERS[database.dialect]
+            if name not in present
+        ]
+        _count, broken, _last = verify_chain(conn)
+    return (
+        "every history event matches the hash chain; triggers keep history append-only",
+        problems + broken,
+    )
+
+
+def history_head(database: Database, *, kept: str | None = None) -> dict[str, Any]:
+    """The chain's newest event, after checking the whole chain (and that `kept`, a head
+    printed earlier, is still in it): what to keep elsewhere."""
+    from ..history_log import verify_chain
+
+    with database.engine.connect() as conn:
+        count, broken, last = verify_chain(conn, kept=kept)
+    return {
+        "ok": not broken,
+        "events": count,
+        "problems": broken,
+        "event": last.id if last is not None else None,
+        "at": last.at.isoformat() if last is not None else None,
+        "hash": last.hash if last is not None else None,
+    }
 
 
 # --- backup -----------------------------------------------------------------------------------
