@@ -492,3 +492,29 @@ def test_look_alike_source_names_are_duplicates(cli):
     }
     assert all("Daily News" not in p["texts"] for p in pairs)
     assert {p["match"] for p in pairs} == {"dailynk"}
+
+
+def test_an_import_creating_look_alike_sources_warns(cli, tmp_path):
+    sheet = tmp_path / "la.csv"
+    sheet.write_text(
+        "claim_text,source_name,stance\n"
+        "The crackdown stopped,Daily NK,supports\n"
+        "The crackdown stopped,D\u0430ily NK,supports\n"
+        "The crackdown stopped,Daily NK\u200b,supports\n",
+        encoding="utf-8",
+    )
+    run = cli.ok("import", str(sheet))
+    assert "Warning: 2 new sources look like another source" in run.stderr
+    assert "'D\u0430ily NK' ~ 'Daily NK'" in run.stderr
+    assert "'Daily NK\\u200b' ~ 'Daily NK'" in run.stderr
+    other = tmp_path / "other.csv"
+    other.write_text("claim_text,source_name,stance\nAnother claim,DAILY  NK!,supports\n")
+    data = cli.ok("import", str(other), "--json").json()
+    looks = [p for p in data["duplicates"] if p["type"] == "source"]
+    assert [(p["texts"][1], p["reason"], p["action"]) for p in looks] == [
+        ("DAILY  NK!", "look-alike name", "warned")
+    ]
+    third = tmp_path / "third.csv"
+    third.write_text("claim_text,source_name,stance\nThird claim,Dαily NK,supports\n")
+    data = cli.ok("import", str(third), "--json", "--on-duplicate", "ignore").json()
+    assert [p for p in data["duplicates"] if p["type"] == "source"] == []

@@ -194,6 +194,22 @@ def _print_duplicate_check(check: dict | None) -> None:
 
 
 def _print_duplicates(pairs: list[dict], shown: int = 20) -> None:
+    sources = [p for p in pairs if p.get("type") == "source"]
+    pairs = [p for p in pairs if p.get("type") != "source"]
+    if sources:
+        noun = "source looks" if len(sources) == 1 else "sources look"
+        typer.echo(
+            f"Warning: {len(sources):,} new {noun} like another source (each counts as a "
+            "separate origin until merged):",
+            err=True,
+        )
+        for pair in sources[:shown]:
+            first, second = pair["keys"]
+            names = " ~ ".join(repr(text) for text in reversed(pair["texts"]))
+            typer.echo(f"  {second} ~ {first}: {names}", err=True)
+        if len(sources) > shown:
+            typer.echo(f"  ... and {len(sources) - shown:,} more", err=True)
+        typer.echo("  merge with `claimtrack source merge KEEP OTHER`", err=True)
     merged = [p for p in pairs if p["action"] == "merged"]
     warned = [p for p in pairs if p["action"] != "merged"]
     if merged:

@@ -82,6 +82,7 @@ class ImportResult:
     rejects: str | None = None
     # Ids of the claims this import created (none on a dry run), for the duplicate check.
     created_claim_ids: list[int] = field(default_factory=list)
+    created_source_ids: list[int] = field(default_factory=list)
     # Likely duplicates of the created claims (services.duplicates.imported_duplicates).
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     # What the duplicate check did (services.duplicates.DuplicateCheck.as_dict); None when the
@@ -538,6 +539,7 @@ def _run_import(
         dry_run=options.dry_run,
         rejects=options.rejects if problems.bad_rows and not options.dry_run else None,
         created_claim_ids=sorted(writer.created_claims) if writer.write else [],
+        created_source_ids=sorted(writer.created_sources) if writer.write else [],
         warnings=writer.relay_warnings,
         warning_count=writer.relay_warning_count,
     )

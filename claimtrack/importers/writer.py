@@ -103,6 +103,7 @@ class Writer:
         self.source_by_name: dict[str, str] = {}  # name -> key for sources given by name only
         self.claim_by_text: dict[str, str] = {}  # text -> key for claims given by text only
         self.created_claims: set[int] = set()
+        self.created_sources: set[int] = set()
         self.tag_ids: dict[str, int] = {}
         self._key_cache: dict[Any, dict] = {}  # see _keys_of
         self.verdicts: dict[int, tuple] = {}
@@ -484,6 +485,7 @@ class Writer:
                 )
                 self.record("source.add", "source", source_id=sid, after=record)
                 self.count("source", "created")
+                self.created_sources.add(sid)
                 continue
             row = existing[key]
             current = {

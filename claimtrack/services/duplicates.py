@@ -665,6 +665,41 @@ def canonical_url(url: str | None) -> str | None:
     return host + path + ("?" + urlencode(query) if query else "")
 
 
+def look_alike_sources(session: Session, source_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Sources among `source_ids` (just imported) whose name looks like another source's
+    ("Dаily NK" with a Cyrillic а, "Daily NK" with a zero-width space): each such pair, the
+    new one second, to warn about. They count as independent origins until merged."""
+    new = set(source_ids)
+    if not new:
+        return []
+    groups: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for source_id, key, name in session.execute(
+        select(Source.id, Source.key, Source.name).order_by(Source.id)
+    ):
+        normal = normalise_name(name)
+        if normal:
+            groups[normal].append((source_id, key, name))
+    pairs = []
+    for normal, members in groups.items():
+        if len(members) < 2:
+            continue
+        first_id, first, first_name = members[0]
+        for source_id, key, name in members[1:]:
+            if source_id in new or first_id in new:
+                pairs.append(
+                    {
+                        "type": "source",
+                        "keys": [first, key],
+                        "similarity": 1.0,
+                        "reason": "look-alike name",
+                        "texts": [first_name, name],
+                        "match": normal,
+                        "action": "warned",
+                    }
+                )
+    return pairs
+
+
 def duplicate_sources(session: Session) -> list[dict[str, Any]]:
     """Pairs of sources sharing a normalised name or a canonical URL."""
     groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)

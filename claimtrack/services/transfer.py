@@ -75,6 +75,13 @@ def import_files(
         # The time reported is the whole import's, duplicate check included (tens of seconds
         # for 100,000 new claims), not only the rows'.
         result.seconds += time.monotonic() - started
+    if result.created_source_ids and on_duplicate != "ignore":
+        from .duplicates import look_alike_sources
+
+        # New sources whose names only look different from another's (a Cyrillic letter, a
+        # zero-width space) would count as independent origins: always reported, never merged
+        # automatically (merge them with `claimtrack source merge KEEP OTHER`).
+        result.duplicates += look_alike_sources(session, result.created_source_ids)
     return result
 
 
