@@ -116,7 +116,7 @@ def test_the_same_length_limits_on_both_engines(cli, tmp_path, db_dump, db_url):
     run = cli("source", "add", "Outlet", "--kind", "k" * 51)
     assert (run.exit_code, run.stderr) == (
         1,
-        f"Error: kind: {'k' * 51!r} is not valid; expected a kind of at most 50 characters\n",
+        f"Error: --kind: {'k' * 51!r} is not valid; expected a kind of at most 50 characters\n",
     )
     run = cli("--actor", "a" * 201, "source", "add", "Outlet")
     assert run.exit_code == 1
