@@ -88,3 +88,15 @@ def test_backing_up_a_damaged_database_is_one_clear_line(cli, db_url, tmp_path):
     assert "nothing was written" in run.stderr and "unexpected" not in run.stderr
     assert not target.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".claimtrack-tmp")]
+
+
+@pytest.mark.parametrize("args", [["export"], ["report"], ["claim", "list", "--json"]])
+def test_a_full_disk_on_standard_output_is_one_clear_line(cli, db_url, args):
+    cli.ok("claim", "add", "A claim to write out.")
+    env = {**os.environ, "CLAIMTRACK_DB": db_url}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([CLAIMTRACK, *args], stdout=full, stderr=subprocess.PIPE, env=env)
+    assert done.returncode == 1
+    assert done.stderr.decode() == (
+        "Error: cannot write the output: the disk is full (or over quota); free some space\n"
+    )

@@ -157,6 +157,8 @@ def _describe_unexpected(exc: Exception, ctx: typer.Context) -> str:
             )
         if isinstance(exc, DBAPIError):
             return str(describe_operational_error(exc, url))
+    if isinstance(exc, OSError) and exc.errno in (28, 122):  # ENOSPC, EDQUOT
+        return "cannot write the output: the disk is full (or over quota); free some space"
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.strerror}: {exc.filename}"
     return (
