@@ -5,9 +5,23 @@ from __future__ import annotations
 
 
 class ClaimtrackError(Exception):
-    """Base of every error a user can act on. `exit_code` is what the CLI exits with."""
+    """Base of every error a user can act on. `exit_code` is what the CLI exits with.
+
+    A message that tells the user to change a value names it as `{field}`, filled with
+    `field` (the service's name for it, `new_key`); the CLI puts the option typed in its
+    place (`--new-key`)."""
 
     exit_code = 1
+    field: str | None = None
+
+    def __init__(self, *args: object, field: str | None = None):
+        super().__init__(*args)
+        if field is not None:
+            self.field = field
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return message.replace("{field}", self.field) if self.field else message
 
 
 class NotFound(ClaimtrackError):

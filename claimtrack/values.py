@@ -120,7 +120,7 @@ def as_of(value: str | None, *, field: str = "as_of") -> datetime | None:
         raise InvalidValue(field, value, "a moment between the years 1 and 9999 (UTC)") from None
 
 
-def reported_by(value: str | None, *, field: str = "--reported-by") -> str | None:
+def reported_by(value: str | None, *, field: str = "reported_by") -> str | None:
     """The last day a --reported-by DATE covers, as YYYY-MM-DD: a year or a month means its
     last day (2018-07 → 2018-07-31)."""
     if value is None or str(value).strip() == "":
@@ -164,7 +164,7 @@ def kind(value: str | None, *, field: str = "kind") -> str | None:
     return text
 
 
-def actor(value: str, *, field: str = "--actor") -> str:
+def actor(value: str, *, field: str = "actor") -> str:
     """Who history records: at most 200 characters of UTF-8 text."""
     text = " ".join(str(value).split())
     if not text or len(text) > MAX_ACTOR:

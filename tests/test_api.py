@@ -159,3 +159,27 @@ def test_the_api_exports_only_what_it_lists():
     public = {name for name in vars(api) if not name.startswith("_")}
     modules = {"annotations"} | {n for n in public if type(getattr(api, n)).__name__ == "module"}
     assert public - modules == set(api.__all__)
+
+
+def test_a_taken_key_names_the_field_in_the_api_and_the_option_on_the_command_line(cli, db_url):
+    """claim edit --new-key said 'choose another --key', an option claim edit does not have."""
+    cli.ok("claim", "add", "One.", "--key", "one")
+    cli.ok("claim", "add", "Two.", "--key", "two")
+    database = api.open_database(db_url)
+    try:
+        with database.session(write=True, actor="tester") as session:
+            with pytest.raises(api.Conflict) as raised:
+                api.edit_claim(session, "one", new_key="two")
+    finally:
+        database.dispose()
+    assert str(raised.value).startswith(
+        "a claim with key 'two' already exists: choose another new_key,"
+    )
+    run = cli("claim", "edit", "one", "--new-key", "two")
+    assert run.stderr.startswith(
+        "Error: a claim with key 'two' already exists: choose another --new-key,"
+    )
+    run = cli("claim", "add", "Three.", "--key", "two")
+    assert run.stderr.startswith(
+        "Error: a claim with key 'two' already exists: choose another --key,"
+    )

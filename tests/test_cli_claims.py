@@ -462,7 +462,7 @@ BAD_INPUT = [
     ),
     (
         ["claim", "edit", "halt", "--new-key", "other"],
-        "Error: a claim with key 'other' already exists: choose another --key, or see it with "
+        "Error: a claim with key 'other' already exists: choose another --new-key, or see it with "
         "`claimtrack claim show other`",
     ),
     (

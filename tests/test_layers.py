@@ -98,3 +98,18 @@ def test_the_layer_check_sees_a_wrong_import(tmp_path):
     found = imports("claimtrack.status", bad)
     assert found == [("claimtrack.services.claims", ["_UNSET"], 1), ("claimtrack.cli", ["app"], 2)]
     assert [RANK[part(m)] > RANK["status"] for m, _, _ in found] == [True, True]
+
+
+def test_below_the_command_line_values_are_named_by_field_not_by_flag():
+    """Services name fields (`event_date`); the CLI shows the option typed (`--event-date`)."""
+    import re
+
+    flagged = re.compile(r'(field\s*(:\s*str\s*)?=\s*|InvalidValue\(\s*|field=)"--?[a-z]')
+    wrong = []
+    for name, path in modules().items():
+        if part(name) in ("cli", "__main__"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if flagged.search(line):
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{number}: {line.strip()}")
+    assert wrong == []

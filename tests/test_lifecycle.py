@@ -91,7 +91,7 @@ def test_evidence_edit_is_undone_by_as_of(story):
 
 EDIT_ERRORS = [
     (["edit", "9", "--credibility", "2"], 1, "Error: no evidence with id '9'"),
-    (["edit", "1", "--credibility", "9"], 1, "Error: credibility: '9' is not valid"),
+    (["edit", "1", "--credibility", "9"], 1, "Error: --credibility: '9' is not valid"),
     (["edit", "1", "--via", "nope"], 1, "Error: no source with key 'nope'"),
     (["edit", "1", "--observed", "2018-6"], 1, "Error: --observed: '2018-6' is not valid"),
     (["edit", "1", "--supports", "--neutral"], 2, "give at most one of --supports"),
@@ -144,7 +144,7 @@ def test_source_new_key_refuses_a_taken_key(story, db_dump):
     run = story("source", "edit", "ryg", "--new-key", "dnk")
     assert (run.exit_code, run.stderr) == (
         1,
-        "Error: a source with key 'dnk' already exists: choose another --key, "
+        "Error: a source with key 'dnk' already exists: choose another --new-key, "
         "or see it with `claimtrack source show dnk`\n",
     )
     assert db_dump(story.url) == before

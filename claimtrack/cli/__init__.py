@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ClaimtrackError, InvalidValue
+from ..errors import ClaimtrackError
 from .params import RUNNING, PlainValuesGroup, option_for
 from .state import State
 
@@ -63,8 +63,8 @@ class ClaimtrackGroup(PlainValuesGroup):
         except ClaimtrackError as exc:
             if _debug(ctx):
                 raise
-            if isinstance(exc, InvalidValue):
-                exc.field = option_for(ctx.meta.get(RUNNING), exc.field)
+            if exc.field:
+                exc.field = option_for((ctx.meta.get(RUNNING), ctx.command), exc.field)
             typer.echo(f"Error: {_one_line(_scrubbed(str(exc), ctx))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):

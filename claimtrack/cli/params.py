@@ -22,15 +22,16 @@ PLAIN_TYPES = (str, bool, int, float)
 RUNNING = "claimtrack.command"  # ctx.meta key of the command being run
 
 
-def option_for(command: Any, field: str) -> str:
-    """The option of `command` that gives the service field `field` (`event_date` ->
-    `--event-date`), or the field itself when the command has none (it came from a file,
-    the environment, or the Python API)."""
+def option_for(commands: Any, field: str) -> str:
+    """The option of the running command (or of the root: `--db`, `--actor`) that gives
+    the service field `field` (`event_date` -> `--event-date`), or the field itself when
+    none does (it came from a file, the environment, or the Python API)."""
     spelled = "--" + field.replace("_", "-")
-    for param in getattr(command, "params", ()):
-        opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
-        if opts and (param.name == field or spelled in opts):
-            return max(opts, key=len)
+    for command in commands:
+        for param in getattr(command, "params", ()):
+            opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
+            if opts and (param.name == field or spelled in opts):
+                return max(opts, key=len)
     return field
 
 

@@ -218,7 +218,7 @@ def parse_verdict_map(text: str | None) -> dict[str, str | None]:
         word, sep, verdict = item.partition("=")
         if not sep or not word.strip() or not verdict.strip():
             raise InvalidValue(
-                "--verdict-map", item, "WORD=VERDICT pairs, e.g. true=confirmed,false=debunked"
+                "verdict_map", item, "WORD=VERDICT pairs, e.g. true=confirmed,false=debunked"
             )
         result[word.strip().lower()] = values.verdict(verdict, field="verdict_map")
     return result

@@ -161,7 +161,7 @@ def edit_claim(
     if new_key is not None:
         new_key = values.key(new_key, field="new_key")
         if new_key != claim.key and alias_target(session, "claim", new_key) != claim.id:
-            ensure_key_free(session, Claim, "claim", new_key)
+            ensure_key_free(session, Claim, "claim", new_key, field="new_key")
         requested["key"] = new_key
     if add_tags or remove_tags:
         removing = {values.tag(name) for name in remove_tags}

@@ -131,12 +131,15 @@ def new_key(session: Session, model: type, base: str, fallback: str) -> str:
     return f"{stem}-{number}"
 
 
-def ensure_key_free(session: Session, model: type, entity: str, key: str) -> None:
+def ensure_key_free(
+    session: Session, model: type, entity: str, key: str, *, field: str = "key"
+) -> None:
     exists = session.scalar(select(model.id).where(model.key == key)) or session.scalar(
         select(KeyAlias.id).where(KeyAlias.entity == entity, KeyAlias.alias == key)
     )
     if exists:
         raise Conflict(
-            f"a {entity} with key {key!r} already exists: choose another --key, "
-            f"or see it with `claimtrack {entity} show {key}`"
+            f"a {entity} with key {key!r} already exists: choose another {{field}}, "
+            f"or see it with `claimtrack {entity} show {key}`",
+            field=field,
         )

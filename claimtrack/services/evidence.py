@@ -155,7 +155,9 @@ def add_evidence(
     if key is not None:
         key = values.evidence_key(key, field="key")
         if session.scalar(select(Evidence.id).where(Evidence.key == key)):
-            raise Conflict(f"evidence with key {key!r} already exists: choose another --key")
+            raise Conflict(
+                f"evidence with key {key!r} already exists: choose another {{field}}", field="key"
+            )
     item = Evidence(
         key=key,
         claim_id=claim_row.id,

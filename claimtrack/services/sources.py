@@ -186,7 +186,7 @@ def edit_source(
     if new_key is not None:
         new_key = values.key(new_key, field="new_key")
         if new_key != source.key and alias_target(session, "source", new_key) != source.id:
-            ensure_key_free(session, Source, "source", new_key)
+            ensure_key_free(session, Source, "source", new_key, field="new_key")
         requested["key"] = new_key
     before, after = changed_fields(current, requested)
     if not after:
