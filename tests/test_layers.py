@@ -7,7 +7,8 @@ below it, and no module imports another module's private (_underscored) names.
       exporters                  formats the services' import and export run through
     render                       report rows to table / markdown / csv / json / html
     db, outfile                  engine, sessions, migrations; files written safely
-    values, status, history_log  checked values, the pure status and score rules, history rows
+    values, status, calibration, checked values, the pure status, score and calibration rules,
+      history_log                history rows
     models, errors, settings,    the schema, domain errors, settings, terminal-safe text
       terminal
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "claimtrack"
 LAYERS = [
     {"models", "errors", "settings", "terminal"},
-    {"values", "status", "history_log"},
+    {"values", "status", "calibration", "history_log"},
     {"db", "outfile"},
     {"render"},
     {"services", "importers", "exporters"},
