@@ -89,6 +89,7 @@ def records(
             Source.notes,
         )
         .outerjoin(parent, parent.id == Source.derived_from_id)
+        .where(Source.removed_at.is_(None))
         .order_by(Source.key)
     )
     if ids is not None:
@@ -148,7 +149,7 @@ def records(
             Claim.verdict_reason,
             Claim.confidence,
         )
-        .where(_in(Claim.id, ids))
+        .where(_in(Claim.id, ids), Claim.removed_at.is_(None))
         .order_by(Claim.key)
     ).all()
     for claim in claims:
@@ -262,7 +263,14 @@ def _evidence_rows(
         .join(Claim, Claim.id == Evidence.claim_id)
         .join(source, source.id == Evidence.source_id)
         .outerjoin(via, via.id == Evidence.via_id)
-        .where(_in(Evidence.claim_id, ids))
+        # A removed claim or source is left out, with every item that names it (all removed
+        # with it): its full record stays in history (`claimtrack history KEY --json`).
+        .where(
+            _in(Evidence.claim_id, ids),
+            Claim.removed_at.is_(None),
+            source.removed_at.is_(None),
+            or_(via.id.is_(None), via.removed_at.is_(None)),
+        )
         .order_by(Claim.key, Evidence.id)
     )
     if not include_removed:

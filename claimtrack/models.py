@@ -96,6 +96,9 @@ class Source(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Removal keeps the row (history points at it; --as-of and restore need it).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_reason: Mapped[str | None] = mapped_column(Text)
 
     derived_from: Mapped[Source | None] = relationship(
         remote_side=[id], foreign_keys=[derived_from_id]
@@ -134,6 +137,9 @@ class Claim(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True
     )
+    # Removal keeps the row (history points at it; --as-of and restore need it).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_reason: Mapped[str | None] = mapped_column(Text)
 
     tags: Mapped[list[Tag]] = relationship(
         secondary="claim_tags", order_by="Tag.name", lazy="selectin"

@@ -43,7 +43,7 @@ def test_services_and_importer_write_every_history_row_through_the_one_log(
         encoding="utf-8",
     )
     cli.ok("import", str(sheet))
-    cli.ok("claim", "merge", "halt", "decrees")
+    cli.ok("claim", "merge", "halt", "decrees", "--yes")
 
     database = open_database(db_url)
     with database.connect() as conn:

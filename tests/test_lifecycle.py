@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 
 import pytest
+
+from claimtrack.errors import NotFound
 
 
 @pytest.fixture
@@ -216,3 +219,231 @@ def test_link_remove_errors_write_nothing(story, db_dump):
     run = story("link", "remove", "decrees", "halt", "--reason", " ")
     assert run.exit_code == 1
     assert db_dump(story.url) == before
+
+
+# --- claim remove / source remove ----------------------------------------------------------
+
+
+def test_claim_remove_is_refused_while_referenced_and_writes_nothing(story, db_dump):
+    story.ok("link", "decrees", "halt", "--supports")
+    before = db_dump(story.url)
+    run = story("claim", "remove", "halt", "--reason", "retracted", "--yes")
+    assert (run.exit_code, run.stderr) == (
+        1,
+        "Error: claim 'halt' is still referenced (2 evidence items, 1 link): remove those "
+        "first, or give --cascade to remove them with it (--dry-run shows what that would do)\n",
+    )
+    assert db_dump(story.url) == before
+
+
+def test_claim_remove_dry_run_shows_the_plan_and_writes_nothing(story, db_dump):
+    story.ok("link", "decrees", "halt", "--supports")
+    before = db_dump(story.url)
+    run = story.ok("claim", "remove", "halt", "--reason", "retracted", "--cascade", "--dry-run")
+    assert run.stdout == (
+        "Will remove claim halt\n"
+        "  with 2 evidence items:\n"
+        "    1: supports halt from ryg\n"
+        "    2: supports halt from yon\n"
+        "  with 1 link:\n"
+        "    decrees supports halt\n"
+    )
+    assert db_dump(story.url) == before
+
+
+def test_a_destructive_command_without_a_terminal_or_yes_refuses(story, db_dump):
+    before = db_dump(story.url)
+    run = story("claim", "remove", "halt", "--reason", "retracted", "--cascade")
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr == (
+        "Error: remove claim halt and what refers to it: not done, there is no terminal to ask "
+        "on; add --yes to do it from a script (--dry-run shows what it would do)\n"
+    )
+    assert db_dump(story.url) == before
+
+
+def test_claim_remove_cascade_keeps_everything_in_history_and_restore_puts_it_back(story):
+    story.ok("link", "decrees", "halt", "--supports")
+    time.sleep(0.01)
+    moment = datetime.now(UTC)
+    time.sleep(0.01)
+    run = story.ok("claim", "remove", "halt", "--reason", "retracted", "--cascade", "--yes")
+    assert run.stdout.startswith("Removed claim halt\n  with 2 evidence items:\n")
+    assert run.stdout.endswith("Put it back with: claimtrack claim restore halt\n")
+    assert [c["key"] for c in story.ok("claim", "list", "--json").json()] == ["decrees"]
+    assert story.ok("link", "list", "--json").json() == []
+    run = story("claim", "show", "halt")
+    assert run.exit_code == 1
+    assert run.stderr.startswith("Error: claim 'halt' was removed on ")
+    assert run.stderr.endswith(
+        "(reason: 'retracted'): see it with `claimtrack history halt`, put it back with "
+        "`claimtrack claim restore halt`\n"
+    )
+    events = story.ok("history", "halt", "--json").json()
+    assert [e["action"] for e in events[:4]] == [
+        "claim.remove",
+        "link.remove",
+        "evidence.remove",
+        "evidence.remove",
+    ]
+    removal = events[0]
+    assert removal["before"]["text"] == "The crackdown had largely stopped by June 2018."
+    assert removal["after"] == {
+        "evidence_removed": [1, 2],
+        "links_removed": [{"claim": "decrees", "relation": "supports", "other": "halt"}],
+    }
+    assert events[2]["reason"] == "removed with claim halt: retracted"
+    assert "link.remove" in [e["action"] for e in story.ok("history", "decrees", "--json").json()]
+    # Nothing of it is exported; the key stays taken.
+    exported = story.ok("export").stdout
+    assert '"halt"' not in exported
+    run = story("claim", "add", "Another claim.", "--key", "halt")
+    assert run.exit_code == 1 and "already exists" in run.stderr
+
+    from claimtrack.db import Database, resolve_url
+    from claimtrack.services.as_of import claim_states
+    from claimtrack.services.report import claim_as_of
+
+    database = Database(resolve_url(story.url))
+    with database.session() as session:
+        then = claim_as_of(session, "halt", moment)
+        assert (then["status"], len(then["evidence"]), len(then["links"])) == ("corroborated", 2, 1)
+        assert sorted(c.key for c in claim_states(session, None, moment).values()) == [
+            "decrees",
+            "halt",
+        ]
+        assert [c.key for c in claim_states(session).values()] == ["decrees"]
+        with pytest.raises(NotFound, match="was removed on .* give an earlier --as-of"):
+            claim_as_of(session, "halt", datetime.now(UTC))
+    database.dispose()
+
+    run = story.ok("claim", "restore", "halt", "--reason", "not retracted after all")
+    assert run.stdout.startswith("Restored claim halt\n")
+    shown = story.ok("claim", "show", "halt", "--json").json()
+    assert (shown["status"], shown["evidence"]) == ("unverified", [])
+    removed = story.ok("evidence", "list", "halt", "--removed", "--json").json()
+    assert [i["removed_reason"] for i in removed] == ["removed with claim halt: retracted"] * 2
+    assert story.ok("history", "halt", "--json").json()[0]["action"] == "claim.restore"
+
+
+def test_source_remove_cascade_moves_derived_sources_and_records_status_changes(story):
+    story.ok("source", "add", "Wire copy", "--key", "wire", "--derived-from", "yon")
+    story.ok("evidence", "add", "decrees", "--source", "wire", "--supports", "--credibility", "2")
+    story.ok("evidence", "add", "decrees", "--source", "dnk", "--supports", "--credibility", "2")
+    assert status(story) == "corroborated"
+    before_plan = story.ok(
+        "source", "remove", "yon", "--reason", "fabricated", "--cascade", "--dry-run"
+    ).stdout
+    # Scores depend on the scoring model; the plan's lines do not.
+    assert re.sub(r" \(score [^)]*\)", "", before_plan) == (
+        "Will remove source yon\n"
+        "  with 1 evidence item:\n"
+        "    2: supports halt from yon\n"
+        "  1 derived source now derive from its parent instead: wire\n"
+        "  status changes:\n"
+        "    halt: corroborated → unverified\n"
+    )
+    run = story.ok("source", "remove", "yon", "--reason", "fabricated", "--cascade", "--yes")
+    assert "Status changed:\n    halt: corroborated → unverified" in run.stdout
+    assert status(story) == "unverified"
+    assert [s["key"] for s in story.ok("source", "list", "--json").json()] == [
+        "dnk",
+        "ryg",
+        "wire",
+    ]
+    wire = story.ok("source", "show", "wire", "--json").json()
+    assert (wire["derived_from"], wire["origin"]) == (None, "wire")
+    change = next(
+        e for e in story.ok("history", "halt", "--json").json() if e["action"] == "claim.status"
+    )
+    assert change["reason"] == "source yon removed: fabricated"
+    edit = story.ok("history", "wire", "--json").json()[0]
+    assert (edit["action"], edit["before"], edit["after"]) == (
+        "source.edit",
+        {"derived_from": "yon"},
+        {"derived_from": None},
+    )
+    run = story("evidence", "add", "halt", "--source", "yon", "--supports")
+    assert run.exit_code == 1 and "source 'yon' was removed on" in run.stderr
+    story.ok("source", "restore", "yon")
+    assert "yon" in [s["key"] for s in story.ok("source", "list", "--json").json()]
+
+
+def test_source_remove_refused_while_cited_via_or_derived(story, db_dump):
+    story.ok("evidence", "edit", "1", "--via", "dnk")
+    before = db_dump(story.url)
+    run = story("source", "remove", "dnk", "--reason", "x", "--yes")
+    assert run.stderr == (
+        "Error: source 'dnk' is still referenced (1 evidence item): remove those first, or "
+        "give --cascade to remove them with it (--dry-run shows what that would do)\n"
+    )
+    story.ok("source", "add", "Copy", "--key", "copy", "--derived-from", "yon")
+    run = story("source", "remove", "yon", "--reason", "x", "--yes")
+    assert "(1 evidence item, 1 derived source)" in run.stderr
+    assert story("source", "restore", "dnk").stderr == (
+        "Error: source 'dnk' is not removed: nothing to restore\n"
+    )
+    assert db_dump(story.url)[: len(before)] != [] and run.exit_code == 1
+
+
+def test_a_removed_claim_is_left_out_of_search_duplicates_and_reports(story):
+    story.ok("claim", "add", "The crackdown had largely stopped by June 2018!", "--key",
+             "halt-2", "--on-duplicate", "warn")  # fmt: skip
+    assert story.ok("duplicates", "--json").json()
+    story.ok("claim", "remove", "halt-2", "--reason", "duplicate", "--yes")
+    assert story.ok("duplicates", "--json").json() == []
+    found = story.ok("search", "crackdown", "--json").json()
+    assert [r["key"] for r in found if r["type"] == "claim"] == ["halt"]
+    report = story.ok("report", "--json").json()
+    assert [c["key"] for c in report["claims"]] == ["decrees", "halt"]
+
+
+def _on_a_terminal(url: str, *args: str, answer: str) -> tuple[int, str]:
+    """Run the installed `claimtrack` on a pseudo-terminal, type `answer`, return (exit code,
+    everything it showed)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "claimtrack", "--db", url, *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, "CLAIMTRACK_ACTOR": "tester"},
+    )
+    os.close(follower)
+    shown = b""
+    answered = False
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if not answered and b"[y/N]" in shown:
+            os.write(leader, answer.encode() + b"\n")
+            answered = True
+    os.close(leader)
+    return process.wait(timeout=60), shown.decode().replace("\r\n", "\n")
+
+
+def test_on_a_terminal_a_removal_shows_the_plan_and_asks(story, db_dump):
+    before = db_dump(story.url)
+    code, shown = _on_a_terminal(
+        story.url, "claim", "remove", "halt", "--cascade", "--reason", "retracted", answer="n"
+    )
+    assert code == 1
+    assert shown.startswith("Will remove claim halt\n  with 2 evidence items:\n")
+    assert "Remove claim halt and what refers to it? [y/N]: n\nNothing was changed.\n" in shown
+    assert db_dump(story.url) == before
+    code, shown = _on_a_terminal(
+        story.url, "claim", "remove", "halt", "--cascade", "--reason", "retracted", answer="y"
+    )
+    assert code == 0, shown
+    assert "[y/N]: y\nRemoved claim halt\n" in shown
+    assert [c["key"] for c in story.ok("claim", "list", "--json").json()] == ["decrees"]

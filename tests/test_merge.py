@@ -52,7 +52,7 @@ def test_claim_merge_keeps_every_evidence_item_and_history_entry(cli, db_url):
     history = _history_ids(cli, "halt") | _history_ids(cli, "stopped")
     assert len(_history_ids(cli, "stopped")) == 8
 
-    run = cli.ok("claim", "merge", "halt", "stopped", "--reason", "logged twice")
+    run = cli.ok("claim", "merge", "halt", "stopped", "--reason", "logged twice", "--yes")
     assert run.stdout == (
         "Merged claim stopped into halt: 2 evidence items, 1 link and 8 history events moved; "
         "status corroborated\n"
@@ -112,7 +112,7 @@ def test_merged_evidence_rows_are_all_kept(cli, database):
             text("SELECT id, source_id, stance, quote, removed_at FROM evidence")
         ).all()
         history = conn.execute(text("SELECT id, action FROM history ORDER BY id")).all()
-    cli.ok("claim", "merge", "one", "two")
+    cli.ok("claim", "merge", "one", "two", "--yes")
     with database.connect() as conn:
         after = conn.execute(
             text("SELECT id, source_id, stance, quote, removed_at FROM evidence")
@@ -130,19 +130,19 @@ def test_merged_evidence_rows_are_all_kept(cli, database):
 def test_merge_chains_and_errors(cli, db_dump, db_url):
     for key in ("a", "b", "c"):
         cli.ok("claim", "add", f"claim {key}", "--key", key, "--on-duplicate", "warn")
-    cli.ok("claim", "merge", "b", "c")
-    cli.ok("claim", "merge", "a", "b")
+    cli.ok("claim", "merge", "b", "c", "--yes")
+    cli.ok("claim", "merge", "a", "b", "--yes")
     assert cli.ok("claim", "show", "c", "--json").json()["key"] == "a"
     assert cli.ok("claim", "show", "b", "--json").json()["key"] == "a"
     before = db_dump(db_url)
-    run = cli("claim", "merge", "a", "c")
+    run = cli("claim", "merge", "a", "c", "--yes")
     assert (run.exit_code, run.stderr) == (
         1,
         "Error: OTHER: 'c' is not valid; expected a different claim than KEEP\n",
     )
-    run = cli("claim", "merge", "a", "nope")
+    run = cli("claim", "merge", "a", "nope", "--yes")
     assert run.exit_code == 1 and run.stderr.startswith("Error: no claim with key 'nope'")
-    run = cli("source", "merge", "x", "y")
+    run = cli("source", "merge", "x", "y", "--yes")
     assert run.exit_code == 1 and run.stderr.startswith("Error: no source with key 'x'")
     assert db_dump(db_url) == before
 
@@ -171,7 +171,7 @@ def test_source_merge_moves_evidence_children_and_origins(cli, db_url):
     assert cli.ok("claim", "show", "halt", "--json").json()["support_origins"] == 3
     history = _history_ids(cli, "dnk") | _history_ids(cli, "dnk2")
 
-    run = cli.ok("source", "merge", "dnk", "dnk2")
+    run = cli.ok("source", "merge", "dnk", "dnk2", "--yes")
     assert run.stdout == (
         "Merged source dnk2 into dnk: 2 evidence items, 1 derived source and 2 history events "
         "moved\n'dnk2' now resolves to 'dnk'\n"
@@ -205,14 +205,14 @@ def test_source_merge_into_a_source_derived_from_it(cli):
     cli.ok("source", "add", "Outlet again", "--key", "outlet2", "--derived-from", "outlet")
     cli.ok("source", "add", "Copy", "--key", "copy", "--derived-from", "outlet2")
     # outlet2 passes on outlet: merged, it passes on outlet's source instead.
-    cli.ok("source", "merge", "outlet2", "outlet")
+    cli.ok("source", "merge", "outlet2", "outlet", "--yes")
     shown = cli.ok("source", "show", "outlet2", "--json").json()
     assert (shown["derived_from"], shown["origin"]) == ("root", "root")
     assert cli.ok("source", "show", "copy", "--json").json()["chain"] == ["copy", "outlet2", "root"]
     # copy derives from root through outlet2: merging root into copy would make a loop.
-    run = cli("source", "merge", "copy", "root")
+    run = cli("source", "merge", "copy", "root", "--yes")
     assert run.exit_code == 1
     assert run.stderr.startswith("Error: cannot merge 'root' into 'copy': 'copy' derives from it")
     # The other way round is fine: copy's children (none) and evidence join root.
-    cli.ok("source", "merge", "root", "copy")
+    cli.ok("source", "merge", "root", "copy", "--yes")
     assert cli.ok("source", "show", "copy", "--json").json()["key"] == "root"

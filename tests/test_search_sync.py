@@ -321,7 +321,7 @@ def test_import_keeps_the_index_in_sync(cli, db_url, tmp_path):
     assert _keys(cli, "purge") == {"claim:halt"}
     assert _keys(cli, "informant") == {"source:ryanggang-informant"}
     assert _keys(cli, "raids OR fell", "--type", "evidence") == {"evidence:1", "evidence:3"}
-    cli.ok("claim", "merge", "halt", "rice")
+    cli.ok("claim", "merge", "halt", "rice", "--yes")
     assert_in_sync(db_url)
 
 

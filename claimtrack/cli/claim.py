@@ -1,4 +1,4 @@
-"""claimtrack claim add | list | show | edit | verdict | merge"""
+"""claimtrack claim add | list | show | edit | verdict | merge | remove | restore"""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from .merge import merge_claim
 from .options import AsOf, Json, Quiet, Reason, ReportedBy, Since, SourceFilter, Status, Tag
 from .output import print_changes, print_fields, print_json, print_table
 from .params import PlainValuesGroup
+from .remove import remove_claim, restore_claim
 
 app = typer.Typer(
     cls=PlainValuesGroup,
@@ -374,3 +375,5 @@ def _print_change(key: str, before: dict, after: dict, json_: bool) -> None:
 
 
 app.command("merge")(merge_claim)
+app.command("remove")(remove_claim)
+app.command("restore")(restore_claim)

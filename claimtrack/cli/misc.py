@@ -120,6 +120,19 @@ def _describe(event: dict) -> str:
         )
     if event["action"].endswith(".merge"):
         return _describe_merge(before, after)
+    if event["action"] in ("claim.remove", "source.remove"):
+        with_it = [
+            f"{len(after[name])} {noun}"
+            for name, noun in (
+                ("evidence_removed", "evidence"),
+                ("links_removed", "links"),
+                ("children_moved", "derived sources moved to its parent"),
+            )
+            if after.get(name)
+        ]
+        return f"removed {before.get('key')}" + (f" ({', '.join(with_it)})" if with_it else "")
+    if event["action"] in ("claim.restore", "source.restore"):
+        return "restored (removed " + str(before.get("removed_at", ""))[:10] + ")"
     if event["action"] == "link.remove":
         return f"removed link {before.get('claim')} {before.get('relation')} {before.get('other')}"
     if event["action"] == "evidence.remove":

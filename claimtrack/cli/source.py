@@ -1,4 +1,4 @@
-"""claimtrack source add | list | show | edit"""
+"""claimtrack source add | list | show | edit | merge | remove | restore"""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .output import (
     print_track_record,
 )
 from .params import PlainValuesGroup
+from .remove import remove_source, restore_source
 
 app = typer.Typer(
     cls=PlainValuesGroup,
@@ -225,3 +226,5 @@ def edit(
 
 
 app.command("merge")(merge_source)
+app.command("remove")(remove_source)
+app.command("restore")(restore_source)

@@ -56,3 +56,18 @@ class State:
                 yield session
         finally:
             database.dispose()
+
+    @contextmanager
+    def rehearsal(self):
+        """A write transaction that is always rolled back: what --dry-run shows, and the
+        preview a destructive command asks about, computed by the very code that would run."""
+        try:
+            with self.writing() as session:
+                yield session
+                raise _RolledBack
+        except _RolledBack:
+            pass
+
+
+class _RolledBack(Exception):
+    pass

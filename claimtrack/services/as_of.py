@@ -1,7 +1,7 @@
 """The state as recorded at a past moment, rebuilt from the rows and their history.
 
-A claim, source or evidence item existed at T when it was created by T (and, for evidence, not
-yet removed at T). Its fields at T are today's fields with every later change undone: history
+A claim, source or evidence item existed at T when it was created by T and not yet removed at
+T. Its fields at T are today's fields with every later change undone: history
 events after T are applied newest first, each putting back its `before` snapshot. Origins at T
 follow the derived-from links as they were at T. Every function here issues a fixed number of
 statements, whatever the number of claims.
@@ -111,6 +111,7 @@ def _source_ids_by_key(session: Session) -> dict[str, int]:
 def source_states(session: Session, as_of: datetime | None = None) -> dict[int, SourceState]:
     """Every source (that existed at `as_of`) with its grade, derived-from link and origin."""
     query = select(Source.id, Source.key, Source.name, Source.reliability, Source.derived_from_id)
+    query = query.where(_present(Source, as_of))
     if as_of is not None:
         query = query.where(Source.created_at <= as_of)
     states = {
@@ -157,6 +158,13 @@ def chain(states: dict[int, SourceState], source_id: int) -> list[str]:
     return keys
 
 
+def _present(model: type, as_of: datetime | None):
+    """Not removed (by `as_of`: not yet removed then)."""
+    if as_of is None:
+        return model.removed_at.is_(None)
+    return or_(model.removed_at.is_(None), model.removed_at > as_of)
+
+
 def _claim_filter(column, claim_ids: Iterable[int] | Select | None):
     if claim_ids is None:
         return None
@@ -190,6 +198,7 @@ def claim_states(
     if wanted is not None:
         query = query.where(wanted)
         tag_query = tag_query.where(_claim_filter(ClaimTag.claim_id, claim_ids))
+    query = query.where(_present(Claim, as_of))
     if as_of is not None:
         query = query.where(Claim.created_at <= as_of)
     # Core rows through the session's connection: the ORM's result handling costs more than

@@ -348,7 +348,7 @@ def list_claims(
     """Claims with their derived status, kept by the claim filter (see claim_filter)."""
     flt = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
     ids = flt.claim_ids(session)
-    query = select(Claim).order_by(Claim.key)
+    query = select(Claim).where(Claim.removed_at.is_(None)).order_by(Claim.key)
     if ids is not None:
         query = query.where(Claim.id.in_(ids))
     claims = list(session.scalars(query))

@@ -37,6 +37,27 @@ class Removal(NamedTuple):
     status_changes: list[StatusChange]
 
 
+class RecordRemoval(NamedTuple):
+    """What removing a claim or source did (or, planned, would do): the row, the evidence
+    items removed with it, the links removed with it (claims), the sources that derived from
+    it and now derive from its own parent (sources), and the claims whose status moved."""
+
+    row: Claim | Source
+    evidence: list[dict[str, Any]]
+    links: list[dict[str, str]]
+    children: list[str]
+    status_changes: list[StatusChange]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.row.key,
+            "evidence_removed": self.evidence,
+            "links_removed": self.links,
+            "children_moved": self.children,
+            "status_changes": [change.as_dict() for change in self.status_changes],
+        }
+
+
 def actor_of(session: Session) -> str:
     return session.info.get("actor") or "unknown"
 
@@ -88,26 +109,48 @@ def alias_target(session: Session, entity: str, key: str) -> int | None:
     )
 
 
-def _resolve(session: Session, model: type, entity: str, key: str, what: str, hint: str):
+def _resolve(
+    session: Session,
+    model: type,
+    entity: str,
+    key: str,
+    hint: str,
+    *,
+    removed: bool = False,
+):
     found = session.scalar(select(model).where(model.key == key))
-    if found is not None:
-        return found
-    target_id = alias_target(session, entity, key)
-    if target_id is not None:
-        found = session.get(model, target_id)
-        if found is not None:
-            return found
-    raise NotFound(f"no {what} with key {key!r}: {hint}")
+    if found is None:
+        target_id = alias_target(session, entity, key)
+        if target_id is not None:
+            found = session.get(model, target_id)
+    if found is None:
+        raise NotFound(f"no {entity} with key {key!r}: {hint}")
+    if found.removed_at is not None and not removed:
+        raise NotFound(
+            f"{entity} {found.key!r} was removed on {found.removed_at:%Y-%m-%d} "
+            f"(reason: {found.removed_reason!r}): see it with `claimtrack history {found.key}`, "
+            f"put it back with `claimtrack {entity} restore {found.key}`"
+        )
+    return found
 
 
-def get_source(session: Session, key: str) -> Source:
+def get_source(session: Session, key: str, *, removed: bool = False) -> Source:
+    """The source with this key or former key; a removed one only if `removed`."""
     return _resolve(
-        session, Source, "source", key, "source", "list them with `claimtrack source list`"
+        session,
+        Source,
+        "source",
+        key,
+        "list them with `claimtrack source list`",
+        removed=removed,
     )
 
 
-def get_claim(session: Session, key: str) -> Claim:
-    return _resolve(session, Claim, "claim", key, "claim", "list them with `claimtrack claim list`")
+def get_claim(session: Session, key: str, *, removed: bool = False) -> Claim:
+    """The claim with this key or former key; a removed one only if `removed`."""
+    return _resolve(
+        session, Claim, "claim", key, "list them with `claimtrack claim list`", removed=removed
+    )
 
 
 def new_key(session: Session, model: type, base: str, fallback: str) -> str:

@@ -217,7 +217,9 @@ def similar_claims(
     if not ids:
         return []
     found = []
-    for claim in session.scalars(select(Claim).where(Claim.id.in_(ids))):
+    for claim in session.scalars(
+        select(Claim).where(Claim.id.in_(ids), Claim.removed_at.is_(None))
+    ):
         if claim.id == exclude_id:
             continue
         score = similarity(wanted, signature(claim.text))
@@ -434,7 +436,9 @@ _NONE: frozenset[int] = frozenset()
 def duplicate_claims(session: Session, *, threshold: float | None = None) -> list[dict[str, Any]]:
     """Every pair of likely duplicate claims in the database, most similar first."""
     index = ClaimIndex(_threshold(threshold))
-    for claim_id, text in session.execute(select(Claim.id, Claim.text).order_by(Claim.id)):
+    for claim_id, text in session.execute(
+        select(Claim.id, Claim.text).where(Claim.removed_at.is_(None)).order_by(Claim.id)
+    ):
         index.add(claim_id, text)
     found = [(index.labels[a], index.labels[b], score) for a, b, score in index.pairs()]
     shown = _keys_and_texts(session, [claim_id for a, b, _ in found for claim_id in (a, b)])
@@ -534,7 +538,9 @@ def imported_duplicates(
         return []
     new = set(claim_ids)
     index = ClaimIndex(_threshold(threshold), max_candidates=IMPORT_MAX_CANDIDATES)
-    for claim_id, text in session.execute(select(Claim.id, Claim.text).order_by(Claim.id)):
+    for claim_id, text in session.execute(
+        select(Claim.id, Claim.text).where(Claim.removed_at.is_(None)).order_by(Claim.id)
+    ):
         index.add(claim_id, text)
     ids = index.labels
     positions = {i for i, claim_id in enumerate(ids) if claim_id in new}
@@ -704,7 +710,9 @@ def duplicate_sources(session: Session) -> list[dict[str, Any]]:
     """Pairs of sources sharing a normalised name or a canonical URL."""
     groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for key, name, url in session.execute(
-        select(Source.key, Source.name, Source.url).order_by(Source.id)
+        select(Source.key, Source.name, Source.url)
+        .where(Source.removed_at.is_(None))
+        .order_by(Source.id)
     ):
         normal = normalise_name(name)
         if normal:

@@ -113,7 +113,20 @@ def merge_claims(
     session.flush()
     session.expire(kept)
 
-    after_status = assess_claims(session, [kept.id])[kept.id].status
+    after = assess_claims(session, [kept.id])[kept.id]
+    after_status = after.status
+    if after_status != statuses[kept.id].status:
+        # As an edit or a removal does: a merge that moves the kept claim's status says so.
+        record(
+            session,
+            action="claim.status",
+            entity="claim",
+            claim_id=kept.id,
+            before={"status": statuses[kept.id].status, "score": statuses[kept.id].score},
+            after={"status": after_status, "score": after.score},
+            reason=f"claim {merged_record['key']} merged into {kept.key}"
+            + (f" ({reason})" if reason else ""),
+        )
     summary = {
         "kept": kept.key,
         "merged": merged_record["key"],

@@ -311,8 +311,14 @@ def claim_as_of(
 ) -> dict[str, Any]:
     """What `claim show` printed at `as_of`: fields, status, score and evidence as recorded
     (with `reported_by`, only the evidence reported by then)."""
-    current = get_claim(session, key)
+    current = get_claim(session, key, removed=True)
     claim = claim_states(session, [current.id], as_of).get(current.id)
+    if claim is None and current.removed_at is not None and current.removed_at <= as_of:
+        raise NotFound(
+            f"claim {current.key!r} was removed on {current.removed_at:%Y-%m-%d %H:%M} UTC "
+            f"(reason: {current.removed_reason!r}): give an earlier --as-of, or see "
+            f"`claimtrack history {current.key}`"
+        )
     if claim is None:
         raise NotFound(
             f"claim {current.key!r} did not exist on {as_of:%Y-%m-%d %H:%M} UTC: it was added "

@@ -186,7 +186,8 @@ _RESULTS = """
                                                 WHEN 'evidence' THEN e.claim_id END
     LEFT JOIN sources AS s ON s.id = CASE m.kind WHEN 'source' THEN m.ref_id
                                                  WHEN 'evidence' THEN e.source_id END
-    WHERE 1 = 1 {filters}
+    WHERE (c.id IS NULL OR c.removed_at IS NULL) AND (s.id IS NULL OR s.removed_at IS NULL)
+      {filters}
     ORDER BY m.score DESC, m.kind, m.ref_id
     LIMIT :limit OFFSET :offset
 """

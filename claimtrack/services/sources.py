@@ -250,6 +250,7 @@ def list_sources(session: Session, *, kind: str | None = None) -> list[dict[str,
         .outerjoin(counts, counts.c.source_id == Source.id)
         .order_by(Source.key)
     )
+    query = query.where(Source.removed_at.is_(None))
     if kind:
         query = query.where(Source.kind == kind)
     rows = []

@@ -1,0 +1,167 @@
+"""claimtrack claim remove | restore, source remove | restore (registered by the claim and
+source groups)"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from .confirm import DryRun, Yes, confirmed
+from .options import Json, Reason
+
+RemoveReason = Annotated[
+    str, typer.Option("--reason", help="Why it is removed (required; kept in history).")
+]
+Cascade = Annotated[
+    bool,
+    typer.Option(
+        "--cascade",
+        help="Also remove what still refers to it (evidence; a claim's links) instead of "
+        "refusing; a source's derived sources then derive from its own parent.",
+    ),
+]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _plan_lines(entity: str, done: dict[str, Any], *, future: bool) -> list[str]:
+    verb = "Will remove" if future else "Removed"
+    lines = [f"{verb} {entity} {done['key']}"]
+    items = done["evidence_removed"]
+    if items:
+        lines.append(f"  with {_count(len(items), 'evidence item')}:")
+        lines += [f"    {i['id']}: {i['stance']} {i['claim']} from {i['source']}" for i in items]
+    if done["links_removed"]:
+        lines.append(f"  with {_count(len(done['links_removed']), 'link')}:")
+        lines += [
+            f"    {link['claim']} {link['relation']} {link['other']}"
+            for link in done["links_removed"]
+        ]
+    if done["children_moved"]:
+        lines.append(
+            f"  {_count(len(done['children_moved']), 'derived source')} now derive from its "
+            f"parent instead: {', '.join(done['children_moved'])}"
+        )
+    if done["status_changes"]:
+        lines.append("  status changes:" if future else "Status changed:")
+        lines += [
+            f"    {c['claim']}: {c['before']} → {c['after']} "
+            f"(score {c['score_before']:.2f} → {c['score_after']:.2f})"
+            for c in done["status_changes"]
+        ]
+    return lines
+
+
+def _remove(ctx, entity: str, key: str, reason: str, cascade: bool, yes, dry_run, json_):
+    from ..services import removal
+
+    remove = removal.remove_claim if entity == "claim" else removal.remove_source
+
+    def operation(session):
+        return remove(session, key, reason=reason, cascade=cascade).as_dict()
+
+    def preview(planned):
+        if json_:
+            from .output import indented_json
+
+            return indented_json(planned | {"dry_run": True})
+        return "\n".join(_plan_lines(entity, planned, future=True))
+
+    done = confirmed(
+        ctx,
+        operation,
+        preview=preview,
+        action=f"remove {entity} {key}" + (" and what refers to it" if cascade else ""),
+        yes=yes,
+        dry_run=dry_run,
+    )
+    if done is None:
+        return
+    if json_:
+        from .output import print_json
+
+        print_json(done | {"dry_run": False})
+        return
+    typer.echo("\n".join(_plan_lines(entity, done, future=False)))
+    typer.echo(f"Put it back with: claimtrack {entity} restore {done['key']}")
+
+
+def remove_claim(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")],
+    reason: RemoveReason,
+    cascade: Cascade = False,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    json_: Json = False,
+) -> None:
+    """Remove a claim. Refused while it has evidence or links, unless --cascade removes
+    them with it. Shows what it will do and asks first (--yes for scripts). The claim is
+    kept in history and can be put back with `claim restore`.
+
+    \b
+    Example: claimtrack claim remove halt --cascade --reason "logged from a retracted article"
+    """
+    _remove(ctx, "claim", claim, reason, cascade, yes, dry_run, json_)
+
+
+def remove_source(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="SRC", help="The source's key.")],
+    reason: RemoveReason,
+    cascade: Cascade = False,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    json_: Json = False,
+) -> None:
+    """Remove a source. Refused while evidence cites it (from or via) or sources derive
+    from it, unless --cascade. Shows what it will do and asks first (--yes for scripts). The
+    source is kept in history and can be put back with `source restore`.
+
+    \b
+    Example: claimtrack source remove wire --cascade --reason "entered twice"
+    """
+    _remove(ctx, "source", source, reason, cascade, yes, dry_run, json_)
+
+
+def _restore(ctx, entity: str, key: str, reason: str | None) -> None:
+    from ..services import removal
+
+    restore = removal.restore_claim if entity == "claim" else removal.restore_source
+    with ctx.obj.writing() as session:
+        restored = restore(session, key, reason=reason).key
+    typer.echo(f"Restored {entity} {restored}")
+    if entity == "claim":
+        typer.echo(
+            "Evidence removed with it stays removed: see `claimtrack evidence list "
+            f"{restored} --removed`, add items again with `claimtrack evidence add`"
+        )
+
+
+def restore_claim(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The removed claim's key.")],
+    reason: Reason = None,
+) -> None:
+    """Put a removed claim back (evidence and links removed with it stay removed).
+
+    \b
+    Example: claimtrack claim restore halt --reason "removed by mistake"
+    """
+    _restore(ctx, "claim", claim, reason)
+
+
+def restore_source(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="SRC", help="The removed source's key.")],
+    reason: Reason = None,
+) -> None:
+    """Put a removed source back (evidence removed with it stays removed).
+
+    \b
+    Example: claimtrack source restore wire --reason "removed by mistake"
+    """
+    _restore(ctx, "source", source, reason)

@@ -1,0 +1,243 @@
+"""Removing a claim or a source, and putting it back.
+
+A removed claim or source keeps its row, marked with when and why (as a removed evidence item
+does): history points at it and stays complete, `--as-of` an earlier date still shows it, and
+restore puts it back. Its key stays taken, so nothing new can be confused with it.
+
+A record that is still referenced is refused unless `cascade`: a claim's evidence and links, a
+source's evidence (from it or via it) and the sources derived from it. With `cascade` the
+evidence items are removed with it (same moment, the reason says why), a claim's links are
+removed (each recorded on both claims), and a source's derived sources now derive from the
+removed source's own parent (or become origins). Every change is a history event, and every
+claim whose status moved gets a `claim.status` event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .. import values
+from ..errors import Conflict
+from ..models import Claim, ClaimLink, Evidence, Source, utcnow
+from .assessments import assess_claims
+from .common import RecordRemoval, get_claim, get_source, record
+from .status_changes import record_status_changes
+
+
+def _items(session: Session, where) -> list[dict[str, Any]]:
+    """Evidence items (not removed) matching `where`, as a removal lists them."""
+    claim, source = aliased(Claim), aliased(Source)
+    rows = session.execute(
+        select(Evidence.id, claim.key, Evidence.stance, source.key)
+        .join(claim, claim.id == Evidence.claim_id)
+        .join(source, source.id == Evidence.source_id)
+        .where(where, Evidence.removed_at.is_(None))
+        .order_by(Evidence.id)
+    )
+    return [
+        {"id": item_id, "claim": claim_key, "stance": stance, "source": source_key}
+        for item_id, claim_key, stance, source_key in rows
+    ]
+
+
+def _remove_items(session: Session, items: list[dict[str, Any]], *, reason: str, at) -> None:
+    from .evidence import evidence_record
+
+    for row in session.scalars(select(Evidence).where(Evidence.id.in_([i["id"] for i in items]))):
+        row.removed_at, row.removed_reason = at, reason
+        record(
+            session,
+            action="evidence.remove",
+            entity="evidence",
+            evidence_id=row.id,
+            claim_id=row.claim_id,
+            source_id=row.source_id,
+            before=evidence_record(row),
+            reason=reason,
+            at=at,
+        )
+
+
+def _refuse(entity: str, key: str, what: list[str]) -> Conflict:
+    return Conflict(
+        f"{entity} {key!r} is still referenced ({', '.join(what)}): remove those first, "
+        f"or give --cascade to remove them with it (--dry-run shows what that would do)"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def remove_claim(
+    session: Session, key: str, *, reason: str, cascade: bool = False
+) -> RecordRemoval:
+    """Mark the claim removed; with `cascade`, its evidence and links go with it."""
+    from .claims import claim_record
+
+    reason = values.required_text(reason, field="--reason")
+    claim = get_claim(session, key)
+    items = _items(session, Evidence.claim_id == claim.id)
+    first, second = aliased(Claim), aliased(Claim)
+    links = session.execute(
+        select(ClaimLink, first.key, second.key)
+        .join(first, first.id == ClaimLink.claim_id)
+        .join(second, second.id == ClaimLink.other_id)
+        .where((ClaimLink.claim_id == claim.id) | (ClaimLink.other_id == claim.id))
+        .order_by(ClaimLink.id)
+    ).all()
+    if (items or links) and not cascade:
+        what = [_count(len(items), "evidence item")] if items else []
+        what += [_count(len(links), "link")] if links else []
+        raise _refuse("claim", claim.key, what)
+    at = utcnow()
+    _remove_items(session, items, reason=f"removed with claim {claim.key}: {reason}", at=at)
+    removed_links = []
+    for link, claim_key, other_key in links:
+        before = {
+            "claim": claim_key,
+            "other": other_key,
+            "relation": link.relation,
+            "created_at": link.created_at.isoformat(),
+        }
+        removed_links.append({k: before[k] for k in ("claim", "relation", "other")})
+        session.delete(link)
+        for claim_id in {link.claim_id, link.other_id}:
+            record(
+                session,
+                action="link.remove",
+                entity="link",
+                claim_id=claim_id,
+                before=before,
+                reason=f"removed with claim {claim.key}: {reason}",
+                at=at,
+            )
+    claim.removed_at, claim.removed_reason = at, reason
+    session.flush()
+    record(
+        session,
+        action="claim.remove",
+        entity="claim",
+        claim_id=claim.id,
+        before=claim_record(claim),
+        after={"evidence_removed": [i["id"] for i in items], "links_removed": removed_links},
+        reason=reason,
+        at=at,
+    )
+    return RecordRemoval(claim, items, removed_links, [], [])
+
+
+def remove_source(
+    session: Session, key: str, *, reason: str, cascade: bool = False
+) -> RecordRemoval:
+    """Mark the source removed; with `cascade`, evidence from or via it goes with it and the
+    sources derived from it derive from its own parent instead."""
+    from .sources import _descendant_ids, _set_derived_from, source_record
+
+    reason = values.required_text(reason, field="--reason")
+    source = get_source(session, key)
+    items = _items(session, or_(Evidence.source_id == source.id, Evidence.via_id == source.id))
+    children = list(
+        session.scalars(
+            select(Source)
+            .where(Source.derived_from_id == source.id, Source.removed_at.is_(None))
+            .order_by(Source.key)
+        )
+    )
+    if (items or children) and not cascade:
+        what = [_count(len(items), "evidence item")] if items else []
+        what += [_count(len(children), "derived source")] if children else []
+        raise _refuse("source", source.key, what)
+    affected = select(Evidence.claim_id).where(
+        or_(
+            Evidence.source_id.in_(_descendant_ids(session, source.id)),
+            Evidence.via_id == source.id,
+        )
+    )
+    affected_ids = list(set(session.scalars(affected)))
+    status_before = assess_claims(session, affected_ids)
+    at = utcnow()
+    why = f"removed with source {source.key}: {reason}"
+    _remove_items(session, items, reason=why, at=at)
+    parent = source.derived_from
+    moved = []
+    for child in children:
+        before = {"derived_from": source.key}
+        after = {"derived_from": parent.key if parent else None}
+        _set_derived_from(session, child, parent)
+        moved.append(child.key)
+        record(
+            session,
+            action="source.edit",
+            entity="source",
+            source_id=child.id,
+            before=before,
+            after=after,
+            reason=why,
+            at=at,
+        )
+    source = session.get(Source, source.id)
+    source.removed_at, source.removed_reason = at, reason
+    session.flush()
+    record(
+        session,
+        action="source.remove",
+        entity="source",
+        source_id=source.id,
+        before=source_record(source),
+        after={"evidence_removed": [i["id"] for i in items], "children_moved": moved},
+        reason=reason,
+        at=at,
+    )
+    status_changes = record_status_changes(
+        session,
+        select(Claim.id).where(Claim.id.in_(affected_ids)),
+        status_before,
+        reason=f"source {source.key} removed: {reason}",
+    )
+    return RecordRemoval(source, items, [], moved, status_changes)
+
+
+def restore_claim(session: Session, key: str, *, reason: str | None = None) -> Claim:
+    """Put a removed claim back (its evidence and links stay removed: `evidence list
+    --removed` and `history` show them)."""
+    claim = get_claim(session, key, removed=True)
+    if claim.removed_at is None:
+        raise Conflict(f"claim {claim.key!r} is not removed: nothing to restore")
+    before = {"removed_at": claim.removed_at.isoformat(), "removed_reason": claim.removed_reason}
+    claim.removed_at = claim.removed_reason = None
+    session.flush()
+    record(
+        session,
+        action="claim.restore",
+        entity="claim",
+        claim_id=claim.id,
+        before=before,
+        after={"removed_at": None, "removed_reason": None},
+        reason=reason,
+    )
+    return claim
+
+
+def restore_source(session: Session, key: str, *, reason: str | None = None) -> Source:
+    """Put a removed source back (evidence removed with it stays removed; sources that
+    derived from it keep their new parent)."""
+    source = get_source(session, key, removed=True)
+    if source.removed_at is None:
+        raise Conflict(f"source {source.key!r} is not removed: nothing to restore")
+    before = {"removed_at": source.removed_at.isoformat(), "removed_reason": source.removed_reason}
+    source.removed_at = source.removed_reason = None
+    session.flush()
+    record(
+        session,
+        action="source.restore",
+        entity="source",
+        source_id=source.id,
+        before=before,
+        after={"removed_at": None, "removed_reason": None},
+        reason=reason,
+    )
+    return source
