@@ -398,11 +398,12 @@ def test_a_removed_claim_is_left_out_of_search_duplicates_and_reports(story):
     assert [c["key"] for c in report["claims"]] == ["decrees", "halt"]
 
 
-def _on_a_terminal(url: str, *args: str, answer: str) -> tuple[int, str]:
-    """Run the installed `claimtrack` on a pseudo-terminal, type `answer`, return (exit code,
-    everything it showed)."""
+def _on_a_terminal(url: str, *args: str, answer: str, when: bytes = b"[y/N]") -> tuple[int, str]:
+    """Run `claimtrack` on a pseudo-terminal, type `answer` once it shows `when`, return (exit
+    code, everything it showed)."""
     import os
     import pty
+    import select
     import subprocess
     import sys
 
@@ -417,7 +418,11 @@ def _on_a_terminal(url: str, *args: str, answer: str) -> tuple[int, str]:
     os.close(follower)
     shown = b""
     answered = False
+    deadline = time.monotonic() + 60
     while True:
+        if not select.select([leader], [], [], max(0, deadline - time.monotonic()))[0]:
+            process.kill()  # waiting for a question that never came: fail, never hang
+            break
         try:
             chunk = os.read(leader, 4096)
         except OSError:  # the terminal closed: the command ended
@@ -425,7 +430,7 @@ def _on_a_terminal(url: str, *args: str, answer: str) -> tuple[int, str]:
         if not chunk:
             break
         shown += chunk
-        if not answered and b"[y/N]" in shown:
+        if not answered and when in shown:
             os.write(leader, answer.encode() + b"\n")
             answered = True
     os.close(leader)
@@ -439,11 +444,61 @@ def test_on_a_terminal_a_removal_shows_the_plan_and_asks(story, db_dump):
     )
     assert code == 1
     assert shown.startswith("Will remove claim halt\n  with 2 evidence items:\n")
-    assert "Remove claim halt and what refers to it? [y/N]: n\nNothing was changed.\n" in shown
+    # The terminal echoes the answer when it comes: only the order is certain.
+    assert "Remove claim halt and what refers to it? [y/N]:" in shown
+    assert shown.rstrip().endswith("Nothing was changed.")
     assert db_dump(story.url) == before
     code, shown = _on_a_terminal(
         story.url, "claim", "remove", "halt", "--cascade", "--reason", "retracted", answer="y"
     )
     assert code == 0, shown
-    assert "[y/N]: y\nRemoved claim halt\n" in shown
+    assert "Removed claim halt\n" in shown[shown.index("[y/N]") :]
     assert [c["key"] for c in story.ok("claim", "list", "--json").json()] == ["decrees"]
+
+
+# --- source add --on-duplicate -------------------------------------------------------------
+
+
+def test_source_add_warns_of_a_source_with_the_same_name_or_url(cli):
+    cli.ok("source", "add", "The Daily NK", "--key", "dnk", "--url", "https://www.dailynk.com/")
+    run = cli.ok("source", "add", "Daily NK", "--key", "dnk2")
+    assert run.stdout == "Added source dnk2\n"
+    assert run.stderr == (
+        "Warning: source dnk2 looks like one already logged:\n"
+        "  1. dnk (same name): The Daily NK\n"
+        "  merge it with: claimtrack source merge dnk dnk2\n"
+    )
+    run = cli.ok("source", "add", "NK news site", "--url", "http://dailynk.com?utm_source=x")
+    assert "  1. dnk (same URL): The Daily NK\n" in run.stderr
+    run = cli.ok("source", "add", "Yonhap", "--key", "yon")
+    assert (run.stdout, run.stderr) == ("Added source yon\n", "")
+
+
+def test_source_add_skip_and_merge(cli, db_dump):
+    cli.ok("source", "add", "Daily NK", "--key", "dnk")
+    before = db_dump(cli.url)
+    run = cli.ok("source", "add", "the daily-nk", "--on-duplicate", "skip")
+    assert run.stdout == "Skipped: source dnk exists (same name); nothing added\n"
+    assert db_dump(cli.url) == before
+    assert cli.ok("source", "add", "DailyNK", "--on-duplicate", "skip", "-q").stdout == "dnk\n"
+    run = cli.ok(
+        "source", "add", "Daily NK", "--key", "dnk-2", "--url", "https://dailynk.com",
+        "--on-duplicate", "merge",
+    )  # fmt: skip
+    assert run.stdout == "Merged into source dnk\n"
+    shown = cli.ok("source", "show", "dnk-2", "--json").json()
+    assert (shown["key"], shown["url"]) == ("dnk", "https://dailynk.com")
+    assert [s["key"] for s in cli.ok("source", "list", "--json").json()] == ["dnk"]
+    run = cli("source", "add", "X", "--on-duplicate", "sometimes")
+    assert run.exit_code in (1, 2) and "--on-duplicate: 'sometimes' is not valid" in run.stderr
+
+
+def test_source_add_asks_on_a_terminal(cli):
+    cli.ok("source", "add", "Daily NK", "--key", "dnk")
+    code, shown = _on_a_terminal(
+        cli.url, "source", "add", "The Daily NK", answer="s", when=b"[s]kip"
+    )
+    assert code == 0, shown
+    assert "This source looks like one already logged:\n  1. dnk (same name): Daily NK\n" in shown
+    assert shown.rstrip().endswith("Skipped: source dnk exists (same name); nothing added")
+    assert [s["key"] for s in cli.ok("source", "list", "--json").json()] == ["dnk"]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from .duplicates import SourceOnDuplicate, add_source_command
 from .merge import merge_source
 from .options import Json, Quiet, Reason, Reliability
 from .output import (
@@ -58,9 +59,11 @@ def add(
     derived_from: DerivedFrom = None,
     url: Url = None,
     notes: Notes = None,
+    on_duplicate: SourceOnDuplicate = "ask",
     quiet: Quiet = False,
 ) -> None:
-    """Add a source and print its key.
+    """Add a source and print its key. A source with the same name or URL as one already
+    logged is shown (see --on-duplicate).
 
     \b
     The person or document that said something is a source; those who passed it on to you
@@ -71,21 +74,18 @@ def add(
     Example: claimtrack source add "Ryanggang informant" --key src-ryanggang --kind informant
     Example: claimtrack source add "Wire copy of the Ryanggang report" --key wire --derived-from src-ryanggang
     """
-    from ..services.sources import add_source
-
-    with ctx.obj.writing() as session:
-        source = add_source(
-            session,
-            name=name,
-            key=key,
-            kind=kind,
-            reliability=reliability,
-            derived_from=derived_from,
-            url=url,
-            notes=notes,
-        )
-        new_key = source.key
-    typer.echo(new_key if quiet else f"Added source {new_key}")
+    add_source_command(
+        ctx,
+        on_duplicate=on_duplicate,
+        quiet=quiet,
+        name=name,
+        key=key,
+        kind=kind,
+        reliability=reliability,
+        derived_from=derived_from,
+        url=url,
+        notes=notes,
+    )
 
 
 @app.command("list")

@@ -739,6 +739,68 @@ def duplicate_sources(session: Session) -> list[dict[str, Any]]:
     return sorted(found.values(), key=lambda p: p["keys"])
 
 
+def similar_sources(session: Session, *, name: str, url: str | None) -> list[dict[str, Any]]:
+    """Sources (not removed) with the same normalised name or canonical URL as these, each
+    with the reason ('same name', 'same URL' or both), by key."""
+    normal, canonical = normalise_name(name or ""), canonical_url(url)
+    found = []
+    for key, other_name, other_url in session.execute(
+        select(Source.key, Source.name, Source.url)
+        .where(Source.removed_at.is_(None))
+        .order_by(Source.key)
+    ):
+        reasons = []
+        if normal and normalise_name(other_name) == normal:
+            reasons.append("same name")
+        if canonical and canonical_url(other_url) == canonical:
+            reasons.append("same URL")
+        if reasons:
+            found.append({"key": key, "name": other_name, "reason": ", ".join(reasons)})
+    return found
+
+
+@dataclass
+class SourceAddOutcome:
+    """What `add_source_checked` did: `action` is added, skipped or merged; `source` is the
+    new source, or the existing one it was skipped for or merged into."""
+
+    action: str
+    source: Source
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def add_source_checked(
+    session: Session, *, on_duplicate: str = "warn", target: str | None = None, **fields: Any
+) -> SourceAddOutcome:
+    """Add a source unless one with the same normalised name or canonical URL exists, as
+    `on_duplicate` says (as `add_claim_checked` does for claims):
+
+    warn   add it anyway; the candidates are returned for the caller to show
+    skip   add nothing when there is a candidate (the outcome's source is the first one)
+    merge  merge it into the first candidate (or `target`): empty fields are filled from it,
+           and its key becomes another name for the candidate
+    add    add it without looking (the user already decided)
+    """
+    from .common import get_source
+    from .merge import merge_sources
+    from .sources import add_source
+
+    if on_duplicate not in (*ON_DUPLICATE, "add") or on_duplicate == "ask":
+        raise InvalidValue("--on-duplicate", on_duplicate, "one of warn, skip, merge")
+    candidates: list[dict[str, Any]] = []
+    if on_duplicate != "add":
+        candidates = similar_sources(session, name=fields.get("name"), url=fields.get("url"))
+    best = target or (candidates[0]["key"] if candidates else None)
+    if on_duplicate == "skip" and best:
+        return SourceAddOutcome("skipped", get_source(session, best), candidates)
+    source = add_source(session, **fields)
+    if on_duplicate == "merge" and best:
+        kept = get_source(session, best)
+        merge_sources(session, keep=kept.key, other=source.key, reason="merged on add: same source")
+        return SourceAddOutcome("merged", get_source(session, kept.key), candidates)
+    return SourceAddOutcome("added", source, candidates)
+
+
 def find_duplicates(
     session: Session, *, kinds: Sequence[str] = (), threshold: float | None = None
 ) -> list[dict[str, Any]]:
