@@ -71,13 +71,41 @@ def _day(iso: str | None) -> str:
     return (iso or "")[:16].replace("T", " ")
 
 
-def _record_text(record: dict[str, Any]) -> str:
-    if not record["claims"]:
-        return "0"
-    parts = [f"{record[name]} {name}" for name in RECORD_FIELDS[1:6] if record[name]]
-    verdicts = [f"{record[name]} {name}" for name in RECORD_FIELDS[6:] if record[name]]
-    text = f"{record['claims']} ({', '.join(parts)})"
-    return text + ("; " + ", ".join(verdicts) if verdicts else "")
+def _record_text(record: dict[str, Any], verb: str | None = None) -> str:
+    """A source's track record spelled out: '[supported] 3 claims: 2 corroborated,
+    1 contested; 1 with a verdict: confirmed' (a count of one is left out where it can only
+    be one). Tables leave the verb to their column header."""
+    total = record["claims"]
+    lead = f"{verb} " if verb else ""
+    if not total:
+        return f"{lead}no claims"
+    statuses = [(name, record[name]) for name in RECORD_FIELDS[1:6] if record[name]]
+    verdicts = [(name, record[name]) for name in RECORD_FIELDS[6:] if record[name]]
+    text = f"{lead}{total} claim{'' if total == 1 else 's'}: " + _counted(statuses, total)
+    judged = sum(n for _, n in verdicts)
+    if judged:
+        text += f"; {judged} with a verdict: " + _counted(verdicts, judged)
+    return text
+
+
+def _counted(parts: list[tuple[str, int]], total: int) -> str:
+    if total == 1:
+        return ", ".join(name for name, _ in parts)
+    return ", ".join(f"{n} {name}" for name, n in parts)
+
+
+_PASSIVE = {"supports": "supported", "contradicts": "contradicted"}
+
+
+def link_text(link: dict[str, str]) -> str:
+    """'supports halt' (this claim supports halt) or 'supported by decrees'."""
+    if link["direction"] == "out":
+        return f"{link['relation']} {link['claim']}"
+    return f"{_PASSIVE[link['relation']]} by {link['claim']}"
+
+
+def _links_line(row: dict[str, Any]) -> str:
+    return "; ".join(link_text(link) for link in row.get("links", []))
 
 
 # --- table ----------------------------------------------------------------------------------
@@ -89,7 +117,8 @@ def table(report: dict[str, Any]) -> str:
     if report["kind"] == "sources":
         rows = [
             [r["key"], _short(_plain(r["name"]), 30), r["reliability"], r["origin"],
-             _record_text(r["supports"]), _record_text(r["contradicts"])]
+             _record_text(r["supports"]),
+             _record_text(r["contradicts"])]
             for r in report["sources"]
         ]  # fmt: skip
         headers = ["key", "name", "reliability", "origin", "supported", "contradicted"]
@@ -101,6 +130,14 @@ def table(report: dict[str, Any]) -> str:
     text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
     if report["kind"] == "claims":
         text += "\n\n" + _summary_line(report)
+        links = [
+            f"  {_plain(row['key'])} {_plain(link_text(link))}"
+            for row in report["claims"]
+            for link in row.get("links", [])
+            if link["direction"] == "out"
+        ]
+        if links:
+            text += "\n\nLinks:\n" + "\n".join(links)
     return text
 
 
@@ -166,7 +203,8 @@ def markdown(report: dict[str, Any]) -> str:
         for r in report["sources"]:
             lines.append(
                 f"| {md(r['key'])} | {md(r['name'])} | {r['reliability']} | {md(r['origin'])} "
-                f"| {md(_record_text(r['supports']))} | {md(_record_text(r['contradicts']))} |"
+                f"| {md(_record_text(r['supports']))} "
+                f"| {md(_record_text(r['contradicts']))} |"
             )
         return "\n".join(lines) + "\n"
     title = "# Claims report"
@@ -199,6 +237,8 @@ def markdown(report: dict[str, Any]) -> str:
                 else ""
             )  # fmt: skip
         )
+        if row.get("links"):
+            lines += ["", f"Links: {md(_links_line(row))}"]
         lines.append("")
         for origin in row.get("origins", []):
             lines.append(
@@ -269,9 +309,10 @@ def csv_text(report: dict[str, Any]) -> str:
     columns = [*CLAIM_COLUMNS[:-2], "verdict_reason", "support_channels", "tags", "text"]
     columns.remove("assessed_confidence")
     columns += ["assessed_confidence", *CSV_EXTRA_COLUMNS]
-    writer.writerow(columns)
+    writer.writerow([*columns, "links"])
     for row in report["claims"]:
-        writer.writerow([csv_cell(row.get(column)) for column in columns])
+        cells = [row.get(column) for column in columns]
+        writer.writerow([csv_cell(c) for c in (*cells, _links_line(row))])
     return buffer.getvalue()
 
 
@@ -325,10 +366,21 @@ td:first-child, td:last-child { white-space: nowrap; }
 .origins { margin: 8px 0 0; padding-left: 18px; }
 .origins li { margin: 2px 0; }
 .q { color: var(--muted); }
-svg { display: block; max-width: 100%; height: auto; margin: 8px 0; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin-bottom: 24px; }
+.scroll table { margin-bottom: 0; }
+table.claims td.text { min-width: 14em; }
+table.claims th:first-child, table.claims td:first-child { position: sticky; left: 0;
+  background: #fff; } table.claims th:first-child { background: #eaeded; }
+.graph { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+.graph svg { max-width: none; }
+.links a { white-space: nowrap; }
+svg { display: block; height: auto; margin: 8px 0; }
+svg a text { fill: #1f4e79; text-decoration: underline; }
 svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
 .legend span { margin-right: 14px; } .legend i { display: inline-block; width: 18px; height: 3px;
   vertical-align: middle; margin-right: 4px; background: var(--c); }
+@media (max-width: 600px) { body { padding: 10px; } .claim { padding: 10px; }
+  .counts li { min-width: 0; flex: 1 1 40%; } }
 @media print { body { background: #fff; padding: 0; max-width: none; }
   .claim { border-color: #999; } a { color: inherit; text-decoration: none; } }
 """
@@ -395,15 +447,18 @@ def _status_badge(status: str) -> str:
 
 
 def _html_claims_table(rows: Sequence[dict[str, Any]]) -> str:
-    head = ("<tr><th>key</th><th>claim</th><th>status</th><th>verdict</th><th>score</th>"
+    """Key, status and score first: on a narrow screen the table scrolls sideways with the
+    key column kept in view, and those three are what shows without scrolling."""
+    head = ("<tr><th>key</th><th>status</th><th>score</th><th>verdict</th><th>claim</th>"
             "<th>likelihood</th><th>confidence</th><th>S</th><th>X</th><th>channels</th>"
             "<th>evidence</th><th>last change</th></tr>")  # fmt: skip
     body = []
-    for n, row in enumerate(rows, 1):
+    for row in rows:
         body.append(
-            f'<tr><td><a href="#claim-{n}">{h(row["key"])}</a></td><td>{h(row["text"])}</td>'
-            f"<td>{_status_badge(row['status'])}</td><td>{h(row['verdict'])}</td>"
-            f'<td class="num">{row["score"]:.2f}</td><td>{h(row["likelihood"])}</td>'
+            f'<tr><td><a href="#{h(row["key"])}">{h(row["key"])}</a></td>'
+            f"<td>{_status_badge(row['status'])}</td>"
+            f'<td class="num">{row["score"]:.2f}</td><td>{h(row["verdict"])}</td>'
+            f'<td class="text">{h(row["text"])}</td><td>{h(row["likelihood"])}</td>'
             f"<td>{h(row.get('assessed_confidence'))}</td>"
             f'<td class="num">{row["support_origins"]}</td>'
             f'<td class="num">{row["contradict_origins"]}</td>'
@@ -413,7 +468,10 @@ def _html_claims_table(rows: Sequence[dict[str, Any]]) -> str:
         )
     if not body:
         body.append('<tr><td colspan="12">No claims match.</td></tr>')
-    return f'<table class="claims"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
+    return (
+        f'<div class="scroll"><table class="claims"><thead>{head}</thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def _safe_link(url: str | None) -> str:
@@ -436,6 +494,16 @@ def _html_item(item: dict[str, Any]) -> str:
     return text + _safe_link(item.get("url"))
 
 
+def _html_links(row: dict[str, Any]) -> str:
+    if not row.get("links"):
+        return ""
+    parts = []
+    for link in row["links"]:
+        text = link_text({**link, "claim": ""}).rstrip()
+        parts.append(f'{h(text)} <a href="#{h(link["claim"])}">{h(link["claim"])}</a>')
+    return '<div class="links">links: ' + "; ".join(parts) + "</div>"
+
+
 def _html_claim(n: int, row: dict[str, Any]) -> str:
     channel_note = ""
     if row.get("single_channel"):
@@ -447,13 +515,14 @@ def _html_claim(n: int, row: dict[str, Any]) -> str:
     if row["verdict"]:
         verdict = f" · verdict <b>{h(row['verdict'])}</b>: {h(row['verdict_reason'])}"
     lines = [
-        f'<section class="claim" id="claim-{n}">',
+        f'<section class="claim" id="{h(row["key"])}">',
         f"<h2>{h(row['key'])} {_status_badge(row['status'])}</h2>",
         f"<blockquote>{h(row['text'])}</blockquote>",
         f"<div>score <b>{row['score']:.2f}</b> ({h(row['likelihood'])}; "
         f"{h(_confidence_text(row))}) · "
         f"S = {row['support_origins']}, X = {row['contradict_origins']} · "
         f"channels: {h(row['channels']) or 'none'}{channel_note}{verdict}</div>",
+        _html_links(row),
         evidence_svg(row),
         '<ul class="origins">',
     ]
@@ -482,7 +551,14 @@ def _svg_text(x: float, y: float, text: str, *, limit: int = 40, anchor: str = "
 
 
 def evidence_svg(row: dict[str, Any]) -> str:
-    """Sources (grouped in boxes by origin) → channels (via) → the claim, edges by stance."""
+    """Sources (grouped in boxes by origin) → channels (via) → the claim, edges by stance;
+    the claims it is linked to below the claim.
+
+    Each item keeps its own horizontal lane until it turns toward the claim, and a via pill
+    sits on the lane of each item relayed through it: an edge passes through a pill only if
+    its item came through that channel. The drawing keeps its size (a narrow screen scrolls
+    it sideways) so its text stays readable.
+    """
     groups: list[tuple[str, str, bool, list[dict[str, Any]]]] = []
     for origin in row.get("origins", []):
         label = f"origin {origin['origin']} · {origin['reliability']}"
@@ -495,22 +571,23 @@ def evidence_svg(row: dict[str, Any]) -> str:
             label = f"origin {origin_key} · {items[0]['origin_reliability']}"
             label += " · not credible" if name == "not_credible" else " · neutral"
             groups.append((label, stance_of or items[0]["stance"], False, items))
-    if not groups:
+    links = row.get("links", [])
+    if not groups and not links:
         return '<p class="q">No evidence.</p>'
-    row_h, head_h, gap, top = 18, 18, 10, 10
-    height = top + sum(head_h + row_h * len(items) + 8 + gap for *_, items in groups)
-    height = max(height, 70)
-    width, box_w, via_x, claim_x = 760, 300, 400, 590
-    vias = sorted({item["via"] for *_, items in groups for item in items if item.get("via")})
-    claim_y = height / 2
-    via_y = {via: (n + 1) * height / (len(vias) + 1) for n, via in enumerate(vias)}
+    row_h, head_h, gap, top = 20, 18, 10, 10
+    evidence_h = top + sum(head_h + row_h * len(items) + 8 + gap for *_, items in groups)
+    width, box_w, via_x, via_w, claim_x, claim_w = 760, 300, 360, 150, 590, 160
+    claim_y = max(evidence_h / 2, 34)
+    link_top = claim_y + 40
+    height = max(evidence_h, link_top + 26 * len(links), 70)
     shapes: list[str] = []
     edges: list[str] = []
-    via_edges: set[tuple[str, str, bool]] = set()
     y = top
     for label, stance, counted, items in groups:
         box_h = head_h + row_h * len(items) + 8
         dash = "" if counted else ' stroke-dasharray="4 3"'
+        colour = STANCE_COLOURS[stance] if counted else "#aab7b8"
+        width_attr = f'stroke-width="{2 if counted else 1.2}"'
         shapes.append(
             f'<rect x="10" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="6" fill="#f8f9f9" '
             f'stroke="{STANCE_COLOURS[stance]}"{dash}/>'
@@ -523,60 +600,66 @@ def evidence_svg(row: dict[str, Any]) -> str:
                     26, iy + 4, f"#{item['id']} {item['source']} · {item['credibility']}", limit=40
                 )  # fmt: skip
             )
-            colour = STANCE_COLOURS[stance] if counted else "#aab7b8"
-            target_x, target_y = (via_x, via_y[item["via"]]) if item.get("via") else (
-                claim_x, claim_y)  # fmt: skip
+            # Along the item's own lane to the turn, then a curve to the claim.
+            turn = via_x + via_w
             edges.append(
-                f'<path d="M{box_w + 10},{iy:.0f} C{box_w + 50},{iy:.0f} {target_x - 40},'
-                f'{target_y:.0f} {target_x},{target_y:.0f}" fill="none" stroke="{colour}" '
-                f'stroke-width="{2 if counted else 1.2}"{dash}/>'
+                f'<path d="M{box_w + 10},{iy:.0f} H{turn} C{turn + 30},{iy:.0f} '
+                f'{claim_x - 30},{claim_y:.0f} {claim_x},{claim_y:.0f}" fill="none" '
+                f'stroke="{colour}" {width_attr}{dash}/>'
             )
             if item.get("via"):
-                via_edges.add((item["via"], stance, counted))
+                shapes.append(
+                    f'<rect x="{via_x}" y="{iy - 8:.0f}" width="{via_w}" height="16" rx="8" '
+                    f'fill="#fff" stroke="{colour}"{dash}/>'
+                )
+                shapes.append(
+                    _svg_text(
+                        via_x + via_w / 2, iy + 4, f"via {item['via']}", limit=22, anchor="middle"
+                    )  # fmt: skip
+                )
         y += box_h + gap
-    for via, stance, counted in sorted(via_edges):
-        colour = STANCE_COLOURS[stance] if counted else "#aab7b8"
-        vy = via_y[via]
-        edges.append(
-            f'<path d="M{via_x + 130},{vy:.0f} C{via_x + 160},{vy:.0f} {claim_x - 30},'
-            f'{claim_y:.0f} {claim_x},{claim_y:.0f}" fill="none" stroke="{colour}" '
-            f'stroke-width="{2 if counted else 1.2}"/>'
-        )
-    for via in vias:
-        vy = via_y[via]
-        shapes.append(
-            f'<rect x="{via_x}" y="{vy - 12:.0f}" width="130" height="24" rx="12" fill="#fff" '
-            'stroke="#5d6d7e"/>'
-        )
-        shapes.append(_svg_text(via_x + 65, vy + 4, f"via {via}", limit=20, anchor="middle"))
     status_colour = STATUS_COLOURS[row["status"]]
     shapes.append(
-        f'<rect x="{claim_x}" y="{claim_y - 24:.0f}" width="160" height="48" rx="6" '
+        f'<rect x="{claim_x}" y="{claim_y - 24:.0f}" width="{claim_w}" height="48" rx="6" '
         f'fill="{status_colour}"/>'
     )
     shapes.append(
-        f'<text x="{claim_x + 80}" y="{claim_y - 5:.0f}" text-anchor="middle" '
+        f'<text x="{claim_x + claim_w / 2:.0f}" y="{claim_y - 5:.0f}" text-anchor="middle" '
         f'style="fill:#fff;font-weight:bold">{h(_short(row["key"], 22))}</text>'
     )
     shapes.append(
-        f'<text x="{claim_x + 80}" y="{claim_y + 12:.0f}" text-anchor="middle" '
+        f'<text x="{claim_x + claim_w / 2:.0f}" y="{claim_y + 12:.0f}" text-anchor="middle" '
         f'style="fill:#fff">{row["status"]} · {row["score"]:.2f}</text>'
     )
+    for n, link in enumerate(links):
+        ly = link_top + 26 * n + 10
+        colour = STANCE_COLOURS[link["relation"]]
+        edges.append(
+            f'<path d="M{claim_x + 12},{claim_y + 24:.0f} V{ly:.0f} H{claim_x + 24}" '
+            f'fill="none" stroke="{colour}" stroke-width="1.5"/>'
+        )
+        shapes.append(
+            f'<a href="#{h(link["claim"])}">'
+            + _svg_text(claim_x + 28, ly + 4, link_text(link), limit=26)
+            + "</a>"
+        )
     legend = (
         '<div class="legend q">'
         + "".join(
             f'<span><i style="--c:{colour}"></i>{stance}</span>'
             for stance, colour in STANCE_COLOURS.items()
         )
-        + "<span>dashed: not credible, left out · boxes: one independent origin</span></div>"
+        + "<span>dashed: not credible, left out · boxes: one independent origin · "
+        "pills: the channel an item came through</span></div>"
     )
     return (
+        '<div class="graph">'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" '
         f'width="{width}" height="{height:.0f}" role="img" '
         f'aria-label="evidence network of {h(row["key"])}">'
         + "".join(edges)
         + "".join(shapes)
-        + "</svg>"
+        + "</svg></div>"
         + legend
     )
 

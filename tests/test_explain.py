@@ -146,7 +146,7 @@ def test_source_track_record(cli):
     assert (supports["confirmed"], supports["debunked"]) == (1, 0)
     assert data["track_record"]["contradicts"]["claims"] == 0
     text = cli.ok("source", "show", "src-ryanggang").stdout
-    assert "supported     1 claim: 1 corroborated; verdicts: 1 confirmed" in text
+    assert "supported 1 claim: corroborated; 1 with a verdict: confirmed" in text
 
     rows = cli.ok("report", "--by", "source", "--format", "json").json()["sources"]
     by_key = {row["key"]: row for row in rows}

@@ -54,8 +54,19 @@ def test_html_report_renders_in_chromium(cli, tmp_path):
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
     assert not [line for line in console if "Uncaught" in line or "Refused" in line], console
 
-    shot = tmp_path / "report.png"
-    run = run_chromium(
-        binary, tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()
-    )
-    assert run.returncode == 0 and shot.stat().st_size > 10_000, run.stderr[-2000:]
+    # Anchors are the claims' keys; links between claims are shown and lead to the other one.
+    assert '<section class="claim" id="halt">' in html
+    assert 'links: supports <a href="#halt">halt</a>' in html
+
+    # A desktop and a phone: at 400 px the summary table scrolls sideways with key, status
+    # and score first, and each graph keeps its size in a scrolling box instead of shrinking
+    # to unreadable text. Screenshots are kept in $CLAIMTRACK_SCREENSHOTS when set, to look at.
+    keep = os.environ.get("CLAIMTRACK_SCREENSHOTS")
+    for width in (1400, 400):
+        shot = tmp_path / f"report-{width}.png"
+        run = run_chromium(
+            binary, tmp_path, f"--screenshot={shot}", f"--window-size={width},1600", page.as_uri()
+        )
+        assert run.returncode == 0 and shot.stat().st_size > 10_000, run.stderr[-2000:]
+        if keep:
+            shutil.copy(shot, os.path.join(keep, shot.name))

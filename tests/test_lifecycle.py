@@ -502,3 +502,98 @@ def test_source_add_asks_on_a_terminal(cli):
     assert "This source looks like one already logged:\n  1. dnk (same name): Daily NK\n" in shown
     assert shown.rstrip().endswith("Skipped: source dnk exists (same name); nothing added")
     assert [s["key"] for s in cli.ok("source", "list", "--json").json()] == ["dnk"]
+
+
+# --- links and track records in every report format ----------------------------------------
+
+
+def test_links_are_in_every_report_format(cli):
+    from seed_example import enter_seed
+
+    enter_seed(cli)  # backlash supports halt
+    data = cli.ok("report", "--json").json()
+    links = {row["key"]: row["links"] for row in data["claims"]}
+    assert links == {
+        "backlash": [{"direction": "out", "relation": "supports", "claim": "halt"}],
+        "halt": [{"direction": "in", "relation": "supports", "claim": "backlash"}],
+        "kim-order": [],
+    }
+    assert cli.ok("report").stdout.endswith("\n\nLinks:\n  backlash supports halt\n")
+    markdown = cli.ok("report", "--format", "markdown").stdout
+    assert "\nLinks: supports halt\n" in markdown
+    assert "\nLinks: supported by backlash\n" in markdown
+    rows = list(
+        __import__("csv").DictReader(cli.ok("report", "--format", "csv").stdout.splitlines())
+    )
+    assert {row["key"]: row["links"] for row in rows} == {
+        "backlash": "supports halt",
+        "halt": "supported by backlash",
+        "kim-order": "",
+    }
+    html = cli.ok("report", "--format", "html").stdout
+    assert 'links: supports <a href="#halt">halt</a></div>' in html
+    assert 'links: supported by <a href="#backlash">backlash</a></div>' in html
+    # ... and in the graph, as a link to the other claim's section.
+    assert '<a href="#halt"><text' in html and ">supports halt</text></a>" in html
+    # Anchors are the claims' keys.
+    assert '<section class="claim" id="halt">' in html
+    assert '<td><a href="#halt">halt</a></td>' in html
+
+
+def test_report_as_of_puts_back_a_link_removed_since(cli):
+    from seed_example import enter_seed
+
+    enter_seed(cli)
+    time.sleep(0.01)
+    moment = datetime.now(UTC)
+    time.sleep(0.01)
+    cli.ok("link", "remove", "backlash", "halt", "--reason", "wrong")
+    assert all(row["links"] == [] for row in cli.ok("report", "--json").json()["claims"])
+
+    from claimtrack.db import Database, resolve_url
+    from claimtrack.services.report import ReportQuery, claims_report
+
+    database = Database(resolve_url(cli.url))
+    with database.session() as session:
+        rows = claims_report(session, ReportQuery(as_of=moment))["claims"]
+    database.dispose()
+    assert {row["key"]: row["links"] for row in rows}["halt"] == [
+        {"direction": "in", "relation": "supports", "claim": "backlash"}
+    ]
+
+
+def test_html_graph_routes_only_relayed_items_through_a_via_pill(cli):
+    """Found by a new user: a neutral and a not-credible item with no channel were drawn
+    through the 'via dnk' pill, as if relayed by it."""
+    from seed_example import enter_seed
+
+    enter_seed(cli)
+    cli.ok("source", "add", "Yonhap", "--key", "yon", "--reliability", "B")
+    cli.ok("evidence", "add", "halt", "--source", "yon", "--neutral", "--credibility", "3")
+    cli.ok("evidence", "add", "halt", "--source", "police", "--contradicts", "--credibility", "6")
+    html = cli.ok("report", "--format", "html").stdout
+    section = html[html.index('<section class="claim" id="halt">') :]
+    svg = section[: section.index("</svg>")]
+    # One pill on the lane of each item that came through dnk (#1, #2), none for #6 and #7.
+    assert svg.count(">via dnk</text>") == 2
+    lanes = re.findall(r'<path d="M310,(\d+) H510 ', svg)
+    pills = re.findall(r'<rect x="360" y="(\d+)" width="150" height="16"', svg)
+    assert len(lanes) == 4
+    assert sorted(int(y) - 8 for y in lanes[:2]) == sorted(int(y) for y in pills)
+    assert all(int(y) - 8 not in {int(p) for p in pills} for y in lanes[2:])
+    # The drawing keeps its size and scrolls on a narrow screen instead of shrinking.
+    assert '<div class="graph"><svg' in section and 'width="760"' in svg
+
+
+def test_track_record_is_spelled_out(cli):
+    from seed_example import enter_seed
+
+    enter_seed(cli)
+    cli.ok("claim", "verdict", "halt", "confirmed", "--reason", "state media")
+    rows = cli.ok("report", "--by", "source").stdout
+    assert "2 claims: 1 corroborated, 1 unverified; 1 with a verdict: confirmed" in rows
+    assert "1 claim: unverified" in rows and "no claims" in rows
+    html = cli.ok("report", "--by", "source", "--format", "html").stdout
+    assert "<td>1 claim: unverified</td>" in html
+    shown = cli.ok("source", "show", "mid-report").stdout
+    assert "supported 1 claim: unverified\ncontradicted no claims\n" in shown

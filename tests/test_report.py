@@ -146,12 +146,13 @@ def test_html_report_parses_back(cli, tmp_path):
     reader = TableReader()
     reader.feed(text)
     header, *body = reader.rows
-    assert header[:5] == ["key", "claim", "status", "verdict", "score"]
+    # Key, status and score first: what a narrow screen shows without scrolling.
+    assert header[:5] == ["key", "status", "score", "verdict", "claim"]
     listed = {row["key"]: row for row in cli.ok("claim", "list", "--json").json()}
     assert [row[0] for row in body] == sorted(listed)
     for row in body:
         claim = listed[row[0]]
-        assert (row[1], row[2], float(row[4])) == (claim["text"], claim["status"],
+        assert (row[4], row[1], float(row[2])) == (claim["text"], claim["status"],
                                                    round(claim["score"], 2))  # fmt: skip
     page = parse_html(text)
     tags = [tag for tag, _ in page.elements]
@@ -169,9 +170,13 @@ def test_table_report_and_filters(cli):
         "key", "status", "verdict", "score", "likelihood", "confidence", "S", "X", "channels",
         "evidence",
     ]  # fmt: skip
-    assert table.splitlines()[-2:] == [
+    # The summary, then the links between the claims shown.
+    assert table.splitlines()[-5:] == [
         "3 claims: 1 unverified, 2 corroborated; verdicts: 1 debunked",
         "Scores by grade defaults.",
+        "",
+        "Links:",
+        "  backlash supports halt",
     ]
 
     def keys(*args):

@@ -135,19 +135,9 @@ def print_status_changes(changes: Sequence[Any]) -> None:
 
 
 def print_track_record(record: dict[str, dict[str, int]]) -> None:
-    """A source's track record: the claims it supported or contradicted and where they stand."""
+    """A source's track record spelled out, as the by-source report shows it: 'supported 2
+    claims: 1 corroborated, 1 unverified; 1 with a verdict: confirmed'."""
+    from ..render import _record_text
+
     for stance, label in (("supports", "supported"), ("contradicts", "contradicted")):
-        counts = record[stance]
-        statuses = ", ".join(
-            f"{counts[name]} {name}"
-            for name in ("corroborated", "contested", "refuted", "disputed", "unverified")
-            if counts[name]
-        )
-        verdicts = ", ".join(f"{counts[n]} {n}" for n in ("confirmed", "debunked") if counts[n])
-        noun = "claim" if counts["claims"] == 1 else "claims"
-        line = f"{label:<13} {counts['claims']} {noun}"
-        if statuses:
-            line += f": {statuses}"
-        if verdicts:
-            line += f"; verdicts: {verdicts}"
-        typer.echo(line)
+        typer.echo(_record_text(record[stance], label))

@@ -8,7 +8,8 @@ A record that is still referenced is refused unless `cascade`: a claim's evidenc
 source's evidence (from it or via it) and the sources derived from it. With `cascade` the
 evidence items are removed with it (same moment, the reason says why), a claim's links are
 removed (each recorded on both claims), and a source's derived sources now derive from the
-removed source's own parent (or become origins). Every change is a history event, and every
+removed source's own parent (or become origins). A source cited at any hop of a via chain
+counts as cited. Every change is a history event, and every
 claim whose status moved gets a `claim.status` event.
 """
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import values
 from ..errors import Conflict
-from ..models import Claim, ClaimLink, Evidence, Source, utcnow
+from ..models import Claim, ClaimLink, Evidence, EvidenceRelay, Source, utcnow
 from .assessments import assess_claims
 from .common import RecordRemoval, get_claim, get_source, record
 from .status_changes import record_status_changes
@@ -139,7 +140,14 @@ def remove_source(
 
     reason = values.required_text(reason, field="--reason")
     source = get_source(session, key)
-    items = _items(session, or_(Evidence.source_id == source.id, Evidence.via_id == source.id))
+    cites = or_(
+        Evidence.source_id == source.id,
+        Evidence.via_id == source.id,
+        Evidence.id.in_(
+            select(EvidenceRelay.evidence_id).where(EvidenceRelay.source_id == source.id)
+        ),
+    )
+    items = _items(session, cites)
     children = list(
         session.scalars(
             select(Source)
@@ -152,10 +160,7 @@ def remove_source(
         what += [_count(len(children), "derived source")] if children else []
         raise _refuse("source", source.key, what)
     affected = select(Evidence.claim_id).where(
-        or_(
-            Evidence.source_id.in_(_descendant_ids(session, source.id)),
-            Evidence.via_id == source.id,
-        )
+        or_(cites, Evidence.source_id.in_(_descendant_ids(session, source.id)))
     )
     affected_ids = list(set(session.scalars(affected)))
     status_before = assess_claims(session, affected_ids)

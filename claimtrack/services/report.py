@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidValue, NotFound
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, KeyAlias, utcnow
@@ -203,6 +203,9 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
         if query.detail:
             row.update(detail_fields(assessment))
         rows.append(row)
+    links = claim_links_by_key(session, query.as_of)
+    for row in rows:
+        row["links"] = links.get(row["key"], [])
     rows.sort(key=_sort_key(query.sort), reverse=query.reverse)
     return {
         "kind": "claims",
@@ -215,6 +218,46 @@ def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
         "summary": summary(rows),
         "claims": rows,
     }
+
+
+def claim_links_by_key(
+    session: Session, as_of: datetime | None = None
+) -> dict[str, list[dict[str, str]]]:
+    """Each claim's links (by claim key), as `claim show` lists them: out (this claim supports
+    or contradicts another) and in, in the order they were made. One query for every link;
+    with `as_of`, links made by then, and those removed since put back from their history."""
+    first, second = aliased(Claim), aliased(Claim)
+    query = (
+        select(ClaimLink.relation, first.key, second.key)
+        .join(first, first.id == ClaimLink.claim_id)
+        .join(second, second.id == ClaimLink.other_id)
+        .order_by(ClaimLink.id)
+    )
+    if as_of is not None:
+        query = query.where(ClaimLink.created_at <= as_of)
+    pairs = list(session.execute(query))
+    if as_of is not None:
+        removed = session.scalars(
+            select(HistoryEvent.before)
+            .where(HistoryEvent.action == "link.remove", HistoryEvent.at > as_of)
+            .order_by(HistoryEvent.id)
+        )
+        seen = set()
+        for before in map(json.loads, removed):
+            pair = (before["relation"], before["claim"], before["other"])
+            # Each removal is recorded on both claims: one link, two events.
+            if pair not in seen and datetime.fromisoformat(before["created_at"]) <= as_of:
+                seen.add(pair)
+                pairs.append(pair)
+    links: dict[str, list[dict[str, str]]] = {}
+    for relation, claim_key, other_key in pairs:
+        links.setdefault(claim_key, []).append(
+            {"direction": "out", "relation": relation, "claim": other_key}
+        )
+        links.setdefault(other_key, []).append(
+            {"direction": "in", "relation": relation, "claim": claim_key}
+        )
+    return links
 
 
 def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
