@@ -68,7 +68,7 @@ def test_evidence_edit_sets_and_clears_every_text_field(story):
         "--notes", "", "--json",
     )  # fmt: skip
     assert run.json()["after"] == {
-        "quote": None, "url": None, "via": None, "observed": None, "notes": None
+        "quote": None, "url": None, "via": None, "via_chain": [], "observed": None, "notes": None
     }  # fmt: skip
     item = story.ok("evidence", "list", "halt", "--json").json()[0]
     assert [item[k] for k in ("quote", "url", "via", "observed", "notes")] == [None] * 5

@@ -31,7 +31,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), never a table copy: on SQLite the search
+    # view (0007) reads claims and sources, and dropping a copied table's original breaks it.
     for table in ("claims", "sources"):
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with op.batch_alter_table(table, schema=None, recreate="never") as batch_op:
             batch_op.drop_column("removed_reason")
             batch_op.drop_column("removed_at")
