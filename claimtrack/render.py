@@ -614,7 +614,7 @@ def evidence_svg(row: dict[str, Any]) -> str:
                 )
                 shapes.append(
                     _svg_text(
-                        via_x + via_w / 2, iy + 4, f"via {item['via']}", limit=22, anchor="middle"
+                        via_x + via_w / 2, iy + 4, f"via {_chain(item)}", limit=24, anchor="middle"
                     )  # fmt: skip
                 )
         y += box_h + gap

@@ -286,7 +286,7 @@ def test_jsonl_export_carries_key_aliases_and_import_restores_them(cli, request,
     cli.ok("source", "add", "S", "--key", "s")
     cli.ok("claim", "add", "First claim", "--key", "one")
     cli.ok("claim", "add", "Second claim", "--key", "two")
-    cli.ok("claim", "merge", "one", "two")
+    cli.ok("claim", "merge", "one", "two", "--yes")
     cli.ok("source", "edit", "s", "--new-key", "s2")
     exported = cli.ok("export").stdout
     assert '{"type": "alias", "entity": "claim", "alias": "two", "key": "one"}' in exported
