@@ -208,7 +208,7 @@ def test_merging_a_source_that_is_a_later_hop_moves_the_hop(cli, tmp_path):
     ]
     cli.ok("import", str(write_records(tmp_path / "in.jsonl", records)))
     cli.ok("source", "add", "Daily NK", "--key", "dnk")
-    cli.ok("source", "merge", "dnk", "dailynk")
+    cli.ok("source", "merge", "dnk", "dailynk", "--yes")
     assert chains(cli) == [("police", ["ryg", "dnk"])]
     report = cli.ok("report", "--source", "dnk", "--json").json()
     rows = report["claims"] if isinstance(report, dict) else report

@@ -77,7 +77,7 @@ def test_conversion_keeps_results_and_snippets_both_ways(cli, db_url, tmp_path):
     assert _results(cli) == before
     # Writes after the round trip keep the index exact.
     cli.ok("claim", "edit", "halt", "--text", "The purge ended in Hyesan", "--remove-tag", "purge")
-    cli.ok("claim", "merge", "rice", "halt")
+    cli.ok("claim", "merge", "rice", "halt", "--yes")
     from test_search_sync import assert_in_sync
 
     assert_in_sync(db_url)
