@@ -591,9 +591,14 @@ def test_track_record_is_spelled_out(cli):
     enter_seed(cli)
     cli.ok("claim", "verdict", "halt", "confirmed", "--reason", "state media")
     rows = cli.ok("report", "--by", "source").stdout
-    assert "2 claims: 1 corroborated, 1 unverified; 1 with a verdict: confirmed" in rows
+    assert "1 claim: corroborated; 1 with a verdict: confirmed" in rows
     assert "1 claim: unverified" in rows and "no claims" in rows
+    cli.ok("evidence", "add", "kim-order", "--source", "src-ryanggang", "--supports",
+           "--credibility", "3")  # fmt: skip
+    cli.ok("claim", "verdict", "kim-order", "debunked", "--reason", "never said")
+    rows = cli.ok("report", "--by", "source").stdout
+    assert "2 claims: 2 corroborated; 2 with a verdict: 1 confirmed, 1 debunked" in rows
     html = cli.ok("report", "--by", "source", "--format", "html").stdout
-    assert "<td>1 claim: unverified</td>" in html
-    shown = cli.ok("source", "show", "mid-report").stdout
-    assert "supported 1 claim: unverified\ncontradicted no claims\n" in shown
+    assert "<td>no claims</td>" in html
+    shown = cli.ok("source", "show", "dnk").stdout
+    assert shown.endswith("supported no claims\ncontradicted no claims\n")
