@@ -136,7 +136,7 @@ def remove_source(
 ) -> RecordRemoval:
     """Mark the source removed; with `cascade`, evidence from or via it goes with it and the
     sources derived from it derive from its own parent instead."""
-    from .sources import _descendant_ids, _set_derived_from, source_record
+    from .sources import _descendant_ids, set_derived_from, source_record
 
     reason = values.required_text(reason, field="--reason")
     source = get_source(session, key)
@@ -172,7 +172,7 @@ def remove_source(
     for child in children:
         before = {"derived_from": source.key}
         after = {"derived_from": parent.key if parent else None}
-        _set_derived_from(session, child, parent)
+        set_derived_from(session, child, parent)
         moved.append(child.key)
         record(
             session,
