@@ -71,7 +71,7 @@ def _day(iso: str | None) -> str:
     return (iso or "")[:16].replace("T", " ")
 
 
-def _record_text(record: dict[str, Any], verb: str | None = None) -> str:
+def record_text(record: dict[str, Any], verb: str | None = None) -> str:
     """A source's track record spelled out: '[supported] 3 claims: 2 corroborated,
     1 contested; 1 with a verdict: confirmed' (a count of one is left out where it can only
     be one). Tables leave the verb to their column header."""
@@ -117,8 +117,8 @@ def table(report: dict[str, Any]) -> str:
     if report["kind"] == "sources":
         rows = [
             [r["key"], _short(_plain(r["name"]), 30), r["reliability"], r["origin"],
-             _record_text(r["supports"]),
-             _record_text(r["contradicts"])]
+             record_text(r["supports"]),
+             record_text(r["contradicts"])]
             for r in report["sources"]
         ]  # fmt: skip
         headers = ["key", "name", "reliability", "origin", "supported", "contradicted"]
@@ -203,8 +203,8 @@ def markdown(report: dict[str, Any]) -> str:
         for r in report["sources"]:
             lines.append(
                 f"| {md(r['key'])} | {md(r['name'])} | {r['reliability']} | {md(r['origin'])} "
-                f"| {md(_record_text(r['supports']))} "
-                f"| {md(_record_text(r['contradicts']))} |"
+                f"| {md(record_text(r['supports']))} "
+                f"| {md(record_text(r['contradicts']))} |"
             )
         return "\n".join(lines) + "\n"
     title = "# Claims report"
@@ -713,8 +713,8 @@ def _html_sources(rows: Sequence[dict[str, Any]]) -> str:
             "<th>supported</th><th>contradicted</th></tr>")  # fmt: skip
     body = "".join(
         f"<tr><td>{h(r['key'])}</td><td>{h(r['name'])}</td><td>{r['reliability']}</td>"
-        f"<td>{h(r['origin'])}</td><td>{h(_record_text(r['supports']))}</td>"
-        f"<td>{h(_record_text(r['contradicts']))}</td></tr>"
+        f"<td>{h(r['origin'])}</td><td>{h(record_text(r['supports']))}</td>"
+        f"<td>{h(record_text(r['contradicts']))}</td></tr>"
         for r in rows
     )
     return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"

@@ -137,7 +137,7 @@ def print_status_changes(changes: Sequence[Any]) -> None:
 def print_track_record(record: dict[str, dict[str, int]]) -> None:
     """A source's track record spelled out, as the by-source report shows it: 'supported 2
     claims: 1 corroborated, 1 unverified; 1 with a verdict: confirmed'."""
-    from ..render import _record_text
+    from ..render import record_text
 
     for stance, label in (("supports", "supported"), ("contradicts", "contradicted")):
-        typer.echo(_record_text(record[stance], label))
+        typer.echo(record_text(record[stance], label))

@@ -786,7 +786,7 @@ def add_source_checked(
     from .sources import add_source
 
     if on_duplicate not in (*ON_DUPLICATE, "add") or on_duplicate == "ask":
-        raise InvalidValue("--on-duplicate", on_duplicate, "one of warn, skip, merge")
+        raise InvalidValue("on_duplicate", on_duplicate, "one of warn, skip, merge")
     candidates: list[dict[str, Any]] = []
     if on_duplicate != "add":
         candidates = similar_sources(session, name=fields.get("name"), url=fields.get("url"))

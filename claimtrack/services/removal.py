@@ -79,7 +79,7 @@ def remove_claim(
     """Mark the claim removed; with `cascade`, its evidence and links go with it."""
     from .claims import claim_record
 
-    reason = values.required_text(reason, field="--reason")
+    reason = values.required_text(reason, field="reason")
     claim = get_claim(session, key)
     items = _items(session, Evidence.claim_id == claim.id)
     first, second = aliased(Claim), aliased(Claim)
@@ -136,9 +136,9 @@ def remove_source(
 ) -> RecordRemoval:
     """Mark the source removed; with `cascade`, evidence from or via it goes with it and the
     sources derived from it derive from its own parent instead."""
-    from .sources import _descendant_ids, set_derived_from, source_record
+    from .sources import descendant_ids, set_derived_from, source_record
 
-    reason = values.required_text(reason, field="--reason")
+    reason = values.required_text(reason, field="reason")
     source = get_source(session, key)
     cites = or_(
         Evidence.source_id == source.id,
@@ -160,7 +160,7 @@ def remove_source(
         what += [_count(len(children), "derived source")] if children else []
         raise _refuse("source", source.key, what)
     affected = select(Evidence.claim_id).where(
-        or_(cites, Evidence.source_id.in_(_descendant_ids(session, source.id)))
+        or_(cites, Evidence.source_id.in_(descendant_ids(session, source.id)))
     )
     affected_ids = list(set(session.scalars(affected)))
     status_before = assess_claims(session, affected_ids)

@@ -57,7 +57,7 @@ def source_chain(session: Session, source_id: int) -> list[tuple[int, str]]:
     return [(row.id, row.key) for row in rows]
 
 
-def _descendant_ids(session: Session, source_id: int) -> list[int]:
+def descendant_ids(session: Session, source_id: int) -> list[int]:
     tree = select(Source.id).where(Source.id == source_id).cte("tree", recursive=True)
     child = aliased(Source)
     tree = tree.union(select(child.id).join(tree, child.derived_from_id == tree.c.id))
@@ -92,7 +92,7 @@ def set_derived_from(session: Session, source: Source, parent: Source | None) ->
     origin_id = (parent.origin_id or parent.id) if parent is not None else source.id
     session.execute(
         update(Source)
-        .where(Source.id.in_(_descendant_ids(session, source.id)))
+        .where(Source.id.in_(descendant_ids(session, source.id)))
         .values(origin_id=origin_id)
         .execution_options(synchronize_session=False)
     )
@@ -164,7 +164,7 @@ def edit_source(
     regrade = reliability is not None or derived_from is not UNSET
     if regrade:
         claim_ids = select(Evidence.claim_id).where(
-            Evidence.source_id.in_(_descendant_ids(session, source.id))
+            Evidence.source_id.in_(descendant_ids(session, source.id))
         )
         status_before = assess_claims(session, claim_ids)
     current = source_record(source)
