@@ -184,8 +184,10 @@ def _search(database: Database) -> tuple[str, list[str]]:
                 "INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)"
             )
             matches = True
-        except DatabaseError:
-            matches = False
+        except DatabaseError as exc:
+            # The check is an INSERT to FTS5: a database that cannot be written (opened
+            # read-only, see db.read_only_reason) cannot run it, which says nothing of the index.
+            matches = "readonly" in str(exc).replace("-", "").replace(" ", "").lower()
         conn.rollback()
     problems = (
         [
