@@ -31,16 +31,26 @@ class NotFound(ClaimtrackError):
 class InvalidValue(ClaimtrackError):
     """A value given by the user is not acceptable. `field` names it as the services know it
     (`key`, `event_date`, `status`) or where it came from (an environment variable, a
-    settings file key); the CLI shows the option the user typed instead (cli/__init__.py)."""
+    settings file key); the CLI shows the option the user typed instead (cli/__init__.py).
 
-    def __init__(self, field: str, value: object, expected: str):
+    A bad value for a command-line option (`field` is, or the CLI has made it, the option:
+    `--format`, `-o`) or one that `usage` marks as given on the command line is a usage error,
+    exit 2 as for any other usage error; a bad field or row, exit 1.
+    """
+
+    def __init__(self, field: str, value: object, expected: str, *, usage: bool = False):
         self.field = field
         self.value = value
         self.expected = expected
+        self.usage = usage
         super().__init__(field, value, expected)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.value!r} is not valid; expected {self.expected}"
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        return 2 if self.usage or self.field.startswith("-") else 1
 
 
 class Conflict(ClaimtrackError):

@@ -18,6 +18,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .vocabulary import (  # noqa: F401 (imported from here by the services)
+    CONFIDENCES,
+    CREDIBILITY_GRADES,
+    LINK_RELATIONS,
+    RELIABILITY_GRADES,
+    STANCES,
+    VERDICTS,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -26,13 +35,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-RELIABILITY_GRADES = "ABCDEF"
-CREDIBILITY_GRADES = (1, 2, 3, 4, 5, 6)
-STANCES = ("supports", "contradicts", "neutral")
-VERDICTS = ("confirmed", "debunked")
-CONFIDENCES = ("low", "moderate", "high")
 DATE_PRECISIONS = ("year", "month", "day")
-LINK_RELATIONS = ("supports", "contradicts")
 HISTORY_ENTITIES = ("source", "claim", "evidence", "link")
 
 

@@ -1,9 +1,12 @@
-"""The one place that turns report data into table, markdown, csv, json or html text.
+"""The one place that turns rows and reports into text: table, csv, tsv, json, jsonl,
+markdown and html.
 
-Each format is a function in RENDERERS taking the dict a report service returns; adding a
-format is adding an entry. User-typed text is escaped for the format it lands in: markdown
-and HTML markup is neutralised, CSV cells that a spreadsheet would run as a formula are
-prefixed with a quote.
+RENDERERS holds one entry per format: how it renders a Listing (the rows of a list command)
+and how it renders a report; adding a format is adding an entry. Tables are for people: on a
+terminal they fit its width (text columns wrap, less useful columns are left out, never the
+key or status); anywhere else every cell is shown in full. User-typed text is escaped for the
+format it lands in: markdown and HTML markup is neutralised, CSV cells that a spreadsheet
+would run as a formula are prefixed with a quote.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ import html
 import io
 import json
 import re
+import textwrap
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, NamedTuple
 
 from .terminal import json_safe, shown
 
@@ -110,48 +116,189 @@ def _links_line(row: dict[str, Any]) -> str:
 
 # --- table ----------------------------------------------------------------------------------
 
+MIN_WRAP_WIDTH = 12  # a wrapped column narrower than this is harder to read than a hidden one
+MIN_TEXT_WIDTH = 24  # ...and the first wrapped column (a claim's text, a quote) keeps this much
+MIN_NARROW_WIDTH = 8  # when nothing more can be left out, a wrapped column goes down to this
 
-def table(report: dict[str, Any]) -> str:
-    from tabulate import tabulate
 
-    if report["kind"] == "sources":
-        rows = [
-            [r["key"], _short(_plain(r["name"]), 30), r["reliability"], r["origin"],
-             record_text(r["supports"]),
-             record_text(r["contradicts"])]
-            for r in report["sources"]
-        ]  # fmt: skip
-        headers = ["key", "name", "reliability", "origin", "supported", "contradicted"]
-    else:
-        rows = [[_table_cell(row, column) for column in CLAIM_COLUMNS] for row in report["claims"]]
-        headers = [TABLE_HEADERS.get(c, c) for c in CLAIM_COLUMNS]
-    if not rows:
-        return "No claims match." if report["kind"] == "claims" else "No sources."
-    text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
-    if report["kind"] == "claims":
-        text += "\n\n" + _summary_line(report)
-        links = [
-            f"  {_plain(row['key'])} {_plain(link_text(link))}"
-            for row in report["claims"]
-            for link in row.get("links", [])
-            if link["direction"] == "out"
+@dataclass
+class Listing:
+    """The rows of a list command and how a table shows them.
+
+    `columns` are shown in a table and in markdown (csv, tsv, json and jsonl carry every
+    field); `wrap` are the columns that wrap to fit a terminal, the first the most; `drop`
+    the columns left out, first to last, when wrapping is not enough.
+    """
+
+    rows: list[dict[str, Any]]
+    columns: Sequence[str]
+    headers: dict[str, str] = field(default_factory=dict)
+    wrap: Sequence[str] = ()
+    drop: Sequence[str] = ()
+    empty: str = ""
+    footer: str = ""
+    cells: Callable[[dict[str, Any], str], str] | None = None
+
+    def header(self, column: str) -> str:
+        return self.headers.get(column, column)
+
+    def cell(self, row: dict[str, Any], column: str) -> str:
+        return self.cells(row, column) if self.cells else cell(row.get(column))
+
+
+def cell(value: Any) -> str:
+    """A value as one line of table text: lists joined with commas, whitespace collapsed."""
+    return _plain(value)
+
+
+def table_text(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    width: int | None = None,
+    wrap: Sequence[int] = (),
+    drop: Sequence[int] = (),
+) -> tuple[str, list[int]]:
+    """Columns of left-aligned text under a dashed rule, two spaces apart (tabulate's
+    "simple" layout). With a width, the table fits it: first the `wrap` columns wrap, widest
+    first, down to a readable minimum; if that is not enough, `drop` columns are left out in
+    order. Returns the text and the indexes of the columns left out."""
+    # Unfitted, a header gets two spaces of room, as in tabulate; fitted, every space counts.
+    natural = [len(h) + (2 if width is None else 0) for h in headers]
+    for row in rows:
+        for n, text in enumerate(row):
+            natural[n] = max(natural[n], len(text))
+    shown = list(range(len(headers)))
+    widths = list(natural)
+    dropped: list[int] = []
+    if width is not None:
+        minimum = {
+            n: min(natural[n], MIN_TEXT_WIDTH if k == 0 else MIN_WRAP_WIDTH)
+            for k, n in enumerate(wrap)
+        }
+
+        def needed(columns: list[int]) -> int:
+            return sum(minimum.get(n, natural[n]) for n in columns) + 2 * (len(columns) - 1)
+
+        for n in drop:
+            if needed(shown) <= width:
+                break
+            shown.remove(n)
+            dropped.append(n)
+        excess = sum(natural[n] for n in shown) + 2 * (len(shown) - 1) - width
+        wrapping = [n for n in wrap if n in shown]
+        while excess > 0:
+            candidates = [n for n in wrapping if widths[n] > minimum[n]]
+            if not candidates:  # nothing left to leave out: narrower than readable, not wider
+                minimum = dict.fromkeys(minimum, MIN_NARROW_WIDTH)
+                candidates = [n for n in wrapping if widths[n] > MIN_NARROW_WIDTH]
+            if not candidates:
+                break
+            widest = max(candidates, key=lambda n: widths[n])
+            widths[widest] -= 1
+            excess -= 1
+    lines = [
+        _table_line([headers[n] for n in shown], [widths[n] for n in shown]),
+        _table_line(["-" * widths[n] for n in shown], [widths[n] for n in shown]),
+    ]
+    for row in rows:
+        parts = [
+            textwrap.wrap(row[n], widths[n], break_on_hyphens=False) or [""]
+            if len(row[n]) > widths[n]
+            else [row[n]]
+            for n in shown
         ]
-        if links:
-            text += "\n\nLinks:\n" + "\n".join(links)
+        for depth in range(max(len(part) for part in parts)):
+            texts = [part[depth] if depth < len(part) else "" for part in parts]
+            lines.append(_table_line(texts, [widths[n] for n in shown]))
+    return "\n".join(lines), dropped
+
+
+def _table_line(texts: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(text.ljust(w) for text, w in zip(texts, widths, strict=True)).rstrip()
+
+
+def listing_table(listing: Listing, width: int | None = None) -> str:
+    if not listing.rows:
+        return listing.empty
+    columns = list(listing.columns)
+    headers = [listing.header(c) for c in columns]
+    cells = [[listing.cell(row, c) for c in columns] for row in listing.rows]
+    text, dropped = table_text(
+        headers,
+        cells,
+        width=width,
+        wrap=[columns.index(c) for c in listing.wrap if c in columns],
+        drop=[columns.index(c) for c in listing.drop if c in columns],
+    )
+    if dropped:
+        names = ", ".join(headers[n] for n in dropped)
+        note = f"({names} left out to fit {width} columns; --format csv shows every column)"
+        text += "\n" + "\n".join(textwrap.wrap(note, width))
+    if listing.footer:
+        text += "\n\n" + listing.footer
     return text
+
+
+def _report_listing(report: dict[str, Any]) -> Listing:
+    if report["kind"] == "sources":
+        return Listing(
+            rows=report["sources"],
+            columns=["key", "name", "reliability", "origin", "supports", "contradicts"],
+            headers={"supports": "supported", "contradicts": "contradicted"},
+            wrap=["name", "supports", "contradicts"],
+            drop=["origin"],
+            empty="No sources.",
+            cells=_source_cell,
+        )
+    return Listing(
+        rows=report["claims"],
+        columns=CLAIM_COLUMNS,
+        headers=TABLE_HEADERS,
+        wrap=["text", "tags", "channels"],
+        drop=[
+            "last_change",
+            "evidence_count",
+            "assessed_confidence",
+            "channels",
+            "likelihood",
+            "tags",
+        ],  # fmt: skip
+        empty="No claims match.",
+        footer=_summary_line(report) + _links_text(report),
+        cells=_table_cell,
+    )
+
+
+def _links_text(report: dict[str, Any]) -> str:
+    links = [
+        f"  {_plain(row['key'])} {_plain(link_text(link))}"
+        for row in report["claims"]
+        for link in row.get("links", [])
+        if link["direction"] == "out"
+    ]
+    return "\n\nLinks:\n" + "\n".join(links) if links else ""
+
+
+def _source_cell(row: dict[str, Any], column: str) -> str:
+    if column in ("supports", "contradicts"):
+        return record_text(row[column])
+    return cell(row.get(column))
+
+
+def table(report: dict[str, Any], width: int | None = None) -> str:
+    return listing_table(_report_listing(report), width)
 
 
 def _table_cell(row: dict[str, Any], column: str) -> str:
     value = row.get(column)
-    if column == "text":
-        return _short(_plain(value), 50)
     if column == "last_change":
         return _day(value)
     if column == "score":
         return f"{value:.2f}"
     if column == "channels":
-        return _short(_plain(value), 30) + _single_channel_mark(row)
-    return _short(_plain(value), 30)
+        return cell(value) + _single_channel_mark(row)
+    return cell(value)
 
 
 def _single_channel_mark(row: dict[str, Any]) -> str:
@@ -194,7 +341,7 @@ def md(value: Any) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def markdown(report: dict[str, Any]) -> str:
+def markdown(report: dict[str, Any], width: int | None = None) -> str:
     lines: list[str] = []
     if report["kind"] == "sources":
         lines += ["# Sources: track record", ""]
@@ -292,9 +439,9 @@ def csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def csv_text(report: dict[str, Any]) -> str:
+def csv_text(report: dict[str, Any], width: int | None = None, *, delimiter: str = ",") -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=delimiter)
     if report["kind"] == "sources":
         header = ["key", "name", "reliability", "origin"]
         for stance in ("supports", "contradicts"):
@@ -319,11 +466,68 @@ def csv_text(report: dict[str, Any]) -> str:
 # --- json -----------------------------------------------------------------------------------
 
 
+_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
+
+
+def indented_json(data: Any, level: int = 0) -> str:
+    """Exactly `json.dumps(data, ensure_ascii=False, indent=2, default=str)`, but fast.
+
+    With an indent, Python's json falls back to its pure-Python encoder (0.2-0.3 s for a claim
+    with 5,000 evidence items). Here the C encoder writes every list or dict holding only
+    scalars in one call, with the newline and indentation as its item separator. In the others
+    the keys and scalars are encoded together in one call and split at the separators (the
+    JSON text of a scalar never holds a raw newline), and only the containers are walked.
+    """
+    if not isinstance(data, dict | list | tuple) or not data:
+        return json.dumps(data, ensure_ascii=False, default=str)
+    inner = "\n" + "  " * (level + 1)
+    values = list(data.values()) if isinstance(data, dict) else data
+    if set(map(type, values)) <= _SCALAR_TYPES:
+        flat = _flat_encoder(level)(data)
+        return flat[0] + inner + flat[1:-1] + "\n" + "  " * level + flat[-1]
+    nested = [
+        indented_json(value, level + 1) if isinstance(value, dict | list | tuple) else None
+        for value in values
+    ]
+    scalars = iter(
+        _scalar_texts([v for v, text in zip(values, nested, strict=True) if text is None])
+    )
+    parts = [next(scalars) if text is None else text for text in nested]
+    if isinstance(data, dict):
+        keys = _scalar_texts([_key(key) for key in data])
+        parts = [f"{key}: {part}" for key, part in zip(keys, parts, strict=True)]
+        opening, closing = "{", "}"
+    else:
+        opening, closing = "[", "]"
+    return opening + inner + ("," + inner).join(parts) + "\n" + "  " * level + closing
+
+
+def _scalar_texts(values: list[Any]) -> list[str]:
+    if not values:
+        return []
+    return _flat_encoder(-1)(values)[1:-1].split(",\n")
+
+
+@cache
+def _flat_encoder(level: int):
+    inner = "\n" + "  " * (level + 1)
+    return json.JSONEncoder(ensure_ascii=False, default=str, separators=("," + inner, ": ")).encode
+
+
+def _key(key: Any) -> str:
+    """A dict key as json writes it (None, booleans and numbers become their JSON text)."""
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, bool | int | float):
+        return json.dumps(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
 # One encoder for every row: json.dumps with options builds a new one per call.
 _JSON_ROW = json.JSONEncoder(ensure_ascii=False)
 
 
-def json_text(report: dict[str, Any]) -> str:
+def json_text(report: dict[str, Any], width: int | None = None) -> str:
     """One object; each claim (or source) on a line of its own. Indenting everything would
     need the pure-Python encoder, several times slower on large reports."""
     rows_key = "claims" if report["kind"] == "claims" else "sources"
@@ -386,7 +590,7 @@ svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
 """
 
 
-def html_text(report: dict[str, Any]) -> str:
+def html_text(report: dict[str, Any], width: int | None = None) -> str:
     title = "claimtrack report" if report["kind"] == "claims" else "claimtrack sources"
     when = f"as of {_day(report['as_of'])} UTC" if report.get("as_of") else "current state"
     if report.get("reported_by"):
@@ -720,18 +924,88 @@ def _html_sources(rows: Sequence[dict[str, Any]]) -> str:
     return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "table": table,
-    "markdown": markdown,
-    "csv": csv_text,
-    "json": json_text,
-    "html": html_text,
+def tsv_text(report: dict[str, Any], width: int | None = None) -> str:
+    return csv_text(report, delimiter="\t")
+
+
+def jsonl_text(report: dict[str, Any], width: int | None = None) -> str:
+    """One claim (or source) per line, nothing else: the summary is in the json format."""
+    rows = report["claims"] if report["kind"] == "claims" else report["sources"]
+    return "".join(_JSON_ROW.encode(row) + "\n" for row in rows)
+
+
+# --- listings (every list command) ----------------------------------------------------------
+
+
+def _flat(value: Any) -> Any:
+    """A field as one csv/tsv cell: lists joined with ';', objects as JSON."""
+    if isinstance(value, dict) or (
+        isinstance(value, list | tuple) and any(isinstance(v, dict | list) for v in value)
+    ):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def listing_csv(listing: Listing, width: int | None = None, *, delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=delimiter)
+    fields = list(dict.fromkeys(name for row in listing.rows for name in row))
+    writer.writerow(fields or listing.columns)
+    for row in listing.rows:
+        writer.writerow([csv_cell(_flat(row.get(name))) for name in fields])
+    return buffer.getvalue()
+
+
+def listing_tsv(listing: Listing, width: int | None = None) -> str:
+    return listing_csv(listing, delimiter="\t")
+
+
+def listing_json(listing: Listing, width: int | None = None) -> str:
+    return indented_json(listing.rows) + "\n"
+
+
+def listing_jsonl(listing: Listing, width: int | None = None) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in listing.rows)
+
+
+def listing_markdown(listing: Listing, width: int | None = None) -> str:
+    if not listing.rows:
+        return listing.empty + "\n"
+    columns = list(listing.columns)
+    lines = ["| " + " | ".join(md(listing.header(c)) for c in columns) + " |"]
+    lines.append("|" + "---|" * len(columns))
+    for row in listing.rows:
+        lines.append("| " + " | ".join(md(listing.cell(row, c)) for c in columns) + " |")
+    return "\n".join(lines) + "\n"
+
+
+class Renderer(NamedTuple):
+    """One output format: how it renders a Listing, and a report (None: not offered)."""
+
+    listing: Callable[[Listing, int | None], str] | None
+    report: Callable[[dict[str, Any], int | None], str] | None
+
+
+RENDERERS: dict[str, Renderer] = {
+    "table": Renderer(listing_table, table),
+    "csv": Renderer(listing_csv, csv_text),
+    "tsv": Renderer(listing_tsv, tsv_text),
+    "json": Renderer(listing_json, json_text),
+    "jsonl": Renderer(listing_jsonl, jsonl_text),
+    "markdown": Renderer(listing_markdown, markdown),
+    "html": Renderer(None, html_text),
 }
-FORMATS = tuple(RENDERERS)
+LIST_FORMATS = tuple(name for name, r in RENDERERS.items() if r.listing)
+FORMATS = tuple(name for name, r in RENDERERS.items() if r.report)
 
 
-def render(report: dict[str, Any], fmt: str) -> str:
-    return RENDERERS[fmt](report)
+def render(report: dict[str, Any], fmt: str, *, width: int | None = None) -> str:
+    """A report's text in a format; with a width (a terminal's), a table fits it."""
+    return RENDERERS[fmt].report(report, width)
+
+
+def render_listing(listing: Listing, fmt: str, *, width: int | None = None) -> str:
+    return RENDERERS[fmt].listing(listing, width)
 
 
 # --- explain --------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from .settings import DEFAULT_SETTINGS, Settings
+from .vocabulary import STATUSES  # noqa: F401 (imported from here by the services)
 
-STATUSES = ("unverified", "corroborated", "contested", "disputed", "refuted")
 # The orders a report lists claims in (services/report.py sorts; the CLI offers them).
 SORTS = ("key", "status", "score", "last-change", "evidence", "origins")
 NOT_CREDIBLE_RELIABILITY = "E"

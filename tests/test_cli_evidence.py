@@ -208,7 +208,11 @@ def test_bad_input_is_one_line_exit_1_and_writes_nothing(story, db_dump):
     for args, message in BAD_INPUT:
         before = db_dump(story.url)
         run = story("evidence", *args)
-        assert (run.exit_code, run.stdout, run.stderr) == (1, "", message + "\n"), args
+        assert (run.exit_code, run.stdout, run.stderr) == (
+            exit_code(message),
+            "",
+            message + "\n",
+        ), args
         assert db_dump(story.url) == before, args
 
 
@@ -270,7 +274,7 @@ def test_an_evidence_key_that_looks_like_a_number_is_refused(cli, tmp_path):
             # Not a number to claimtrack: a key like any other.
             assert run.exit_code == 0, run.stderr
             continue
-        assert run.exit_code == 1
+        assert run.exit_code == 2  # a bad option value: a usage error
         assert run.stderr == (
             f"Error: --key: {key!r} is not valid; expected an evidence key that is not only "
             f"digits (digits name an evidence id); e.g. e{key}\n"
@@ -324,3 +328,9 @@ def test_a_legacy_all_digit_key_that_is_also_an_id_is_refused_naming_both(cli, d
         "#1, or #2 for the other\n",
     )
     cli.ok("evidence", "remove", "#2", "--reason", "r")
+
+
+def exit_code(message: str) -> int:
+    """A bad value given on the command line (an option, or a word from a fixed list such as
+    a verdict) is a usage error, exit 2; a bad text or key, exit 1."""
+    return 2 if message.startswith(("Error: -", "Error: verdict:")) else 1

@@ -79,7 +79,7 @@ def test_list_shows_every_source_as_a_table_and_as_json(sources):
         "reliability",
         "derived_from",
         "origin",
-        "evidence_count",
+        "evidence",
     ]
     assert [line.split()[0] for line in table[2:]] == ["dnk", "nhg", "ryg", "wire"]
     rows = sources.ok("source", "list", "--json").json()
@@ -240,12 +240,16 @@ def test_bad_input_is_one_line_exit_1_and_writes_nothing(sources, db_dump):
     for args, message in BAD_INPUT:
         before = db_dump(sources.url)
         run = sources(*args)
-        assert (run.exit_code, run.stdout, run.stderr) == (1, "", message + "\n"), args
+        assert (run.exit_code, run.stdout, run.stderr) == (
+            exit_code(message),
+            "",
+            message + "\n",
+        ), args
         assert db_dump(sources.url) == before, args
 
 
 USAGE_ERRORS = [
-    (["source", "add"], "Missing argument 'name'."),
+    (["source", "add"], "Missing argument 'NAME'."),
     (["source", "add", "X", "--colour", "red"], "No such option: --colour"),
     (["source", "show"], "Missing argument 'SRC'."),
     (["source", "frobnicate"], "No such command 'frobnicate'."),
@@ -259,3 +263,9 @@ def test_usage_errors_exit_2_and_write_nothing(sources, db_dump):
         assert (run.exit_code, run.stdout) == (2, ""), args
         assert fragment in run.stderr, args
     assert db_dump(sources.url) == before
+
+
+def exit_code(message: str) -> int:
+    """A bad value given on the command line (an option, or a word from a fixed list such as
+    a verdict) is a usage error, exit 2; a bad text or key, exit 1."""
+    return 2 if message.startswith(("Error: -", "Error: verdict:")) else 1

@@ -169,7 +169,7 @@ def test_claim_add_merge_joins_the_existing_claim(logged):
 def test_claim_add_bad_mode(logged):
     run = logged("claim", "add", "x", "--on-duplicate", "always")
     assert (run.exit_code, run.stderr) == (
-        1,
+        2,
         "Error: --on-duplicate: 'always' is not valid; expected one of ask, warn, skip, merge\n",
     )
 
@@ -224,7 +224,7 @@ def test_duplicates_lists_claims_and_sources(logged):
     assert logged.ok("duplicates", "--type", "claim", "--threshold", "0.9", "--json").json() == []
     run = logged("duplicates", "--threshold", "2")
     assert (run.exit_code, run.stderr) == (
-        1,
+        2,
         "Error: --threshold: 2.0 is not valid; expected a number above 0 and at most 1\n",
     )
 

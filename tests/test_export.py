@@ -102,7 +102,7 @@ def test_filters_select_claims_and_what_they_need(cli, tmp_path):
     }
     assert cli.ok("export", "--since", "2999-01-01").stdout == ""
     run = cli("export", "--status", "famous")
-    assert run.exit_code == 1 and "--status: 'famous' is not valid" in run.stderr
+    assert run.exit_code == 2 and "--status: 'famous' is not valid" in run.stderr
 
 
 def test_claimreview_has_the_fields_google_requires(cli, tmp_path):
@@ -119,7 +119,7 @@ def test_claimreview_has_the_fields_google_requires(cli, tmp_path):
     ]
     cli.ok("import", str(write_jsonl(tmp_path / "r.jsonl", records)))
     run = cli("export", "--format", "claimreview")
-    assert run.exit_code == 1
+    assert run.exit_code == 2  # a missing option: a usage error
     assert "--review-url: '' is not valid; expected the http(s) address" in run.stderr
     reviews = cli.ok(
         "export",

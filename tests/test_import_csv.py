@@ -151,7 +151,7 @@ def test_header_without_required_columns(cli, tmp_path):
         f"{path}:1: --map claim_text: 'Nope' — expected a column of the header: Claim, Outlet"
     )
     run = cli("import", str(path), "--map", "colour=Claim")
-    assert run.exit_code == 1
+    assert run.exit_code == 2  # a bad option value: a usage error
     assert "expected a sheet field: claim_key" in run.stderr
 
 

@@ -237,7 +237,7 @@ def test_missing_file_and_bad_options(cli, tmp_path):
     assert "expected an existing file (or - for standard input)" in run.stderr
     path = write_jsonl(tmp_path / "a.jsonl", BASE)
     run = cli("import", str(path), "--map", "claim_text=x")
-    assert run.exit_code == 1
+    assert run.exit_code == 2  # options that do not apply: a usage error
     assert "a CSV file (these options apply to CSV sheets only)" in run.stderr
 
 

@@ -202,19 +202,20 @@ def test_table_report_and_filters(cli):
         (("--status", "true"), "Error: --status: 'true' is not valid; expected one of "
          "unverified, corroborated, contested, disputed, refuted"),
         (("--format", "pdf"), "Error: --format: 'pdf' is not valid; expected one of "
-         "table, markdown, csv, json, html"),
+         "table, csv, tsv, json, jsonl, markdown, html"),
         (("--sort", "colour"), "Error: --sort: 'colour' is not valid; expected one of "
          "key, status, score, last-change, evidence, origins"),
         (("--source", "nobody"), "Error: no source with key 'nobody': list them with "
          "`claimtrack source list`"),
         (("--as-of", "June"), "Error: --as-of: 'June' is not valid; expected a date "
          "(YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM[:SS][+00:00])"),
-        (("--by", "tag"), "Error: --by: 'tag' is not valid; expected claim or source"),
+        (("--by", "tag"), "Error: --by: 'tag' is not valid; expected one of claim, source"),
     ],
 )  # fmt: skip
 def test_report_refuses_bad_options(cli, args, message):
     run = cli("report", *args)
-    assert (run.exit_code, run.stderr.strip(), run.stdout) == (1, message, "")
+    usage = message.startswith("Error: -")  # a bad option value: a usage error, exit 2
+    assert (run.exit_code, run.stderr.strip(), run.stdout) == (2 if usage else 1, message, "")
 
 
 XSS_TEXT = '<script>alert("text")</script> & "quoted" | pipe *bold*'

@@ -271,16 +271,16 @@ def test_no_matches_and_bad_filters(fixture_set):
     assert fixture_set.ok("search", "nothingmatchesthis", "--json").json() == []
     run = fixture_set("search", "x", "--type", "claims")
     assert (run.exit_code, run.stderr) == (
-        1,
+        2,
         "Error: --type: 'claims' is not valid; expected one of claim, evidence, source\n",
     )
     run = fixture_set("search", "x", "--status", "true")
-    assert run.exit_code == 1 and run.stderr.startswith("Error: --status: 'true' is not valid")
+    assert run.exit_code == 2 and run.stderr.startswith("Error: --status: 'true' is not valid")
     run = fixture_set("search", "x", "--source", "nope")
     assert run.exit_code == 1 and run.stderr.startswith("Error: no source with key 'nope'")
     run = fixture_set("search", "x", "--limit", "0")
     assert (run.exit_code, run.stderr) == (
-        1,
+        2,
         "Error: --limit: 0 is not valid; expected a whole number of 1 or more\n",
     )
 

@@ -214,6 +214,17 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the full traceback when something fails.")
     ] = False,
+    no_color: Annotated[
+        bool,
+        typer.Option("--no-color", help="No colour in the output (also: the NO_COLOR variable)."),
+    ] = False,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Print long output straight to the terminal instead of through $PAGER.",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -221,7 +232,7 @@ def root(
         ),
     ] = False,
 ) -> None:
-    ctx.obj = State(db=db, actor=actor, debug=debug)
+    ctx.obj = State(db=db, actor=actor, debug=debug, no_color=no_color, no_pager=no_pager)
 
 
 def main() -> None:

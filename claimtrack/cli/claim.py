@@ -6,9 +6,29 @@ from typing import Annotated
 
 import typer
 
+from ..render import Listing
 from .merge import merge_claim
-from .options import AsOf, Json, Quiet, Reason, ReportedBy, Since, SourceFilter, Status, Tag
-from .output import print_changes, print_fields, print_json, print_table
+from .options import (
+    AsOf,
+    Format,
+    Json,
+    Limit,
+    Quiet,
+    Reason,
+    ReportedBy,
+    Since,
+    SourceFilter,
+    Status,
+    Tag,
+)
+from .output import (
+    output_format,
+    print_changes,
+    print_fields,
+    print_json,
+    print_listing,
+    print_table,
+)
 from .params import PlainValuesGroup
 from .remove import remove_claim, restore_claim
 
@@ -174,23 +194,31 @@ def list_(
     tag: Tag = None,
     source: SourceFilter = None,
     since: Since = None,
+    fmt: Format = None,
+    limit: Limit = None,
     json_: Json = False,
 ) -> None:
     """List claims with their derived status.
 
     \b
-    Example: claimtrack claim list --status corroborated --tag crackdown --since 2018-07-01
+    Example: claimtrack claim list --status corroborated --tag crackdown --since 2018-07-01 --format csv
     """
     from ..services.claims import list_claims
 
+    fmt = output_format(fmt, json_)
     with ctx.obj.reading() as session:
         rows = list_claims(
             session, statuses=status or [], tags=tag or [], source=source, since=since
         )
-    if json_:
-        print_json(rows)
-    else:
-        print_table(rows, LIST_COLUMNS, empty="No claims match.")
+    listing = Listing(
+        rows=rows,
+        columns=LIST_COLUMNS,
+        headers={"support_origins": "S", "contradict_origins": "X"},
+        wrap=["text", "tags"],
+        drop=["tags", "verdict"],
+        empty="No claims match.",
+    )
+    print_listing(ctx, listing, fmt=fmt, limit=limit)
 
 
 @app.command("show")
@@ -257,8 +285,11 @@ def show(
     from .evidence import chains_shown
 
     print_table(
+        ctx,
         chains_shown(data["evidence"]),
         ["id", "stance", "source", "origin", "origin_reliability", "credibility", "via", "quote"],
+        wrap=["quote"],
+        drop=["origin_reliability", "origin"],
         empty="No evidence yet: add some with `claimtrack evidence add`.",
     )
     for link in data["links"]:

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ..terminal import shown
-from .options import Json
+from .options import Format, Json
+from .output import output_format
 
 
 def duplicates(
@@ -26,6 +27,7 @@ def duplicates(
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", help="Show at most this many pairs.")
     ] = None,
+    fmt: Format = None,
     json_: Json = False,
 ) -> None:
     """List likely duplicate claims (similar wording) and sources (same name or URL).
@@ -40,10 +42,19 @@ def duplicates(
         pairs = find_duplicates(session, kinds=type_ or [], threshold=threshold)
     if limit is not None:
         pairs = pairs[:limit]
-    if json_:
-        from .output import print_json
+    fmt = output_format(fmt, json_, default="")
+    if fmt:
+        from ..render import Listing
+        from .output import print_listing
 
-        print_json(pairs)
+        listing = Listing(
+            rows=pairs,
+            columns=["type", "keys", "similarity", "reason", "texts"],
+            wrap=["texts"],
+            drop=["reason"],
+            empty="No likely duplicates.",
+        )
+        print_listing(ctx, listing, fmt=fmt)
         return
     if not pairs:
         typer.echo("No likely duplicates.", err=True)

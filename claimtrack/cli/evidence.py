@@ -6,8 +6,15 @@ from typing import Annotated
 
 import typer
 
-from .options import Credibility, Json, Quiet, Reason
-from .output import print_changes, print_json, print_status_changes, print_table
+from ..render import Listing
+from .options import Credibility, Format, Json, Limit, Quiet, Reason
+from .output import (
+    output_format,
+    print_changes,
+    print_json,
+    print_listing,
+    print_status_changes,
+)
 from .params import PlainValuesGroup
 
 app = typer.Typer(
@@ -115,6 +122,8 @@ def list_(
     ctx: typer.Context,
     claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")],
     removed: Annotated[bool, typer.Option("--removed", help="Include removed items.")] = False,
+    fmt: Format = None,
+    limit: Limit = None,
     json_: Json = False,
 ) -> None:
     """List a claim's evidence.
@@ -124,15 +133,20 @@ def list_(
     """
     from ..services.evidence import list_evidence
 
+    fmt = output_format(fmt, json_)
     with ctx.obj.reading() as session:
         rows = list_evidence(session, claim, include_removed=removed)
-    if json_:
-        print_json(rows)
-        return
     columns = ["id", "stance", "source", "origin", "credibility", "via", "observed", "quote"]
     if removed:
         columns.append("removed_reason")
-    print_table(chains_shown(rows), columns, empty="No evidence for this claim.")
+    listing = Listing(
+        rows=chains_shown(rows) if fmt in ("table", "markdown") else rows,
+        columns=columns,
+        wrap=["quote", "removed_reason"],
+        drop=["observed", "origin"],
+        empty="No evidence for this claim.",
+    )
+    print_listing(ctx, listing, fmt=fmt, limit=limit)
 
 
 @app.command("edit")

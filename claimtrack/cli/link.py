@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .options import Json
-from .output import print_json, print_table
+from .options import Format, Json, Limit
+from .output import output_format, print_listing
 from .params import PlainValuesGroup
 
 
@@ -68,6 +68,8 @@ def list_(
         str | None,
         typer.Argument(metavar="[CLAIM]", help="Only links from or to this claim."),
     ] = None,
+    fmt: Format = None,
+    limit: Limit = None,
     json_: Json = False,
 ) -> None:
     """List links between claims, oldest first (--json adds when each was made).
@@ -75,18 +77,18 @@ def list_(
     \b
     Example: claimtrack link list halt --json
     """
+    from ..render import Listing
     from ..services.claims import list_links
 
+    fmt = output_format(fmt, json_)
     with ctx.obj.reading() as session:
         rows = list_links(session, claim=claim)
-    if json_:
-        print_json(rows)
-    else:
-        print_table(
-            rows,
-            ["claim", "relation", "other"],
-            empty="No links: add one with `claimtrack link CLAIM OTHER --supports`.",
-        )
+    listing = Listing(
+        rows=rows,
+        columns=["claim", "relation", "other"],
+        empty="No links: add one with `claimtrack link CLAIM OTHER --supports`.",
+    )
+    print_listing(ctx, listing, fmt=fmt, limit=limit)
 
 
 @app.command("remove")

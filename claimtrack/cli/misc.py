@@ -6,8 +6,16 @@ from typing import Annotated
 
 import typer
 
-from .options import Json
-from .output import change_value, print_fields, print_json, print_table
+from ..render import Listing
+from .options import Format, Json, Limit
+from .output import (
+    change_value,
+    output_format,
+    print_fields,
+    print_json,
+    print_listing,
+    print_table,
+)
 
 
 def init(ctx: typer.Context) -> None:
@@ -43,9 +51,7 @@ def history(
     key: Annotated[
         str, typer.Argument(metavar="CLAIM_OR_SRC", help="A claim's or a source's key.")
     ],
-    limit: Annotated[
-        int | None, typer.Option("--limit", "-n", help="Show at most this many events.")
-    ] = None,
+    limit: Limit = None,
     verify: Annotated[
         bool,
         typer.Option(
@@ -54,6 +60,7 @@ def history(
             "them (exit 1 naming each event that was changed).",
         ),
     ] = False,
+    fmt: Format = None,
     json_: Json = False,
 ) -> None:
     """Show every change to a claim (with its evidence) or a source, newest first. The actor
@@ -63,6 +70,7 @@ def history(
     Example: claimtrack history halt --limit 20
     Example: claimtrack history halt --verify
     """
+    from ..errors import InvalidValue
     from ..services.history import history_of, verify_history
 
     if verify:
@@ -86,10 +94,13 @@ def history(
                 )
             raise typer.Exit(1)
         return
+    fmt = output_format(fmt, json_)
+    if limit is not None and limit < 1:
+        raise InvalidValue("limit", limit, "a whole number of 1 or more")
     with ctx.obj.reading() as session:
         events = history_of(session, key, limit=limit)
-    if json_:
-        print_json(events)
+    if fmt not in ("table", "markdown"):
+        print_listing(ctx, Listing(rows=events, columns=[]), fmt=fmt)
         return
     rows = [
         {
@@ -101,7 +112,14 @@ def history(
         }
         for event in events
     ]
-    print_table(rows, ["at", "actor", "action", "change", "reason"], empty="No history.")
+    listing = Listing(
+        rows=rows,
+        columns=["at", "actor", "action", "change", "reason"],
+        wrap=["change", "reason"],
+        drop=["actor"],
+        empty="No history.",
+    )
+    print_listing(ctx, listing, fmt=fmt)
 
 
 def _describe(event: dict) -> str:
@@ -192,9 +210,7 @@ def info(ctx: typer.Context, json_: Json = False) -> None:
         if data.get("counts"):
             typer.echo("")
             print_table(
-                [{"table": k, "rows": v} for k, v in data["counts"].items()],
-                ["table", "rows"],
-                empty="",
+                ctx, [{"table": k, "rows": v} for k, v in data["counts"].items()], ["table", "rows"]
             )
         typer.echo("")
         print_table(

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from ..render import LIST_FORMATS
+
 Json = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new key.")]
 Reason = Annotated[
@@ -84,4 +86,17 @@ Since = Annotated[
         help="Only claims changed (edited, given or losing evidence, re-graded, linked) since "
         "DATE: YYYY-MM-DD counts from the start of that day (UTC); or YYYY-MM-DDTHH:MM.",
     ),
+]
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="|".join(LIST_FORMATS),
+        help="Output: table (the default; fits the terminal), csv, tsv, json, jsonl (one "
+        "object per line) or markdown. --json is short for --format json.",
+    ),
+]
+Limit = Annotated[
+    int | None, typer.Option("--limit", "-n", metavar="N", help="Show at most N rows.")
 ]

@@ -3,13 +3,16 @@ people."""
 
 from __future__ import annotations
 
-import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
-from functools import cache
 from typing import Any
 
 import typer
 
+from ..render import Listing, indented_json
 from ..terminal import shown
 
 
@@ -19,92 +22,107 @@ def print_json(data: Any) -> None:
     typer.echo(json_safe(indented_json(data)))
 
 
-_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
+def terminal_width() -> int | None:
+    """The terminal's width when stdout is one (COLUMNS, when set, says how wide); None when
+    output goes to a pipe or a file: then every cell is shown in full."""
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
 
 
-def indented_json(data: Any, level: int = 0) -> str:
-    """Exactly `json.dumps(data, ensure_ascii=False, indent=2, default=str)`, but fast.
-
-    With an indent, Python's json falls back to its pure-Python encoder (0.2-0.3 s for a claim
-    with 5,000 evidence items). Here the C encoder writes every list or dict holding only
-    scalars in one call, with the newline and indentation as its item separator. In the others
-    the keys and scalars are encoded together in one call and split at the separators (the
-    JSON text of a scalar never holds a raw newline), and only the containers are walked.
-    """
-    if not isinstance(data, dict | list | tuple) or not data:
-        return json.dumps(data, ensure_ascii=False, default=str)
-    inner = "\n" + "  " * (level + 1)
-    values = list(data.values()) if isinstance(data, dict) else data
-    if set(map(type, values)) <= _SCALAR_TYPES:
-        flat = _flat_encoder(level)(data)
-        return flat[0] + inner + flat[1:-1] + "\n" + "  " * level + flat[-1]
-    nested = [
-        indented_json(value, level + 1) if isinstance(value, dict | list | tuple) else None
-        for value in values
-    ]
-    scalars = iter(
-        _scalar_texts([v for v, text in zip(values, nested, strict=True) if text is None])
-    )
-    parts = [next(scalars) if text is None else text for text in nested]
-    if isinstance(data, dict):
-        keys = _scalar_texts([_key(key) for key in data])
-        parts = [f"{key}: {part}" for key, part in zip(keys, parts, strict=True)]
-        opening, closing = "{", "}"
-    else:
-        opening, closing = "[", "]"
-    return opening + inner + ("," + inner).join(parts) + "\n" + "  " * level + closing
+def use_colour(ctx: typer.Context) -> bool:
+    """Colour only on a terminal, and never with --no-color or NO_COLOR set (no-color.org)."""
+    state = ctx.find_root().obj
+    if getattr(state, "no_color", False) or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
 
 
-def _scalar_texts(values: list[Any]) -> list[str]:
-    if not values:
-        return []
-    return _flat_encoder(-1)(values)[1:-1].split(",\n")
-
-
-@cache
-def _flat_encoder(level: int):
-    inner = "\n" + "  " * (level + 1)
-    return json.JSONEncoder(ensure_ascii=False, default=str, separators=("," + inner, ": ")).encode
-
-
-def _key(key: Any) -> str:
-    """A dict key as json writes it (None, booleans and numbers become their JSON text)."""
-    if isinstance(key, str):
-        return key
-    if key is None or isinstance(key, bool | int | float):
-        return json.dumps(key)
-    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
-
-
-def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str], *, empty: str) -> None:
-    from tabulate import tabulate
-
-    rows = list(rows)
-    if not rows:
-        typer.echo(empty, err=True)
+def emit(ctx: typer.Context, text: str) -> None:
+    """Print text; on a terminal, when it is longer than the window, through a pager as git
+    does: $CLAIMTRACK_PAGER, else $PAGER, else `less` (with LESS=FRX unless LESS is set).
+    Off with --no-pager, when stdout is not a terminal, or when the pager is '' or cat."""
+    command = _pager_command(ctx, text)
+    if command is None:
+        typer.echo(text)
         return
-    table = [[_cell(row.get(column)) for column in columns] for row in rows]
-    typer.echo(tabulate(table, headers=list(columns), tablefmt="simple", disable_numparse=True))
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    pager = subprocess.Popen(
+        command, shell=True, stdin=subprocess.PIPE, env=env, encoding="utf-8", errors="replace"
+    )
+    try:
+        pager.stdin.write(text + "\n")
+        pager.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager before the end: that is fine
+        pass
+    while True:
+        try:
+            code = pager.wait()
+            break
+        except KeyboardInterrupt:  # ctrl-c belongs to the pager while it runs, as in git
+            continue
+    if code == 127:  # the shell could not find the pager: print the text rather than lose it
+        typer.echo(text)
+
+
+def _pager_command(ctx: typer.Context, text: str) -> str | None:
+    state = ctx.find_root().obj
+    if getattr(state, "no_pager", False) or not sys.stdout.isatty():
+        return None
+    if text.count("\n") + 1 < shutil.get_terminal_size().lines:
+        return None
+    command = os.environ.get("CLAIMTRACK_PAGER", os.environ.get("PAGER", "less")).strip()
+    return None if command in ("", "cat") else command
+
+
+def output_format(fmt: str | None, json_: bool, *, default: str = "table") -> str:
+    """--json is short for --format json."""
+    from ..errors import InvalidValue
+
+    if json_ and fmt not in (None, "json"):
+        raise InvalidValue("--format", fmt, "json, or leave out --json")
+    return "json" if json_ else (fmt or default)
+
+
+def print_listing(
+    ctx: typer.Context, listing: Listing, *, fmt: str = "table", limit: int | None = None
+) -> None:
+    """A list command's rows in the chosen format: on a terminal, tables fit its width and
+    long output goes through the pager; with --limit, the first N rows."""
+    from ..errors import InvalidValue
+    from ..render import render_listing
+
+    if limit is not None:
+        if limit < 1:
+            raise InvalidValue("--limit", limit, "a whole number of 1 or more")
+        listing.rows = listing.rows[:limit]
+    if fmt == "table" and not listing.rows:
+        if listing.empty:
+            typer.echo(listing.empty, err=True)
+        return
+    width = terminal_width() if fmt == "table" else None
+    text = render_listing(listing, fmt, width=width).rstrip("\n")
+    if text:  # jsonl of no rows is no lines
+        emit(ctx, text)
+
+
+def print_table(
+    ctx: typer.Context, rows: Iterable[dict[str, Any]], columns: Sequence[str], **listing: Any
+) -> None:
+    """Rows as a table: fitted to the terminal, in full when piped."""
+    print_listing(ctx, Listing(rows=list(rows), columns=columns, **listing))
 
 
 def print_fields(data: dict[str, Any], fields: Sequence[str]) -> None:
+    from ..render import cell
+
     width = max(len(name) for name in fields)
     for name in fields:
         value = data.get(name)
         if value in (None, "", []):
             continue
-        typer.echo(f"{name.replace('_', ' '):<{width}}  {_cell(value, limit=None)}")
-
-
-def _cell(value: Any, limit: int | None = 60) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        value = ", ".join(str(v) for v in value)
-    text = shown(" ".join(str(value).split()))
-    if limit and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
+        typer.echo(f"{name.replace('_', ' '):<{width}}  {cell(value)}")
 
 
 def change_value(value: Any) -> str:

@@ -1,4 +1,11 @@
-"""Command-line values that are already what the command asks for pass through as given.
+"""How every command's parameters read and parse: readable names in help, completion of
+their values, and plain values passed through as given.
+
+Help names each value in capitals (`--tag TAG`, `TEXT`, `FILE...`) where Typer 0.29 would
+show its internal types (`<list[str]>`, `{FILE...}...`); what a value completes to follows
+from that name (see complete.py).
+
+Command-line values that are already what the command asks for pass through as given.
 
 Typer 0.29 converts every value through a pydantic TypeAdapter it builds on first use, even a
 str that is to stay a str. Importing pydantic and building the adapters costs 150-300 ms on
@@ -11,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 try:
     from typer._coercion import RuntimeParam, build_runtime_param
@@ -39,16 +46,77 @@ class PlainValuesGroup(TyperGroup):
     """A command group whose parameters, and its commands', take plain values as given."""
 
     def parse_args(self, ctx, args):
-        _pass_plain_values(self.get_params(ctx))
+        _prepare(self.get_params(ctx), ctx.parent.command.name if ctx.parent else None)
         return super().parse_args(ctx, args)
 
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and not isinstance(command, TyperGroup):
-            _pass_plain_values(command.get_params(ctx))
+            _prepare(command.get_params(ctx), self.name)
             # meta is shared by every context of the run: the error handler reads it.
             ctx.meta[RUNNING] = command
         return name, command, rest
+
+
+def _prepare(params, group: str | None) -> None:
+    _readable(params, group)
+    _pass_plain_values(params)
+
+
+class _ReadableArgument(TyperArgument):
+    """An argument shown by its name alone: `TEXT`, `[CLAIM]`, `FILE...`."""
+
+    def display_type_rich(self, ctx) -> str:
+        return ""
+
+    def _usage_display_name(self) -> str:
+        name = self.metavar or self.name.upper()
+        if self.nargs != 1 and not name.endswith("..."):
+            name += "..."
+        return name if self.required or name.startswith("[") else f"[{name}]"
+
+
+def _readable(params, group: str | None) -> None:
+    from .complete import EXPECTED, completer, words
+
+    for param in params:
+        if getattr(param, "_readable", False):
+            continue
+        param._readable = True
+        if param.metavar is None and not getattr(param, "is_flag", False):
+            descriptor = getattr(param, "type_descriptor", None)
+            numeric = descriptor is not None and descriptor.annotation in (int, int | None)
+            param.metavar = "N" if numeric else (param.name or "value").upper()
+        if isinstance(param, TyperArgument):
+            param.__class__ = _ReadableArgument
+        complete = completer(param.metavar, group)
+        if complete is not None and getattr(param, "_custom_shell_complete", None) is None:
+            param._custom_shell_complete = complete
+        fixed = words(param.metavar)
+        if fixed and param.callback is None:
+            param.callback = _one_of(fixed, EXPECTED.get(param.metavar))
+
+
+def _one_of(allowed: tuple[str, ...], expected: str | None):
+    """A value outside its list is a usage error (exit 2), found before the command runs;
+    case and surrounding spaces do not matter, and '' (which clears a field) is left to the
+    command."""
+    lowered = {word.lower() for word in allowed}
+    expected = expected or "one of " + ", ".join(allowed)
+
+    def check(ctx, param, value):
+        from ..errors import InvalidValue
+
+        given = value if isinstance(value, list | tuple) else [value]
+        for item in given:
+            if item is not None and item.strip() and item.strip().lower() not in lowered:
+                field = (
+                    max(param.opts, key=len) if param.param_type_name == "option" else param.name
+                )
+                raise InvalidValue(field, item, expected, usage=True)
+        return value
+
+    return check
 
 
 if RuntimeParam is not None:

@@ -8,7 +8,7 @@ import typer
 
 from ..render import FORMATS
 from ..status import SORTS
-from .options import AsOf, Json, ReportedBy, Since, Status, Tag
+from .options import AsOf, Json, Limit, ReportedBy, Since, Status, Tag
 
 
 def report(
@@ -46,14 +46,16 @@ def report(
     ] = "key",
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
     fmt: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format",
             "-f",
             metavar="|".join(FORMATS),
-            help="table (default), markdown, csv, json, or html (one self-contained file).",
+            help="table (the default; fits the terminal), csv, tsv, json, jsonl (one claim "
+            "per line), markdown, or html (one self-contained file).",
         ),
-    ] = "table",
+    ] = None,
+    limit: Limit = None,
     json_: Json = False,
     detail: Annotated[
         bool,
@@ -88,10 +90,13 @@ def report(
     from ..render import render
     from ..services.claim_filter import ClaimFilter
     from ..services.report import ReportQuery, claims_report, sources_report
+    from .output import emit, output_format, terminal_width
 
-    fmt = "json" if json_ else fmt
+    fmt = output_format(fmt, json_)
     if fmt not in FORMATS:
         raise InvalidValue("format", fmt, "one of " + ", ".join(FORMATS))
+    if limit is not None and limit < 1:
+        raise InvalidValue("limit", limit, "a whole number of 1 or more")
     if by not in ("claim", "source"):
         raise InvalidValue("by", by, "claim or source")
     query = ReportQuery(
@@ -109,15 +114,18 @@ def report(
         target = Target(output, force=force, protect=database_files(ctx.obj.url))
     with ctx.obj.reading() as session:
         data = sources_report(session, query) if by == "source" else claims_report(session, query)
-    text = render(data, fmt)
+    rows = "sources" if by == "source" else "claims"
+    if limit is not None:
+        data[rows] = data[rows][:limit]
+    text = render(data, fmt, width=None if target is not None else terminal_width())
     if target is not None:
         from ..outfile import write_text
 
         write_text(target, text)
         count = len(data["claims"] if by == "claim" else data["sources"])
         typer.echo(f"Wrote {fmt} report of {count} {by}s to {output}", err=True)
-    else:
-        typer.echo(text.rstrip("\n"))
+    elif text.strip():  # jsonl of no rows is no lines
+        emit(ctx, text.rstrip("\n"))
 
 
 def explain(
@@ -150,7 +158,9 @@ def explain(
 
         print_json(data)
     else:
-        typer.echo(explanation_text(data))
+        from .output import emit
+
+        emit(ctx, explanation_text(data))
 
 
 def register(app: typer.Typer) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from .options import Json, Status, Tag
-from .output import print_json
+from ..render import Listing
+from .options import Format, Json, Status, Tag
+from .output import output_format, print_listing, use_colour
 
 
 def search(
@@ -41,6 +41,7 @@ def search(
     limit: Annotated[
         int, typer.Option("--limit", "-n", help="Show at most this many results.")
     ] = 20,
+    fmt: Format = None,
     json_: Json = False,
 ) -> None:
     """Search claims (text, place, tags, notes), evidence quotes and source names, best first.
@@ -61,13 +62,21 @@ def search(
             source=source,
             limit=limit,
         )
-    if json_:
-        print_json(results)
+    fmt = output_format(fmt, json_, default="")
+    if fmt:
+        listing = Listing(
+            rows=results,
+            columns=["type", "key", "claim", "status", "source", "matched", "snippet"],
+            wrap=["snippet"],
+            drop=["matched", "source", "claim"],
+            empty="No matches.",
+        )
+        print_listing(ctx, listing, fmt=fmt)
         return
     if not results:
         typer.echo("No matches.", err=True)
         return
-    _print_results(results, color=sys.stdout.isatty())
+    _print_results(results, color=use_colour(ctx))
 
 
 def _print_results(results: list[dict], *, color: bool) -> None:

@@ -6,15 +6,17 @@ from typing import Annotated
 
 import typer
 
+from ..render import Listing
 from .duplicates import SourceOnDuplicate, add_source_command
 from .merge import merge_source
-from .options import Json, Quiet, Reason, Reliability
+from .options import Format, Json, Limit, Quiet, Reason, Reliability
 from .output import (
+    output_format,
     print_changes,
     print_fields,
     print_json,
+    print_listing,
     print_status_changes,
-    print_table,
     print_track_record,
 )
 from .params import PlainValuesGroup
@@ -92,6 +94,8 @@ def add(
 def list_(
     ctx: typer.Context,
     kind: Annotated[str | None, typer.Option("--kind", help="Only sources of this kind.")] = None,
+    fmt: Format = None,
+    limit: Limit = None,
     json_: Json = False,
 ) -> None:
     """List sources with their reliability, origin and evidence count.
@@ -101,16 +105,18 @@ def list_(
     """
     from ..services.sources import list_sources
 
+    fmt = output_format(fmt, json_)
     with ctx.obj.reading() as session:
         rows = list_sources(session, kind=kind)
-    if json_:
-        print_json(rows)
-    else:
-        print_table(
-            rows,
-            ["key", "name", "kind", "reliability", "derived_from", "origin", "evidence_count"],
-            empty="No sources yet: add one with `claimtrack source add NAME`.",
-        )
+    listing = Listing(
+        rows=rows,
+        columns=["key", "name", "kind", "reliability", "derived_from", "origin", "evidence_count"],
+        headers={"evidence_count": "evidence"},
+        wrap=["name"],
+        drop=["derived_from", "kind", "evidence_count"],
+        empty="No sources yet: add one with `claimtrack source add NAME`.",
+    )
+    print_listing(ctx, listing, fmt=fmt, limit=limit)
 
 
 @app.command("show")

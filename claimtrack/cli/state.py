@@ -16,6 +16,8 @@ class State:
     db: str | None = None
     actor: str | None = None
     debug: bool = False
+    no_color: bool = False
+    no_pager: bool = False
     _database: Database | None = field(default=None, repr=False)
 
     @property

@@ -1,0 +1,339 @@
+"""Output on a terminal and off it: tables fit the terminal's width (a pseudo-terminal, and
+COLUMNS), piped output and files carry every cell in full, the pager and colour follow the
+conventions (PAGER, --no-pager, NO_COLOR, --no-color), every list command takes --format and
+--limit, a bad option value is a usage error (exit 2), help names values readably, and shell
+completion offers keys from the database and every fixed value."""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import json
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+import pytest
+from conftest import Cli
+from test_help import COMMANDS
+
+from claimtrack.render import Listing, listing_table, table_text
+
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "dailynk-crackdown-2018.jsonl"
+CLAIMTRACK = str(Path(sys.executable).with_name("claimtrack"))
+LONG_TEXT = (
+    "The anti-socialist crackdown in North Korea had largely stopped by June 2018, "
+    "according to two informants in two provinces who spoke to Daily NK separately."
+)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("terminal") / "seed.db")
+    cli = Cli(path)
+    cli.ok("init")
+    cli.ok("import", str(SEED))
+    cli.ok("claim", "add", LONG_TEXT, "--key", "long", "--tag", "crackdown")
+    return path
+
+
+def env_for(db: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    env.update(CLAIMTRACK_DB=db, CLAIMTRACK_ACTOR="tester", PAGER="cat")
+    env.update(extra)
+    return env
+
+
+def on_terminal(args: list[str], env: dict[str, str], *, columns: int, lines: int = 200) -> str:
+    """Run claimtrack in a pseudo-terminal of this size; what it wrote to the terminal."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its stdin, stdout and stderr are the terminal
+        os.execve(CLAIMTRACK, [CLAIMTRACK, *args], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, out.decode()
+    return out.decode().replace("\r\n", "\n")
+
+
+def piped(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([CLAIMTRACK, *args], env=env, capture_output=True, text=True)
+
+
+# --- width ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_on_a_terminal_the_report_fits_its_width(seeded, columns):
+    out = on_terminal(["report"], env_for(seeded), columns=columns)
+    lines = out.rstrip("\n").splitlines()
+    assert max(map(len, lines)) <= columns, out
+    # Key and status are never shrunk: each claim's row starts with both in full.
+    keys = Cli(seeded).ok("claim", "list", "--json").json()
+    starts = {line.split()[0]: line.split()[1] for line in lines[2:] if line[:1].strip()}
+    assert {k["key"]: k["status"] for k in keys}.items() <= starts.items()
+    # The text wraps instead of being cut: every word of the long claim is there.
+    assert "…" not in out
+    assert " ".join(out.split()).count("spoke to Daily NK separately.") == 1
+    assert "left out to fit" in out  # the columns it had no room for are named
+
+
+def test_columns_sets_the_width_on_a_terminal(seeded):
+    out = on_terminal(["claim", "list"], env_for(seeded, COLUMNS="100"), columns=60)
+    widths = [len(line) for line in out.splitlines()]
+    assert max(widths) <= 100
+    assert max(widths) > 60
+
+
+def test_piped_the_table_keeps_every_cell_in_full(seeded):
+    run = piped(["claim", "list"], env_for(seeded, COLUMNS="40"))
+    assert run.returncode == 0
+    assert LONG_TEXT in run.stdout
+    assert "…" not in run.stdout
+
+
+def test_report_to_a_file_keeps_every_cell_in_full(seeded, tmp_path):
+    target = tmp_path / "report.txt"
+    on_terminal(["report", "-o", str(target)], env_for(seeded), columns=60)
+    text = target.read_text()
+    assert LONG_TEXT in text
+    assert "left out" not in text
+
+
+def test_a_table_wraps_the_text_column_before_leaving_any_column_out():
+    headers = ["key", "status", "text"]
+    rows = [["halt", "corroborated", "word " * 30]]
+    text, dropped = table_text(headers, rows, width=50, wrap=[2], drop=[1])
+    assert dropped == []
+    assert max(len(line) for line in text.splitlines()) <= 50
+    assert text.splitlines()[2].startswith("halt  corroborated  word word")
+    text, dropped = table_text(headers, rows, width=30, wrap=[2], drop=[1])
+    assert dropped == [1]
+
+
+def test_without_a_width_a_table_is_tabulates_simple_layout():
+    from tabulate import tabulate
+
+    rows = [["a", "bb", ""], ["ccc", "", "x y"], ["", "", ""]]
+    ours, _ = table_text(["h1", "h2", "h3"], rows)
+    theirs = tabulate(rows, headers=["h1", "h2", "h3"], tablefmt="simple", disable_numparse=True)
+    assert ours == theirs
+
+
+def test_an_empty_listing_prints_its_message():
+    assert listing_table(Listing(rows=[], columns=["key"], empty="Nothing.")) == "Nothing."
+
+
+# --- pager and colour -----------------------------------------------------------------------
+
+PAGER = "sed s/^/paged:/"
+
+
+def test_long_output_on_a_terminal_goes_through_the_pager(seeded):
+    out = on_terminal(["claim", "list"], env_for(seeded, PAGER=PAGER), columns=200, lines=5)
+    assert out.splitlines()[0].startswith("paged:key")
+
+
+@pytest.mark.parametrize(
+    "args, env, lines",
+    [
+        (["--no-pager", "claim", "list"], {"PAGER": PAGER}, 5),  # --no-pager
+        (["claim", "list"], {"PAGER": PAGER}, 200),  # it fits the window
+        (["claim", "list"], {"PAGER": PAGER, "CLAIMTRACK_PAGER": ""}, 5),  # pager off
+    ],
+)
+def test_no_pager(seeded, args, env, lines):
+    out = on_terminal(args, env_for(seeded, **env), columns=200, lines=lines)
+    assert out.startswith("key") and "paged:" not in out
+
+
+def test_piped_output_never_goes_through_the_pager(seeded):
+    run = piped(["claim", "list"], env_for(seeded, PAGER=PAGER, LINES="3"))
+    assert run.stdout.startswith("key")
+
+
+def test_colour_on_a_terminal_unless_no_color(seeded):
+    assert "\x1b[" in on_terminal(["search", "crackdown"], env_for(seeded), columns=120)
+    for args, env in (
+        (["search", "crackdown"], {"NO_COLOR": "1"}),
+        (["--no-color", "search", "crackdown"], {}),
+    ):
+        out = on_terminal(args, env_for(seeded, **env), columns=120)
+        assert "\x1b[" not in out and "[crackdown]" in out.lower()
+
+
+# --- --format and --limit on every list command ---------------------------------------------
+
+LISTS = [
+    ["claim", "list"],
+    ["source", "list"],
+    ["evidence", "list", "halt"],
+    ["history", "halt"],
+    ["search", "crackdown"],
+    ["duplicates"],
+    ["report"],
+    ["report", "--by", "source"],
+]
+
+
+@pytest.mark.parametrize("args", LISTS, ids=" ".join)
+def test_every_list_command_takes_every_format_and_a_limit(seeded, args):
+    cli = Cli(seeded)
+
+    def rows_of(data):
+        if isinstance(data, dict):  # a report: its rows beside the summary
+            return data["claims"] if "claims" in data else data["sources"]
+        return data
+
+    rows = rows_of(cli.ok(*args, "--json").json())
+    assert rows_of(cli.ok(*args, "--format", "json").json()) == rows
+    jsonl = cli.ok(*args, "-f", "jsonl").stdout.splitlines()
+    assert [json.loads(line) for line in jsonl] == rows
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        text = cli.ok(*args, "-f", fmt).stdout
+        table = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+        assert len(table) == len(rows)
+        if rows and "key" in rows[0]:
+            assert [row["key"] for row in table] == [row["key"] or "" for row in rows]
+    markdown = cli.ok(*args, "--format", "markdown").stdout
+    assert markdown.startswith(("|", "# ")) or not rows
+    if len(rows) > 1:
+        assert rows_of(cli.ok(*args, "--limit", "1", "--json").json()) == rows[:1]
+
+
+# --- usage errors exit 2 --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["report", "--format", "xml"], "--format"),
+        (["claim", "list", "--format", "html"], "--format"),
+        (["claim", "list", "--status", "bogus"], "--status"),
+        (["claim", "list", "--limit", "0"], "--limit"),
+        (["source", "add", "X", "--reliability", "Z"], "--reliability"),
+        (
+            ["evidence", "add", "halt", "--source", "dailynk", "--supports", "-c", "9"],
+            "--credibility",
+        ),
+        (["claim", "edit", "halt", "--confidence", "sure"], "--confidence"),
+        (["claim", "verdict", "halt", "maybe", "--reason", "x"], "verdict"),
+        (["report", "--by", "tag"], "--by"),
+        (["claim", "list", "--json", "--format", "csv"], "--format"),
+    ],
+)
+def test_a_bad_option_value_is_a_usage_error(seeded, db_dump, args, named):
+    before = db_dump(seeded)
+    run = Cli(seeded)(*args)
+    assert run.exit_code == 2, run.stderr
+    assert named in run.stderr and run.stdout == ""
+    assert db_dump(seeded) == before
+
+
+def test_a_bad_field_in_a_file_is_still_exit_1(tmp_path):
+    cli = Cli(str(tmp_path / "x.db"))
+    cli.ok("init")
+    sheet = tmp_path / "bad.jsonl"
+    sheet.write_text('{"type": "source", "key": "a", "name": "A", "reliability": "Z"}\n')
+    assert cli("import", str(sheet)).exit_code == 1
+
+
+# --- help -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda path: " ".join(path) or "claimtrack")
+def test_help_names_values_readably(path):
+    from typer.testing import CliRunner
+
+    from claimtrack.cli import app
+
+    text = CliRunner().invoke(app, [*path, "--help"]).output
+    for internal in ("<str>", "<int>", "<float>", "list[", "{", "}..."):
+        assert internal not in text, f"`claimtrack {' '.join(path)} --help` shows {internal}"
+
+
+# --- completion -----------------------------------------------------------------------------
+
+
+def complete(line: str, env: dict[str, str]) -> list[str]:
+    """What the shell gets back for the words on `line` (the last one being completed), by
+    the protocol the completion script uses: the _CLAIMTRACK_COMPLETE variable."""
+    words = line.split(" ")
+    run = subprocess.run(
+        [CLAIMTRACK],
+        env={
+            **env,
+            "_CLAIMTRACK_COMPLETE": "complete_bash",
+            "COMP_WORDS": line,
+            "COMP_CWORD": str(len(words) - 1),
+        },  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    return run.stdout.split()
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("claimtrack claim show ", ["backlash", "criticism-reached-centre", "decrees-down",
+                                    "halt", "kju-order", "long", "officials-disapprove",
+                                    "report-universal"]),
+        ("claimtrack claim show h", ["halt"]),
+        ("claimtrack explain k", ["kju-order"]),
+        ("claimtrack evidence add halt --source ry", ["ryg-detainees", "ryg-police",
+                                                      "ryg-smuggler"]),
+        ("claimtrack source merge dn", ["dnk-north-hamgyong", "dnk-ryanggang"]),
+        ("claimtrack claim merge halt d", ["decrees-down"]),
+        ("claimtrack history d", ["decrees-down", "dailynk", "dnk-north-hamgyong",
+                                  "dnk-ryanggang"]),
+        ("claimtrack claim list --tag ry", ["ryanggang"]),
+        ("claimtrack report --format ", ["table", "csv", "tsv", "json", "jsonl", "markdown",
+                                         "html"]),
+        ("claimtrack claim list -f ", ["table", "csv", "tsv", "json", "jsonl", "markdown"]),
+        ("claimtrack report --status c", ["corroborated", "contested"]),
+        ("claimtrack claim verdict halt ", ["confirmed", "debunked", "none"]),
+        ("claimtrack claim edit halt --confidence ", ["low", "moderate", "high"]),
+        ("claimtrack source add X --reliability ", list("ABCDEF")),
+        ("claimtrack evidence add halt -c ", list("123456")),
+        ("claimtrack search x --type ", ["claim", "evidence", "source"]),
+    ],
+)  # fmt: skip
+def test_completion_offers_keys_from_the_database_and_every_fixed_value(seeded, line, expected):
+    got = complete(line, env_for(seeded))
+    assert sorted(got) == sorted(expected)
+
+
+def test_completion_does_not_load_sqlalchemy_and_never_fails(seeded, tmp_path):
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['claimtrack']\n"
+        "try:\n"
+        "    from claimtrack.cli import main; main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('loaded:', 'sqlalchemy' in sys.modules, file=sys.stderr)\n"
+    )
+    env = env_for(seeded, _CLAIMTRACK_COMPLETE="complete_bash",
+                  COMP_WORDS="claimtrack claim show h", COMP_CWORD="3")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert run.stdout.split() == ["halt"]
+    assert "loaded: False" in run.stderr
+    # No database there: nothing to offer, and nothing printed or created.
+    missing = tmp_path / "none.db"
+    assert complete("claimtrack claim show ", env_for(str(missing))) == []
+    assert not missing.exists()
