@@ -931,7 +931,7 @@ def tsv_text(report: dict[str, Any], width: int | None = None) -> str:
 def jsonl_text(report: dict[str, Any], width: int | None = None) -> str:
     """One claim (or source) per line, nothing else: the summary is in the json format."""
     rows = report["claims"] if report["kind"] == "claims" else report["sources"]
-    return "".join(_JSON_ROW.encode(row) + "\n" for row in rows)
+    return "".join(json_safe(_JSON_ROW.encode(row)) + "\n" for row in rows)
 
 
 # --- listings (every list command) ----------------------------------------------------------
@@ -961,11 +961,12 @@ def listing_tsv(listing: Listing, width: int | None = None) -> str:
 
 
 def listing_json(listing: Listing, width: int | None = None) -> str:
-    return indented_json(listing.rows) + "\n"
+    return json_safe(indented_json(listing.rows)) + "\n"
 
 
 def listing_jsonl(listing: Listing, width: int | None = None) -> str:
-    return "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in listing.rows)
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    return "".join(json_safe(encode(row)) + "\n" for row in listing.rows)
 
 
 def listing_markdown(listing: Listing, width: int | None = None) -> str:

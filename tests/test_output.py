@@ -184,6 +184,7 @@ LISTS = [
     ["history", "halt"],
     ["search", "crackdown"],
     ["duplicates"],
+    ["link", "list"],
     ["report"],
     ["report", "--by", "source"],
 ]
