@@ -63,7 +63,7 @@ def test_since_a_date_counts_from_the_start_of_that_day_everywhere(cli):
 @pytest.mark.parametrize("command", [("claim", "list"), ("report",), ("export",), ("search", "x")])
 def test_a_bad_status_is_refused_the_same_way(cli, command):
     run = cli(*command, "--status", "true")
-    assert run.exit_code == 1
+    assert run.exit_code == 2  # a bad option value: a usage error
     assert run.stderr.strip() == (
         "Error: --status: 'true' is not valid; expected one of "
         "unverified, corroborated, contested, disputed, refuted"
