@@ -128,7 +128,7 @@ def test_services_name_fields_and_the_cli_names_the_option_typed(cli, db_url):
         database.dispose()
     assert (raised.value.field, str(raised.value).split(":")[0]) == ("event_date", "event_date")
     run = cli("claim", "add", "A claim.", "--event-date", "June")
-    assert run.exit_code == 1
+    assert run.exit_code == 2  # a bad option value: a usage error
     assert run.stderr.startswith("Error: --event-date: 'June' is not valid; expected ")
     run = cli("claim", "list", "--since", "June")
     assert run.stderr.startswith("Error: --since: 'June' is not valid; expected ")
