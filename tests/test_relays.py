@@ -232,7 +232,7 @@ def test_evidence_edit_replaces_the_whole_chain_and_as_of_sees_the_old_one(relay
     relayed.ok("evidence", "edit", "1", "--via", "")
     assert chains(relayed) == [("police", [])]
     run = relayed("evidence", "edit", "1", "--via", "dnk", "--via", "dnk")
-    assert run.exit_code == 1 and "not twice" in run.stderr
+    assert run.exit_code == 2 and "not twice" in run.stderr
 
 
 def test_the_seed_examples_teach_one_convention(cli, tmp_path):
