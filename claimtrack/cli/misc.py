@@ -214,9 +214,9 @@ def info(ctx: typer.Context, json_: Json = False) -> None:
             )
         typer.echo("")
         print_table(
+            ctx,
             [{"setting": k, **v} for k, v in data["settings"].items()],
             ["setting", "value", "from"],
-            empty="",
         )
     if data.get("problem"):
         typer.echo(f"Error: {data['problem']}", err=True)
