@@ -40,6 +40,7 @@ def calibrate(
             print_json(rows)
         else:
             print_table(
+                ctx,
                 rows,
                 ["id", "fitted_at", "fitted_by", "kind", "verdicts", "claims"],
                 empty="No fits yet: the grade defaults are in use (run `claimtrack calibrate`).",
@@ -74,15 +75,15 @@ def calibrate(
         f"{evaluation['false']} false), each scored without its own verdict:"
     )
     print_table(
+        ctx,
         [
             {**row, "auc": _number(row["auc"]), "brier": _number(row["brier"])}
             for row in evaluation["models"]
         ],
         ["model", "claims", "auc", "brier"],
-        empty="",
     )
     typer.echo("\nReliability (predicted against observed):")
-    print_table(evaluation["reliability"], ["bin", "claims", "predicted", "observed"], empty="")
+    print_table(ctx, evaluation["reliability"], ["bin", "claims", "predicted", "observed"])
 
 
 def _number(value: float | None) -> str:
