@@ -9,8 +9,8 @@ below it, and no module imports another module's private (_underscored) names.
     db, outfile                  engine, sessions, migrations; files written safely
     values, status, calibration, checked values, the pure status, score and calibration rules,
       history_log                history rows
-    models, errors, settings,    the schema, domain errors, settings, terminal-safe text
-      terminal
+    models, errors, settings,    the schema, domain errors, settings, terminal-safe text,
+      terminal, vocabulary       the words of grades, stances, verdicts and statuses
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "claimtrack"
 LAYERS = [
-    {"models", "errors", "settings", "terminal"},
+    {"models", "errors", "settings", "terminal", "vocabulary"},
     {"values", "status", "calibration", "history_log"},
     {"db", "outfile"},
     {"render"},
