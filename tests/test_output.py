@@ -83,7 +83,8 @@ def test_on_a_terminal_the_report_fits_its_width(seeded, columns):
     assert max(map(len, lines)) <= columns, out
     # Key and status are never shrunk: each claim's row starts with both in full.
     keys = Cli(seeded).ok("claim", "list", "--json").json()
-    starts = {line.split()[0]: line.split()[1] for line in lines[2:] if line[:1].strip()}
+    table = lines[2 : lines.index("")]  # the rows, before the summary and links
+    starts = {line.split()[0]: line.split()[1] for line in table if line[:1].strip()}
     assert {k["key"]: k["status"] for k in keys}.items() <= starts.items()
     # The text wraps instead of being cut: every word of the long claim is there.
     assert "…" not in out
