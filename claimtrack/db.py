@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import util as importlib_util
@@ -465,7 +466,10 @@ def run_migration(database: Database, command_name: str, revision: str = "head")
     On SQLite, foreign keys are switched off for the migration and checked before the commit:
     batch migrations copy a table and drop the old one, and with foreign keys on that drop
     would cascade into (or be refused by) the rows that refer to it. A violation found by the
-    check rolls everything back.
+    check rolls everything back. For the same copy-and-rename, ALTER TABLE works in its legacy
+    mode (SQLite's own procedure for table changes): the modern mode re-parses every view and
+    trigger at the rename and refuses one that names the table dropped a moment before (the
+    search view names claims). A rebuilt table's triggers are created again (`_KeepTriggers`).
     """
     from alembic import command
 
@@ -477,11 +481,15 @@ def run_migration(database: Database, command_name: str, revision: str = "head")
         if sqlite:
             # Only outside a transaction does this PRAGMA take effect.
             driver.execute("PRAGMA foreign_keys = OFF")
+            driver.execute("PRAGMA legacy_alter_table = ON")
         try:
             with conn.begin():
-                if not sqlite:
+                config = alembic_config(conn)
+                if sqlite:
+                    config.attributes["on_version_apply"] = _KeepTriggers(conn)
+                else:
                     _as_owner(conn)
-                getattr(command, command_name)(alembic_config(conn), revision)
+                getattr(command, command_name)(config, revision)
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
@@ -492,7 +500,49 @@ def run_migration(database: Database, command_name: str, revision: str = "head")
                         )
         finally:
             if sqlite:
+                driver.execute("PRAGMA legacy_alter_table = OFF")
                 driver.execute("PRAGMA foreign_keys = ON")
+
+
+class _KeepTriggers:
+    """SQLite drops a table's triggers with the table, so a batch migration (copy the table,
+    drop the old one, rename the copy) would lose them without a word, and the search index
+    would stop following edits. Called after each migration step (Alembic's on_version_apply):
+    a trigger that is gone, on a table the step rebuilt (its root page moved), and that the
+    step did not drop by name (DROP TRIGGER), is created again as it was."""
+
+    _DROP = re.compile(r'\s*DROP\s+TRIGGER\s+(?:IF\s+EXISTS\s+)?["`\[]?(\w+)', re.IGNORECASE)
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.dropped: set[str] = set()
+        from sqlalchemy import event
+
+        self.triggers, self.pages = self._read()
+        event.listen(conn, "before_cursor_execute", self._watch)
+
+    def _watch(self, _conn, _cursor, statement: str, *_args: Any) -> None:
+        dropped = self._DROP.match(statement)
+        if dropped:
+            self.dropped.add(dropped.group(1))
+
+    def _read(self) -> tuple[dict[str, tuple[str, str]], dict[str, int]]:
+        rows = self.conn.exec_driver_sql(
+            "SELECT type, name, tbl_name, sql, rootpage FROM sqlite_master "
+            "WHERE type IN ('trigger', 'table')"
+        ).fetchall()
+        triggers = {name: (table, sql) for kind, name, table, sql, _ in rows if kind == "trigger"}
+        pages = {name: page for kind, name, _, _, page in rows if kind == "table"}
+        return triggers, pages
+
+    def __call__(self, **_step: Any) -> None:
+        triggers, pages = self._read()
+        for name, (table, sql) in self.triggers.items():
+            rebuilt = table in pages and pages[table] != self.pages.get(table)
+            if name not in triggers and name not in self.dropped and rebuilt:
+                self.conn.exec_driver_sql(sql)
+        self.dropped.clear()
+        self.triggers, self.pages = self._read()
 
 
 def _as_owner(conn: Connection) -> None:

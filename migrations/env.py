@@ -31,6 +31,8 @@ def _configure(connection) -> None:
         # interrupted migration leaves the previous revision intact.
         transactional_ddl=True,
         compare_type=True,
+        # claimtrack's run_migration passes a callback on SQLite (db._KeepTriggers).
+        on_version_apply=config.attributes.get("on_version_apply"),
     )
 
 

@@ -108,7 +108,7 @@ def test_every_event_is_chained_to_the_one_before_by_its_content(story, tmp_path
         encoding="utf-8",
     )
     story.ok("import", str(sheet))
-    story.ok("claim", "merge", "halt", "c1")
+    story.ok("claim", "merge", "halt", "c1", "--yes")
     rows = stored(story.url)
     assert len(rows) == 3 + 30 + 1
     previous = GENESIS

@@ -82,8 +82,10 @@ def test_filters_select_claims_and_what_they_need(cli, tmp_path):
     cli.ok("import", str(SEED))
     out = cli.ok("export", "--tag", "kim-jong-un").stdout
     kinds = [(r["type"], r.get("key") or r.get("claim")) for r in map(json.loads, out.splitlines())]
+    # the informant and Daily NK relayed both items (--via): the export carries them too
     assert kinds == [
         ("source", "central-message"),
+        ("source", "dailynk"),
         ("source", "dnk-north-hamgyong"),
         ("source", "kju-remarks"),
         ("source", "mid-progress-report"),

@@ -105,7 +105,7 @@ def test_two_rows_of_one_claim_with_different_verdicts_are_refused(cli, tmp_path
 
 def test_a_bad_verdict_map_is_a_usage_error(cli, sheet):
     run = cli("import", str(sheet), "--verdict-map", "true=maybe")
-    assert run.exit_code == 1
+    assert run.exit_code == 2
     assert run.stderr.startswith("Error: --verdict-map: 'maybe' is not valid")
 
 
@@ -113,7 +113,7 @@ def test_verdict_map_is_for_sheets_only(cli, tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text('{"type": "source", "key": "a", "name": "A"}\n', encoding="utf-8")
     run = cli("import", str(path), "--verdict-map", "true=confirmed")
-    assert run.exit_code == 1
+    assert run.exit_code == 2
     assert "--verdict-map" in run.stderr
 
 

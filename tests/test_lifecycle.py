@@ -94,9 +94,9 @@ def test_evidence_edit_is_undone_by_as_of(story):
 
 EDIT_ERRORS = [
     (["edit", "9", "--credibility", "2"], 1, "Error: no evidence with id '9'"),
-    (["edit", "1", "--credibility", "9"], 1, "Error: --credibility: '9' is not valid"),
+    (["edit", "1", "--credibility", "9"], 2, "Error: --credibility: '9' is not valid"),
     (["edit", "1", "--via", "nope"], 1, "Error: no source with key 'nope'"),
-    (["edit", "1", "--observed", "2018-6"], 1, "Error: --observed: '2018-6' is not valid"),
+    (["edit", "1", "--observed", "2018-6"], 2, "Error: --observed: '2018-6' is not valid"),
     (["edit", "1", "--supports", "--neutral"], 2, "give at most one of --supports"),
 ]
 
@@ -217,7 +217,7 @@ def test_link_remove_errors_write_nothing(story, db_dump):
     run = story("link", "remove", "decrees", "halt")
     assert run.exit_code == 2 and "Missing option '--reason'" in run.stderr
     run = story("link", "remove", "decrees", "halt", "--reason", " ")
-    assert run.exit_code == 1
+    assert run.exit_code == 2
     assert db_dump(story.url) == before
 
 

@@ -288,17 +288,32 @@ def test_batch_migrations_keep_every_row_and_foreign_keys_stay_on(blank, extra_m
     counts = _filled(blank)
     tables = sorted(counts)
     before = snapshot(blank, tables)
+    triggers = sqlite_triggers(blank)
+    assert {"search_claims_au", "history_no_update"} <= {name for name, _ in triggers}
     extra_migration(BATCH_UPGRADE, BATCH_DOWNGRADE)
 
     run_migration(blank, "upgrade", "head")
     assert only_columns(snapshot(blank, tables), before) == before
     assert_sound(blank)
+    # the rebuilt tables keep their triggers (the search index follows edits), and the search
+    # view that names them still reads
+    assert sqlite_triggers(blank) == triggers
+    with blank.engine.connect() as conn:
+        conn.exec_driver_sql("SELECT count(*) FROM search_content").scalar()
     with blank.engine.connect() as conn, pytest.raises(IntegrityError):
         conn.execute(text("INSERT INTO claim_tags (claim_id, tag_id) VALUES (9999, 1)"))
 
     run_migration(blank, "downgrade", "-1")
     assert snapshot(blank, tables) == before
+    assert sqlite_triggers(blank) == triggers
     assert_sound(blank)
+
+
+def sqlite_triggers(database: Database) -> list[tuple[str, str]]:
+    with database.engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        ).fetchall()
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)

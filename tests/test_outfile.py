@@ -179,7 +179,7 @@ def test_dev_stdout_is_the_stream_and_dev_full_says_the_disk_is_full(seeded, db_
         "file was left as it was\n"
     )
     run = seeded("export", "-o", str(tmp_path))
-    assert run.exit_code == 1 and "a file name, not a directory" in run.stderr
+    assert run.exit_code == 2 and "a file name, not a directory" in run.stderr
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):

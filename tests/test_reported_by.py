@@ -112,6 +112,6 @@ def test_reported_by_composes_with_as_of(reported):
 @pytest.mark.parametrize("value", ["yesterday", "2018-13", "31/07/2018"])
 def test_a_bad_date_is_refused_in_one_line(reported, value):
     run = reported("report", "--reported-by", value)
-    assert run.exit_code == 1
+    assert run.exit_code == 2
     assert run.stderr.startswith("Error: --reported-by: ")
     assert len(run.stderr.splitlines()) == 1
