@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,6 +44,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+# A test that hangs (a lock never released, a pipe never read) would hold CI until its own
+# time limit. pytest prints every thread's stack after faulthandler_timeout (pyproject.toml);
+# CLAIMTRACK_TEST_TIMEOUT seconds later (default 900; 0: never) the run ends, failed, so a hung
+# run says where and does not wait out CI's limit.
+TEST_TIMEOUT = float(os.environ.get("CLAIMTRACK_TEST_TIMEOUT", "900"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    watchdog = None
+    if TEST_TIMEOUT > 0:
+        watchdog = threading.Timer(TEST_TIMEOUT, os._exit, args=(3,))
+        watchdog.daemon = True
+        watchdog.start()
+    try:
+        yield
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
