@@ -480,8 +480,11 @@ def test_look_alike_source_names_are_duplicates(cli):
         "Daily NK\u200b",
         "\uff24aily \uff2e\uff2b",
         "Dαily NK",
+        "\u13a0aily NK",  # Cherokee Ꭰ
+        "Daily N\u212a",  # Kelvin sign
+        "Dail\u0443 NK",  # Cyrillic у
     ):
-        cli.ok("source", "add", name)
+        cli.ok("source", "add", name, "--on-duplicate", "warn")
     cli.ok("source", "add", "Daily News")
     pairs = [p for p in cli.ok("duplicates", "--json").json() if p["type"] == "source"]
     assert {tuple(p["texts"]) for p in pairs} >= {
@@ -489,6 +492,9 @@ def test_look_alike_source_names_are_duplicates(cli):
         ("Daily NK", "Daily NK\u200b"),
         ("Daily NK", "\uff24aily \uff2e\uff2b"),
         ("Daily NK", "Dαily NK"),
+        ("Daily NK", "\u13a0aily NK"),
+        ("Daily NK", "Daily N\u212a"),
+        ("Daily NK", "Dail\u0443 NK"),
     }
     assert all("Daily News" not in p["texts"] for p in pairs)
     assert {p["match"] for p in pairs} == {"dailynk"}
@@ -518,3 +524,21 @@ def test_an_import_creating_look_alike_sources_warns(cli, tmp_path):
     third.write_text("claim_text,source_name,stance\nThird claim,Dαily NK,supports\n")
     data = cli.ok("import", str(third), "--json", "--on-duplicate", "ignore").json()
     assert [p for p in data["duplicates"] if p["type"] == "source"] == []
+
+
+def test_a_new_source_never_takes_a_key_that_is_an_alias(cli, tmp_path):
+    sheet = tmp_path / "twins.csv"
+    sheet.write_text(
+        "claim_text,source_name,stance\n"
+        "The crackdown stopped,Daily NK,supports\n"
+        "The crackdown stopped,Daily NK\u200b,supports\n",
+        encoding="utf-8",
+    )
+    cli.ok("import", str(sheet))
+    cli.ok("source", "merge", "daily-nk", "daily-nk-2", "--yes")
+    # The sheet still names the merged-away source, so importing it again creates it anew:
+    # under a key of its own, not under 'daily-nk-2', which now resolves to daily-nk.
+    cli.ok("import", str(sheet))
+    keys = [s["key"] for s in cli.ok("source", "list", "--json").json()]
+    assert keys == ["daily-nk", "daily-nk-3"]
+    assert cli.ok("source", "show", "daily-nk-2", "--json").json()["key"] == "daily-nk"

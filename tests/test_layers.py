@@ -10,7 +10,8 @@ below it, and no module imports another module's private (_underscored) names.
     values, status, calibration, checked values, the pure status, score and calibration rules,
       history_log                history rows
     models, errors, settings,    the schema, domain errors, settings, terminal-safe text,
-      terminal, vocabulary       the words of grades, stances, verdicts and statuses
+      terminal, vocabulary,      the words of grades, stances, verdicts and statuses,
+      confusables                look-alike characters (Unicode's confusables data)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "claimtrack"
 LAYERS = [
-    {"models", "errors", "settings", "terminal", "vocabulary"},
+    {"models", "errors", "settings", "terminal", "vocabulary", "confusables"},
     {"values", "status", "calibration", "history_log"},
     {"db", "outfile"},
     {"render"},

@@ -270,10 +270,19 @@ class Writer:
                 used.add(stem)
                 result.append(stem)
                 continue
+            # A key that now names another record through an alias (merged away, renamed)
+            # is taken too: reusing it would make the alias ambiguous.
+            aliases = KeyAlias.__table__
             like = {
                 row[0]
                 for row in self.conn.execute(
-                    select(table.c.key).where(table.c.key.like(stem + "-%"))
+                    select(table.c.key)
+                    .where(table.c.key.like(stem + "-%"))
+                    .union(
+                        select(aliases.c.alias).where(
+                            aliases.c.entity == entity, aliases.c.alias.like(stem + "-%")
+                        )
+                    )
                 )
             }
             number = 2

@@ -43,6 +43,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..confusables import skeleton
 from ..errors import InvalidValue
 from ..models import Claim, Source
 from ..settings import load_settings
@@ -610,29 +611,13 @@ TRACKING_PARAMETERS = frozenset(
 )
 
 
-# Letters of other scripts that look like Latin ones (the common cases of Unicode's
-# confusables data, after case folding): "Dаily NK" with a Cyrillic "а" is "Daily NK" to a
-# reader, so it is to the duplicate check. A small table rather than the whole data file:
-# source names are short, and these are the look-alikes seen in practice.
-_LOOKALIKES = str.maketrans(
-    {
-        # Cyrillic
-        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
-        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
-        "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y",
-        # Greek
-        "α": "a", "β": "b", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m",
-        "ν": "n", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
-    }
-)  # fmt: skip
-
-
 def normalise_name(name: str) -> str:
-    """What a name looks like: compatibility forms unified (NFKD: fullwidth and styled
-    letters), case and diacritics folded, look-alike letters of other scripts mapped to
-    Latin, a leading "the" dropped, and everything that is not a letter or digit — spaces,
-    punctuation, zero-width and other invisible characters — left out."""
-    words = _WORD.findall(fold(name).translate(_LOOKALIKES))
+    """What a name looks like: look-alike characters of other scripts mapped to the letter
+    they pass for (Unicode's confusables data), compatibility forms unified (NFKD: fullwidth
+    and styled letters), case and diacritics folded, a leading "the" dropped, and everything
+    that is not a letter or digit — spaces, punctuation, zero-width and other invisible
+    characters — left out."""
+    words = _WORD.findall(fold(skeleton(name)))
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
     return "".join(words)
@@ -680,7 +665,9 @@ def look_alike_sources(session: Session, source_ids: Sequence[int]) -> list[dict
         return []
     groups: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for source_id, key, name in session.execute(
-        select(Source.id, Source.key, Source.name).order_by(Source.id)
+        select(Source.id, Source.key, Source.name)
+        .where(Source.removed_at.is_(None))
+        .order_by(Source.id)
     ):
         normal = normalise_name(name)
         if normal:
