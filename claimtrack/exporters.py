@@ -3,7 +3,9 @@ CSV evidence sheet, or as schema.org ClaimReview JSON-LD. Formats are a registry
 name; each writes to a text stream and reads the database in a fixed number of queries.
 
 JSONL is the lossless format: export, import into an empty database, export again gives the
-same records. The CSV sheet holds one row per current evidence item (claims without
+same records; an export of the whole database ends with every row and the full history (hash
+chain included), which an import into an empty database restores with the same ids, times and
+chain head (claimtrack.importers.history). The CSV sheet holds one row per current evidence item (claims without
 evidence, links and verdicts are not in it).
 """
 
@@ -44,6 +46,8 @@ class ExportOptions:
     review_url: str | None = None  # claimreview: where the fact checks are published
     author: str | None = None  # claimreview: who publishes them
     reported_by: str | None = None  # YYYY-MM-DD: only evidence reported by then
+    # jsonl of the whole database: end with every row and the history (importers.history)
+    history: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -294,10 +298,20 @@ def _dumps(record: dict[str, Any]) -> str:
 
 
 def write_jsonl(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
+    """The records; for the whole database (no filter, no --reported-by), then its restore
+    section: every row with its id and the history with its hash chain, which an import into
+    an empty database restores exactly (claimtrack.importers.history)."""
     count = 0
     for record in records(session, flt, reported_by=options.reported_by):
         out.write(_dumps(record) + "\n")
         count += 1
+    whole = not (flt.selects_ids or flt.statuses) and options.reported_by is None
+    if options.history and whole:
+        from .importers.history import restore_section
+
+        for record in restore_section(session):
+            out.write(_dumps(record) + "\n")
+            count += 1
     return count
 
 

@@ -90,7 +90,12 @@ def import_(
 
     All or nothing: any bad row is reported as FILE:LINE: field: value — expected ..., and
     nothing is written (unless --skip-errors). Importing the same file again changes nothing.
+    A whole-database export (`claimtrack export`, jsonl) imported into an empty database is
+    restored exactly: every row with its id, and the history after checking its hash chain (a
+    changed line is refused naming FILE:LINE); into a database holding data, its records are
+    imported as any others and its history is not (said in a warning).
 
+    Example: claimtrack --db postgresql+psycopg://HOST/DB init && claimtrack --db postgresql+psycopg://HOST/DB import move.jsonl
     Example: claimtrack import sheet.csv --map claim_text=Claim --stance-map for=supports,against=contradicts
     Example: claimtrack import checks.csv --map verdict=Truth --verdict-map true=confirmed,false=debunked,unknown=none
     """
@@ -354,10 +359,22 @@ def export(
             help="claimreview: the organisation publishing the fact checks.",
         ),
     ] = None,
+    no_history: Annotated[
+        bool,
+        typer.Option(
+            "--no-history",
+            help="jsonl of the whole database: leave out the rows and history that an import "
+            "into an empty database restores exactly (the records alone).",
+        ),
+    ] = False,
 ) -> None:
-    """Export claims, sources, evidence, links and verdicts.
+    """Export claims, sources, evidence, links and verdicts. A jsonl export of the whole
+    database (no filter) also carries every row with its id and the full history with its hash
+    chain: imported into an empty database (another engine too) it restores history, old keys
+    and --as-of exactly, and `db check --head` prints the same head on both.
 
     Example: claimtrack export --format jsonl -o backup.jsonl
+    Example: claimtrack export -o move.jsonl && claimtrack --db postgresql+psycopg://HOST/DB import move.jsonl
     Example: claimtrack export --format csv --reported-by 2018-07-31 -o july.csv
     """
     from ..services.transfer import export as export_stream
@@ -372,6 +389,7 @@ def export(
         reported_by=reported_by,
         review_url=review_url,
         author=author,
+        history=not no_history,
     )
     with ctx.obj.reading() as session:
         if output is None or output == "-":

@@ -27,6 +27,7 @@ from ..render import csv_cell
 from ..services import search_index
 from . import rows as _rows
 from .formats import FileRefused, Reader
+from .history import Restore
 from .limits import Limits
 from .lines import Input
 from .rows import (
@@ -388,6 +389,7 @@ def _run_import(
         reject=reject,
     )
     entities = _Entities()
+    restore = Restore()  # a whole-database export's rows and history (importers.history)
     ignored: dict[str, list[str]] = {}
     count = 0
     spool = tempfile.TemporaryFile()
@@ -441,6 +443,11 @@ def _run_import(
             if isinstance(result, BadRow):
                 reject(where, result.problems, raw)
                 continue
+            if result and result[0][0] == "restore":
+                found = restore.take(where, result[0][1])
+                if found:
+                    reject(where, found, raw)
+                continue
             found = [
                 p
                 for kind, rec in result
@@ -465,6 +472,16 @@ def _run_import(
         if pending:
             _spool(spool, pending)
             pending = []
+        if restore.present and problems.bad_rows:
+            problems.fatal = True  # a whole-database copy is restored whole or not at all
+            writer.write = False
+        elif restore.present:
+            restore.decide(conn, inputs=len(file_names), dry_run=options.dry_run)
+            if restore.restoring:  # the rows are restored as they were; the records not
+                entities = _Entities()
+                spooled = dict.fromkeys(RELATIONS, 0)
+                spool.seek(0)
+                spool.truncate()
 
         stage("merging claims and sources")
         indexing_suspended = writer.write
@@ -474,8 +491,12 @@ def _run_import(
             # At most one history event per record, two per link (one on each claim).
             entity_count = sum(map(len, vars(entities).values()))
             history_rows = sum(spooled.values()) + spooled["link"] + entity_count
+            if restore.restoring:
+                history_rows = restore.counts["history"]
             rebuilt = drop_indexes(
-                conn, evidence_rows=spooled["evidence"], history_rows=history_rows
+                conn,
+                evidence_rows=spooled["evidence"] + restore.restoring * restore.counts["evidence"],
+                history_rows=history_rows,
             )
         writer.write_sources(entities.sources, entities.named_sources)
         writer.write_claims(entities.claims, entities.text_claims)
@@ -502,6 +523,9 @@ def _run_import(
                 writer.write_aliases(grouped["alias"])
             written += len(chunk)
             stage(f"writing rows: {written:,} of {relations:,}")
+        if restore.restoring and writer.write:
+            stage("restoring the database's rows and history")
+            restore.write(conn, writer.touched)
         writer.flush_history()
         if rebuilt:
             stage("indexes")
@@ -514,6 +538,7 @@ def _run_import(
             progress(done_bytes, count)
     finally:
         spool.close()
+        restore.close()
         refused = problems.bad_rows > 0 and (not skipping or problems.fatal)
         problems.close(keep=not refused and problems.bad_rows > 0 and not options.dry_run)
 
@@ -531,7 +556,7 @@ def _run_import(
         raise ImportRefused(shown, problems.bad_rows, advice)
     return ImportResult(
         files=file_names,
-        counts=writer.counts,
+        counts=restore.summary() if restore.restoring else writer.counts,
         records=count,
         rejected=problems.bad_rows,
         ignored_columns=ignored,
@@ -540,6 +565,6 @@ def _run_import(
         rejects=options.rejects if problems.bad_rows and not options.dry_run else None,
         created_claim_ids=sorted(writer.created_claims) if writer.write else [],
         created_source_ids=sorted(writer.created_sources) if writer.write else [],
-        warnings=writer.relay_warnings,
+        warnings=[restore.note, *writer.relay_warnings] if restore.note else writer.relay_warnings,
         warning_count=writer.relay_warning_count,
     )

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 from .formats import FileRefused, Parsed, Reader
+from .history import RECORD_TYPES as RESTORE_TYPES
 from .limits import Limits, too_deep
 from .lines import Input, LineTooLong, Undecodable, undecodable_advice
 from .rows import BadRow, Problem, Shown, Where, json_record
@@ -56,6 +57,10 @@ class JsonlReader(Reader):
                         ),
                         line,
                     )
+                    continue
+                if isinstance(obj, dict) and obj.get("type") in RESTORE_TYPES:
+                    # A whole-database export's restore section: importers.history reads it.
+                    yield where, [("restore", obj)], line
                     continue
                 try:
                     yield where, [json_record(obj, where)], line

@@ -129,10 +129,12 @@ def export(
     reported_by: str | None = None,
     review_url: str | None = None,
     author: str | None = None,
+    history: bool = True,
 ) -> int:
     """Write the selected claims (all by default) to `out`; returns the number of records.
     `reported_by` (a date) leaves out evidence reported later (by observed date, else the day
-    it was recorded)."""
+    it was recorded). A JSONL export of the whole database ends with its restore section
+    (every row and the history, importers.history) unless `history` is False."""
     from .. import values
     from ..exporters import EXPORTERS, ExportOptions
 
@@ -140,7 +142,10 @@ def export(
         raise InvalidValue("format", format, "one of " + ", ".join(EXPORTERS))
     flt = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
     options = ExportOptions(
-        review_url=review_url, author=author, reported_by=values.reported_by(reported_by)
+        review_url=review_url,
+        author=author,
+        reported_by=values.reported_by(reported_by),
+        history=history,
     )
     return EXPORTERS[format](session, out, flt, options)
 
