@@ -298,9 +298,10 @@ def _dumps(record: dict[str, Any]) -> str:
 
 
 def write_jsonl(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
-    """The records; for the whole database (no filter, no --reported-by), then its restore
-    section: every row with its id and the history with its hash chain, which an import into
-    an empty database restores exactly (claimtrack.importers.history)."""
+    """The records (their number is returned); for the whole database (no filter, no
+    --reported-by), then its restore section: every row with its id and the history with its
+    hash chain, which an import into an empty database restores exactly
+    (claimtrack.importers.history)."""
     count = 0
     for record in records(session, flt, reported_by=options.reported_by):
         out.write(_dumps(record) + "\n")
@@ -309,9 +310,8 @@ def write_jsonl(session: Session, out: TextIO, flt: ClaimFilter, options: Export
     if options.history and whole:
         from .importers.history import restore_section
 
-        for record in restore_section(session):
+        for record in restore_section(session):  # not counted: the records are
             out.write(_dumps(record) + "\n")
-            count += 1
     return count
 
 
