@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..db import SCHEMA_REVISION
@@ -324,6 +325,16 @@ class Restore:
             yield self._pending
 
     def _insert(self, conn: Connection, batch: list[tuple], links: list, touched) -> None:
+        try:
+            self._insert_rows(conn, batch, links, touched)
+        except DBAPIError as exc:  # a row the schema refuses: only an edited file holds one
+            detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+            raise HistoryRefused(
+                f"{self.header_at.file}: a row of {batch[0][0]} cannot be restored ({detail}): "
+                "the file was edited after it was exported; export again; nothing was imported"
+            ) from None
+
+    def _insert_rows(self, conn: Connection, batch: list[tuple], links: list, touched) -> None:
         name = batch[0][0]
         columns = self._columns[name]
         stamps = _datetimes(name)
