@@ -309,11 +309,11 @@ class Restore:
                 links,
             )
         if conn.dialect.name == "postgresql":
-            for name in TABLES:
-                if "id" in self._columns[name]:
+            for table in TABLES:  # names from code, never from the file
+                if "id" in self._columns[table]:
                     conn.exec_driver_sql(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
-                        f"COALESCE(max(id), 0) + 1, false) FROM {name}"
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                        f"COALESCE(max(id), 0) + 1, false) FROM {table}"
                     )
 
     def _chunks(self) -> Iterator[list[tuple]]:
