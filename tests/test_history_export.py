@@ -54,6 +54,7 @@ def build(cli: Cli) -> str:
     cli.ok("claim", "merge", "halt", "stop", "--yes")
     cli.ok("evidence", "remove", "1", "--reason", "misread")
     cli.ok("claim", "verdict", "halt", "confirmed", "--reason", "two informants")
+    cli.ok("calibrate")  # a score model, which reports from now on use
     cli.ok("claim", "remove", "decrees", "--cascade", "--reason", "retracted", "--yes")
     return moment
 
@@ -81,6 +82,10 @@ def same_everywhere(one: Cli, two: Cli, moment: str) -> None:
     # The same chain: the same head, every event checked on the target.
     assert two.ok("db", "check").stdout.count("ok:") >= 5
     assert two.ok("db", "check", "--head").stdout == one.ok("db", "check", "--head").stdout
+    # Search finds the same rows (its ranking is each engine's own).
+    found = [sorted((r["type"], r["key"]) for r in side.ok("search", "crackdown", "--json").json())
+             for side in (one, two)]  # fmt: skip
+    assert found[0] == found[1] and found[0]
 
 
 def test_a_database_moves_to_the_other_engine_and_back_keeping_its_history(
@@ -91,6 +96,7 @@ def test_a_database_moves_to_the_other_engine_and_back_keeping_its_history(
     cli.ok("export", "-o", str(exported))
     text = exported.read_text(encoding="utf-8")
     assert '"type": "restore"' in text and '"table": "history"' in text
+    assert '"table": "score_models"' in text
     target = Cli(other_url)
 
     # A changed line is refused naming it, in one line, and the target is left as it was.
