@@ -120,7 +120,7 @@ def test_a_database_moves_to_the_other_engine_and_back_keeping_its_history(
 
     # Into the empty target: restored exactly.
     run = target.ok("import", str(exported), "--json").json()
-    assert run["counts"]["history event"]["created"] > 10
+    assert run["counts"]["history"]["created"] > 10
     same_everywhere(cli, target, moment)
     # The history carries who was connected: the OS user on SQLite, session_user on PostgreSQL.
     events = target.ok("history", "halt", "--json").json()

@@ -68,7 +68,7 @@ COUNTED = {
     "claim_links": "link",
     "key_aliases": "alias",
     "score_models": "calibration",
-    "history": "history event",
+    "history": "history",
 }
 _LATER = ("derived_from_id", "origin_id")  # sources' links to sources, set after all sources
 
