@@ -34,6 +34,7 @@ from .models import (
     Source,
     Tag,
 )
+from .records import AliasRecord, ClaimRecord, EvidenceRecord, LinkRecord, SourceRecord
 from .services.claim_filter import ClaimFilter
 from .terminal import json_safe
 
@@ -71,17 +72,13 @@ def _in(column, ids: list[int] | None):
     return True if ids is None else column.in_(ids)
 
 
-def _clean(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if v is not None and v != []}
-
-
 def records(
     session: Session, flt: ClaimFilter | None = None, *, reported_by: str | None = None
 ) -> Iterator[dict[str, Any]]:
     """Every record as `import` reads it: sources, claims, evidence, links, verdicts; with
     `reported_by` (YYYY-MM-DD), only the evidence reported by then."""
     ids = selected_claim_ids(session, flt or ClaimFilter())
-    parent = aliased(Source)
+    parent, origin = aliased(Source), aliased(Source)
     source_query = (
         select(
             Source.key,
@@ -89,10 +86,12 @@ def records(
             Source.kind,
             Source.reliability,
             parent.key,
+            func.coalesce(origin.key, Source.key),
             Source.url,
             Source.notes,
         )
         .outerjoin(parent, parent.id == Source.derived_from_id)
+        .outerjoin(origin, origin.id == Source.origin_id)
         .where(Source.removed_at.is_(None))
         .order_by(Source.key)
     )
@@ -118,20 +117,10 @@ def records(
                 node = chain.get(node)
         source_query = source_query.where(Source.id.in_(sorted(wanted)))
     exported_sources: set[str] = set()
-    for key, name, kind, reliability, derived_from, url, notes in session.execute(source_query):
-        exported_sources.add(key)
-        yield _clean(
-            {
-                "type": "source",
-                "key": key,
-                "name": name,
-                "kind": kind,
-                "reliability": reliability,
-                "derived_from": derived_from,
-                "url": url,
-                "notes": notes,
-            }
-        )
+    for row in session.execute(source_query):
+        record = SourceRecord(*row)
+        exported_sources.add(record.key)
+        yield record.export_json()
 
     tags: dict[int, list[str]] = {}
     for claim_id, name in session.execute(
@@ -156,39 +145,39 @@ def records(
         .where(_in(Claim.id, ids), Claim.removed_at.is_(None))
         .order_by(Claim.key)
     ).all()
-    for claim in claims:
-        yield _clean(
-            {
-                "type": "claim",
-                "key": claim.key,
-                "text": claim.text,
-                "tags": tags.get(claim.id, []),
-                "event_date": claim.event_date,
-                "place": claim.place,
-                "notes": claim.notes,
-            }
+    claim_records = [
+        ClaimRecord(
+            claim.key,
+            claim.text,
+            claim.event_date,
+            claim.place,
+            claim.notes,
+            tags.get(claim.id, []),
+            claim.verdict,
+            claim.verdict_reason,
+            claim.confidence,
         )
+        for claim in claims
+    ]
+    for record in claim_records:
+        yield record.export_json()
 
     relays = _relays(session, ids)
     for row in _evidence_rows(session, ids, include_removed=True, reported_by=reported_by):
-        chain = [row.via_key, *relays.get(row.id, ())] if row.via_key else []
-        yield _clean(
-            {
-                "type": "evidence",
-                "key": row.key,
-                "claim": row.claim_key,
-                "source": row.source_key,
-                "stance": row.stance,
-                "credibility": row.credibility,
-                "quote": row.quote,
-                "url": row.locator,
-                # One hop is a key, as always; a longer chain is a list of keys, in order.
-                "via": chain[0] if len(chain) == 1 else chain,
-                "observed": row.observed,
-                "notes": row.notes,
-                "removed_reason": row.removed_reason if row.removed_at else None,
-            }
-        )
+        yield EvidenceRecord(
+            row.id,
+            row.key,
+            row.claim_key,
+            row.source_key,
+            row.stance,
+            row.credibility,
+            row.quote,
+            row.locator,
+            [row.via_key, *relays.get(row.id, ())] if row.via_key else [],
+            row.observed,
+            row.notes,
+            row.removed_reason if row.removed_at else None,
+        ).export_json()
 
     first, second = aliased(Claim), aliased(Claim)
     link_query = (
@@ -200,19 +189,12 @@ def records(
     if ids is not None:
         link_query = link_query.where(ClaimLink.claim_id.in_(ids), ClaimLink.other_id.in_(ids))
     for claim_key, other_key, relation in session.execute(link_query):
-        yield {"type": "link", "claim": claim_key, "other": other_key, "relation": relation}
+        yield LinkRecord(claim_key, other_key, relation).export_json()
 
-    for claim in claims:
-        if claim.verdict or claim.confidence:
-            yield _clean(
-                {
-                    "type": "verdict",
-                    "claim": claim.key,
-                    "verdict": claim.verdict,
-                    "reason": claim.verdict_reason,
-                    "confidence": claim.confidence,
-                }
-            )
+    for record in claim_records:
+        verdict = record.verdict_record()
+        if verdict is not None:
+            yield verdict.export_json()
 
     # Former keys (merged away or renamed) of the exported claims and sources, so that old
     # keys keep resolving in the database this export is imported into.
@@ -225,7 +207,7 @@ def records(
     ):
         key = (claim_keys if entity == "claim" else source_keys).get(target_id)
         if key is not None and (entity == "claim" or ids is None or key in exported_sources):
-            yield {"type": "alias", "entity": entity, "alias": alias, "key": key}
+            yield AliasRecord(entity, alias, key).export_json()
 
 
 def _relays(session: Session, ids: list[int] | None) -> dict[int, tuple[str, ...]]:

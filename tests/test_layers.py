@@ -8,7 +8,7 @@ below it, and no module imports another module's private (_underscored) names.
     render                       report rows to table / markdown / csv / json / html
     db, outfile                  engine, sessions, migrations; files written safely
     values, status, calibration, checked values, the pure status, score and calibration rules,
-      history_log                history rows
+      history_log, records       history rows, each record's fields and JSON shapes
     models, errors, settings,    the schema, domain errors, settings, terminal-safe text,
       terminal, vocabulary,      the words of grades, stances, verdicts and statuses,
       confusables                look-alike characters (Unicode's confusables data)
@@ -22,7 +22,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "claimtrack"
 LAYERS = [
     {"models", "errors", "settings", "terminal", "vocabulary", "confusables"},
-    {"values", "status", "calibration", "history_log"},
+    {"values", "status", "calibration", "history_log", "records"},
     {"db", "outfile"},
     {"render"},
     {"services", "importers", "exporters"},

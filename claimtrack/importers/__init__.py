@@ -31,6 +31,7 @@ from .history import Restore
 from .limits import Limits
 from .lines import Input
 from .rows import (
+    ROW_TYPES,
     BadRow,
     ClaimIntent,
     Problem,
@@ -464,7 +465,13 @@ def _run_import(
                 else:
                     spooled[kind] += 1
                     pending.append(
-                        (kind, file_index, where.line, rec, _raw_text(raw) if keep_raw else None)
+                        (
+                            kind,
+                            file_index,
+                            where.line,
+                            tuple(rec),  # marshal writes plain tuples only
+                            _raw_text(raw) if keep_raw else None,
+                        )
                     )
             if len(pending) >= BATCH:
                 _spool(spool, pending)
@@ -512,7 +519,8 @@ def _run_import(
             chunk = marshal.loads(spool.read(int.from_bytes(size, "little")))
             grouped: dict[str, list] = {kind: [] for kind in RELATIONS}
             for kind, file_index, line, rec, raw in chunk:
-                grouped[kind].append((Where(file_names[file_index], line), rec, raw))
+                row = ROW_TYPES[kind]._make(rec)
+                grouped[kind].append((Where(file_names[file_index], line), row, raw))
             if grouped["evidence"]:
                 writer.write_evidence(grouped["evidence"])
             if grouped["link"]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import values
 from ..errors import InvalidValue
 from ..models import CREDIBILITY_GRADES, RELIABILITY_GRADES, STANCES
+from ..records import AliasRecord, LinkRecord
 
 MAX_TEXT = 1_000_000  # characters in one field; larger cells are refused, not truncated
 
@@ -134,16 +135,63 @@ class ClaimIntent:
     add_tags: bool = False
 
 
-# Evidence travels as a plain tuple (it is spooled with marshal between the two passes):
-EV_KEY, EV_CLAIM_KEY, EV_CLAIM_TEXT, EV_SOURCE_KEY, EV_SOURCE_NAME, EV_STANCE = range(6)
-EV_CREDIBILITY, EV_QUOTE, EV_URL, EV_VIA_KEY, EV_VIA_NAME, EV_OBSERVED = range(6, 12)
-EV_NOTES, EV_REMOVED_REASON, EV_GIVEN = 12, 13, 14
-# Hops 2, 3, ... of the via chain (hop 1 is EV_VIA_KEY or EV_VIA_NAME), as keys in a JSON
-# record and as keys-or-names (like hop 1) in a sheet.
-EV_RELAYS = 15
-# EV_GIVEN: which optional fields the record gives (a bit per field below), so a re-import
-# that leaves out a field does not clear it.
+# Which optional fields an evidence row gives (a bit per field), so a re-import that leaves out
+# a field does not clear it.
 GIVEN_BITS = {"credibility": 1, "via": 2, "observed": 4, "notes": 8, "removed_reason": 16}
+
+
+class EvidenceRow(NamedTuple):
+    """An evidence item as a file gives it, before its keys are resolved: its claim by key or
+    (a sheet) by text, its source and first via hop by key or by name. Written to the
+    importer's spool between the two passes as a plain tuple (marshal takes no subclass) and
+    made an EvidenceRow again with `_make`."""
+
+    key: str | None
+    claim_key: str | None
+    claim_text: str | None
+    source_key: str | None
+    source_name: str | None
+    stance: str
+    credibility: int | None
+    quote: str | None
+    url: str | None
+    via_key: str | None
+    via_name: str | None
+    observed: str | None
+    notes: str | None
+    removed_reason: str | None
+    given: int  # GIVEN_BITS
+    # Hops 2, 3, ... of the via chain, as keys in a JSON record and as keys or names (like
+    # hop 1) in a sheet.
+    relays: tuple[str, ...]
+
+    @property
+    def from_sheet(self) -> bool:
+        return (
+            self.claim_text is not None or self.source_name is not None or self.via_name is not None
+        )
+
+
+class VerdictRow(NamedTuple):
+    """A verdict as a file gives it: a verdict record, or a sheet row's verdict cell (its
+    claim by key or by text)."""
+
+    claim: str | None
+    verdict: str | None
+    reason: str | None
+    confidence: str | None
+    has_confidence: bool
+    claim_text: str | None
+    from_sheet: bool
+
+
+# The rows of each relation a file gives, as the spool rebuilds them.
+ROW_TYPES: dict[str, type] = {
+    "evidence": EvidenceRow,
+    "link": LinkRecord,
+    "verdict": VerdictRow,
+    "alias": AliasRecord,
+}
 
 
 class Checker:
@@ -321,14 +369,14 @@ def _json_claim(check: Checker, obj: dict) -> ClaimIntent:
     return ClaimIntent(check.where, key, text or "", fields)
 
 
-def _json_evidence(check: Checker, obj: dict) -> tuple:
+def _json_evidence(check: Checker, obj: dict) -> EvidenceRow:
     given = 0
     for name, bit in GIVEN_BITS.items():
         if name in obj:
             given |= bit
     source = check.key(obj.get("source"), "source", required=True)
     chain = _json_via(check, obj.get("via"))
-    return (
+    return EvidenceRow(
         check.key(obj.get("key"), "key", evidence=True),
         check.key(obj.get("claim"), "claim", required=True),
         None,
@@ -369,16 +417,16 @@ def _sheet_via(value: str | None) -> list[str]:
     return [hop.strip() for hop in value.split(";") if hop.strip()]
 
 
-def _json_link(check: Checker, obj: dict) -> tuple:
+def _json_link(check: Checker, obj: dict) -> LinkRecord:
     claim = check.key(obj.get("claim"), "claim", required=True)
     other = check.key(obj.get("other"), "other", required=True)
     relation = check.check(values.relation, obj.get("relation"), "relation")
     if claim and claim == other:
         check.add("other", other, "a different claim than `claim`")
-    return (claim, other, relation)
+    return LinkRecord(claim, other, relation)
 
 
-def _json_verdict(check: Checker, obj: dict) -> tuple:
+def _json_verdict(check: Checker, obj: dict) -> VerdictRow:
     claim = check.key(obj.get("claim"), "claim", required=True)
     verdict = check.check(values.verdict, obj.get("verdict"), "verdict")
     reason = check.text(obj.get("reason"), "reason")
@@ -387,10 +435,10 @@ def _json_verdict(check: Checker, obj: dict) -> tuple:
     confidence = None
     if obj.get("confidence") is not None:
         confidence = check.check(values.confidence, obj["confidence"], "confidence")
-    return (claim, verdict, reason, confidence, "confidence" in obj, None, False)
+    return VerdictRow(claim, verdict, reason, confidence, "confidence" in obj, None, False)
 
 
-def _json_alias(check: Checker, obj: dict) -> tuple:
+def _json_alias(check: Checker, obj: dict) -> AliasRecord:
     entity = obj.get("entity")
     if entity not in ("claim", "source"):
         check.add("entity", entity if entity is not None else MISSING, "claim or source")
@@ -398,7 +446,7 @@ def _json_alias(check: Checker, obj: dict) -> tuple:
     key = check.key(obj.get("key"), "key", required=True)
     if alias and alias == key:
         check.add("alias", alias, "a former key, different from `key`")
-    return (entity, alias, key)
+    return AliasRecord(entity, alias, key)
 
 
 _JSON_PARSERS: dict[str, Callable[[Checker, dict], Any]] = {
@@ -418,15 +466,13 @@ _JSON_PARSERS: dict[str, Callable[[Checker, dict], Any]] = {
 class SheetRow:
     claim: ClaimIntent | None
     sources: list[SourceIntent] = field(default_factory=list)
-    evidence: tuple = ()
-    # (claim key, verdict, reason, confidence, has confidence, claim text, from a sheet), as a
-    # verdict record is, when the row's verdict cell gives one.
-    verdict: tuple | None = None
+    evidence: EvidenceRow | None = None
+    verdict: VerdictRow | None = None  # when the row's verdict cell gives one
 
 
 def _sheet_verdict(
     check: Checker, cells: Mapping[str, str], verdict_map: Mapping[str, str | None]
-) -> tuple | None:
+) -> VerdictRow | None:
     """The row's verdict cell, through --verdict-map; empty (or mapped to none): no verdict."""
     text = (cells.get("verdict") or "").strip()
     if not text:
@@ -450,7 +496,7 @@ def _sheet_verdict(
     reason = check.text(cells.get("verdict_reason"), "verdict_reason") or SHEET_VERDICT_REASON
     claim_key = (cells.get("claim_key") or "").strip() or None
     claim_text = _clean_text(cells.get("claim_text"))
-    return (claim_key, verdict, reason, None, False, claim_text, True)
+    return VerdictRow(claim_key, verdict, reason, None, False, claim_text, True)
 
 
 def sheet_row(
@@ -497,7 +543,7 @@ def sheet_row(
     if reliability:
         reliability = check.check(values.reliability, reliability, "reliability")
     chain = _sheet_via(check.text(get("via"), "via"))
-    evidence = (
+    evidence = EvidenceRow(
         check.key(get("key"), "key", evidence=True),
         claim_key,
         claim_text,
@@ -600,7 +646,7 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
         if via is not None and ";" in via:
             return None  # a via chain: the full check splits and checks it
         notes = _clean_text(get("notes"))
-        evidence = (
+        evidence = EvidenceRow(
             key,
             claim_key,
             claim_text,

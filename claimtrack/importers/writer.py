@@ -12,7 +12,7 @@ writing: new rows get negative ids that are never stored.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -30,32 +30,19 @@ from ..models import (
     Tag,
     utcnow,
 )
+from ..records import AliasRecord, ClaimRecord, EvidenceRecord, LinkRecord, SourceRecord
 from ..services import search_index
 from ..services.search_index import TouchedIds
 from .pg_copy import PgCopy
 from .rows import (
-    EV_CLAIM_KEY,
-    EV_CLAIM_TEXT,
-    EV_CREDIBILITY,
-    EV_GIVEN,
-    EV_KEY,
-    EV_NOTES,
-    EV_OBSERVED,
-    EV_QUOTE,
-    EV_RELAYS,
-    EV_REMOVED_REASON,
-    EV_SOURCE_KEY,
-    EV_SOURCE_NAME,
-    EV_STANCE,
-    EV_URL,
-    EV_VIA_KEY,
-    EV_VIA_NAME,
     GIVEN_BITS,
     RECORD_TYPES,
     ClaimIntent,
+    EvidenceRow,
     Problem,
     Shown,
     SourceIntent,
+    VerdictRow,
     Where,
 )
 
@@ -64,6 +51,62 @@ MATCH_CHUNK = 300  # OR terms per evidence-matching query (SQLite's expression d
 HISTORY_FLUSH = 20_000
 
 Reject = Callable[[Where, list[Problem], Any], None]
+
+
+class Resolved(NamedTuple):
+    """An evidence row with its keys resolved: keys as history names them, ids as the
+    tables store them (0: not found)."""
+
+    where: Where
+    item: EvidenceRow
+    raw: Any
+    claim_key: str
+    source_key: str
+    via_key: str | None
+    claim_id: int
+    source_id: int
+    via_id: int | None
+    relay_keys: tuple[str, ...]
+    relay_ids: tuple[int, ...]
+
+    def target(self) -> tuple:
+        """What another row with the same key must repeat to be the same item."""
+        return self[1:2] + self[6:]
+
+    def record(self, evidence_id: int, credibility: int) -> EvidenceRecord:
+        item = self.item
+        return EvidenceRecord(
+            evidence_id,
+            item.key,
+            self.claim_key,
+            self.source_key,
+            item.stance,
+            credibility,
+            item.quote,
+            item.url,
+            (self.via_key, *self.relay_keys) if self.via_key else (),
+            item.observed,
+            item.notes,
+            item.removed_reason,
+        )
+
+
+class StoredEvidence(NamedTuple):
+    """An evidence row as stored (or, in a dry run, as it would be), for matching."""
+
+    id: int
+    claim_id: int
+    source_id: int
+    stance: str
+    quote: str | None
+    locator: str | None
+    key: str | None
+    credibility: int
+    via_id: int | None
+    observed: str | None
+    notes: str | None
+    removed_at: Any
+    removed_reason: str | None
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -464,35 +507,35 @@ class Writer:
             parent_key = key_of[parent_id] if parent_id else None
             origin_key = key_of[origin[sid]]
             if key not in existing:
-                record = {
-                    "key": key,
-                    "name": fields.get("name") or key,
-                    "kind": fields.get("kind") or "unknown",
-                    "reliability": fields.get("reliability") or "F",
-                    "derived_from": parent_key,
-                    "origin": origin_key,
-                    "url": fields.get("url"),
-                    "notes": fields.get("notes"),
-                }
+                record = SourceRecord(
+                    key,
+                    fields.get("name") or key,
+                    fields.get("kind") or "unknown",
+                    fields.get("reliability") or "F",
+                    parent_key,
+                    origin_key,
+                    fields.get("url"),
+                    fields.get("notes"),
+                )
                 inserts.append(
                     (
                         depth[sid],
                         (
                             sid,
                             key,
-                            record["name"],
-                            record["kind"],
-                            record["reliability"],
+                            record.name,
+                            record.kind,
+                            record.reliability,
                             parent_id,
                             origin[sid],
-                            record["url"],
-                            record["notes"],
+                            record.url,
+                            record.notes,
                             self.now_db,
                             self.now_db,
                         ),
                     )
                 )
-                self.record("source.add", "source", source_id=sid, after=record)
+                self.record("source.add", "source", source_id=sid, after=record.history_json())
                 self.count("source", "created")
                 self.created_sources.add(sid)
                 continue
@@ -672,34 +715,31 @@ class Writer:
         for intent, claim_id in zip(new, ids, strict=True):
             fields = intent.fields
             parsed = values.partial_date(fields.get("event_date"))
-            record = {
-                "key": intent.key,
-                "text": fields["text"],
-                "event_date": parsed[0] if parsed else None,
-                "place": fields.get("place"),
-                "notes": fields.get("notes"),
-                "tags": list(fields.get("tags") or []),
-                "verdict": None,
-                "verdict_reason": None,
-                "confidence": None,
-            }
+            record = ClaimRecord(
+                intent.key,
+                fields["text"],
+                parsed[0] if parsed else None,
+                fields.get("place"),
+                fields.get("notes"),
+                list(fields.get("tags") or []),
+            )
             self.claim_ids[intent.key] = claim_id
             self.created_claims.add(claim_id)
             inserts.append(
                 (
                     claim_id,
                     intent.key,
-                    record["text"],
-                    record["event_date"],
+                    record.text,
+                    record.event_date,
                     parsed[1] if parsed else None,
-                    record["place"],
-                    record["notes"],
+                    record.place,
+                    record.notes,
                     self.now_db,
                     self.now_db,
                 )
             )
-            tag_rows.extend((claim_id, self.tag_ids[name]) for name in record["tags"])
-            self.record("claim.add", "claim", claim_id=claim_id, after=record)
+            tag_rows.extend((claim_id, self.tag_ids[name]) for name in record.tags)
+            self.record("claim.add", "claim", claim_id=claim_id, after=record.history_json())
             self.count("claim", "created")
         retag: list[tuple[int, list[str]]] = []
         for intent in intents:
@@ -780,7 +820,7 @@ class Writer:
     # --- evidence -----------------------------------------------------------------------
 
     def _claim_of(self, item: tuple) -> str | None:
-        return item[EV_CLAIM_KEY] or self.claim_by_text.get(item[EV_CLAIM_TEXT])
+        return item.claim_key or self.claim_by_text.get(item.claim_text)
 
     def _source_of(self, key: str | None, name: str | None) -> str | None:
         return key or self.source_by_name.get(name) or (name if self.source_ids.get(name) else None)
@@ -790,40 +830,36 @@ class Writer:
         self.load_source_ids(
             key
             for _, item, _ in batch
-            for key in (item[EV_SOURCE_KEY], item[EV_VIA_KEY], item[EV_VIA_NAME], *item[EV_RELAYS])
+            for key in (item.source_key, item.via_key, item.via_name, *item.relays)
             if key
         )
         claim_ids, source_ids = self.claim_ids, self.source_ids
         resolved = []
         for where, item, raw in batch:
             claim_key = self._claim_of(item)
-            source_key = self._source_of(item[EV_SOURCE_KEY], item[EV_SOURCE_NAME])
-            via_name = item[EV_VIA_KEY] or item[EV_VIA_NAME]
-            via_key = self._source_of(item[EV_VIA_KEY], item[EV_VIA_NAME]) if via_name else None
+            source_key = self._source_of(item.source_key, item.source_name)
+            via_name = item.via_key or item.via_name
+            via_key = self._source_of(item.via_key, item.via_name) if via_name else None
             claim_id = claim_ids.get(claim_key, 0) if claim_key else 0
             source_id = source_ids.get(source_key, 0) if source_key else 0
             via_id = source_ids.get(via_key, 0) if via_key else None
             # Later hops are written like hop 1: keys in a record, keys or names in a sheet.
-            by_name = item[EV_VIA_NAME] is not None
+            by_name = item.via_name is not None
             relay_keys = tuple(
-                self._source_of(None, hop) if by_name else hop for hop in item[EV_RELAYS]
+                self._source_of(None, hop) if by_name else hop for hop in item.relays
             )
             relay_ids = tuple(source_ids.get(key, 0) if key else 0 for key in relay_keys)
             if 0 in relay_ids and via_id:
-                via_id, via_name = 0, item[EV_RELAYS][relay_ids.index(0)]
+                via_id, via_name = 0, item.relays[relay_ids.index(0)]
             if not claim_id or not source_id or via_id == 0:
                 problems = []
-                sheet = (
-                    item[EV_CLAIM_TEXT] is not None
-                    or item[EV_SOURCE_NAME] is not None
-                    or item[EV_VIA_NAME] is not None
-                )
+                sheet = item.from_sheet
                 if not claim_id:
                     problems.append(
                         Problem(
                             where,
                             "claim_key" if sheet else "claim",
-                            item[EV_CLAIM_KEY] or item[EV_CLAIM_TEXT],
+                            item.claim_key or item.claim_text,
                             "the key of a claim in the files or the database",
                         )
                     )
@@ -832,7 +868,7 @@ class Writer:
                         Problem(
                             where,
                             "source_key" if sheet else "source",
-                            item[EV_SOURCE_KEY] or item[EV_SOURCE_NAME],
+                            item.source_key or item.source_name,
                             "the key of a source in the files or the database",
                         )
                     )
@@ -848,7 +884,7 @@ class Writer:
                 self.reject(where, problems, raw)
                 continue
             resolved.append(
-                (
+                Resolved(
                     where,
                     item,
                     raw,
@@ -866,81 +902,71 @@ class Writer:
             return
         self._check_relays(resolved)
         existing = self._existing_evidence(resolved)
-        stored_relays = self._stored_relays([row[0] for row in existing.values()])
+        stored_relays = self._stored_relays([row.id for row in existing.values()])
         inserts, updates, removals, relay_rows, relay_resets = [], [], [], [], []
-        new_items = []
+        new_items: list[Resolved] = []
         batch_keys: dict[str, tuple] = {}
-        for entry in resolved:
-            item = entry[1]
-            match = existing.get(id(entry))
+        for position, entry in enumerate(resolved):
+            item = entry.item
+            match = existing.get(position)
             if match is not None:
-                relays = stored_relays.get(match[0], ())
+                relays = stored_relays.get(match.id, ())
                 if self._compare_evidence(entry, match, relays, updates, removals):
-                    relay_resets.append(match[0])
-                    relay_rows += self._relay_rows(match[0], entry[10])
-            elif item[EV_KEY] and item[EV_KEY] in batch_keys:
-                if batch_keys[item[EV_KEY]] == (item, entry[6:]):
+                    relay_resets.append(match.id)
+                    relay_rows += self._relay_rows(match.id, entry.relay_ids)
+            elif item.key and item.key in batch_keys:
+                if batch_keys[item.key] == entry.target():
                     self.count("evidence", "unchanged")
                 else:
                     self.reject(
-                        entry[0],
+                        entry.where,
                         [
                             Problem(
-                                entry[0],
+                                entry.where,
                                 "key",
-                                item[EV_KEY],
+                                item.key,
                                 "one evidence item per key (this key is given "
                                 "twice, differently, in this import)",
                             )
                         ],
-                        entry[2],
+                        entry.raw,
                     )
             else:
-                if item[EV_KEY]:
-                    batch_keys[item[EV_KEY]] = (item, entry[6:])
+                if item.key:
+                    batch_keys[item.key] = entry.target()
                 new_items.append(entry)
         ids = self.new_ids("evidence", len(new_items))
         now, record = self.now_db, self.record
         for entry, item_id in zip(new_items, ids, strict=True):
-            where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry[
-                :9
-            ]
-            relay_rows += self._relay_rows(item_id, entry[10])
-            credibility = item[EV_CREDIBILITY] or 6
-            removed = item[EV_REMOVED_REASON]
+            item, claim_id, source_id, via_id = (
+                entry.item,
+                entry.claim_id,
+                entry.source_id,
+                entry.via_id,
+            )
+            relay_rows += self._relay_rows(item_id, entry.relay_ids)
+            credibility = item.credibility or 6
+            removed = item.removed_reason
             inserts.append(
                 (
                     item_id,
-                    item[EV_KEY],
+                    item.key,
                     claim_id,
                     source_id,
-                    item[EV_STANCE],
+                    item.stance,
                     credibility,
-                    item[EV_QUOTE],
-                    item[EV_URL],
+                    item.quote,
+                    item.url,
                     via_id,
-                    item[EV_OBSERVED],
-                    item[EV_NOTES],
+                    item.observed,
+                    item.notes,
                     now,
                     now,
                     now if removed else None,
                     removed,
                 )
             )
-            after = {
-                "id": item_id,
-                "key": item[EV_KEY],
-                "claim": claim_key,
-                "source": source_key,
-                "stance": item[EV_STANCE],
-                "credibility": credibility,
-                "quote": item[EV_QUOTE],
-                "url": item[EV_URL],
-                "via": via_key,
-                "via_chain": [via_key, *entry[9]] if via_key else [],
-                "observed": item[EV_OBSERVED],
-                "notes": item[EV_NOTES],
-            }
+            after = entry.record(item_id, credibility).history_json()
             record(
                 "evidence.add",
                 "evidence",
@@ -959,19 +985,19 @@ class Writer:
                     before=after,
                     reason=removed,
                 )
-            if item[EV_KEY] and not self.write:
-                self.simulated_evidence[item[EV_KEY]] = (
+            if item.key and not self.write:
+                self.simulated_evidence[item.key] = StoredEvidence(
                     item_id,
                     claim_id,
                     source_id,
-                    item[EV_STANCE],
-                    item[EV_QUOTE],
-                    item[EV_URL],
+                    item.stance,
+                    item.quote,
+                    item.url,
                     None,
                     credibility,
                     via_id,
-                    item[EV_OBSERVED],
-                    item[EV_NOTES],
+                    item.observed,
+                    item.notes,
                     now if removed else None,
                     removed,
                 )
@@ -1021,10 +1047,10 @@ class Writer:
         self.insert("evidence_relays", ("evidence_id", "position", "source_id"), relay_rows)
         self.flush_history(at_least=HISTORY_FLUSH)
 
-    def _check_relays(self, resolved: list[tuple]) -> None:
+    def _check_relays(self, resolved: list[Resolved]) -> None:
         """Note items whose via chain names a source their source is derived from (as
         `evidence add` warns): one query for the derived-from links, then a walk per item."""
-        relayed = [entry for entry in resolved if entry[8]]
+        relayed = [entry for entry in resolved if entry.via_id]
         if not relayed:
             return
         if self._parents is None:
@@ -1036,21 +1062,16 @@ class Writer:
                 ).all()
             )
         parents = self._parents
-        for (
-            where,
-            _item,
-            _raw,
-            _claim,
-            source_key,
-            via_key,
-            _c,
-            source_id,
-            via_id,
-            keys,
-            ids,
-        ) in relayed:
-            chain = dict(zip((via_id, *ids), (via_key, *keys), strict=True))
-            seen, node = set(), parents.get(source_id)
+        for entry in relayed:
+            where, source_key = entry.where, entry.source_key
+            chain = dict(
+                zip(
+                    (entry.via_id, *entry.relay_ids),
+                    (entry.via_key, *entry.relay_keys),
+                    strict=True,
+                )
+            )
+            seen, node = set(), parents.get(entry.source_id)
             while node is not None and node not in seen:
                 seen.add(node)
                 if node in chain:
@@ -1089,65 +1110,54 @@ class Writer:
                 found[evidence_id] = self.simulated_relays[evidence_id]
         return found
 
-    _EV_COLUMNS = (
-        "id",
-        "claim_id",
-        "source_id",
-        "stance",
-        "quote",
-        "locator",
-        "key",
-        "credibility",
-        "via_id",
-        "observed",
-        "notes",
-        "removed_at",
-        "removed_reason",
-    )
-
-    def _existing_evidence(self, resolved: list[tuple]) -> dict[int, tuple]:
-        """id(entry) -> the stored row it matches: by key, else (only for claims that existed
-        before this import) by claim + source + stance + locator + quote, each stored row
-        matched at most once."""
-        found: dict[int, tuple] = {}
-        cols = ", ".join(self._EV_COLUMNS)
-        keyed = [entry for entry in resolved if entry[1][EV_KEY]]
+    def _existing_evidence(self, resolved: list[Resolved]) -> dict[int, StoredEvidence]:
+        """Position in `resolved` -> the stored row it matches: by key, else (only for claims
+        that existed before this import) by claim + source + stance + locator + quote, each
+        stored row matched at most once."""
+        found: dict[int, StoredEvidence] = {}
+        cols = ", ".join(StoredEvidence._fields)
+        keyed = [(n, entry.item.key) for n, entry in enumerate(resolved) if entry.item.key]
         if keyed:
-            by_key: dict[str, tuple] = {}
-            keys = sorted({entry[1][EV_KEY] for entry in keyed})
+            by_key: dict[str, StoredEvidence] = {}
+            keys = sorted({key for _, key in keyed})
             for chunk in _chunks(keys):
                 marks = ", ".join([self.mark] * len(chunk))
                 for row in self.conn.exec_driver_sql(
                     f"SELECT {cols} FROM evidence WHERE key IN ({marks})",  # noqa: S608
                     tuple(chunk),
                 ):
-                    by_key[row[6]] = tuple(row)
-            for entry in keyed:
-                key = entry[1][EV_KEY]
+                    stored = StoredEvidence._make(row)
+                    by_key[stored.key] = stored
+            for position, key in keyed:
                 row = by_key.get(key) or self.simulated_evidence.get(key)
                 if row is not None:
-                    found[id(entry)] = row
+                    found[position] = row
         loose = [
-            entry
-            for entry in resolved
-            if not entry[1][EV_KEY] and entry[6] > 0 and entry[6] not in self.created_claims
+            (position, entry)
+            for position, entry in enumerate(resolved)
+            if not entry.item.key
+            and entry.claim_id > 0
+            and entry.claim_id not in self.created_claims
         ]
         if not loose or not self.evidence_max:
             return found
-        triples = sorted({(entry[6], entry[1][EV_STANCE], entry[7]) for entry in loose})
-        candidates: dict[tuple, list[tuple]] = {}
-        for row in self._stored_evidence_of(triples):
-            candidates.setdefault((row[1], row[2], row[3], row[5], row[4]), []).append(tuple(row))
+        triples = sorted({(e.claim_id, e.item.stance, e.source_id) for _, e in loose})
+        candidates: dict[tuple, list[StoredEvidence]] = {}
+        for found_row in self._stored_evidence_of(triples):
+            row = StoredEvidence._make(found_row)
+            candidates.setdefault(
+                (row.claim_id, row.source_id, row.stance, row.locator, row.quote), []
+            ).append(row)
         matched = self.matched
-        for entry in loose:
-            item = entry[1]
+        for position, entry in loose:
+            item = entry.item
             for row in candidates.get(
-                (entry[6], entry[7], item[EV_STANCE], item[EV_URL], item[EV_QUOTE]), ()
+                (entry.claim_id, entry.source_id, item.stance, item.url, item.quote), ()
             ):
-                row_id = row[0]
+                row_id = row.id
                 if not matched[row_id >> 3] & (1 << (row_id & 7)):
                     matched[row_id >> 3] |= 1 << (row_id & 7)
-                    found[id(entry)] = row
+                    found[position] = row
                     break
         return found
 
@@ -1159,7 +1169,7 @@ class Writer:
             # One join against the triples sent as arrays, not 300 OR-ed terms per query:
             # re-importing the quick sheet unchanged spent 9 s in those queries.
             claim_ids, stances, source_ids = zip(*triples, strict=True)
-            cols = ", ".join(f"e.{name}" for name in self._EV_COLUMNS)
+            cols = ", ".join(f"e.{name}" for name in StoredEvidence._fields)
             yield from self.conn.exec_driver_sql(
                 f"SELECT {cols} FROM evidence AS e "  # noqa: S608
                 "JOIN unnest(%(claims)s::integer[], %(stances)s::text[], %(sources)s::integer[]) "
@@ -1174,7 +1184,7 @@ class Writer:
                 },
             )
             return
-        cols = ", ".join(self._EV_COLUMNS)
+        cols = ", ".join(StoredEvidence._fields)
         term = f"(claim_id = {self.mark} AND stance = {self.mark} AND source_id = {self.mark})"
         for chunk in _chunks(triples, MATCH_CHUNK):
             where = " OR ".join([term] * len(chunk))
@@ -1185,64 +1195,56 @@ class Writer:
             )
 
     def _compare_evidence(
-        self, entry: tuple, row: tuple, relays: tuple[int, ...], updates: list, removals: list
+        self,
+        entry: Resolved,
+        row: StoredEvidence,
+        relays: tuple[int, ...],
+        updates: list,
+        removals: list,
     ) -> bool:
         """Queue the changes a matched row needs; True when its via chain's later hops must
         be written again."""
-        where, item, raw, claim_key, source_key, via_key, claim_id, source_id, via_id = entry[:9]
-        (
-            row_id,
-            row_claim,
-            row_source,
-            row_stance,
-            row_quote,
-            row_locator,
-            _key,
-            row_credibility,
-            row_via,
-            row_observed,
-            row_notes,
-            row_removed_at,
-            _reason,
-        ) = row
-        given = item[EV_GIVEN]
+        where, item, raw = entry.where, entry.item, entry.raw
+        claim_id, source_id, via_id = entry.claim_id, entry.source_id, entry.via_id
+        row_id = row.id
+        given = item.given
         current = {
-            "claim": row_claim,
-            "source": row_source,
-            "stance": row_stance,
-            "quote": row_quote,
-            "url": row_locator,
-            "credibility": row_credibility,
-            "via": row_via,
+            "claim": row.claim_id,
+            "source": row.source_id,
+            "stance": row.stance,
+            "quote": row.quote,
+            "url": row.locator,
+            "credibility": row.credibility,
+            "via": row.via_id,
             "relays": relays,
-            "observed": row_observed,
-            "notes": row_notes,
+            "observed": row.observed,
+            "notes": row.notes,
         }
         requested = {
             "claim": claim_id,
             "source": source_id,
-            "stance": item[EV_STANCE],
-            "quote": item[EV_QUOTE],
-            "url": item[EV_URL],
+            "stance": item.stance,
+            "quote": item.quote,
+            "url": item.url,
         }
         if given & GIVEN_BITS["credibility"]:
-            requested["credibility"] = item[EV_CREDIBILITY] or 6
+            requested["credibility"] = item.credibility or 6
         if given & GIVEN_BITS["via"]:
             requested["via"] = via_id
-            requested["relays"] = entry[10]
+            requested["relays"] = entry.relay_ids
         if given & GIVEN_BITS["observed"]:
-            requested["observed"] = item[EV_OBSERVED]
+            requested["observed"] = item.observed
         if given & GIVEN_BITS["notes"]:
-            requested["notes"] = item[EV_NOTES]
+            requested["notes"] = item.notes
         changed = [name for name, value in requested.items() if current[name] != value]
-        if (row_id > self.evidence_max or row_id < 0) and changed and item[EV_KEY]:
+        if (row_id > self.evidence_max or row_id < 0) and changed and item.key:
             self.reject(
                 where,
                 [
                     Problem(
                         where,
                         "key",
-                        item[EV_KEY],
+                        item.key,
                         "one evidence item per key (this key is given twice, "
                         "differently, in this import)",
                     )
@@ -1292,8 +1294,8 @@ class Writer:
                 after=after,
             )
             outcome = "updated"
-        removed = item[EV_REMOVED_REASON]
-        if removed and row_removed_at is None:
+        removed = item.removed_reason
+        if removed and row.removed_at is None:
             removals.append((self.now_db, removed, row_id))
             self.record(
                 "evidence.remove",
@@ -1337,10 +1339,11 @@ class Writer:
 
     # --- links and verdicts -------------------------------------------------------------
 
-    def write_links(self, batch: list[tuple[Where, tuple, Any]]) -> None:
-        self.load_claim_ids(key for _, item, _ in batch for key in item[:2])
+    def write_links(self, batch: list[tuple[Where, LinkRecord, Any]]) -> None:
+        self.load_claim_ids(key for _, link, _ in batch for key in (link.claim, link.other))
         resolved = []
-        for where, (claim, other, relation), raw in batch:
+        for where, link, raw in batch:
+            claim, other, relation = link
             first, second = self.claim_ids.get(claim, 0), self.claim_ids.get(other, 0)
             if not first or not second:
                 self.reject(
@@ -1353,9 +1356,9 @@ class Writer:
                     raw,
                 )
                 continue
-            resolved.append((where, claim, other, relation, first, second))
+            resolved.append((where, link, first, second))
         table = ClaimLink.__table__
-        wanted = sorted({r[4] for r in resolved if r[4] > 0})
+        wanted = sorted({first for _, _, first, _ in resolved if first > 0})
         for chunk in _chunks(wanted):
             for link_id, claim_id, other_id, relation in self.conn.execute(
                 select(table.c.id, table.c.claim_id, table.c.other_id, table.c.relation).where(
@@ -1364,9 +1367,10 @@ class Writer:
             ):
                 self.links.setdefault((claim_id, other_id), (link_id, relation))
         inserts, updates = [], []
-        for where, claim, other, relation, first, second in resolved:
+        for where, link, first, second in resolved:
+            relation = link.relation
             current = self.links.get((first, second))
-            data = {"claim": claim, "other": other, "relation": relation}
+            data = link.history_json()
             if current is None:
                 self.links[(first, second)] = (0, relation)
                 inserts.append((first, second, relation, self.now_db))
@@ -1401,7 +1405,7 @@ class Writer:
         self.update("claim_links", ("relation",), updates)
         self.flush_history(at_least=HISTORY_FLUSH)
 
-    def write_aliases(self, batch: list[tuple[Where, tuple, Any]]) -> None:
+    def write_aliases(self, batch: list[tuple[Where, AliasRecord, Any]]) -> None:
         """Former keys (as `export` writes them after a merge or a rename) made to resolve
         again: `claim show OLDKEY` works in the database the export is imported into."""
         table = KeyAlias.__table__
@@ -1409,16 +1413,17 @@ class Writer:
             ("claim", self.load_claim_ids, self.claim_ids, Claim),
             ("source", self.load_source_ids, self.source_ids, Source),
         ):
-            items = [(w, item, raw) for w, item, raw in batch if item[0] == entity]
+            items = [(w, item, raw) for w, item, raw in batch if item.entity == entity]
             if not items:
                 continue
-            load(item[2] for _, item, _ in items)
-            stored = self._aliases(entity, (item[1] for _, item, _ in items))
+            load(item.key for _, item, _ in items)
+            stored = self._aliases(entity, (item.alias for _, item, _ in items))
             live_keys = {
-                key for (key,) in self._lookup(model, "key", (item[1] for _, item, _ in items))
+                key for (key,) in self._lookup(model, "key", (item.alias for _, item, _ in items))
             }
             inserts = []
-            for where, (_, alias, key), raw in items:
+            for where, item, raw in items:
+                alias, key = item.alias, item.key
                 target = ids.get(key, 0)
                 if not target:
                     what = f"the key of a {entity} in the files or the database"
@@ -1441,7 +1446,7 @@ class Writer:
                     f"{entity}.alias",
                     entity,
                     **{f"{entity}_id": target},
-                    after={"alias": alias, "key": key},
+                    after=item.history_json(),
                 )
                 self.count("alias", "created")
             if self.write and inserts:
@@ -1451,16 +1456,16 @@ class Writer:
                 )
         self.flush_history(at_least=HISTORY_FLUSH)
 
-    def write_verdicts(self, batch: list[tuple[Where, tuple, Any]]) -> None:
+    def write_verdicts(self, batch: list[tuple[Where, VerdictRow, Any]]) -> None:
         # A sheet row names its claim by key or by text, as its evidence does.
         batch = [
-            (where, (item[0] or self.claim_by_text.get(item[5]), *item[1:]), raw)
+            (where, item._replace(claim=item.claim or self.claim_by_text.get(item.claim_text)), raw)
             for where, item, raw in batch
         ]
-        self.load_claim_ids(item[0] for _, item, _ in batch if item[0])
+        self.load_claim_ids(item.claim for _, item, _ in batch if item.claim)
         table = Claim.__table__
         wanted = sorted(
-            {self.claim_ids.get(item[0], 0) for _, item, _ in batch} - {0} - set(self.verdicts)
+            {self.claim_ids.get(item.claim, 0) for _, item, _ in batch} - {0} - set(self.verdicts)
         )
         for chunk in _chunks([i for i in wanted if i > 0]):
             for claim_id, verdict, reason, confidence in self.conn.execute(

@@ -19,19 +19,10 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Claim, ClaimTag, Evidence, EvidenceRelay, HistoryEvent, KeyAlias, Source, Tag
+from ..records import EVIDENCE_VALUE_FIELDS, ClaimRecord
 
-CLAIM_FIELDS = (
-    "key",
-    "text",
-    "event_date",
-    "place",
-    "notes",
-    "tags",
-    "verdict",
-    "verdict_reason",
-    "confidence",
-)
-SOURCE_FIELDS = ("key", "name", "kind", "reliability", "url", "notes")
+# History names a record's fields as claimtrack.records defines them.
+CLAIM_FIELDS = ClaimRecord._fields
 
 
 @dataclass
@@ -124,7 +115,7 @@ def source_states(session: Session, as_of: datetime | None = None) -> dict[int, 
             state = states.get(source_id)
             if state is None:
                 continue
-            for name in ("key", "name", "reliability"):
+            for name in ("key", "name", "reliability"):  # what a source's state holds
                 if name in before:
                     setattr(state, name, before[name])
             if "derived_from" in before:
@@ -308,7 +299,7 @@ def evidence_states(
 
 
 def _undo_evidence(item: EvidenceState, before: dict[str, Any]) -> None:
-    for name in ("stance", "credibility", "quote", "url", "observed"):
+    for name in EVIDENCE_VALUE_FIELDS:
         if name in before:
             setattr(item, name, before[name])
 

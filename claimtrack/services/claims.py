@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict, InvalidValue, NotFound
 from ..models import Claim, ClaimLink, KeyAlias, Tag
+from ..records import ClaimRecord
 from ..settings import load_settings
 from ..status import Assessment, Standing, assess
 from .assessments import assess_claims
@@ -25,21 +26,6 @@ from .common import (
     new_key,
     record,
 )
-
-
-def claim_record(claim: Claim) -> dict[str, Any]:
-    """The claim's own fields as history stores them."""
-    return {
-        "key": claim.key,
-        "text": claim.text,
-        "event_date": claim.event_date,
-        "place": claim.place,
-        "notes": claim.notes,
-        "tags": [tag.name for tag in claim.tags],
-        "verdict": claim.verdict,
-        "verdict_reason": claim.verdict_reason,
-        "confidence": claim.confidence,
-    }
 
 
 def judgement_fields(standing: Standing, model: str) -> dict[str, Any]:
@@ -121,7 +107,11 @@ def add_claim(
     session.add(claim)
     session.flush()
     record(
-        session, action="claim.add", entity="claim", claim_id=claim.id, after=claim_record(claim)
+        session,
+        action="claim.add",
+        entity="claim",
+        claim_id=claim.id,
+        after=ClaimRecord.of(claim).history_json(),
     )
     if source:
         from .evidence import add_evidence
@@ -145,7 +135,7 @@ def edit_claim(
     reason: str | None = None,
 ) -> Edit:
     claim = get_claim(session, key)
-    current = claim_record(claim)
+    current = ClaimRecord.of(claim).history_json()
     requested: dict[str, Any] = {}
     if text is not None:
         requested["text"] = values.required_text(text, field="text")
@@ -210,7 +200,7 @@ def set_verdict(
     """Record the analyst's verdict (confirmed, debunked, or None to withdraw it)."""
     claim = get_claim(session, key)
     reason_text = values.required_text(reason, field="reason")
-    current = claim_record(claim)
+    current = ClaimRecord.of(claim).history_json()
     requested: dict[str, Any] = {
         "verdict": values.verdict(verdict),
         "verdict_reason": reason_text if values.verdict(verdict) else None,

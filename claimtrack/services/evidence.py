@@ -12,33 +12,10 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict, InvalidValue, NotFound
 from ..models import Evidence, EvidenceRelay, Source, utcnow
+from ..records import EvidenceRecord
 from .assessments import assess_claims
 from .common import UNSET, Edit, Removal, changed_fields, get_claim, get_source, record
 from .status_changes import record_status_changes
-
-
-def chain_keys(item: Evidence) -> list[str]:
-    """The item's via chain as source keys, from the one who heard it from the source on."""
-    if item.via is None:
-        return []
-    return [item.via.key, *(relay.source.key for relay in item.relays)]
-
-
-def evidence_record(item: Evidence) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "key": item.key,
-        "claim": item.claim.key,
-        "source": item.source.key,
-        "stance": item.stance,
-        "credibility": item.credibility,
-        "quote": item.quote,
-        "url": item.locator,
-        "via": item.via.key if item.via else None,
-        "via_chain": chain_keys(item),
-        "observed": item.observed,
-        "notes": item.notes,
-    }
 
 
 def via_sources(session: Session, source: Source, via: str | Sequence[str] | None) -> list[Source]:
@@ -179,7 +156,7 @@ def add_evidence(
         evidence_id=item.id,
         claim_id=claim_row.id,
         source_id=source_row.id,
-        after=evidence_record(item),
+        after=EvidenceRecord.of(item).history_json(),
     )
     return item
 
@@ -235,7 +212,7 @@ def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) ->
         evidence_id=item.id,
         claim_id=item.claim_id,
         source_id=item.source_id,
-        before=evidence_record(item),
+        before=EvidenceRecord.of(item).history_json(),
         reason=reason,
         at=item.removed_at,
     )
@@ -272,7 +249,7 @@ def edit_evidence(
             f"evidence {item.id} was removed on {item.removed_at:%Y-%m-%d} "
             f"(reason: {item.removed_reason!r}); add it again with `claimtrack evidence add`"
         )
-    current = evidence_record(item)
+    current = EvidenceRecord.of(item).history_json()
     requested: dict[str, Any] = {}
     if stance is not UNSET:
         requested["stance"] = values.stance(stance)

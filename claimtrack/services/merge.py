@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, InvalidValue
 from ..history_log import flush_session_log
 from ..models import ClaimLink, Evidence, EvidenceRelay, HistoryEvent, KeyAlias, Source
+from ..records import ClaimRecord, SourceRecord
 from .common import get_claim, get_source, record
 
 
@@ -34,13 +35,16 @@ def merge_claims(
 ) -> dict[str, Any]:
     """Merge claim OTHER into KEEP; returns what moved and the status before and after."""
     from .assessments import assess_claims
-    from .claims import claim_record, tag_rows
+    from .claims import tag_rows
 
     kept, merged = get_claim(session, keep), get_claim(session, other)
     if kept.id == merged.id:
         raise InvalidValue("OTHER", other, "a different claim than KEEP")
     statuses = assess_claims(session, [kept.id, merged.id])
-    before_kept, merged_record = claim_record(kept), claim_record(merged)
+    before_kept, merged_record = (
+        ClaimRecord.of(kept).history_json(),
+        ClaimRecord.of(merged).history_json(),
+    )
 
     evidence_ids = list(session.scalars(select(Evidence.id).where(Evidence.claim_id == merged.id)))
     session.execute(
@@ -158,7 +162,7 @@ def merge_sources(
 ) -> dict[str, Any]:
     """Merge source OTHER into KEEP: its evidence (as source and as via), its derived-from
     children and its history move to KEEP, and every origin below KEEP is recomputed."""
-    from .sources import set_derived_from, source_chain, source_record
+    from .sources import set_derived_from, source_chain
 
     kept, merged = get_source(session, keep), get_source(session, other)
     if kept.id == merged.id:
@@ -170,7 +174,10 @@ def merge_sources(
             f"through other sources ({' → '.join(k for _, k in source_chain(session, kept.id))}); "
             f"merging would make a loop. Edit --derived-from of {kept.key!r} first"
         )
-    before_kept, merged_record = source_record(kept), source_record(merged)
+    before_kept, merged_record = (
+        SourceRecord.of(kept).history_json(),
+        SourceRecord.of(merged).history_json(),
+    )
 
     evidence_ids = sorted(
         set(
@@ -262,7 +269,7 @@ def merge_sources(
     )
     session.expire_all()
     kept = session.get(Source, kept_id)
-    changes["origin"] = source_record(kept)["origin"]
+    changes["origin"] = SourceRecord.of(kept).origin
     if changes["origin"] == before_kept["origin"]:
         del changes["origin"]
 

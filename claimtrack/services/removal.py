@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict
 from ..models import Claim, ClaimLink, Evidence, EvidenceRelay, Source, utcnow
+from ..records import ClaimRecord, EvidenceRecord, SourceRecord
 from .assessments import assess_claims
 from .common import RecordRemoval, get_claim, get_source, record
 from .status_changes import record_status_changes
@@ -45,7 +46,6 @@ def _items(session: Session, where) -> list[dict[str, Any]]:
 
 
 def _remove_items(session: Session, items: list[dict[str, Any]], *, reason: str, at) -> None:
-    from .evidence import evidence_record
 
     for row in session.scalars(select(Evidence).where(Evidence.id.in_([i["id"] for i in items]))):
         row.removed_at, row.removed_reason = at, reason
@@ -56,7 +56,7 @@ def _remove_items(session: Session, items: list[dict[str, Any]], *, reason: str,
             evidence_id=row.id,
             claim_id=row.claim_id,
             source_id=row.source_id,
-            before=evidence_record(row),
+            before=EvidenceRecord.of(row).history_json(),
             reason=reason,
             at=at,
         )
@@ -77,7 +77,6 @@ def remove_claim(
     session: Session, key: str, *, reason: str, cascade: bool = False
 ) -> RecordRemoval:
     """Mark the claim removed; with `cascade`, its evidence and links go with it."""
-    from .claims import claim_record
 
     reason = values.required_text(reason, field="reason")
     claim = get_claim(session, key)
@@ -123,7 +122,7 @@ def remove_claim(
         action="claim.remove",
         entity="claim",
         claim_id=claim.id,
-        before=claim_record(claim),
+        before=ClaimRecord.of(claim).history_json(),
         after={"evidence_removed": [i["id"] for i in items], "links_removed": removed_links},
         reason=reason,
         at=at,
@@ -136,7 +135,7 @@ def remove_source(
 ) -> RecordRemoval:
     """Mark the source removed; with `cascade`, evidence from or via it goes with it and the
     sources derived from it derive from its own parent instead."""
-    from .sources import descendant_ids, set_derived_from, source_record
+    from .sources import descendant_ids, set_derived_from
 
     reason = values.required_text(reason, field="reason")
     source = get_source(session, key)
@@ -192,7 +191,7 @@ def remove_source(
         action="source.remove",
         entity="source",
         source_id=source.id,
-        before=source_record(source),
+        before=SourceRecord.of(source).history_json(),
         after={"evidence_removed": [i["id"] for i in items], "children_moved": moved},
         reason=reason,
         at=at,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict
 from ..models import Evidence, KeyAlias, Source, utcnow
+from ..records import SourceRecord
 from .assessments import assess_claims
 from .common import (
     UNSET,
@@ -22,20 +23,6 @@ from .common import (
     record,
 )
 from .status_changes import record_status_changes
-
-
-def source_record(source: Source) -> dict[str, Any]:
-    """The source as history and JSON show it (references by key)."""
-    return {
-        "key": source.key,
-        "name": source.name,
-        "kind": source.kind,
-        "reliability": source.reliability,
-        "derived_from": source.derived_from.key if source.derived_from else None,
-        "origin": source.origin.key if source.origin else source.key,
-        "url": source.url,
-        "notes": source.notes,
-    }
 
 
 def source_chain(session: Session, source_id: int) -> list[tuple[int, str]]:
@@ -135,7 +122,7 @@ def add_source(
         action="source.add",
         entity="source",
         source_id=source.id,
-        after=source_record(source),
+        after=SourceRecord.of(source).history_json(),
     )
     return source
 
@@ -167,7 +154,7 @@ def edit_source(
             Evidence.source_id.in_(descendant_ids(session, source.id))
         )
         status_before = assess_claims(session, claim_ids)
-    current = source_record(source)
+    current = SourceRecord.of(source).history_json()
     requested: dict[str, Any] = {}
     if name is not None:
         requested["name"] = values.required_text(name, field="name")
@@ -204,7 +191,7 @@ def edit_source(
     if "derived_from" in after:
         set_derived_from(session, source, parent)
         source = get_source(session, source.key)
-        origin = source_record(source)["origin"]
+        origin = SourceRecord.of(source).origin
         if origin != current["origin"]:
             before["origin"], after["origin"] = current["origin"], origin
     session.flush()
@@ -273,7 +260,7 @@ def list_sources(session: Session, *, kind: str | None = None) -> list[dict[str,
 
 def show_source(session: Session, key: str) -> dict[str, Any]:
     source = get_source(session, key)
-    data = source_record(source)
+    data = SourceRecord.of(source).history_json()
     data["chain"] = [key for _, key in source_chain(session, source.id)]
     data["created_at"] = source.created_at.isoformat()
     data["updated_at"] = source.updated_at.isoformat()
