@@ -30,6 +30,11 @@ def reported(cli, *args) -> list[str]:
     return [row["key"] for row in cli.ok("report", "--json", *args).json()["claims"]]
 
 
+def searched(cli, query, *args) -> list[str]:
+    found = cli.ok("search", query, "--type", "claim", "--limit", "100", "--json", *args).json()
+    return [row["key"] for row in found]
+
+
 def exported(cli, *args) -> list[str]:
     lines = cli.ok("export", "--format", "jsonl", *args).stdout.splitlines()
     return sorted(r["key"] for r in map(json.loads, lines) if r["type"] == "claim")
@@ -58,6 +63,39 @@ def test_since_a_date_counts_from_the_start_of_that_day_everywhere(cli):
     assert listed(cli, "--since", tomorrow) == []
     assert reported(cli, "--since", tomorrow) == []
     assert exported(cli, "--since", tomorrow) == []
+
+
+def test_search_keeps_the_claims_claim_list_keeps(cli):
+    enter_seed(cli)
+    everything = searched(cli, "the OR crackdown")
+    assert sorted(everything) == sorted(listed(cli))
+    for args in FILTERS:
+        assert searched(cli, "the OR crackdown", *args) == [
+            key for key in everything if key in listed(cli, *args)
+        ], args
+
+
+def test_search_by_source_finds_claims_whose_evidence_originates_at_it(cli):
+    """search --source had a filter of its own that left out evidence from a source derived
+    from SRC, which claim list, report and export keep."""
+    enter_seed(cli)
+    cli.ok("source", "add", "A reprint of the smuggler's account", "--key", "reprint",
+           "--derived-from", "smuggler")  # fmt: skip
+    cli.ok("evidence", "add", "halt", "--source", "reprint", "--supports", "--quote", "calm now")
+    assert listed(cli, "--source", "smuggler") == ["backlash", "halt"]
+    assert sorted(searched(cli, "the OR crackdown", "--source", "smuggler")) == [
+        "backlash",
+        "halt",
+    ]
+    found = cli.ok("search", "calm", "--source", "smuggler", "--json").json()
+    assert [(row["type"], row["source"]) for row in found] == [("evidence", "reprint")]
+
+
+def test_search_takes_since_like_claim_list(cli):
+    cli.ok("claim", "add", "A crackdown reported today.", "--key", "today")
+    today = datetime.now(UTC).date()
+    assert searched(cli, "crackdown", "--since", today.isoformat()) == ["today"]
+    assert searched(cli, "crackdown", "--since", (today + timedelta(days=1)).isoformat()) == []
 
 
 @pytest.mark.parametrize("command", [("claim", "list"), ("report",), ("export",), ("search", "x")])

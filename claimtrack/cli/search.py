@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
-from .options import Format, Json, Status, Tag
+from .options import Format, Json, Since, Status, Tag
 from .output import output_format, print_listing, use_colour
 
 
@@ -29,9 +29,11 @@ def search(
             "--source",
             "-s",
             metavar="SRC",
-            help="Only SRC, its evidence, and claims with evidence from or via it.",
+            help="Only SRC itself, its evidence, and claims with evidence from SRC, passed on "
+            "via it, or originating at it.",
         ),
     ] = None,
+    since: Since = None,
     type_: Annotated[
         list[str] | None,
         typer.Option(
@@ -60,6 +62,7 @@ def search(
             statuses=status or [],
             tags=tag or [],
             source=source,
+            since=since,
             limit=limit,
         )
     fmt = output_format(fmt, json_, default="")

@@ -24,13 +24,16 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Float, Integer, Select, String, bindparam, case, or_, select, sql, text
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidValue
+from ..models import Claim, Evidence, EvidenceRelay, Source
 from .claim_filter import ClaimFilter
+from .common import get_source
 
 KINDS = ("claim", "evidence", "source")
 DEFAULT_LIMIT = 20
@@ -162,8 +165,6 @@ def tsquery_text(parsed: ParsedQuery) -> str:
 
 # --- searching -------------------------------------------------------------------------------
 
-# Only ids and scores travel through the sort: the text of a document is read for the page
-# shown (carrying it for every match makes a common word several times slower).
 _SQLITE_MATCHES = """
     SELECT CASE rowid % 4 WHEN 1 THEN 'claim' WHEN 2 THEN 'evidence' ELSE 'source' END AS kind,
            rowid / 4 AS ref_id, -bm25(search_index, 0, 0, 4.0, 2.0, 2.0, 1.0) AS score
@@ -176,35 +177,6 @@ _PG_MATCHES = """
     WHERE d.document @@ q.query {kind_filter}
 """
 
-_RESULTS = """
-    SELECT m.kind, m.ref_id, m.score,
-           c.id AS claim_id, c.key AS claim_key, c.text AS claim_text,
-           s.key AS source_key, s.name AS source_name, e.id AS evidence_id
-    FROM ({matches}) AS m
-    LEFT JOIN evidence AS e ON m.kind = 'evidence' AND e.id = m.ref_id
-    LEFT JOIN claims AS c ON c.id = CASE m.kind WHEN 'claim' THEN m.ref_id
-                                                WHEN 'evidence' THEN e.claim_id END
-    LEFT JOIN sources AS s ON s.id = CASE m.kind WHEN 'source' THEN m.ref_id
-                                                 WHEN 'evidence' THEN e.source_id END
-    WHERE (c.id IS NULL OR c.removed_at IS NULL) AND (s.id IS NULL OR s.removed_at IS NULL)
-      {filters}
-    ORDER BY m.score DESC, m.kind, m.ref_id
-    LIMIT :limit OFFSET :offset
-"""
-
-_TAG_FILTER = """ AND c.id IN (SELECT ct.claim_id FROM claim_tags AS ct
-                              JOIN tags AS t ON t.id = ct.tag_id WHERE t.name = :tag_{n})"""
-_SOURCE_FILTER = """ AND (
-        (m.kind = 'source' AND m.ref_id = :source_id)
-        OR (m.kind = 'evidence' AND (e.source_id = :source_id OR e.via_id = :source_id
-            OR e.id IN (SELECT r.evidence_id FROM evidence_relays AS r
-                        WHERE r.source_id = :source_id)))
-        OR (m.kind = 'claim' AND EXISTS (
-            SELECT 1 FROM evidence AS se WHERE se.claim_id = c.id AND se.removed_at IS NULL
-            AND (se.source_id = :source_id OR se.via_id = :source_id
-                 OR se.id IN (SELECT r.evidence_id FROM evidence_relays AS r
-                              WHERE r.source_id = :source_id)))))"""
-
 
 def search(
     session: Session,
@@ -214,28 +186,28 @@ def search(
     statuses: Sequence[str] = (),
     tags: Sequence[str] = (),
     source: str | None = None,
+    since: str | datetime | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> list[dict[str, Any]]:
     """Results best first, each with its type, key, text, snippet and the claim's status.
 
-    Filters: `kinds` (claim, evidence, source; any of), `statuses` (any of; the status of the
-    claim, or of the claim an evidence item bears on), `tags` (all of), `source` (claims with
-    evidence from or via it, its evidence items, the source itself).
+    Filters: `kinds` (claim, evidence, source; any of); the claim filter (`statuses`, `tags`,
+    `source`, `since`: services/claim_filter.py, as `claim list` keeps claims) keeps claims
+    and the evidence items of the claims it keeps. With `source`, an evidence item must also
+    come from, via or (through derived-from) from an origin at that source, and the source
+    itself is a result.
     """
-    from .common import get_source
-
     for kind in kinds:
         if kind not in KINDS:
             raise InvalidValue("type", kind, "one of " + ", ".join(KINDS))
-    claims = ClaimFilter.parse(statuses=statuses, tags=tags)
-    statuses, tags = claims.statuses, claims.tags
+    claims = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
     if limit < 1:
         raise InvalidValue("limit", limit, "a whole number of 1 or more")
     parsed = parse_query(query)
     if parsed.empty:
         return []
     wanted_kinds = list(dict.fromkeys(kinds)) or list(KINDS)
-    if tags or statuses:
+    if claims.tags or claims.statuses or claims.since:
         wanted_kinds = [k for k in wanted_kinds if k != "source"]
         if not wanted_kinds:
             return []
@@ -253,22 +225,14 @@ def search(
         params["query"] = fts5_query(parsed)
         if filter_kinds:
             params["kinds"] = [_SQLITE_KIND_CODES[kind] for kind in wanted_kinds]
-    filters = ""
-    for n, name in enumerate(tags):
-        filters += _TAG_FILTER.format(n=n)
-        params[f"tag_{n}"] = name
-    if source:
-        filters += _SOURCE_FILTER
-        params["source_id"] = get_source(session, source).id
-    if not filters:
+    ranked = matches
+    if not claims.selects_ids:
         # Nothing to join on: rank inside the index and join only the page shown.
-        matches += " ORDER BY score DESC, ref_id, kind LIMIT :limit + :offset"
-    statement = text(_RESULTS.format(matches=matches, filters=filters))
-    if "kinds" in params:
-        statement = statement.bindparams(bindparam("kinds", expanding=True))
+        ranked += " ORDER BY score DESC, ref_id, kind LIMIT :limit + :offset"
+    statement = _results(session, ranked, claims)
 
     results: list[dict[str, Any]] = []
-    page = limit if not statuses else max(limit * 4, 200)
+    page = limit if not claims.statuses else max(limit * 4, 200)
     offset = 0
     while len(results) < limit:
         rows = session.execute(statement, {**params, "limit": page, "offset": offset}).all()
@@ -278,6 +242,71 @@ def search(
             break
         offset += page
     return results[:limit]
+
+
+_MATCH_COLUMNS = (
+    sql.column("kind", String),
+    sql.column("ref_id", Integer),
+    sql.column("score", Float),
+)
+
+
+def _results(session: Session, matches: str, claims: ClaimFilter) -> Select:
+    """The page of results: the matches (kind, ref_id, score) joined to their claim and
+    source, removed ones left out, kept by the claim filter. Only ids and scores travel
+    through the sort: the text of a document is read for the page shown (carrying it for
+    every match makes a common word several times slower)."""
+    statement = text(matches)
+    if ":kinds" in matches:
+        statement = statement.bindparams(bindparam("kinds", expanding=True))
+    m = statement.columns(*_MATCH_COLUMNS).subquery("m")
+    e, c, s = Evidence.__table__.alias("e"), Claim.__table__.alias("c"), Source.__table__.alias("s")
+    claim_id = case((m.c.kind == "claim", m.c.ref_id), (m.c.kind == "evidence", e.c.claim_id))
+    source_id = case((m.c.kind == "source", m.c.ref_id), (m.c.kind == "evidence", e.c.source_id))
+    query = (
+        select(
+            m.c.kind,
+            m.c.ref_id,
+            m.c.score,
+            c.c.id.label("claim_id"),
+            c.c.key.label("claim_key"),
+            c.c.text.label("claim_text"),
+            s.c.key.label("source_key"),
+            s.c.name.label("source_name"),
+            e.c.id.label("evidence_id"),
+        )
+        .select_from(m)
+        .outerjoin(e, (m.c.kind == "evidence") & (e.c.id == m.c.ref_id))
+        .outerjoin(c, c.c.id == claim_id)
+        .outerjoin(s, s.c.id == source_id)
+        .where(
+            or_(c.c.id.is_(None), c.c.removed_at.is_(None)),
+            or_(s.c.id.is_(None), s.c.removed_at.is_(None)),
+        )
+        .order_by(m.c.score.desc(), m.c.kind, m.c.ref_id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    kept = claims.claim_ids(session)
+    if claims.source:
+        source_row = get_source(session, claims.source)
+        relayed = select(EvidenceRelay.evidence_id).where(EvidenceRelay.source_id == source_row.id)
+        cites = or_(
+            e.c.source_id == source_row.id,
+            e.c.via_id == source_row.id,
+            e.c.id.in_(relayed),
+            s.c.origin_id == source_row.id,
+        )
+        query = query.where(
+            or_(
+                (m.c.kind == "claim") & c.c.id.in_(kept),
+                (m.c.kind == "evidence") & c.c.id.in_(kept) & cites,
+                (m.c.kind == "source") & (m.c.ref_id == source_row.id),
+            )
+        )
+    elif kept is not None:
+        query = query.where(c.c.id.in_(kept))
+    return query
 
 
 def match_claim_ids(session: Session, parsed: ParsedQuery, *, limit: int) -> list[int]:
