@@ -2,9 +2,10 @@
 data-set for stance classification", NAACL-HLT 2016; as enriched by Nguyen et al., AAAI 2018,
 fc-aaai18, MIT licence), imported with --map alone, verdicts brought in as JSONL records.
 
-    python bench/emergent_calibration.py [PATH/TO/edata_all.csv] [--json]
+    .venv/bin/python bench/emergent_calibration.py [PATH/TO/edata_all.csv] [--json]
 
-Runs the installed `claimtrack` command, as a user would, and prints the held-out AUC and Brier
+Runs the `claimtrack` command installed beside that Python (else the one on PATH), as a user
+would, and prints the held-out AUC and Brier
 score (docs/scoring.md, "Measured"):
 
 - 5-fold: the verdicts of 4/5 of the 175 labelled claims imported, `claimtrack calibrate`, the
@@ -43,9 +44,17 @@ FOLDS = 5
 SEED = 0
 
 
+# The claimtrack installed beside this Python (.venv/bin/python bench/... runs .venv's), else
+# the one on PATH.
+BESIDE = Path(sys.executable).with_name("claimtrack")
+CLAIMTRACK = str(BESIDE) if BESIDE.exists() else "claimtrack"
+
+
 def claimtrack(db: Path, *args: str) -> str:
     env = {**os.environ, "CLAIMTRACK_DB": str(db), "CLAIMTRACK_ACTOR": "emergent-eval"}
-    run = subprocess.run(["claimtrack", *args], env=env, capture_output=True, text=True, check=True)
+    run = subprocess.run([CLAIMTRACK, *args], env=env, capture_output=True, text=True)
+    if run.returncode:
+        sys.exit(f"claimtrack {' '.join(args)} failed:\n{run.stderr}")
     return run.stdout
 
 
@@ -91,6 +100,11 @@ def measure(pairs) -> dict[str, float]:
 
 def main(argv: list[str]) -> dict:
     sheet = Path(next((a for a in argv if not a.startswith("--")), DEFAULT))
+    if not sheet.exists():
+        sys.exit(
+            f"{sheet} not found: give the path of Emergent's edata_all.csv (repository "
+            "thanhan/fc-aaai18, MIT licence)"
+        )
     truth = truths(sheet)
     labelled = sorted(truth)
     random.Random(SEED).shuffle(labelled)

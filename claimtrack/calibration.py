@@ -32,12 +32,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from . import values
+from .errors import InvalidValue
 from .settings import DEFAULT_SETTINGS, Settings
 from .status import NOT_CREDIBLE_RELIABILITY, GradeDefaults, logit
+from .vocabulary import VERDICTS
 
-TRUE_VERDICTS = ("confirmed",)
-FALSE_VERDICTS = ("debunked",)
+# Which verdicts mean true (1) and false (0): `calibrate --verdict-map true=confirmed,...`.
+DEFAULT_VERDICT_MAP: Mapping[str, int] = {"confirmed": 1, "debunked": 0}
 GRADES = "ABCDF"  # E is never counted
+GRADE_WORDS = {
+    "A": "completely reliable (A) sources",
+    "B": "usually reliable (B) sources",
+    "C": "fairly reliable (C) sources",
+    "D": "not usually reliable (D) sources",
+    "F": "ungraded (F) sources",
+}
+STANCE_WORDS = {"supports": "supporting", "contradicts": "contradicting"}
 # Pseudo-observations behind each grade's documented default in the agreement fit.
 DEFAULT_STRENGTH = 2.0
 # Pseudo-claims at the `prior` setting behind the fitted base rate: a handful of claims, all
@@ -46,9 +57,16 @@ BASE_STRENGTH = 10.0
 # The prior on the verdict fit's three numbers (base log-odds, scale, source factor): a
 # standard normal around the agreement model, so a few verdicts barely move it.
 FIT_PRIOR_PRECISION = 3.0
+# The prior on each grade's and stance's own departure from that common scale: normal around
+# 0, its precision what the agreement of every claim says about that grade and stance, counted
+# as GRADE_PRIOR_WEIGHT of what verdicts on all of them would (`grade_precision`), and at
+# least GRADE_PRIOR_PRECISION: a grade and stance keeps its agreement weight (times the common
+# scale) until many verdicts disagree with it.
+GRADE_PRIOR_WEIGHT = 1.0
+GRADE_PRIOR_PRECISION = 10.0
 EM_ITERATIONS = 200
 # Bumped when the fitting method changes, so a refit after an upgrade is not "nothing new".
-METHOD = 1
+METHOD = 2
 # Up to this many verdicts, each verdicted claim gets its own fit without its verdict (one
 # small logistic fit per claim: quadratic, a few seconds at this size); beyond, the verdicts
 # are split into folds.
@@ -72,12 +90,46 @@ class ClaimData:
     truth: int | None  # 1 true, 0 false, None no verdict
 
 
-def truth_of(verdict: str | None) -> int | None:
-    if verdict in TRUE_VERDICTS:
-        return 1
-    if verdict in FALSE_VERDICTS:
-        return 0
-    return None
+def truth_of(
+    verdict: str | None, verdict_map: Mapping[str, int] = DEFAULT_VERDICT_MAP
+) -> int | None:
+    """1 (true), 0 (false) or None (the verdict is not used) for a claim's verdict."""
+    return verdict_map.get(verdict) if verdict is not None else None
+
+
+def parse_verdict_map(text: str | None) -> dict[str, int]:
+    """`calibrate --verdict-map true=confirmed,false=debunked` (import's WORD=VERDICT form,
+    the words being true and false) -> {'confirmed': 1, 'debunked': 0}; a verdict on neither
+    side is left out of the fit. Empty: the default map."""
+    if not (text or "").strip():
+        return dict(DEFAULT_VERDICT_MAP)
+    expected = "true=VERDICT and false=VERDICT pairs, e.g. true=confirmed,false=debunked"
+    result: dict[str, int] = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        word, sep, verdict = item.partition("=")
+        word = word.strip().lower()
+        if not sep or word not in ("true", "false"):
+            raise InvalidValue("verdict_map", item, expected)
+        checked = values.verdict(verdict, field="verdict_map")
+        if checked is None:
+            raise InvalidValue("verdict_map", item, "a verdict: " + ", ".join(VERDICTS))
+        truth = int(word == "true")
+        if result.get(checked, truth) != truth:
+            raise InvalidValue("verdict_map", text, f"{checked} on one side only")
+        result[checked] = truth
+    if set(result.values()) != {0, 1}:
+        raise InvalidValue("verdict_map", text, "at least one true and one false verdict")
+    return result
+
+
+def verdict_map_text(verdict_map: Mapping[str, int]) -> str:
+    """{'confirmed': 1, 'debunked': 0} -> 'true=confirmed,false=debunked'."""
+    return ",".join(
+        f"{'true' if truth else 'false'}={verdict}"
+        for verdict, truth in sorted(verdict_map.items(), key=lambda pair: (-pair[1], pair[0]))
+    )
 
 
 def _sigmoid(z: float) -> float:
@@ -99,6 +151,9 @@ class FoldFit:
     scale: float = 1.0
     source_factor: float = 0.0
     agreement: float = 0.5  # the pooled share of stances that agreed with the verdict
+    # Per grade and stance, its departure from `scale` ("F" -> {"supports": 0.3}); absent: 0.
+    grades: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    verdicts: int = 0  # how many verdicts this fit read
     records: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     # What one left-out claim's own stances added to `records` (taken away when read).
     minus: Mapping[str, tuple[int, int]] = field(default_factory=dict)
@@ -110,12 +165,18 @@ class FoldFit:
             agree, n = agree - own_agree, n - own_n
         return agree, n
 
+    def multiplier(self, grade: str, stance: str) -> float:
+        """What this fit multiplies the agreement weight of a grade and stance by."""
+        return self.scale + self.grades.get(grade, {}).get(stance, 0.0)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "base": self.base,
             "scale": self.scale,
             "source_factor": self.source_factor,
             "agreement": self.agreement,
+            "grades": {g: dict(sorted(d.items())) for g, d in sorted(self.grades.items())},
+            "verdicts": self.verdicts,
         }
 
 
@@ -128,11 +189,13 @@ class LeftOut:
     scale: float
     source_factor: float
     agreement: float
+    grades: Mapping[str, Mapping[str, float]]
     own: dict[str, tuple[int, int]]
 
     def to_json(self) -> list[Any]:
         own = {key: list(v) for key, v in sorted(self.own.items())}
-        return [self.base, self.scale, self.source_factor, self.agreement, own]
+        grades = {g: dict(sorted(d.items())) for g, d in sorted(self.grades.items())}
+        return [self.base, self.scale, self.source_factor, self.agreement, grades, own]
 
 
 @dataclass
@@ -152,6 +215,7 @@ class ScoreModel:
     claims: int
     shrinkage: float
     left_out: dict[int, LeftOut] = field(default_factory=dict)
+    verdict_map: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_VERDICT_MAP))
     verdicted: frozenset[int] = frozenset()  # in fold mode: who had a verdict
     id: int | None = None
     fitted_at: str | None = None
@@ -187,6 +251,8 @@ class ScoreModel:
             left.scale,
             left.source_factor,
             left.agreement,
+            left.grades,
+            self.verdicts - 1,
             self.full_fit.records,
             left.own,
         )
@@ -214,6 +280,7 @@ class ScoreModel:
             "verdicts": self.verdicts,
             "claims": self.claims,
             "shrinkage": self.shrinkage,
+            "verdict_map": dict(sorted(self.verdict_map.items())),
         }
 
     @classmethod
@@ -226,10 +293,12 @@ class ScoreModel:
             fold_fits.append(fit)
         full = FoldFit(**params["full_fit"])
         full.records = {key: tuple(v) for key, v in params.get("full_records", {}).items()}
-        left_out = {
-            int(i): LeftOut(*numbers, own={key: tuple(v) for key, v in own.items()})
-            for i, (*numbers, own) in params.get("left_out", {}).items()
-        }
+        left_out = {}
+        for i, (*numbers, own) in params.get("left_out", {}).items():
+            grades = numbers.pop() if len(numbers) == 5 else {}  # fits before method 2: none
+            left_out[int(i)] = LeftOut(
+                *numbers, grades=grades, own={key: tuple(v) for key, v in own.items()}
+            )
         return cls(
             kind=params["kind"],
             grade_weights=params["grade_weights"],
@@ -242,6 +311,7 @@ class ScoreModel:
             shrinkage=params["shrinkage"],
             left_out=left_out,
             verdicted=frozenset(params.get("verdicted", ())),
+            verdict_map=params.get("verdict_map", DEFAULT_VERDICT_MAP),
             **extra,
         )
 
@@ -278,22 +348,27 @@ class FittedWeights:
         unit = self._cache.get(key)
         if unit is None:
             grade = abs(self.model.grade_weights[reliability][stance])
-            unit = self.fit.scale * grade + self.fit.source_factor * self.source_deviation(origin)
+            unit = self.fit.multiplier(reliability, stance) * grade
+            unit += self.fit.source_factor * self.source_deviation(origin)
             # A supporting report never counts against a claim, nor a contradiction for it.
             unit = self._cache[key] = max(unit, 0.0)
         return unit * share
 
     def why(self, origin: str, reliability: str, stance: str) -> str:
-        grade = (
-            f"grade {reliability} {stance}, learned from the agreement of "
-            f"{self.model.claims} claims"
-        )
+        """E.g. "ungraded (F) sources supporting: learned from the agreement of 300 claims and
+        139 verdicts (not this claim's); this source: 7 of 8 verdicted claims agreed"."""
+        what = f"{GRADE_WORDS[reliability]} {STANCE_WORDS[stance]}: learned from the agreement "
+        what += f"of {self.model.claims} claims"
         if self.model.kind == "verdicts":
-            grade += f" and {self.model.verdicts} verdicts (not this claim's)"
+            verdicts = self.fit.verdicts
+            own = " (not this claim's)" if verdicts < self.model.verdicts else ""
+            what += f" and {verdicts} verdicts{own}"
+        else:
+            what += ", no verdicts"
         agree, n = self.fit.record(origin)
         if n and self.fit.source_factor:
-            grade += f"; this source: {agree} of {n} verdicted claims agreed"
-        return grade
+            what += f"; this source: {agree} of {n} verdicted claims agreed"
+        return what
 
 
 # --- fitting ---------------------------------------------------------------------------------
@@ -395,19 +470,27 @@ def _records(claims: Iterable[ClaimData]) -> tuple[dict[str, tuple[int, int]], f
     return {key: (a, n) for key, (a, n) in records.items()}, rate
 
 
+GRADE_STANCES = tuple((g, s) for g in GRADES for s in ("supports", "contradicts"))
+
+
 def _features(
     claim: ClaimData,
     grade_weights: Mapping[str, Mapping[str, float]],
     deviation,
     settings: Settings,
-) -> tuple[float, float]:
+) -> tuple[float, float, dict[tuple[str, str], float]]:
+    """(agreement sum, source-record sum, agreement sum per grade and stance)."""
     agreement = source = 0.0
+    per_grade: dict[tuple[str, str], float] = {}
     for t in claim.terms:
         sign = 1.0 if t.stance == "supports" else -1.0
         scale = settings.credibility_share(t.credibility) * t.factor
-        agreement += sign * abs(grade_weights[t.reliability][t.stance]) * scale
+        term = sign * abs(grade_weights[t.reliability][t.stance]) * scale
+        agreement += term
+        key = (t.reliability, t.stance)
+        per_grade[key] = per_grade.get(key, 0.0) + term
         source += sign * deviation(t) * scale
-    return agreement, source
+    return agreement, source, per_grade
 
 
 def _verdict_fit(
@@ -415,12 +498,22 @@ def _verdict_fit(
     grade_weights: Mapping[str, Mapping[str, float]],
     base: float,
     settings: Settings,
+    grade_precision: Mapping[tuple[str, str], float],
 ) -> FoldFit:
-    """MAP logistic regression of the verdicts on (1, agreement sum, source-record sum), prior
-    N((base, 1, 1), I). Each training claim's own record is left out of its source feature."""
+    """MAP logistic regression of the verdicts on (1, agreement sum, source-record sum, and the
+    agreement sum of each grade and stance present), prior N((base, 1, 1), I / 3) on the first
+    three and N(0, 1 / 10) on each grade's and stance's departure from the common scale. Each
+    training claim's own record is left out of its source feature."""
     shrinkage = settings.source_shrinkage
     records, rate = _records(train)
-    fit = FoldFit(base=base, scale=1.0, source_factor=0.0, agreement=rate, records=records)
+    fit = FoldFit(
+        base=base,
+        scale=1.0,
+        source_factor=0.0,
+        agreement=rate,
+        verdicts=len(train),
+        records=records,
+    )
     if not train:
         return fit
 
@@ -435,24 +528,36 @@ def _verdict_fit(
 
         return deviation
 
-    rows = []
-    for claim in train:
-        a, s = _features(claim, grade_weights, deviation_without(claim), settings)
-        rows.append(((1.0, a, s), claim.truth))
-    beta = _map_logistic(rows, (base, 1.0, 1.0), FIT_PRIOR_PRECISION)
+    features = [_features(c, grade_weights, deviation_without(c), settings) for c in train]
+    present = [key for key in GRADE_STANCES if any(key in f[2] for f in features)]
+    rows = [
+        ((1.0, a, s, *(per_grade.get(key, 0.0) for key in present)), claim.truth)
+        for claim, (a, s, per_grade) in zip(train, features, strict=True)
+    ]
+    mean = (base, 1.0, 1.0, *[0.0] * len(present))
+    precision = (FIT_PRIOR_PRECISION,) * 3 + tuple(grade_precision[key] for key in present)
+    beta = _map_logistic(rows, mean, precision)
     fit.base, fit.scale, fit.source_factor = beta[0], max(beta[1], 0.0), max(beta[2], 0.0)
+    grades: dict[str, dict[str, float]] = {}
+    for (grade, stance), departure in zip(present, beta[3:], strict=True):
+        # A grade's and stance's multiplier never goes below 0 (the term never changes sign).
+        grades.setdefault(grade, {})[stance] = max(departure, -fit.scale)
+    fit.grades = grades
     return fit
 
 
 def _map_logistic(
-    rows: Sequence[tuple[tuple[float, ...], int]], mean: Sequence[float], precision: float
+    rows: Sequence[tuple[tuple[float, ...], int]],
+    mean: Sequence[float],
+    precision: Sequence[float],
 ) -> list[float]:
-    """Newton's method with step halving on the negative log posterior (convex)."""
+    """Newton's method with step halving on the negative log posterior (convex); a normal
+    prior around `mean` with `precision` per coefficient."""
     d = len(mean)
     beta = list(mean)
 
     def objective(b: Sequence[float]) -> float:
-        value = math.fsum(precision * (b[j] - mean[j]) ** 2 / 2 for j in range(d))
+        value = math.fsum(precision[j] * (b[j] - mean[j]) ** 2 / 2 for j in range(d))
         for x, y in rows:
             z = math.fsum(b[j] * x[j] for j in range(d))
             value += math.log1p(math.exp(-abs(z))) + max(z, 0.0) - y * z
@@ -460,8 +565,8 @@ def _map_logistic(
 
     current = objective(beta)
     for _ in range(100):
-        grad = [precision * (beta[j] - mean[j]) for j in range(d)]
-        hess = [[precision if i == j else 0.0 for j in range(d)] for i in range(d)]
+        grad = [precision[j] * (beta[j] - mean[j]) for j in range(d)]
+        hess = [[precision[i] if i == j else 0.0 for j in range(d)] for i in range(d)]
         for x, y in rows:
             p = _sigmoid(math.fsum(beta[j] * x[j] for j in range(d)))
             for i in range(d):
@@ -498,35 +603,74 @@ def _solve(a: Sequence[Sequence[float]], b: Sequence[float]) -> list[float]:
     return [m[i][n] / m[i][i] for i in range(n)]
 
 
+def grade_precision(
+    claims: Sequence[ClaimData],
+    grade_weights: Mapping[str, Mapping[str, float]],
+    settings: Settings,
+) -> dict[tuple[str, str], float]:
+    """The prior precision of each grade's and stance's departure from the common scale: what
+    the agreement of every claim says about it, counted as `GRADE_PRIOR_WEIGHT` of what verdicts
+    on all those claims would (the Fisher information of a logistic coefficient at p = 1/2 is
+    Σ x² / 4). A grade and stance the agreement fit saw often is held near its agreement weight
+    until many verdicts disagree; one it rarely saw (little evidence either way) moves with a
+    few verdicts."""
+    information = dict.fromkeys(GRADE_STANCES, 0.0)
+    for claim in claims:
+        _, _, per_grade = _features(claim, grade_weights, lambda t: 0.0, settings)
+        for key, x in per_grade.items():
+            information[key] += x * x / 4
+    return {
+        key: max(GRADE_PRIOR_PRECISION, GRADE_PRIOR_WEIGHT * value)
+        for key, value in information.items()
+    }
+
+
 def _own_records(claim: ClaimData) -> dict[str, tuple[int, int]]:
     records, _ = _records([claim])
     return records
 
 
-def fit_model(claims: Sequence[ClaimData], settings: Settings = DEFAULT_SETTINGS) -> ScoreModel:
+def fit_model(
+    claims: Sequence[ClaimData],
+    settings: Settings = DEFAULT_SETTINGS,
+    verdict_map: Mapping[str, int] = DEFAULT_VERDICT_MAP,
+) -> ScoreModel:
     """The agreement fit over every claim, then (with verdicts) the verdict fit on all of them
-    and, for each verdicted claim, the same fit without its verdict (or per fold)."""
+    and, for each verdicted claim, the same fit without its verdict (or per fold). The claims'
+    truths were read through `verdict_map`, which the model records."""
     grade_weights, base = agreement_fit(claims, settings)
     labelled = [c for c in claims if c.truth is not None]
+    precision = grade_precision(claims, grade_weights, settings)
     folds = settings.calibration_folds
     k = settings.source_shrinkage
     fold_fits: list[FoldFit] = []
     left_out: dict[int, LeftOut] = {}
     verdicted: frozenset[int] = frozenset()
     if labelled:
-        full = _verdict_fit(labelled, grade_weights, base, settings)
+        full = _verdict_fit(labelled, grade_weights, base, settings, precision)
         kind = "verdicts"
         if len(labelled) <= LEAVE_ONE_OUT_LIMIT:
             for n, claim in enumerate(labelled):
-                fit = _verdict_fit(labelled[:n] + labelled[n + 1 :], grade_weights, base, settings)
+                fit = _verdict_fit(
+                    labelled[:n] + labelled[n + 1 :], grade_weights, base, settings, precision
+                )
                 left_out[claim.id] = LeftOut(
-                    fit.base, fit.scale, fit.source_factor, fit.agreement, _own_records(claim)
+                    fit.base,
+                    fit.scale,
+                    fit.source_factor,
+                    fit.agreement,
+                    fit.grades,
+                    _own_records(claim),
                 )
         else:
             verdicted = frozenset(c.id for c in labelled)
             fold_fits = [
                 _verdict_fit(
-                    [c for c in labelled if c.id % folds != n], grade_weights, base, settings
+                    [c for c in labelled if c.id % folds != n],
+                    grade_weights,
+                    base,
+                    settings,
+                    precision,
                 )
                 for n in range(folds)
             ]
@@ -545,18 +689,26 @@ def fit_model(claims: Sequence[ClaimData], settings: Settings = DEFAULT_SETTINGS
         shrinkage=k,
         left_out=left_out,
         verdicted=verdicted,
+        verdict_map=dict(verdict_map),
     )
-    model.fingerprint = fingerprint(claims, settings)
+    model.fingerprint = fingerprint(claims, settings, verdict_map)
     return model
 
 
-def fingerprint(claims: Sequence[ClaimData], settings: Settings) -> str:
+def fingerprint(
+    claims: Sequence[ClaimData],
+    settings: Settings,
+    verdict_map: Mapping[str, int] = DEFAULT_VERDICT_MAP,
+) -> str:
     """What a fit depends on, hashed: re-running with nothing new finds the same one."""
     digest = hashlib.sha256(f"method {METHOD};".encode())
     for name in ("calibration_folds", "source_shrinkage", "channel_discount", "prior"):
         digest.update(f"{name}={getattr(settings, name)};".encode())
     for g in GRADES:
         digest.update(f"{g}={settings.reliability_probability(g)};".encode())
+    for c in (1, 2, 3, 4, 6):
+        digest.update(f"{c}={settings.credibility_share(c)};".encode())
+    digest.update(f"verdicts {verdict_map_text(verdict_map)};".encode())
     for claim in sorted(claims, key=lambda c: c.id):
         terms = sorted(claim.terms)
         digest.update(json.dumps([claim.id, claim.truth, terms]).encode())

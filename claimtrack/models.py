@@ -36,7 +36,7 @@ NAMING_CONVENTION = {
 }
 
 DATE_PRECISIONS = ("year", "month", "day")
-HISTORY_ENTITIES = ("source", "claim", "evidence", "link")
+HISTORY_ENTITIES = ("source", "claim", "evidence", "link", "model")  # model: a calibrate fit
 
 
 def utcnow() -> datetime:
@@ -317,7 +317,8 @@ class HistoryEvent(Base):
     __table_args__ = (
         CheckConstraint(_in("entity", HISTORY_ENTITIES), name="entity"),
         CheckConstraint(
-            "claim_id IS NOT NULL OR source_id IS NOT NULL OR evidence_id IS NOT NULL",
+            "entity = 'model' OR claim_id IS NOT NULL OR source_id IS NOT NULL "
+            "OR evidence_id IS NOT NULL",
             name="has_subject",
         ),
         # Each claim's last change (reports) is read from this index alone.

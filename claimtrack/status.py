@@ -11,7 +11,7 @@ best credibility among its credible items carries; supporting origins add, contr
 subtract. Repeating an origin adds nothing; items that are not credible, and neutral items,
 add nothing. Where each weight comes from is a `Weights`: the documented grade defaults
 (`GradeDefaults`), or a model `claimtrack calibrate` fitted (claimtrack.calibration). Support
-that all comes through one channel is discounted (`channel_factor`), and every standing
+that shares a channel is discounted (`channel_factors`), and every standing
 carries an analytic confidence beside its likelihood (`assessed_confidence`).
 """
 
@@ -75,13 +75,32 @@ def channel_of(item: EvidenceItem) -> str:
     return item.via or item.source
 
 
-def channel_factor(support_origins: int, channels: int, settings: Settings) -> float:
-    """The share of its weight each supporting origin keeps when all support comes through one
-    channel: the first origin counts fully, each further one `channel_discount` of a full one
-    (1 with two channels or more). If the channel is wrong, every supporting item is."""
-    if support_origins < 2 or channels != 1:
+def channel_factor(sharing: int, settings: Settings) -> float:
+    """The share of its weight each of `sharing` supporting origins that reach the user through
+    one channel keeps: the first counts fully, each further one `channel_discount` of a full
+    one. If the channel is wrong, every item it passed on is."""
+    if sharing < 2:
         return 1.0
-    return (1.0 + settings.channel_discount * (support_origins - 1)) / support_origins
+    return (1.0 + settings.channel_discount * (sharing - 1)) / sharing
+
+
+MIXED_CHANNELS = object()  # an origin whose support reached the user through several channels
+
+
+def channel_factors(channel_of_origin: dict, settings: Settings) -> dict:
+    """Per supporting origin, the share of its weight it keeps: `channel_factor` of the number
+    of supporting origins whose support all came through the same channel as its own. An
+    origin heard through several channels (MIXED_CHANNELS) depends on none of them alone and
+    keeps its whole weight. So support through one channel never scores higher than the same
+    support spread over two (docs/scoring.md, "One channel")."""
+    sharing: dict = {}
+    for channel in channel_of_origin.values():
+        if channel is not MIXED_CHANNELS:
+            sharing[channel] = sharing.get(channel, 0) + 1
+    return {
+        origin: 1.0 if channel is MIXED_CHANNELS else channel_factor(sharing[channel], settings)
+        for origin, channel in channel_of_origin.items()
+    }
 
 
 def is_single_channel(support_origins: int, channels: int) -> bool:
@@ -390,6 +409,7 @@ def assess(
     not_credible: list[EvidenceItem] = []
     neutral: list[EvidenceItem] = []
     channels: set[str] = set()
+    channel_of_origin: dict[str, object] = {}
     for item in items:
         if item.stance == "neutral":
             neutral.append(item)
@@ -397,14 +417,18 @@ def assess(
             not_credible.append(item)
         elif item.stance == "supports":
             supporting.setdefault(item.origin, []).append(item)
-            channels.add(channel_of(item))
+            channel = channel_of(item)
+            channels.add(channel)
+            if channel_of_origin.setdefault(item.origin, channel) != channel:
+                channel_of_origin[item.origin] = MIXED_CHANNELS
         else:
             contradicting.setdefault(item.origin, []).append(item)
     s, x = len(supporting), len(contradicting)
     weights = weights or GradeDefaults(settings)
-    factor = channel_factor(s, len(channels), settings)
+    factors = channel_factors(channel_of_origin, settings)
     contributions = [
-        _contribution(o, "supports", i, settings, weights, factor) for o, i in supporting.items()
+        _contribution(o, "supports", i, settings, weights, factors[o])
+        for o, i in supporting.items()
     ]
     contributions += [
         _contribution(o, "contradicts", i, settings, weights, 1.0) for o, i in contradicting.items()

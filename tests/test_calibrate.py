@@ -220,9 +220,16 @@ def test_a_learned_score_recomputed_by_hand(cli, tmp_path):
     rate = fit["agreement"]
     shrunk = (6 + 10 * rate) / (6 + 10)
     deviation = math.log(shrunk / (1 - shrunk)) - math.log(rate / (1 - rate))
-    support = 0.2 * max(0.0, fit["scale"] * abs(weights["F"]["supports"]))
+
+    def multiplier(grade: str, stance: str) -> float:
+        # the common scale plus this grade's and stance's own departure from it
+        return fit["scale"] + fit["grades"].get(grade, {}).get(stance, 0.0)
+
+    support = 0.2 * max(0.0, multiplier("F", "supports") * abs(weights["F"]["supports"]))
     against = 0.5 * max(
-        0.0, fit["scale"] * abs(weights["B"]["contradicts"]) + fit["source_factor"] * deviation
+        0.0,
+        multiplier("B", "contradicts") * abs(weights["B"]["contradicts"])
+        + fit["source_factor"] * deviation,
     )
     expected = 1 / (1 + math.exp(-(fit["base"] + support - against)))
     shown = cli.ok("explain", "kim-order", "--json").json()
@@ -288,3 +295,76 @@ def test_the_fast_report_and_the_item_by_item_path_agree_under_a_fitted_model(cl
     fast, detailed = rows(), rows("--detail")
     assert fast == detailed
     assert fast["c0"][-1].startswith("model #1 (6 verdicts")
+
+
+def fit_events(cli) -> list[dict]:
+    """The history events `calibrate` recorded, oldest first."""
+    from sqlalchemy import select
+
+    from claimtrack.db import Database, resolve_url
+    from claimtrack.models import HistoryEvent
+
+    database = Database(resolve_url(cli.url))
+    try:
+        with database.session() as session:
+            rows = session.execute(
+                select(HistoryEvent.action, HistoryEvent.actor, HistoryEvent.after)
+                .where(HistoryEvent.entity == "model")
+                .order_by(HistoryEvent.id)
+            ).all()
+    finally:
+        database.dispose()
+    return [{"action": a, "actor": actor, **json.loads(after)} for a, actor, after in rows]
+
+
+def test_history_records_each_fit_and_nothing_when_nothing_changed(cli):
+    enter_seed(cli)
+    cli.ok("calibrate")
+    (first,) = fit_events(cli)
+    assert (first["action"], first["actor"], first["id"], first["kind"]) == (
+        "model.fit",
+        "tester",
+        1,
+        "agreement",
+    )
+    assert first["verdict_map"] == "true=confirmed,false=debunked"
+    cli.ok("calibrate")  # nothing new
+    cli.ok("claim", "verdict", "halt", "confirmed", "--reason", "checked")
+    cli.ok("calibrate", "--dry-run")
+    assert len(fit_events(cli)) == 1
+    cli.ok("calibrate")
+    second = fit_events(cli)[1]
+    assert (second["id"], second["kind"], second["verdicts"]) == (2, "verdicts", 1)
+    assert second["name"] == "model #2 (1 verdicts, agreement of 3 claims)"
+    # The events are in the hash chain like every other.
+    assert "every history event matches the hash chain" in cli.ok("db", "check").stdout
+
+
+def test_the_verdict_map_says_which_verdicts_are_true(cli, db_dump):
+    enter_seed(cli)
+    cli.ok("claim", "verdict", "halt", "confirmed", "--reason", "checked")
+    default = cli.ok("calibrate", "--dry-run", "--json").json()
+    same = cli.ok(
+        "calibrate", "--dry-run", "--json", "--verdict-map", "TRUE=Confirmed, false=debunked"
+    ).json()
+    assert default["verdict_map"] == {"true": ["confirmed"], "false": ["debunked"]}
+    assert same["verdict_map"] == default["verdict_map"]
+    assert default["fit"] == same["fit"]
+    flipped = cli.ok("calibrate", "--json", "--verdict-map", "true=debunked,false=confirmed").json()
+    assert flipped["verdict_map"] == {"true": ["debunked"], "false": ["confirmed"]}
+    assert flipped["evaluation"]["true"] == 0 and flipped["evaluation"]["false"] == 1
+    # The map is part of the fit: the default map again is a new fit, not "nothing new".
+    assert cli.ok("calibrate", "--json").json()["created"]
+    before = db_dump(cli.url)
+    for bad, expected in [
+        ("yes=confirmed", "expected true=VERDICT and false=VERDICT pairs"),
+        ("true=maybe", "expected confirmed, debunked or none"),
+        ("true=confirmed", "expected at least one true and one false verdict"),
+        ("true=confirmed,false=confirmed", "expected confirmed on one side only"),
+    ]:
+        run = cli("calibrate", "--verdict-map", bad)
+        assert run.exit_code == 2, run.stderr
+        assert run.stderr.startswith("Error: --verdict-map: ")
+        assert expected in run.stderr
+        assert run.stderr.count("\n") == 1
+    assert db_dump(cli.url) == before

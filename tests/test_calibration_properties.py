@@ -102,3 +102,31 @@ def test_refitting_with_nothing_new_gives_the_same_model(claims):
     first, second = fit_model(claims), fit_model(claims)
     assert first.fingerprint == second.fingerprint
     assert first.params() == second.params()
+
+
+def _two_grades(verdicted: int) -> list[ClaimData]:
+    """Claims each supported by one B and one C origin (and some contradicted by a D one);
+    in truth B's support says nothing (half of its claims are false) while C supports only
+    true claims. The agreement fit cannot tell the two apart as well as verdicts can."""
+    claims = []
+    for n in range(120):
+        truth = n % 2
+        terms = [Term(f"b{n % 7}", "B", "supports", 2, 1.0)]
+        if truth:
+            terms.append(Term(f"c{n % 5}", "C", "supports", 2, 1.0))
+        if n % 3 == 0:
+            terms.append(Term(f"d{n % 4}", "D", "contradicts", 2, 1.0))
+        claims.append(ClaimData(n + 1, tuple(terms), truth if n < verdicted else None))
+    return claims
+
+
+def test_verdicts_fit_a_weight_per_grade_and_stance_and_a_few_barely_move_it():
+    many = fit_model(_two_grades(120)).full_fit
+    few = fit_model(_two_grades(2)).full_fit
+    # Many verdicts: B's support (worthless) ends below C's (telling), relative to agreement.
+    assert many.multiplier("B", "supports") < many.multiplier("C", "supports")
+    assert set(many.grades) == {"B", "C", "D"}
+    # Two verdicts: each grade's and stance's departure from the common scale stays small.
+    assert all(abs(d) < 0.1 for stances in few.grades.values() for d in stances.values())
+    # No verdicts: no departures at all.
+    assert fit_model([replace(c, truth=None) for c in _two_grades(0)]).full_fit.grades == {}

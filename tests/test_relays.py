@@ -306,3 +306,34 @@ def test_source_edit_derived_from_a_source_its_items_came_via_is_a_warning(relay
         "--via, --derived-from is for a source that repeats another; keep one\n"
     )
     assert relayed.ok("source", "edit", "police", "--derived-from", "").stderr == ""
+
+
+def test_origins_sharing_a_channel_are_discounted_when_others_do_not(relayed):
+    """Police and detainees both speak through the Ryanggang informant; Daily NK reports on
+    its own. The two that share the informant keep (1 + 0.5) / 2 = 0.75 of their weight each,
+    Daily NK all of its own; the report's fast path and the item-by-item path agree."""
+    import math
+
+    cli = relayed
+    cli.ok("evidence", "add", "backlash", "--source", "police", "--supports", "--via", "ryg")
+    cli.ok("evidence", "add", "backlash", "--source", "detainees", "--supports", "--via", "ryg")
+    cli.ok("evidence", "add", "backlash", "--source", "dnk", "--supports", "--credibility", "3")
+    explained = cli.ok("explain", "backlash", "--json").json()
+    factors = {o["origin"]: o["channel_factor"] for o in explained["origins"]}
+    assert factors == {"police": 0.75, "detainees": 0.75, "dnk": 1.0}
+    assert not explained["single_channel"]
+    assert explained["channel_warning"].startswith(
+        "2 of 3 supporting origins come through one channel, ryg (police, detainees)"
+    )
+    # Police and detainees are ungraded F with items graded 6 (share 0.3) by default.
+    f, c = math.log(0.55 / 0.45) * 0.3, math.log(0.7 / 0.3) * 0.5
+    assert explained["log_odds"] == pytest.approx(2 * 0.75 * f + c, abs=1e-4)
+    fields = ("score", "assessed_confidence", "score_interval", "single_channel")
+
+    def row(*args):
+        report = cli.ok("report", "--json", *args).json()
+        (found,) = [r for r in report["claims"] if r["key"] == "backlash"]
+        return tuple(found[f] for f in fields)
+
+    assert row() == row("--detail")
+    assert row()[0] == explained["score"]

@@ -212,3 +212,35 @@ def test_one_channel_never_scores_higher_than_the_same_support_through_two(data,
     assert single.log_odds <= split.log_odds
     assert single.single_channel == (single.support_origins >= 2)
     assert not split.single_channel or split.support_origins < 2 or len(split.support_channels) == 1
+
+
+@given(evidence_sets(), st.data())
+def test_support_that_shares_a_channel_is_discounted_and_splitting_it_never_lowers_the_score(
+    data, draw
+):
+    """The discount applies to origins that share a channel, not only when all support comes
+    through one: moving one origin's support from a channel it shares to a channel of its own
+    never lowers the score, and raises it whenever the channel was shared."""
+    items, _ = data
+    support = [i for i in items if i.stance == "supports" and is_credible(i)]
+    channels: dict[str, set[str]] = {}
+    for item in support:
+        channels.setdefault(item.origin, set()).add(channel_of(item))
+    alone = [origin for origin, found in channels.items() if len(found) == 1]
+    if not alone:
+        return
+    moved = draw.draw(st.sampled_from(sorted(alone)))
+    (channel,) = channels[moved]
+    shared = any(o != moved and found == {channel} for o, found in channels.items())
+    split = [
+        i.__class__(**{**i.__dict__, "via": "own-channel"})
+        if i.origin == moved and i.stance == "supports"
+        else i
+        for i in items
+    ]
+    before, after = assess(items), assess(split)
+    assert after.log_odds >= before.log_odds - 1e-12
+    factor = next(c.channel_factor for c in before.contributions if c.origin == moved)
+    assert (factor < 1.0) == shared
+    if shared:
+        assert after.log_odds > before.log_odds

@@ -18,6 +18,15 @@ def calibrate(
     history: Annotated[
         bool, typer.Option("--history", help="List every stored fit instead of fitting.")
     ] = False,
+    verdict_map: Annotated[
+        str | None,
+        typer.Option(
+            "--verdict-map",
+            metavar="true=VERDICT,false=VERDICT",
+            help="Which verdicts mean true and which false (import's --verdict-map form). "
+            "Default: true=confirmed,false=debunked.",
+        ),
+    ] = None,
     json_: Json = False,
 ) -> None:
     """Fit the score's weights: from the agreement of all evidence, and from the claims with a
@@ -28,11 +37,14 @@ def calibrate(
 
     \b
     Example: claimtrack calibrate
+             claimtrack calibrate --verdict-map true=confirmed,false=debunked --dry-run
              claimtrack calibrate --history --json
     """
+    from ..calibration import parse_verdict_map
     from ..services.calibrate import calibrate as fit
     from ..services.calibrate import model_history
 
+    truths = parse_verdict_map(verdict_map)
     if history:
         with ctx.obj.reading() as session:
             rows = model_history(session)
@@ -48,10 +60,10 @@ def calibrate(
         return
     if dry_run:
         with ctx.obj.reading() as session:
-            result = fit(session, actor=ctx.obj.who, dry_run=True)
+            result = fit(session, actor=ctx.obj.who, dry_run=True, verdict_map=truths)
     else:
         with ctx.obj.writing() as session:
-            result = fit(session, actor=ctx.obj.who)
+            result = fit(session, actor=ctx.obj.who, verdict_map=truths)
     result.pop("_model")
     if json_:
         print_json(result)

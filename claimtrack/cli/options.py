@@ -43,6 +43,17 @@ ReportedBy = Annotated[
         "before DATE. Combines with --as-of.",
     ),
 ]
+# export has no --as-of (it writes what is recorded now), so its help does not offer one.
+ExportReportedBy = Annotated[
+    str | None,
+    typer.Option(
+        "--reported-by",
+        metavar="DATE",
+        help="Only evidence reported by DATE (YYYY-MM-DD; YYYY-MM or YYYY: the end of that "
+        "month or year): its observed date, or, without one, the day it was recorded, is on or "
+        "before DATE.",
+    ),
+]
 AsOf = Annotated[
     str | None,
     typer.Option(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .options import Json, ReportedBy, Since, SourceFilter, Status, Tag
+from .options import ExportReportedBy, Json, Since, SourceFilter, Status, Tag
 
 
 def import_(
@@ -342,7 +342,7 @@ def export(
     tag: Tag = None,
     source: SourceFilter = None,
     since: Since = None,
-    reported_by: ReportedBy = None,
+    reported_by: ExportReportedBy = None,
     review_url: Annotated[
         str | None,
         typer.Option(

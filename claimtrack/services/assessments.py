@@ -233,6 +233,9 @@ def claim_standings(
     counts: dict[int, int] = {}
     best: dict[int, int] = {}  # (claim * span + origin) * 2 + contradicts -> best grade
     channels: set[int] = set()  # claim * span + channel source
+    # Per supporting (claim, origin) group: the source id of the one channel its support came
+    # through, or -1 when it came through several (status.channel_factors).
+    channel_of_origin: dict[int, int] = {}
     rows = connection.execute(
         select(
             Evidence.claim_id,
@@ -254,7 +257,10 @@ def claim_standings(
         group = (claim_id * span + origin_id) * 2
         if stance == "supports":
             # status.channel_of: hop 1 of the via chain, else the item's own source.
-            channels.add(claim_id * span + (via_id or source_id))
+            channel = via_id or source_id
+            channels.add(claim_id * span + channel)
+            if channel_of_origin.setdefault(group, channel) != channel:
+                channel_of_origin[group] = -1
         else:
             group += 1
         grade = best.get(group)
@@ -264,11 +270,11 @@ def claim_standings(
     for code in channels:
         claim_id, source_id = divmod(code, span)
         channel_keys.setdefault(claim_id, []).append(keys[source_id])
-    # (weight, ungraded) per claim, split by stance: support is discounted as a whole when it
-    # all comes through one channel, which is known only once every origin is counted.
+    # (weight, ungraded, channel) per claim, split by stance: support that shares a channel is
+    # discounted, which is known only once every origin is counted.
     weight_of: dict[tuple[int, int, int, int, int], float] = {}
     folds: dict[int, int] = {}
-    terms: dict[int, tuple[list[tuple[float, bool]], list[tuple[float, bool]]]] = {}
+    terms: dict[int, tuple[list[tuple[float, bool, int]], list[tuple[float, bool, int]]]] = {}
     for group, grade in best.items():
         claim_origin, contradicts = divmod(group, 2)
         claim_id, origin_id = divmod(claim_origin, span)
@@ -282,15 +288,21 @@ def claim_standings(
                 keys[origin_id], reliability[origin_id], stance, grade
             )
         ungraded = reliability[origin_id] == "F" or grade == 6
-        terms.setdefault(claim_id, ([], []))[contradicts].append((weight, ungraded))
+        channel = -1 if contradicts else channel_of_origin[group]
+        terms.setdefault(claim_id, ([], []))[contradicts].append((weight, ungraded, channel))
     result = {}
     for claim_id, count in counts.items():
         support, contradiction = terms.get(claim_id, ((), ()))
         s = len(support)
         claim_channels = channel_keys.get(claim_id, [])
-        factor = channel_factor(s, len(claim_channels), settings)
-        signed = [w * factor for w, _ in support] + [-w for w, _ in contradiction]
-        ungraded = [w * factor for w, u in support if u] + [w for w, u in contradiction if u]
+        sharing: dict[int, int] = {}
+        for _, _, channel in support:
+            sharing[channel] = sharing.get(channel, 0) + 1
+        factors = [1.0 if c < 0 else channel_factor(sharing[c], settings) for _, _, c in support]
+        signed = [w * f for (w, _, _), f in zip(support, factors, strict=True)]
+        signed += [-w for w, _, _ in contradiction]
+        ungraded = [w * f for (w, u, _), f in zip(support, factors, strict=True) if u]
+        ungraded += [w for w, u, _ in contradiction if u]
         result[claim_id] = ClaimStanding(
             Standing.of(
                 s,

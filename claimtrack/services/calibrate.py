@@ -4,6 +4,7 @@ and finding the one a score uses (the newest, or the one current at --as-of)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from ..models import Claim
 from ..models import ScoreModel as ScoreModelRow
 from ..settings import Settings, load_settings
 from ..status import GradeDefaults, Weights, assess
+from .common import record
 
 
 def current_model(session: Session, as_of: datetime | None = None) -> ScoreModel | None:
@@ -83,9 +85,14 @@ def model_in_use(
     return ModelInUse(current_model(session, as_of), settings or load_settings())
 
 
-def training_data(session: Session, settings: Settings) -> list[ClaimData]:
+def training_data(
+    session: Session,
+    settings: Settings,
+    verdict_map: Mapping[str, int] = calibration.DEFAULT_VERDICT_MAP,
+) -> list[ClaimData]:
     """Every claim's terms under the grade defaults (origins, grades, channel discount) and its
-    verdict as truth: three statements, whatever the number of claims."""
+    verdict as truth (through `verdict_map`): three statements, whatever the number of
+    claims."""
     from .assessments import evidence_items
 
     items = evidence_items(session, None)
@@ -97,7 +104,9 @@ def training_data(session: Session, settings: Settings) -> list[ClaimData]:
             Term(c.origin, c.reliability, c.stance, c.credibility, c.channel_factor)
             for c in assessment.contributions
         )
-        data.append(ClaimData(claim_id, terms, calibration.truth_of(verdicts[claim_id])))
+        data.append(
+            ClaimData(claim_id, terms, calibration.truth_of(verdicts[claim_id], verdict_map))
+        )
     return data
 
 
@@ -149,17 +158,24 @@ def evaluate(model: ScoreModel, data: list[ClaimData], settings: Settings) -> di
     }
 
 
-def calibrate(session: Session, *, actor: str, dry_run: bool = False) -> dict[str, Any]:
-    """Fit the model on every claim's evidence and verdicts; store it unless the newest fit
-    read exactly the same (then nothing changes). Returns the model and its evaluation."""
+def calibrate(
+    session: Session,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    verdict_map: Mapping[str, int] = calibration.DEFAULT_VERDICT_MAP,
+) -> dict[str, Any]:
+    """Fit the model on every claim's evidence and verdicts (true and false as `verdict_map`
+    says); store it, and record the fit in history, unless the newest fit read exactly the
+    same (then nothing changes). Returns the model and its evaluation."""
     settings = load_settings()
-    data = training_data(session, settings)
+    data = training_data(session, settings, verdict_map)
     if not any(claim.terms for claim in data):
         raise NotFound(
             "nothing to calibrate on: no claim has credible supporting or contradicting "
             "evidence yet; add some with `claimtrack evidence add` or `claimtrack import`"
         )
-    model = calibration.fit_model(data, settings)
+    model = calibration.fit_model(data, settings, verdict_map)
     newest = current_model(session)
     unchanged = newest is not None and newest.fingerprint == model.fingerprint
     if unchanged:
@@ -182,23 +198,46 @@ def calibrate(session: Session, *, actor: str, dry_run: bool = False) -> dict[st
             model.id = row.id
             model.fitted_at = row.fitted_at.isoformat()
             model.actor = actor
+            record(
+                session,
+                action="model.fit",
+                entity="model",
+                after={
+                    "id": row.id,
+                    "name": model.name,
+                    "kind": model.kind,
+                    "verdicts": model.verdicts,
+                    "claims": model.claims,
+                    "verdict_map": calibration.verdict_map_text(verdict_map),
+                    "fingerprint": model.fingerprint,
+                },
+                at=row.fitted_at,
+            )
     in_use = ModelInUse(model, settings)
     return {
         "model": in_use.describe(),
         "created": not unchanged and not dry_run,
         "unchanged": unchanged,
         "verdict_map": {
-            "true": list(calibration.TRUE_VERDICTS),
-            "false": list(calibration.FALSE_VERDICTS),
+            "true": sorted(v for v, truth in model.verdict_map.items() if truth),
+            "false": sorted(v for v, truth in model.verdict_map.items() if not truth),
         },
         "grade_weights": {
             grade: {stance: round(w, 4) for stance, w in weights.items()}
             for grade, weights in model.grade_weights.items()
         },
-        "fit": {key: round(value, 4) for key, value in model.full_fit.to_json().items()},
+        "fit": _rounded(model.full_fit.to_json()),
         "evaluation": model.evaluation,
         "_model": model,
     }
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {key: _rounded(v) for key, v in value.items()}
+    return value
 
 
 def model_history(session: Session) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from ..status import (
     NOT_CREDIBLE_RELIABILITY,
     EvidenceItem,
     assess,
+    channel_of,
     fragility,
     status_rule,
 )
@@ -136,6 +137,15 @@ def explain_claim(
             "if that channel is wrong, every supporting item is, so each supporting origin "
             f"keeps {factor:.2f} of its weight"
         )
+    else:
+        shared = _shared_channels(assessment.contributions)
+        if shared:
+            warning = "; ".join(
+                f"{len(origins)} of {s} supporting origins come through one channel, {channel} "
+                f"({', '.join(origins)}): if it is wrong, all of them are, so each keeps "
+                f"{factor:.2f} of its weight"
+                for channel, (origins, factor) in shared.items()
+            )
     without = []
     for origin, other in fragility(items, settings, weights).items():
         without.append(
@@ -177,3 +187,15 @@ def explain_claim(
         "channel_warning": warning,
         "fragility": without,
     }
+
+
+def _shared_channels(contributions) -> dict[str, tuple[list[str], float]]:
+    """Channels that two or more supporting origins share (all of each one's support came
+    through it): channel -> (those origins, the share of its weight each keeps)."""
+    shared: dict[str, tuple[list[str], float]] = {}
+    for contribution in contributions:
+        if contribution.stance != "supports" or contribution.channel_factor >= 1.0:
+            continue
+        (channel,) = {channel_of(item) for item in contribution.items}
+        shared.setdefault(channel, ([], contribution.channel_factor))[0].append(contribution.origin)
+    return shared
