@@ -287,11 +287,14 @@ class ScoreModel:
     def from_params(cls, params: Mapping[str, Any], **extra: Any) -> ScoreModel:
         records = params.get("records", {})
         fold_fits = []
+        # Fits stored before method 2 lack `verdicts` per fit: all of the model's, or (one
+        # fold's) those of the other folds.
+        verdicts = params["verdicts"]
         for n, data in enumerate(params["fold_fits"]):
-            fit = FoldFit(**data)
+            fit = FoldFit(**{"verdicts": verdicts, **data})
             fit.records = {key: tuple(counts[n]) for key, counts in records.items()}
             fold_fits.append(fit)
-        full = FoldFit(**params["full_fit"])
+        full = FoldFit(**{"verdicts": verdicts, **params["full_fit"]})
         full.records = {key: tuple(v) for key, v in params.get("full_records", {}).items()}
         left_out = {}
         for i, (*numbers, own) in params.get("left_out", {}).items():
