@@ -182,3 +182,23 @@ def test_an_unknown_revision_is_refused_and_changes_nothing(cli, db_dump, args):
     )
     assert db_dump(cli.url) == before
     assert cli.ok("db", "current").stdout == f"{SCHEMA_REVISION} (head)\n"
+
+
+def test_a_fit_recorded_in_history_keeps_the_schema_at_0011_or_later(blank, db_dump):
+    """0011 lets history hold `model.fit` events (no claim or source); going below it would
+    have to remove them from an append-only history, so the downgrade is refused, one line."""
+    blank.ok("init")
+    blank.ok("claim", "add", "Backed by one outlet.", "--key", "one")
+    blank.ok("source", "add", "Daily NK", "--key", "dnk", "--reliability", "C")
+    blank.ok("evidence", "add", "one", "--source", "dnk", "--supports")
+    blank.ok("calibrate")
+    before = db_dump(blank.url)
+    run = blank("db", "downgrade", "0010")
+    assert run.exit_code == 1
+    assert run.stderr == (
+        "Error: history records fits of the score (claimtrack calibrate: 1), which cannot be "
+        "removed (history is append-only) and which revisions before 0011 do not allow; stay "
+        "at 0011 or later\n"
+    )
+    assert db_dump(blank.url) == before
+    assert "every history event matches the hash chain" in blank.ok("db", "check").stdout

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from claimtrack.errors import DatabaseError
+
 revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
@@ -79,9 +81,9 @@ def downgrade() -> None:
     fits = op.get_bind().exec_driver_sql("SELECT count(*) FROM history WHERE entity = 'model'")
     count = fits.scalar()
     if count:
-        raise RuntimeError(
-            f"history records {count} fits of the score (claimtrack calibrate), which cannot be "
-            "removed (history is append-only) and which revisions before 0011 do not allow; "
-            "stay at 0011 or later"
+        raise DatabaseError(
+            f"history records fits of the score (claimtrack calibrate: {count}), which cannot "
+            "be removed (history is append-only) and which revisions before 0011 do not "
+            "allow; stay at 0011 or later"
         )
     _set_checks(ENTITY_BEFORE, SUBJECT_BEFORE)
