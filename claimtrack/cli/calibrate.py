@@ -30,8 +30,9 @@ def calibrate(
     json_: Json = False,
 ) -> None:
     """Fit the score's weights: from the agreement of all evidence, and from the claims with a
-    verdict (confirmed = true, debunked = false) where there are any. Stores the model (reports
-    use it from then on), unless nothing changed since the last fit; prints its
+    verdict (confirmed = true, debunked = false, unless --verdict-map says otherwise) where
+    there are any. Stores the model (reports use it from then on) and records the fit in
+    history, unless nothing changed since the last fit; prints its
     cross-validated AUC and Brier score beside the grade defaults and a naive count, and a
     reliability table. docs/scoring.md explains the method.
 
