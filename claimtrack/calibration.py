@@ -371,6 +371,13 @@ class FittedWeights:
         agree, n = self.fit.record(origin)
         if n and self.fit.source_factor:
             what += f"; this source: {agree} of {n} verdicted claims agreed"
+        elif n:
+            what += (
+                f"; this source: {agree} of {n} verdicted claims agreed (sources' records carry "
+                "no weight in this fit)"
+            )
+        elif self.model.kind == "verdicts":
+            what += "; this source: no other verdicted claims, so its grade's weight"
         return what
 
 

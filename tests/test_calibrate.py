@@ -234,7 +234,15 @@ def test_a_learned_score_recomputed_by_hand(cli, tmp_path):
     expected = 1 / (1 + math.exp(-(fit["base"] + support - against)))
     shown = cli.ok("explain", "kim-order", "--json").json()
     assert shown["score"] == pytest.approx(expected, abs=1e-3)  # fit numbers are rounded
-    assert "this source: 6 of 6 verdicted claims agreed" in shown["origins"][1]["weight_from"]
+    support_from, against_from = (o["weight_from"] for o in shown["origins"])
+    assert against_from.startswith(
+        "usually reliable (B) sources contradicting: learned from the agreement of 9 claims and "
+        "6 verdicts; this source: 6 of 6 verdicted claims agreed"
+    )
+    assert support_from == (
+        "ungraded (F) sources supporting: learned from the agreement of 9 claims and 6 "
+        "verdicts; this source: no other verdicted claims, so its grade's weight"
+    )
 
 
 def test_the_html_report_draws_the_reliability_diagram(cli, tmp_path):
