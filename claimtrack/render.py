@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
 
-from .terminal import json_safe, shown
+from .terminal import display_ljust, display_width, display_wrap, json_safe, shown
 
 CLAIM_COLUMNS = [
     "key",
@@ -160,14 +160,14 @@ def table_text(
     drop: Sequence[int] = (),
 ) -> tuple[str, list[int]]:
     """Columns of left-aligned text under a dashed rule, two spaces apart (tabulate's
-    "simple" layout). With a width, the table fits it: first the `wrap` columns wrap, widest
+    "simple" layout), measured in terminal columns (a Korean syllable takes two). With a width, the table fits it: first the `wrap` columns wrap, widest
     first, down to a readable minimum; if that is not enough, `drop` columns are left out in
     order. Returns the text and the indexes of the columns left out."""
     # Unfitted, a header gets two spaces of room, as in tabulate; fitted, every space counts.
-    natural = [len(h) + (2 if width is None else 0) for h in headers]
+    natural = [display_width(h) + (2 if width is None else 0) for h in headers]
     for row in rows:
         for n, text in enumerate(row):
-            natural[n] = max(natural[n], len(text))
+            natural[n] = max(natural[n], display_width(text))
     shown = list(range(len(headers)))
     widths = list(natural)
     dropped: list[int] = []
@@ -203,8 +203,8 @@ def table_text(
     ]
     for row in rows:
         parts = [
-            textwrap.wrap(row[n], widths[n], break_on_hyphens=False) or [""]
-            if len(row[n]) > widths[n]
+            display_wrap(row[n], widths[n]) or [""]
+            if display_width(row[n]) > widths[n]
             else [row[n]]
             for n in shown
         ]
@@ -215,7 +215,7 @@ def table_text(
 
 
 def _table_line(texts: Sequence[str], widths: Sequence[int]) -> str:
-    return "  ".join(text.ljust(w) for text, w in zip(texts, widths, strict=True)).rstrip()
+    return "  ".join(display_ljust(text, w) for text, w in zip(texts, widths, strict=True)).rstrip()
 
 
 def listing_table(listing: Listing, width: int | None = None) -> str:

@@ -14,6 +14,9 @@ the left-to-right/right-to-left marks are ordinary text in many scripts and are 
 from __future__ import annotations
 
 import re
+import textwrap
+import unicodedata
+from functools import cache
 
 _CONTROLS = [
     *range(0x00, 0x20),
@@ -61,3 +64,64 @@ def json_safe(encoded: str) -> str:
     if not _ANY_JSON.search(encoded):
         return encoded
     return encoded.translate(_JSON)
+
+
+# --- display width ----------------------------------------------------------------------------
+# A terminal gives East Asian wide and fullwidth characters (Hangul, CJK ideographs, kana,
+# fullwidth forms, most emoji) two columns and combining marks, zero-width characters and
+# Hangul's conjoining medial and final jamo none. Tables line their columns up by this width,
+# not by len(): a Korean claim's text is twice as wide as its length.
+
+
+@cache
+def _char_width(char: str) -> int:
+    code = ord(char)
+    if 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF:  # conjoining jamo after the lead
+        return 0
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf", "Cc"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """How many terminal columns `text` (one line) takes; a control character (shown text
+    has them escaped; callers may use them as markers) takes none."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    return sum(map(_char_width, text))
+
+
+def display_ljust(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` terminal columns."""
+    return text + " " * (width - display_width(text))
+
+
+def display_wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` terminal columns, broken at spaces; a word wider
+    than a line (a URL, or CJK written without spaces) is broken where it reaches the edge."""
+    if text.isascii() and text.isprintable():
+        return textwrap.wrap(text, width, break_on_hyphens=False)
+    lines: list[str] = []
+    line, used = "", 0
+    for word in text.split():
+        size = display_width(word)
+        if line and used + 1 + size <= width:
+            line, used = f"{line} {word}", used + 1 + size
+            continue
+        if line:
+            lines.append(line)
+            line, used = "", 0
+        while size > width:
+            head, head_size = "", 0
+            for char in word:
+                char_size = _char_width(char)
+                if head_size + char_size > width and head:
+                    break
+                head, head_size = head + char, head_size + char_size
+            lines.append(head)
+            word = word[len(head) :]
+            size -= head_size
+        line, used = word, size
+    if line:
+        lines.append(line)
+    return lines

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InvalidValue
 from ..terminal import shown
-from .options import Format, Json
-from .output import output_format
+from .options import Format, Json, Limit
+from .output import output_format, print_listing, print_shown_of, print_wrapped, terminal_width
 
 
 def duplicates(
@@ -24,10 +25,8 @@ def duplicates(
             help="Claims at least this similar (0-1; default: the duplicate_threshold setting, 0.6).",
         ),
     ] = None,
-    limit: Annotated[
-        int | None, typer.Option("--limit", "-n", help="Show at most this many pairs.")
-    ] = None,
     fmt: Format = None,
+    limit: Limit = None,
     json_: Json = False,
 ) -> None:
     """List likely duplicate claims (similar wording) and sources (same name or URL).
@@ -40,12 +39,9 @@ def duplicates(
 
     with ctx.obj.reading() as session:
         pairs = find_duplicates(session, kinds=type_ or [], threshold=threshold)
-    if limit is not None:
-        pairs = pairs[:limit]
     fmt = output_format(fmt, json_, default="")
     if fmt:
         from ..render import Listing
-        from .output import print_listing
 
         listing = Listing(
             rows=pairs,
@@ -54,19 +50,25 @@ def duplicates(
             drop=["reason"],
             empty="No likely duplicates.",
         )
-        print_listing(ctx, listing, fmt=fmt)
+        print_listing(ctx, listing, fmt=fmt, limit=limit)
         return
+    if limit is not None and limit < 1:
+        raise InvalidValue("--limit", limit, "a whole number of 1 or more")
+    total, pairs = len(pairs), pairs[:limit]
     if not pairs:
         typer.echo("No likely duplicates.", err=True)
         return
+    width = terminal_width()
     for pair in pairs:
         first, second = pair["keys"]
         if pair["type"] == "claim":
-            typer.echo(f"claims {first} ~ {second}  (similarity {pair['similarity']:.2f})")
+            title = f"claims {first} ~ {second}  (similarity {pair['similarity']:.2f})"
         else:
-            typer.echo(f"sources {first} ~ {second}  ({pair['reason']})")
+            title = f"sources {first} ~ {second}  ({pair['reason']})"
+        print_wrapped(title, width, hanging="  ")
         for key, text in zip(pair["keys"], pair["texts"], strict=True):
-            typer.echo(f"  {key}: {shown(text)}")
+            print_wrapped(shown(" ".join(text.split())), width, indent=f"  {key}: ", hanging="    ")
+    print_shown_of(len(pairs), total)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from .output import (
     print_fields,
     print_json,
     print_listing,
+    print_shown_of,
     print_table,
 )
 
@@ -98,9 +99,13 @@ def history(
     if limit is not None and limit < 1:
         raise InvalidValue("limit", limit, "a whole number of 1 or more")
     with ctx.obj.reading() as session:
-        events = history_of(session, key, limit=limit)
+        # One more than shown tells whether there are more.
+        events = history_of(session, key, limit=None if limit is None else limit + 1)
+    more, events = len(events) > (limit or len(events)), events[:limit]
     if fmt not in ("table", "markdown"):
         print_listing(ctx, Listing(rows=events, columns=[]), fmt=fmt)
+        if more:
+            print_shown_of(len(events), None)
         return
     rows = [
         {
@@ -120,6 +125,8 @@ def history(
         empty="No history.",
     )
     print_listing(ctx, listing, fmt=fmt)
+    if more:
+        print_shown_of(len(events), None)
 
 
 def _describe(event: dict) -> str:

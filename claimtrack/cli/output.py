@@ -93,6 +93,7 @@ def print_listing(
     from ..errors import InvalidValue
     from ..render import render_listing
 
+    total = len(listing.rows)
     if limit is not None:
         if limit < 1:
             raise InvalidValue("--limit", limit, "a whole number of 1 or more")
@@ -105,6 +106,34 @@ def print_listing(
     text = render_listing(listing, fmt, width=width).rstrip("\n")
     if text:  # jsonl of no rows is no lines
         emit(ctx, text)
+    print_shown_of(len(listing.rows), total)
+
+
+def print_shown_of(shown: int, total: int | None) -> None:
+    """After output cut by --limit, say on stderr that more exist (never in the output
+    itself, so csv and json stay clean): '5 of 12 shown'. `total` None: more than `shown`,
+    how many is not known."""
+    if total is not None and shown >= total:
+        return
+    of = "more exist" if total is None else f"{shown} of {total} shown"
+    typer.echo(f"({of}; raise --limit or leave it out to see them all)", err=True)
+
+
+def print_wrapped(
+    text: str, width: int | None, *, indent: str = "", hanging: str | None = None
+) -> None:
+    """One paragraph of text: on a terminal wrapped to its width (`indent` before the first
+    line, `hanging` before the others), measured in terminal columns; piped, one line."""
+    from ..terminal import display_width, display_wrap
+
+    if width is None:
+        typer.echo(indent + text)
+        return
+    hanging = indent if hanging is None else hanging
+    lines = display_wrap(text, max(width - display_width(indent), 8)) or [""]
+    typer.echo(indent + lines[0])
+    for line in display_wrap(" ".join(lines[1:]), max(width - display_width(hanging), 8)):
+        typer.echo(hanging + line)
 
 
 def print_table(

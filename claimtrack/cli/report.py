@@ -90,7 +90,7 @@ def report(
     from ..render import render
     from ..services.claim_filter import ClaimFilter
     from ..services.report import ReportQuery, claims_report, sources_report
-    from .output import emit, output_format, terminal_width
+    from .output import emit, output_format, print_shown_of, terminal_width
 
     fmt = output_format(fmt, json_)
     if fmt not in FORMATS:
@@ -115,6 +115,7 @@ def report(
     with ctx.obj.reading() as session:
         data = sources_report(session, query) if by == "source" else claims_report(session, query)
     rows = "sources" if by == "source" else "claims"
+    total = len(data[rows])
     if limit is not None:
         data[rows] = data[rows][:limit]
     text = render(data, fmt, width=None if target is not None else terminal_width())
@@ -126,6 +127,7 @@ def report(
         typer.echo(f"Wrote {fmt} report of {count} {by}s to {output}", err=True)
     elif text.strip():  # jsonl of no rows is no lines
         emit(ctx, text.rstrip("\n"))
+    print_shown_of(len(data[rows]), total)
 
 
 def explain(

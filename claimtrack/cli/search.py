@@ -7,8 +7,16 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
+from ..terminal import shown
 from .options import Format, Json, Since, Status, Tag
-from .output import output_format, print_listing, use_colour
+from .output import (
+    output_format,
+    print_listing,
+    print_shown_of,
+    print_wrapped,
+    terminal_width,
+    use_colour,
+)
 
 
 def search(
@@ -41,7 +49,7 @@ def search(
         ),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="Show at most this many results.")
+        int, typer.Option("--limit", "-n", metavar="N", help="Show at most N results.")
     ] = 20,
     fmt: Format = None,
     json_: Json = False,
@@ -52,8 +60,11 @@ def search(
 
     Example: claimtrack search '"crackdown stopped" OR halted -rumour' --type claim --limit 5
     """
+    from ..errors import InvalidValue
     from ..services.search import search as run_search
 
+    if limit < 1:
+        raise InvalidValue("--limit", limit, "a whole number of 1 or more")
     with ctx.obj.reading() as session:
         results = run_search(
             session,
@@ -63,8 +74,9 @@ def search(
             tags=tag or [],
             source=source,
             since=since,
-            limit=limit,
+            limit=limit + 1,  # one more than shown tells whether more match
         )
+    more, results = len(results) > limit, results[:limit]
     fmt = output_format(fmt, json_, default="")
     if fmt:
         listing = Listing(
@@ -75,20 +87,26 @@ def search(
             empty="No matches.",
         )
         print_listing(ctx, listing, fmt=fmt)
-        return
-    if not results:
+    elif not results:
         typer.echo("No matches.", err=True)
-        return
-    _print_results(results, color=use_colour(ctx))
-
-
-def _print_results(results: list[dict], *, color: bool) -> None:
-    from ..services.search import mark
-
-    if color:
-        before, after = "\x1b[1;33m", "\x1b[0m"
     else:
-        before, after = "[", "]"
+        _print_results(results, color=use_colour(ctx), width=terminal_width())
+    if more:
+        print_shown_of(limit, None)
+
+
+# Highlighted words are marked with these while the snippet is wrapped (terminal.display_width
+# counts them as no width), then replaced by the colour codes.
+_START, _END = "\x00", "\x01"
+
+
+def _print_results(results: list[dict], *, color: bool, width: int | None) -> None:
+    """Each result as a title line and its snippet below, matched words highlighted (bold
+    yellow, or [in brackets] without colour); on a terminal both wrap to its width."""
+    from ..services.search import mark
+    from ..terminal import display_wrap
+
+    before, after = ("\x1b[1;33m", "\x1b[0m") if color else ("[", "]")
     for result in results:
         if result["type"] == "claim":
             title = f"claim {result['key']} · {result['status']}"
@@ -101,8 +119,20 @@ def _print_results(results: list[dict], *, color: bool) -> None:
             title = f"source {result['key']}"
         if result["matched"] != "text":
             title += f" · matched in {result['matched']}"
-        typer.echo(typer.style(title, bold=True) if color else title)
-        typer.echo("  " + mark(result["snippet"], result["highlights"], before, after))
+        title = shown(title)
+        for line in display_wrap(title, width) if width else [title]:
+            typer.echo(typer.style(line, bold=True) if color else line)
+        if not color:
+            print_wrapped(
+                mark(result["snippet"], result["highlights"], "[", "]"), width, indent="  "
+            )
+            continue
+        snippet = mark(result["snippet"], result["highlights"], _START, _END)
+        inside = False
+        for line in display_wrap(snippet, width - 2) if width else [snippet]:
+            text = (before if inside else "") + line.replace(_START, before).replace(_END, after)
+            inside = line.rfind(_START) > line.rfind(_END) or (inside and _END not in line)
+            typer.echo("  " + text + (after if inside else ""))
 
 
 def register(app: typer.Typer) -> None:
