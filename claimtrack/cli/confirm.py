@@ -41,13 +41,15 @@ def confirmed(
     action: str,
     yes: bool,
     dry_run: bool,
+    ask: bool = True,
 ) -> T | None:
     """Run `operation(session)` for real once it is confirmed; None after a dry run.
 
     `action` names it for the question ("remove claim halt"); `operation` must return plain
-    data (it is read after its session has closed).
+    data (it is read after its session has closed). With `ask` False (removing one evidence
+    item or link: small, and kept in history) it runs without a question unless `dry_run`.
     """
-    if yes and not dry_run:
+    if (yes or not ask) and not dry_run:
         with ctx.obj.writing() as session:
             return operation(session)
     with ctx.obj.rehearsal() as session:

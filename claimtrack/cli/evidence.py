@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
+from .confirm import DryRun, confirmed
 from .options import Credibility, Format, Json, Limit, Quiet, Reason
 from .output import (
     output_format,
@@ -14,6 +15,7 @@ from .output import (
     print_json,
     print_listing,
     print_status_changes,
+    status_change_lines,
 )
 from .params import PlainValuesGroup
 
@@ -262,16 +264,42 @@ def remove(
     reason: Annotated[
         str, typer.Option("--reason", help="Why it is removed (required; kept in history).")
     ],
+    dry_run: DryRun = False,
 ) -> None:
     """Remove an evidence item. It is kept in history and in `evidence list --removed`.
+    --dry-run shows what it would remove and the status changes, and changes nothing.
 
     \b
-    Example: claimtrack evidence remove 12 --reason "duplicate of 9"
+    Example: claimtrack evidence remove 12 --reason "duplicate of 9" --dry-run
     """
     from ..services.evidence import remove_evidence
 
-    with ctx.obj.writing() as session:
+    def operation(session):
         removal = remove_evidence(session, evidence_id, reason=reason)
-        item_id = removal.evidence.id
-    typer.echo(f"Removed evidence {item_id}")
-    print_status_changes(removal.status_changes)
+        item = removal.evidence
+        return {
+            "id": item.id,
+            "claim": item.claim.key,
+            "stance": item.stance,
+            "source": item.source.key,
+            "status_changes": removal.status_changes,
+        }
+
+    def lines(done: dict, *, future: bool) -> list[str]:
+        head = [
+            f"{'Will remove' if future else 'Removed'} evidence {done['id']} "
+            f"({done['stance']} {done['claim']}, from {done['source']})"
+        ]
+        return head + status_change_lines(done["status_changes"], future=future)
+
+    done = confirmed(
+        ctx,
+        operation,
+        preview=lambda planned: "\n".join(lines(planned, future=True)),
+        action=f"remove evidence {evidence_id}",
+        yes=False,
+        dry_run=dry_run,
+        ask=False,
+    )
+    if done is not None:
+        typer.echo("\n".join(lines(done, future=False)))

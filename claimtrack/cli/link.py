@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from .confirm import DryRun, confirmed
 from .options import Format, Json, Limit
 from .output import output_format, print_listing
 from .params import PlainValuesGroup
@@ -99,15 +100,29 @@ def remove(
     reason: Annotated[
         str, typer.Option("--reason", help="Why it is removed (required; kept in history).")
     ],
+    dry_run: DryRun = False,
 ) -> None:
     """Remove the link from CLAIM to OTHER. The removal and its reason go into both claims'
-    history; `claim show --as-of` an earlier date still shows the link.
+    history; `claim show --as-of` an earlier date still shows the link. --dry-run shows the
+    link it would remove, and changes nothing.
 
     \b
     Example: claimtrack link remove decrees-down halt --reason "linked by mistake"
     """
     from ..services.claims import unlink_claims
 
-    with ctx.obj.writing() as session:
-        link = unlink_claims(session, claim=claim, other=other, reason=reason)
-    typer.echo(f"Removed link: {link['claim']} {link['relation']} {link['other']}")
+    def text(link: dict, *, future: bool) -> str:
+        verb = "Will remove" if future else "Removed"
+        return f"{verb} link: {link['claim']} {link['relation']} {link['other']}"
+
+    link = confirmed(
+        ctx,
+        lambda session: unlink_claims(session, claim=claim, other=other, reason=reason),
+        preview=lambda planned: text(planned, future=True),
+        action=f"remove link {claim} {other}",
+        yes=False,
+        dry_run=dry_run,
+        ask=False,
+    )
+    if link is not None:
+        typer.echo(text(link, future=False))

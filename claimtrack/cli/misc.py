@@ -157,7 +157,23 @@ def _describe(event: dict) -> str:
         ]
         return f"removed {before.get('key')}" + (f" ({', '.join(with_it)})" if with_it else "")
     if event["action"] in ("claim.restore", "source.restore"):
-        return "restored (removed " + str(before.get("removed_at", ""))[:10] + ")"
+        with_it = [
+            f"{len(after[name])} {noun}"
+            for name, noun in (
+                ("evidence_restored", "evidence"),
+                ("links_restored", "links"),
+                ("children_moved", "derived sources moved back"),
+            )
+            if after.get(name)
+        ]
+        return (
+            "restored (removed "
+            + str(before.get("removed_at", ""))[:10]
+            + ")"
+            + (f" with {', '.join(with_it)}" if with_it else "")
+        )
+    if event["action"] == "evidence.restore":
+        return f"restored evidence {event.get('evidence_id') or ''}".rstrip()
     if event["action"] == "link.remove":
         return f"removed link {before.get('claim')} {before.get('relation')} {before.get('other')}"
     if event["action"] == "evidence.remove":

@@ -171,14 +171,19 @@ def print_changes(before: dict[str, Any], after: dict[str, Any]) -> None:
 
 def print_status_changes(changes: Sequence[Any]) -> None:
     """The claims whose status a re-grade or a removal changed: 'claim: before → after'."""
+    if changes:
+        typer.echo("\n".join(status_change_lines(changes)))
+
+
+def status_change_lines(changes: Sequence[Any], *, future: bool = False) -> list[str]:
+    """'Status changed:' (or, planned, 'Status would change:') and a line per claim."""
     if not changes:
-        return
-    typer.echo("Status changed:")
-    for change in changes:
-        typer.echo(
-            f"  {change.claim}: {change.before} → {change.after} "
-            f"(score {change.score_before:.2f} → {change.score_after:.2f})"
-        )
+        return []
+    return ["Status would change:" if future else "Status changed:"] + [
+        f"  {change.claim}: {change.before} → {change.after} "
+        f"(score {change.score_before:.2f} → {change.score_after:.2f})"
+        for change in changes
+    ]
 
 
 def print_track_record(record: dict[str, dict[str, int]]) -> None:

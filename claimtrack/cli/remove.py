@@ -127,41 +127,93 @@ def remove_source(
     _remove(ctx, "source", source, reason, cascade, yes, dry_run, json_)
 
 
-def _restore(ctx, entity: str, key: str, reason: str | None) -> None:
+def _restore(ctx, entity: str, key: str, reason: str | None, dry_run: bool, json_: bool) -> None:
     from ..services import removal
 
     restore = removal.restore_claim if entity == "claim" else removal.restore_source
-    with ctx.obj.writing() as session:
-        restored = restore(session, key, reason=reason).key
-    typer.echo(f"Restored {entity} {restored}")
-    if entity == "claim":
-        typer.echo(
-            "Evidence removed with it stays removed: see `claimtrack evidence list "
-            f"{restored} --removed`, add items again with `claimtrack evidence add`"
+
+    def text(done: dict[str, Any], *, future: bool) -> str:
+        if json_:
+            from .output import indented_json
+
+            return indented_json(done | {"dry_run": future})
+        return "\n".join(_restore_lines(entity, done, future=future))
+
+    done = confirmed(
+        ctx,
+        lambda session: restore(session, key, reason=reason).as_dict(),
+        preview=lambda planned: text(planned, future=True),
+        action=f"restore {entity} {key}",
+        yes=False,
+        dry_run=dry_run,
+        ask=False,
+    )
+    if done is not None:
+        typer.echo(text(done, future=False))
+
+
+def _restore_lines(entity: str, done: dict[str, Any], *, future: bool) -> list[str]:
+    lines = [f"{'Will restore' if future else 'Restored'} {entity} {done['key']}"]
+    if done["evidence_restored"]:
+        ids = ", ".join(str(i) for i in done["evidence_restored"])
+        lines.append(f"  with {_count(len(done['evidence_restored']), 'evidence item')}: {ids}")
+    if done["links_restored"]:
+        lines.append(f"  with {_count(len(done['links_restored']), 'link')}:")
+        lines += [
+            f"    {lk['claim']} {lk['relation']} {lk['other']}" for lk in done["links_restored"]
+        ]
+    if done["children_moved"]:
+        lines.append(
+            f"  {_count(len(done['children_moved']), 'source')} derive from it again: "
+            + ", ".join(done["children_moved"])
         )
+    if done["evidence_left_removed"]:
+        ids = ", ".join(str(i) for i in done["evidence_left_removed"])
+        lines.append(
+            f"  evidence left removed (its claim or a source it cites was removed since): {ids}"
+        )
+    for link in done["links_left_removed"]:
+        lines.append(
+            f"  link left removed (a claim removed or linked otherwise since): "
+            f"{link['claim']} {link['relation']} {link['other']}"
+        )
+    if done["status_changes"]:
+        lines.append("  status changes:" if future else "Status changed:")
+        lines += [
+            f"    {c['claim']}: {c['before']} → {c['after']} "
+            f"(score {c['score_before']:.2f} → {c['score_after']:.2f})"
+            for c in done["status_changes"]
+        ]
+    return lines
 
 
 def restore_claim(
     ctx: typer.Context,
     claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The removed claim's key.")],
     reason: Reason = None,
+    dry_run: DryRun = False,
+    json_: Json = False,
 ) -> None:
-    """Put a removed claim back (evidence and links removed with it stay removed).
+    """Put a removed claim back, with the evidence and links a --cascade removal took with it
+    (recorded in history). --dry-run shows what would come back.
 
     \b
     Example: claimtrack claim restore halt --reason "removed by mistake"
     """
-    _restore(ctx, "claim", claim, reason)
+    _restore(ctx, "claim", claim, reason, dry_run, json_)
 
 
 def restore_source(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="SRC", help="The removed source's key.")],
     reason: Reason = None,
+    dry_run: DryRun = False,
+    json_: Json = False,
 ) -> None:
-    """Put a removed source back (evidence removed with it stays removed).
+    """Put a removed source back, with the evidence a --cascade removal took with it; the
+    sources moved to its parent then derive from it again. --dry-run shows what would change.
 
     \b
     Example: claimtrack source restore wire --reason "removed by mistake"
     """
-    _restore(ctx, "source", source, reason)
+    _restore(ctx, "source", source, reason, dry_run, json_)

@@ -58,6 +58,32 @@ class RecordRemoval(NamedTuple):
         }
 
 
+class RecordRestore(NamedTuple):
+    """What restoring a claim or source did: the row, the evidence items (ids) and links
+    that came back with it, those that could not (their claim or a source they cite was
+    removed since), the sources that derive from it again, and the claims whose status
+    moved."""
+
+    row: Claim | Source
+    evidence: list[int]
+    evidence_left: list[int]
+    links: list[dict[str, str]]
+    links_left: list[dict[str, str]]
+    children: list[str]
+    status_changes: list[StatusChange]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.row.key,
+            "evidence_restored": self.evidence,
+            "evidence_left_removed": self.evidence_left,
+            "links_restored": self.links,
+            "links_left_removed": self.links_left,
+            "children_moved": self.children,
+            "status_changes": [change.as_dict() for change in self.status_changes],
+        }
+
+
 def actor_of(session: Session) -> str:
     return session.info.get("actor") or "unknown"
 

@@ -15,17 +15,18 @@ claim whose status moved gets a `claim.status` event.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
-from ..errors import Conflict
-from ..models import Claim, ClaimLink, Evidence, EvidenceRelay, Source, utcnow
+from ..errors import Conflict, NotFound
+from ..models import Claim, ClaimLink, Evidence, EvidenceRelay, HistoryEvent, Source, utcnow
 from ..records import ClaimRecord, EvidenceRecord, SourceRecord
 from .assessments import assess_claims
-from .common import RecordRemoval, get_claim, get_source, record
+from .common import RecordRemoval, RecordRestore, get_claim, get_source, record
 from .status_changes import record_status_changes
 
 
@@ -205,43 +206,192 @@ def remove_source(
     return RecordRemoval(source, items, [], moved, status_changes)
 
 
-def restore_claim(session: Session, key: str, *, reason: str | None = None) -> Claim:
-    """Put a removed claim back (its evidence and links stay removed: `evidence list
-    --removed` and `history` show them)."""
+def _removal_event(session: Session, action: str, column, row_id: int) -> dict[str, Any]:
+    """What the latest `claim.remove` or `source.remove` event of this row took with it."""
+    after = session.scalar(
+        select(HistoryEvent.after)
+        .where(HistoryEvent.action == action, column == row_id)
+        .order_by(HistoryEvent.id.desc())
+        .limit(1)
+    )
+    return json.loads(after) if after else {}
+
+
+def _restorable_items(session: Session, ids: list[int], at) -> tuple[list[Evidence], list[int]]:
+    """The evidence items among `ids` still removed with the record (at the same moment),
+    split into those that can come back and those that cannot because their claim or a
+    source they cite (from, via, any hop) is removed now."""
+    if not ids:
+        return [], []
+    items = list(
+        session.scalars(
+            select(Evidence)
+            .where(Evidence.id.in_(ids), Evidence.removed_at == at)
+            .order_by(Evidence.id)
+        )
+    )
+    removed_sources = select(Source.id).where(Source.removed_at.is_not(None))
+    blocked = set(
+        session.scalars(
+            select(Evidence.id).where(
+                Evidence.id.in_([i.id for i in items]),
+                or_(
+                    Evidence.claim_id.in_(select(Claim.id).where(Claim.removed_at.is_not(None))),
+                    Evidence.source_id.in_(removed_sources),
+                    Evidence.via_id.in_(removed_sources),
+                    Evidence.id.in_(
+                        select(EvidenceRelay.evidence_id).where(
+                            EvidenceRelay.source_id.in_(removed_sources)
+                        )
+                    ),
+                ),
+            )
+        )
+    )
+    return [i for i in items if i.id not in blocked], sorted(blocked)
+
+
+def _restore_items(session: Session, items: list[Evidence], *, reason: str) -> list[int]:
+    at = utcnow()
+    for item in items:
+        before = {"removed_at": item.removed_at.isoformat(), "removed_reason": item.removed_reason}
+        item.removed_at = item.removed_reason = None
+        record(
+            session,
+            action="evidence.restore",
+            entity="evidence",
+            evidence_id=item.id,
+            claim_id=item.claim_id,
+            source_id=item.source_id,
+            before=before,
+            after={"removed_at": None, "removed_reason": None},
+            reason=reason,
+            at=at,
+        )
+    session.flush()
+    return [item.id for item in items]
+
+
+def restore_claim(session: Session, key: str, *, reason: str | None = None) -> RecordRestore:
+    """Put a removed claim back, with the evidence and links its `--cascade` removal took
+    with it (evidence whose source was removed since, and links to a claim removed since,
+    stay removed and are listed as left out)."""
+    from .claims import link_claims
+
     claim = get_claim(session, key, removed=True)
     if claim.removed_at is None:
         raise Conflict(f"claim {claim.key!r} is not removed: nothing to restore")
+    took = _removal_event(session, "claim.remove", HistoryEvent.claim_id, claim.id)
     before = {"removed_at": claim.removed_at.isoformat(), "removed_reason": claim.removed_reason}
+    removed_at = claim.removed_at
     claim.removed_at = claim.removed_reason = None
     session.flush()
+    items, left = _restorable_items(session, took.get("evidence_removed", []), removed_at)
+    why = f"restored with claim {claim.key}" + (f": {reason}" if reason else "")
+    restored = _restore_items(session, items, reason=why)
+    links, links_left = [], []
+    for link in took.get("links_removed", []):
+        try:
+            link_claims(
+                session, claim=link["claim"], other=link["other"], relation=link["relation"]
+            )
+        except (NotFound, Conflict):  # a claim removed since, or linked the other way since
+            links_left.append(link)
+            continue
+        links.append(link)
     record(
         session,
         action="claim.restore",
         entity="claim",
         claim_id=claim.id,
         before=before,
-        after={"removed_at": None, "removed_reason": None},
+        after={
+            "removed_at": None,
+            "removed_reason": None,
+            "evidence_restored": restored,
+            "links_restored": links,
+        },
         reason=reason,
     )
-    return claim
+    return RecordRestore(claim, restored, left, links, links_left, [], [])
 
 
-def restore_source(session: Session, key: str, *, reason: str | None = None) -> Source:
-    """Put a removed source back (evidence removed with it stays removed; sources that
-    derived from it keep their new parent)."""
+def restore_source(session: Session, key: str, *, reason: str | None = None) -> RecordRestore:
+    """Put a removed source back, with the evidence its `--cascade` removal took with it
+    (unless its claim or another source it cites was removed since), and the sources that
+    derived from it derive from it again if they still derive from its parent."""
+    from .sources import descendant_ids, set_derived_from
+
     source = get_source(session, key, removed=True)
     if source.removed_at is None:
         raise Conflict(f"source {source.key!r} is not removed: nothing to restore")
+    took = _removal_event(session, "source.remove", HistoryEvent.source_id, source.id)
     before = {"removed_at": source.removed_at.isoformat(), "removed_reason": source.removed_reason}
+    removed_at = source.removed_at
     source.removed_at = source.removed_reason = None
     session.flush()
+    items, left = _restorable_items(session, took.get("evidence_removed", []), removed_at)
+    children = list(
+        session.scalars(
+            select(Source)
+            .where(
+                Source.key.in_(took.get("children_moved", [])),
+                Source.removed_at.is_(None),
+                Source.derived_from_id.is_(source.derived_from_id)
+                if source.derived_from_id is None
+                else Source.derived_from_id == source.derived_from_id,
+            )
+            .order_by(Source.key)
+        )
+    )
+    affected_ids = list(
+        {i.claim_id for i in items}
+        | set(
+            session.scalars(
+                select(Evidence.claim_id).where(
+                    Evidence.source_id.in_(
+                        [c.id for c in children]
+                        + [d for c in children for d in descendant_ids(session, c.id)]
+                    )
+                )
+            )
+        )
+    )
+    status_before = assess_claims(session, affected_ids)
+    why = f"restored with source {source.key}" + (f": {reason}" if reason else "")
+    restored = _restore_items(session, items, reason=why)
+    moved = []
+    for child in children:
+        old_parent = child.derived_from.key if child.derived_from else None
+        set_derived_from(session, child, source)
+        moved.append(child.key)
+        record(
+            session,
+            action="source.edit",
+            entity="source",
+            source_id=child.id,
+            before={"derived_from": old_parent},
+            after={"derived_from": source.key},
+            reason=why,
+        )
     record(
         session,
         action="source.restore",
         entity="source",
         source_id=source.id,
         before=before,
-        after={"removed_at": None, "removed_reason": None},
+        after={
+            "removed_at": None,
+            "removed_reason": None,
+            "evidence_restored": restored,
+            "children_moved": moved,
+        },
         reason=reason,
     )
-    return source
+    status_changes = record_status_changes(
+        session,
+        select(Claim.id).where(Claim.id.in_(affected_ids)),
+        status_before,
+        reason=f"source {source.key} restored" + (f": {reason}" if reason else ""),
+    )
+    return RecordRestore(source, restored, left, [], [], moved, status_changes)
