@@ -181,7 +181,7 @@ def test_claim_add_bad_mode(logged):
 def test_claim_add_asks_on_a_terminal(logged, monkeypatch, answer, expected):
     import claimtrack.cli.claim as cli_claim
 
-    monkeypatch.setattr(cli_claim, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_claim, "can_ask", lambda: True)
     run = logged.ok(
         "claim",
         "add",

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
+from .confirm import can_ask
 from .merge import merge_claim
 from .options import (
     AsOf,
@@ -57,12 +58,6 @@ OnDuplicate = Annotated[
 ]
 
 
-def _interactive() -> bool:
-    import sys
-
-    return sys.stdin.isatty() and sys.stderr.isatty()
-
-
 def _show_candidates(candidates: list[dict]) -> None:
     for number, candidate in enumerate(candidates, 1):
         typer.echo(
@@ -101,13 +96,14 @@ def _ask(ctx: typer.Context, text: str) -> tuple[str, str | None]:
 def _add_checked(ctx: typer.Context, *, on_duplicate: str, quiet: bool, **fields) -> None:
     """`claim add` with the duplicate check: one write transaction after any question."""
     from ..errors import InvalidValue
-    from ..services.duplicates import ON_DUPLICATE, add_claim_checked
+    from ..services.claims import add_claim_checked
+    from ..services.duplicates import ON_DUPLICATE
 
     if on_duplicate not in ON_DUPLICATE:
         raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(ON_DUPLICATE))
     mode, target = on_duplicate, None
     if mode == "ask":
-        mode, target = _ask(ctx, fields["text"]) if _interactive() else ("warn", None)
+        mode, target = _ask(ctx, fields["text"]) if can_ask() else ("warn", None)
     with ctx.obj.writing() as session:
         outcome = add_claim_checked(session, on_duplicate=mode, target=target, **fields)
         key, candidates = outcome.claim.key, outcome.candidates

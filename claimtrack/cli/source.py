@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
-from .duplicates import SourceOnDuplicate, add_source_command
+from ..terminal import shown
+from .confirm import can_ask
 from .merge import merge_source
 from .options import Format, Json, Limit, Quiet, Reason, Reliability
 from .output import (
@@ -47,6 +48,80 @@ DerivedFrom = Annotated[
 Url = Annotated[str | None, typer.Option("--url", help="Where the source can be found.")]
 Notes = Annotated[str | None, typer.Option("--notes", help="Free notes.")]
 
+OnDuplicate = Annotated[
+    str,
+    typer.Option(
+        "--on-duplicate",
+        metavar="ask|warn|skip|merge",
+        help="When a source with the same name (normalised) or URL (canonical) exists: ask "
+        "what to do (on a terminal; elsewhere: warn), warn and add it anyway, skip it (print "
+        "the existing key), or merge it into the existing source.",
+    ),
+]
+
+
+def _show_sources(candidates: list[dict]) -> None:
+    for number, candidate in enumerate(candidates, 1):
+        typer.echo(
+            f"  {number}. {candidate['key']} ({candidate['reason']}): {shown(candidate['name'])}",
+            err=True,
+        )
+
+
+def _ask_source(ctx: typer.Context, name: str, url: str | None) -> tuple[str, str | None]:
+    from ..services.duplicates import similar_sources
+
+    with ctx.obj.reading() as session:
+        candidates = similar_sources(session, name=name, url=url)
+    if not candidates:
+        return "add", None
+    typer.echo("This source looks like one already logged:", err=True)
+    _show_sources(candidates)
+    while True:
+        answer = (
+            typer.prompt("[a]dd anyway, [m]erge into 1 (or m2...), [s]kip", default="a", err=True)
+            .strip()
+            .lower()
+        )
+        action = {"a": "add", "m": "merge", "s": "skip"}.get(answer[:1])
+        number = answer[1:] or "1"
+        if action and number.isdigit() and 1 <= int(number) <= len(candidates):
+            return action, candidates[int(number) - 1]["key"]
+        typer.echo(f"Please answer a, m or s (not {answer!r})", err=True)
+
+
+def _add_checked(ctx: typer.Context, *, on_duplicate: str, quiet: bool, **fields) -> None:
+    """`source add` with the duplicate check: one write transaction after any question."""
+    from ..errors import InvalidValue
+    from ..services.duplicates import ON_DUPLICATE
+    from ..services.sources import add_source_checked
+
+    if on_duplicate not in ON_DUPLICATE:
+        raise InvalidValue("--on-duplicate", on_duplicate, "one of " + ", ".join(ON_DUPLICATE))
+    mode, target = on_duplicate, None
+    if mode == "ask":
+        if can_ask():
+            mode, target = _ask_source(ctx, fields["name"], fields.get("url"))
+        else:
+            mode = "warn"
+    with ctx.obj.writing() as session:
+        outcome = add_source_checked(session, on_duplicate=mode, target=target, **fields)
+        key, candidates = outcome.source.key, outcome.candidates
+    if outcome.action == "skipped":
+        reason = next(c["reason"] for c in candidates if c["key"] == key)
+        typer.echo(key if quiet else f"Skipped: source {key} exists ({reason}); nothing added")
+    elif outcome.action == "merged":
+        typer.echo(key if quiet else f"Merged into source {key}")
+    else:
+        if outcome.action == "added" and candidates:
+            typer.echo(f"Warning: source {key} looks like one already logged:", err=True)
+            _show_sources(candidates)
+            typer.echo(
+                f"  merge it with: claimtrack source merge {candidates[0]['key']} {key}",
+                err=True,
+            )
+        typer.echo(key if quiet else f"Added source {key}")
+
 
 @app.command("add")
 def add(
@@ -61,7 +136,7 @@ def add(
     derived_from: DerivedFrom = None,
     url: Url = None,
     notes: Notes = None,
-    on_duplicate: SourceOnDuplicate = "ask",
+    on_duplicate: OnDuplicate = "ask",
     quiet: Quiet = False,
 ) -> None:
     """Add a source and print its key. A source with the same name or URL as one already
@@ -76,7 +151,7 @@ def add(
     Example: claimtrack source add "Ryanggang informant" --key src-ryanggang --kind informant
     Example: claimtrack source add "Wire copy of the Ryanggang report" --key wire --derived-from src-ryanggang
     """
-    add_source_command(
+    _add_checked(
         ctx,
         on_duplicate=on_duplicate,
         quiet=quiet,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -369,3 +370,56 @@ def show_claim(session: Session, key: str, *, reported_by: str | None = None) ->
     view["evidence"] = evidence_views(session, claim_id=claim.id, reported_by=reported_by)
     view["links"] = claim_links(session, claim)
     return view
+
+
+# --- adding with the duplicate check (`claim add --on-duplicate`) ---------------------------
+
+
+@dataclass
+class AddOutcome:
+    """What `add_claim_checked` did: `action` is added, skipped, merged or linked; `claim` is
+    the new claim, or the existing one it was skipped for or merged into."""
+
+    action: str
+    claim: Claim
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def add_claim_checked(
+    session: Session,
+    *,
+    on_duplicate: str = "warn",
+    target: str | None = None,
+    threshold: float | None = None,
+    **claim_fields: Any,
+) -> AddOutcome:
+    """Add a claim unless it is a near-duplicate, as `on_duplicate` says:
+
+    warn   add it anyway; the candidates are returned for the caller to show
+    skip   add nothing when there is a candidate (the outcome's claim is the best candidate)
+    merge  merge it into the best candidate (or `target`): its tags and evidence join it
+    add    add it without looking (the user already decided)
+    link   add it, and link it as supporting `target` (or the best candidate)
+    """
+    from .duplicates import ON_DUPLICATE, similar_claims
+    from .merge import merge_claims
+
+    if on_duplicate not in (*ON_DUPLICATE, "add", "link") or on_duplicate == "ask":
+        raise InvalidValue("on_duplicate", on_duplicate, "one of warn, skip, merge")
+    candidates: list[dict[str, Any]] = []
+    if on_duplicate != "add":
+        candidates = similar_claims(session, claim_fields.get("text") or "", threshold=threshold)
+    best = target or (candidates[0]["key"] if candidates else None)
+    if on_duplicate == "skip" and best:
+        return AddOutcome("skipped", get_claim(session, best), candidates)
+    claim = add_claim(session, **claim_fields)
+    if on_duplicate == "merge" and best:
+        kept = get_claim(session, best)
+        merge_claims(
+            session, keep=kept.key, other=claim.key, reason="merged on add: near-duplicate"
+        )
+        return AddOutcome("merged", kept, candidates)
+    if on_duplicate == "link" and best:
+        link_claims(session, claim=claim.key, other=best, relation="supports")
+        return AddOutcome("linked", claim, candidates)
+    return AddOutcome("added", claim, candidates)

@@ -230,57 +230,6 @@ def similar_claims(
     return found[:limit]
 
 
-@dataclass
-class AddOutcome:
-    """What `add_claim_checked` did: `action` is added, skipped, merged or linked; `claim` is
-    the new claim, or the existing one it was skipped for or merged into."""
-
-    action: str
-    claim: Claim
-    candidates: list[dict[str, Any]] = field(default_factory=list)
-
-
-def add_claim_checked(
-    session: Session,
-    *,
-    on_duplicate: str = "warn",
-    target: str | None = None,
-    threshold: float | None = None,
-    **claim_fields: Any,
-) -> AddOutcome:
-    """Add a claim unless it is a near-duplicate, as `on_duplicate` says:
-
-    warn   add it anyway; the candidates are returned for the caller to show
-    skip   add nothing when there is a candidate (the outcome's claim is the best candidate)
-    merge  merge it into the best candidate (or `target`): its tags and evidence join it
-    add    add it without looking (the user already decided)
-    link   add it, and link it as supporting `target` (or the best candidate)
-    """
-    from .claims import add_claim, link_claims
-    from .common import get_claim
-    from .merge import merge_claims
-
-    if on_duplicate not in (*ON_DUPLICATE, "add", "link") or on_duplicate == "ask":
-        raise InvalidValue("on_duplicate", on_duplicate, "one of warn, skip, merge")
-    candidates: list[dict[str, Any]] = []
-    if on_duplicate != "add":
-        candidates = similar_claims(session, claim_fields.get("text") or "", threshold=threshold)
-    best = target or (candidates[0]["key"] if candidates else None)
-    if on_duplicate == "skip" and best:
-        return AddOutcome("skipped", get_claim(session, best), candidates)
-    claim = add_claim(session, **claim_fields)
-    if on_duplicate == "merge" and best:
-        kept = get_claim(session, best)
-        merge_claims(
-            session, keep=kept.key, other=claim.key, reason="merged on add: near-duplicate"
-        )
-        return AddOutcome("merged", kept, candidates)
-    if on_duplicate == "link" and best:
-        link_claims(session, claim=claim.key, other=best, relation="supports")
-        return AddOutcome("linked", claim, candidates)
-    return AddOutcome("added", claim, candidates)
-
-
 # --- every claim against every other, without comparing all pairs -----------------------------
 
 
@@ -744,48 +693,6 @@ def similar_sources(session: Session, *, name: str, url: str | None) -> list[dic
         if reasons:
             found.append({"key": key, "name": other_name, "reason": ", ".join(reasons)})
     return found
-
-
-@dataclass
-class SourceAddOutcome:
-    """What `add_source_checked` did: `action` is added, skipped or merged; `source` is the
-    new source, or the existing one it was skipped for or merged into."""
-
-    action: str
-    source: Source
-    candidates: list[dict[str, Any]] = field(default_factory=list)
-
-
-def add_source_checked(
-    session: Session, *, on_duplicate: str = "warn", target: str | None = None, **fields: Any
-) -> SourceAddOutcome:
-    """Add a source unless one with the same normalised name or canonical URL exists, as
-    `on_duplicate` says (as `add_claim_checked` does for claims):
-
-    warn   add it anyway; the candidates are returned for the caller to show
-    skip   add nothing when there is a candidate (the outcome's source is the first one)
-    merge  merge it into the first candidate (or `target`): empty fields are filled from it,
-           and its key becomes another name for the candidate
-    add    add it without looking (the user already decided)
-    """
-    from .common import get_source
-    from .merge import merge_sources
-    from .sources import add_source
-
-    if on_duplicate not in (*ON_DUPLICATE, "add") or on_duplicate == "ask":
-        raise InvalidValue("on_duplicate", on_duplicate, "one of warn, skip, merge")
-    candidates: list[dict[str, Any]] = []
-    if on_duplicate != "add":
-        candidates = similar_sources(session, name=fields.get("name"), url=fields.get("url"))
-    best = target or (candidates[0]["key"] if candidates else None)
-    if on_duplicate == "skip" and best:
-        return SourceAddOutcome("skipped", get_source(session, best), candidates)
-    source = add_source(session, **fields)
-    if on_duplicate == "merge" and best:
-        kept = get_source(session, best)
-        merge_sources(session, keep=kept.key, other=source.key, reason="merged on add: same source")
-        return SourceAddOutcome("merged", get_source(session, kept.key), candidates)
-    return SourceAddOutcome("added", source, candidates)
 
 
 def find_duplicates(
