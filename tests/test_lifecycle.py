@@ -262,7 +262,7 @@ def test_a_destructive_command_without_a_terminal_or_yes_refuses(story, db_dump)
     assert db_dump(story.url) == before
 
 
-def test_claim_remove_cascade_keeps_everything_in_history_and_restore_puts_it_back(story):
+def test_claim_remove_cascade_keeps_everything_in_history_and_restore_puts_it_back(story, db_dump):
     story.ok("link", "decrees", "halt", "--supports")
     time.sleep(0.01)
     moment = datetime.now(UTC)
@@ -318,13 +318,33 @@ def test_claim_remove_cascade_keeps_everything_in_history_and_restore_puts_it_ba
             claim_as_of(session, "halt", datetime.now(UTC))
     database.dispose()
 
+    before = db_dump(story.url)
+    run = story.ok("claim", "restore", "halt", "--dry-run")
+    assert run.stdout == (
+        "Will restore claim halt\n  with 2 evidence items: 1, 2\n  with 1 link:\n"
+        "    decrees supports halt\n"
+    )
+    assert db_dump(story.url) == before
     run = story.ok("claim", "restore", "halt", "--reason", "not retracted after all")
-    assert run.stdout.startswith("Restored claim halt\n")
+    assert run.stdout.startswith("Restored claim halt\n  with 2 evidence items: 1, 2\n")
+    # What the --cascade removal took comes back with it.
     shown = story.ok("claim", "show", "halt", "--json").json()
-    assert (shown["status"], shown["evidence"]) == ("unverified", [])
-    removed = story.ok("evidence", "list", "halt", "--removed", "--json").json()
-    assert [i["removed_reason"] for i in removed] == ["removed with claim halt: retracted"] * 2
-    assert story.ok("history", "halt", "--json").json()[0]["action"] == "claim.restore"
+    assert (shown["status"], [i["id"] for i in shown["evidence"]]) == ("corroborated", [1, 2])
+    listed = story.ok("evidence", "list", "halt", "--removed", "--json").json()
+    assert [i.get("removed_reason") for i in listed] == [None, None]
+    assert story.ok("link", "list", "--json").json()[0]["claim"] == "decrees"
+    events = story.ok("history", "halt", "--json").json()
+    assert [e["action"] for e in events[:4]] == [
+        "claim.restore",
+        "link.add",
+        "evidence.restore",
+        "evidence.restore",
+    ]
+    assert events[0]["after"]["evidence_restored"] == [1, 2]
+    assert events[2]["reason"] == "restored with claim halt: not retracted after all"
+    assert events[2]["before"]["removed_reason"] == "removed with claim halt: retracted"
+    table = story.ok("history", "halt").stdout
+    assert "restored (removed " in table and "with 2 evidence, 1 links" in table
 
 
 def test_source_remove_cascade_moves_derived_sources_and_records_status_changes(story):
@@ -366,8 +386,65 @@ def test_source_remove_cascade_moves_derived_sources_and_records_status_changes(
     )
     run = story("evidence", "add", "halt", "--source", "yon", "--supports")
     assert run.exit_code == 1 and "source 'yon' was removed on" in run.stderr
-    story.ok("source", "restore", "yon")
+    run = story.ok("source", "restore", "yon", "--reason", "not fabricated")
+    # The evidence and the derived source the --cascade removal took come back with it.
+    assert re.sub(r" \(score [^)]*\)", "", run.stdout) == (
+        "Restored source yon\n"
+        "  with 1 evidence item: 2\n"
+        "  1 source derive from it again: wire\n"
+        "Status changed:\n"
+        "    halt: unverified → corroborated\n"
+    )
     assert "yon" in [s["key"] for s in story.ok("source", "list", "--json").json()]
+    assert status(story) == "corroborated"
+    wire = story.ok("source", "show", "wire", "--json").json()
+    assert (wire["derived_from"], wire["origin"]) == ("yon", "yon")
+    events = story.ok("history", "yon", "--json").json()
+    assert events[0]["action"] == "source.restore"
+    assert events[0]["after"]["evidence_restored"] == [2]
+    assert events[0]["after"]["children_moved"] == ["wire"]
+    restored = [e for e in story.ok("history", "halt", "--json").json()][:2]
+    assert [e["action"] for e in restored] == ["claim.status", "evidence.restore"]
+    assert restored[1]["reason"] == "restored with source yon: not fabricated"
+
+
+def test_restore_leaves_out_what_cannot_come_back(story, db_dump):
+    story.ok("source", "remove", "yon", "--reason", "fabricated", "--cascade", "--yes")
+    story.ok("claim", "remove", "halt", "--reason", "retracted", "--cascade", "--yes")
+    run = story.ok("source", "restore", "yon")
+    assert run.stdout == (
+        "Restored source yon\n"
+        "  evidence left removed (its claim or a source it cites was removed since): 2\n"
+    )
+    assert story.ok("history", "yon", "--json").json()[0]["after"]["evidence_restored"] == []
+
+
+def test_dry_runs_of_removals_write_nothing(story, db_dump):
+    story.ok("link", "decrees", "halt", "--supports")
+    before = db_dump(story.url)
+    run = story.ok("evidence", "remove", "2", "--reason", "misread", "--dry-run")
+    assert re.sub(r" \(score [^)]*\)", "", run.stdout) == (
+        "Will remove evidence 2 (supports halt, from yon)\n"
+        "Status would change:\n"
+        "  halt: corroborated → unverified\n"
+    )
+    assert run.stderr == "Dry run: nothing was changed.\n"
+    run = story.ok("link", "remove", "decrees", "halt", "--reason", "x", "--dry-run")
+    assert run.stdout == "Will remove link: decrees supports halt\n"
+    for command in (
+        ["claim", "remove", "halt", "--cascade"],
+        ["source", "remove", "yon", "--cascade"],
+        ["claim", "merge", "halt", "decrees"],
+        ["source", "merge", "ryg", "yon"],
+    ):
+        run = story.ok(*command, "--reason", "x", "--dry-run")
+        assert run.stdout.startswith("Will ") and "Dry run" in run.stderr, command
+    assert db_dump(story.url) == before
+    # Without --dry-run the same commands do it.
+    story.ok("evidence", "remove", "2", "--reason", "misread")
+    story.ok("link", "remove", "decrees", "halt", "--reason", "x")
+    assert status(story) == "unverified"
+    assert story.ok("link", "list", "--json").json() == []
 
 
 def test_source_remove_refused_while_cited_via_or_derived(story, db_dump):
