@@ -549,7 +549,7 @@ _CSS = """
 :root { --ink:#1c2833; --muted:#5d6d7e; --line:#d5dbdb; --bg:#fbfcfc; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
-  background: var(--bg); margin: 0 auto; max-width: 1100px; padding: 24px; }
+  background: var(--bg); margin: 0 auto; max-width: 1240px; padding: 24px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 6px; }
 .meta { color: var(--muted); margin: 0 0 16px; }
 .counts { display: flex; flex-wrap: wrap; gap: 8px; margin: 0 0 20px; padding: 0; list-style: none; }
@@ -573,6 +573,7 @@ td:first-child, td:last-child { white-space: nowrap; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin-bottom: 24px; }
 .scroll table { margin-bottom: 0; }
 table.claims td.text { min-width: 14em; }
+table.claims td:last-child { white-space: normal; } .nowrap { white-space: nowrap; }
 table.claims th:first-child, table.claims td:first-child { position: sticky; left: 0;
   background: #fff; } table.claims th:first-child { background: #eaeded; }
 .graph { overflow-x: auto; -webkit-overflow-scrolling: touch; }
@@ -652,10 +653,12 @@ def _status_badge(status: str) -> str:
 
 def _html_claims_table(rows: Sequence[dict[str, Any]]) -> str:
     """Key, status and score first: on a narrow screen the table scrolls sideways with the
-    key column kept in view, and those three are what shows without scrolling."""
+    key column kept in view, and those three are what shows without scrolling. On a desktop
+    it fits without scrolling: the long headers over short values (confidence: low) break
+    at a soft hyphen, and the last change wraps between its day and time."""
     head = ("<tr><th>key</th><th>status</th><th>score</th><th>verdict</th><th>claim</th>"
-            "<th>likelihood</th><th>confidence</th><th>S</th><th>X</th><th>channels</th>"
-            "<th>evidence</th><th>last change</th></tr>")  # fmt: skip
+            "<th>likeli&shy;hood</th><th>confi&shy;dence</th><th>S</th><th>X</th>"
+            "<th>channels</th><th>evi&shy;dence</th><th>last change</th></tr>")  # fmt: skip
     body = []
     for row in rows:
         body.append(
@@ -667,7 +670,7 @@ def _html_claims_table(rows: Sequence[dict[str, Any]]) -> str:
             f'<td class="num">{row["support_origins"]}</td>'
             f'<td class="num">{row["contradict_origins"]}</td>'
             f"<td>{h(row['channels'])}{h(_single_channel_mark(row))}</td>"
-            f'<td class="num">{row["evidence_count"]}</td><td>{h(_day(row["last_change"]))}</td>'
+            f'<td class="num">{row["evidence_count"]}</td><td>{_html_when(row["last_change"])}</td>'
             "</tr>"
         )
     if not body:
@@ -676,6 +679,11 @@ def _html_claims_table(rows: Sequence[dict[str, Any]]) -> str:
         f'<div class="scroll"><table class="claims"><thead>{head}</thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+def _html_when(iso: str | None) -> str:
+    """'2026-11-30 23:18' that may wrap between the day and the time, never inside the day."""
+    return " ".join(f'<span class="nowrap">{h(part)}</span>' for part in _day(iso).split())
 
 
 def _safe_link(url: str | None) -> str:

@@ -70,3 +70,51 @@ def test_html_report_renders_in_chromium(cli, tmp_path):
         assert run.returncode == 0 and shot.stat().st_size > 10_000, run.stderr[-2000:]
         if keep:
             shutil.copy(shot, os.path.join(keep, shot.name))
+
+
+# Measures the laid-out page: the report runs no script (its CSP forbids any), so a copy
+# without the CSP gets one that writes the sizes into the DOM, read back with --dump-dom.
+PROBE = """<script>
+addEventListener("load", () => {
+  const box = document.querySelector(".scroll");
+  const heads = [...document.querySelectorAll("table.claims thead th")];
+  document.body.dataset.probe = JSON.stringify({
+    scroll: box.scrollWidth, client: box.clientWidth,
+    heads: heads.map(th => [th.textContent, Math.round(th.getBoundingClientRect().width)]),
+  });
+});
+</script></body>"""
+
+
+def laid_out(binary: str, tmp_path, page, width: int) -> dict:
+    import html as html_module
+    import json
+    import re
+
+    source = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text())
+    probe = tmp_path / f"probe-{width}.html"
+    probe.write_text(source.replace("</body>", PROBE))
+    dom = run_chromium(binary, tmp_path, f"--window-size={width},1600", "--dump-dom",
+                       probe.as_uri())  # fmt: skip
+    found = re.search(r'data-probe="([^"]*)"', dom.stdout)
+    assert found, dom.stderr[-2000:]
+    return json.loads(html_module.unescape(found.group(1)))
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"])
+def test_summary_table_fits_a_desktop_without_scrolling(cli, tmp_path):
+    """At 1400 px the summary table fits: long headers over short values (CONFIDENCE over
+    'low') break at a soft hyphen, the last change wraps between day and time."""
+    binary = chromium()
+    enter_seed(cli)
+    cli.ok("claim", "add", "북한의 반사회주의 단속은 2018년 6월까지 대체로 중단되었다.", "--key",
+           "criticism-reached-the-centre")  # fmt: skip
+    page = tmp_path / "report.html"
+    cli.ok("report", "--format", "html", "-o", str(page))
+    desktop = laid_out(binary, tmp_path, page, 1400)
+    assert desktop["scroll"] <= desktop["client"], desktop
+    widths = dict(desktop["heads"])
+    assert widths["confi\xaddence"] < 90 and widths["claim"] >= 200, widths
+    # A narrow window still scrolls sideways rather than squeezing the claim text.
+    narrow = laid_out(binary, tmp_path, page, 700)
+    assert narrow["scroll"] > narrow["client"], narrow
