@@ -12,6 +12,7 @@ import io
 import json
 import os
 import pty
+import re
 import struct
 import subprocess
 import sys
@@ -318,6 +319,60 @@ def complete(line: str, env: dict[str, str]) -> list[str]:
 def test_completion_offers_keys_from_the_database_and_every_fixed_value(seeded, line, expected):
     got = complete(line, env_for(seeded))
     assert sorted(got) == sorted(expected)
+
+
+def complete_in(shell: str, line: str, env: dict[str, str]) -> list[str]:
+    """What zsh's or fish's completion function gets back for `line`, by the protocol of the
+    script `claimtrack --install-completion` installs for that shell: the command line in
+    _TYPER_COMPLETE_ARGS (fish: and _TYPER_COMPLETE_FISH_ACTION=get-args)."""
+    run = subprocess.run(
+        [CLAIMTRACK],
+        env={
+            **env,
+            "_CLAIMTRACK_COMPLETE": f"complete_{shell}",
+            "_TYPER_COMPLETE_ARGS": line,
+            "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    if shell == "fish":  # one `value<TAB>help` a line
+        return [entry.split("\t")[0] for entry in run.stdout.splitlines() if entry]
+    # zsh: _arguments '*: :(("value":"help" ...))', or _files when there is nothing to offer
+    if run.stdout.strip() == "_files":
+        return []
+    return re.findall(r'^"((?:[^"]|"")*)"', run.stdout.split("((", 1)[1], re.MULTILINE)
+
+
+@pytest.mark.parametrize("shell", ["zsh", "fish"])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("claimtrack claim show h", ["halt"]),
+        ("claimtrack evidence add halt --source ry", ["ryg-detainees", "ryg-police",
+                                                      "ryg-smuggler"]),
+        ("claimtrack claim list --tag ry", ["ryanggang"]),
+        ("claimtrack report --format ", ["table", "csv", "tsv", "json", "jsonl", "markdown",
+                                         "html"]),
+        ("claimtrack report --status c", ["corroborated", "contested"]),
+        ("claimtrack claim verdict halt ", ["confirmed", "debunked", "none"]),
+        ("claimtrack source add X --reliability ", list("ABCDEF")),
+        ("claimtrack link rem", ["remove"]),
+        ("claimtrack claim show zz", []),
+    ],
+)  # fmt: skip
+def test_completion_in_zsh_and_fish(seeded, shell, line, expected):
+    assert sorted(complete_in(shell, line, env_for(seeded))) == sorted(expected)
+
+
+def test_fish_asks_whether_there_is_anything_to_complete(seeded):
+    """fish first asks (is-args) whether to offer values or files: exit 0 for values."""
+    env = {**env_for(seeded), "_CLAIMTRACK_COMPLETE": "complete_fish",
+           "_TYPER_COMPLETE_FISH_ACTION": "is-args"}  # fmt: skip
+    for line, code in (("claimtrack claim show h", 0), ("claimtrack claim show zz", 1)):
+        run = subprocess.run([CLAIMTRACK], env={**env, "_TYPER_COMPLETE_ARGS": line})
+        assert run.returncode == code, line
 
 
 def test_completion_does_not_load_sqlalchemy_and_never_fails(seeded, tmp_path):
