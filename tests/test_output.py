@@ -394,3 +394,124 @@ def test_completion_does_not_load_sqlalchemy_and_never_fails(seeded, tmp_path):
     missing = tmp_path / "none.db"
     assert complete("claimtrack claim show ", env_for(str(missing))) == []
     assert not missing.exists()
+
+
+# --- display width: wide characters and combining marks -----------------------------------
+
+KOREAN = [
+    ("halt-ko", "북한의 반사회주의 단속은 2018년 6월까지 대체로 중단되었다. 양강도와 함경북도의 "
+                "소식통 두 명이 각각 데일리NK에 전했다."),
+    ("order-ko", "김정은은 간부들에게 인민을 적으로 만들지 말라고 말했다."),
+    ("mixed", "Kim Jong Un (김정은) told officials: café, naïve, déjà vu, ＦＵＬＬＷＩＤＴＨ."),
+]  # fmt: skip
+
+
+def test_display_width_counts_terminal_columns():
+    from claimtrack.terminal import display_width, display_wrap
+
+    assert display_width("halt") == 4
+    assert display_width("단속") == 4  # Hangul syllables take two columns
+    assert display_width("cafe\u0301") == 4  # a combining accent takes none
+    assert display_width("ＦＵＬＬ") == 8 and display_width("a\u200db") == 2
+    lines = display_wrap(KOREAN[0][1], 20)
+    assert max(map(display_width, lines)) <= 20 and " ".join(lines) == KOREAN[0][1]
+    # CJK written without spaces breaks where it reaches the edge.
+    assert display_wrap("北朝鮮の取り締まりは六月までに止んだ", 10) == [
+        "北朝鮮の取", "り締まりは", "六月までに", "止んだ",
+    ]  # fmt: skip
+
+
+def _columns_line_up(lines: list[str], header: str) -> None:
+    """Every row's cells start at the columns where the header's words start (by display
+    width, not by character count)."""
+    from claimtrack.terminal import display_width
+
+    starts = [display_width(header[: header.index(word)]) for word in header.split()]
+    for line in lines[2:]:
+        for start in starts[1:]:
+            before = line[: len(line)]
+            # the character at display column `start - 2 .. start - 1` is the two-space gap
+            prefix, width = "", 0
+            for char in before:
+                if width >= start:
+                    break
+                prefix, width = prefix + char, width + display_width(char)
+            assert width == start or not line[len(prefix) :].strip(), (line, start)
+
+
+def test_a_korean_table_fits_80_columns_and_lines_up(tmp_path):
+    from claimtrack.terminal import display_width
+
+    db = str(tmp_path / "ko.db")
+    cli = Cli(db)
+    cli.ok("init")
+    for key, text in KOREAN:
+        cli.ok("claim", "add", text, "--key", key, "--tag", "단속", "--on-duplicate", "warn")
+    for args in (["claim", "list"], ["report"]):
+        out = on_terminal(args, env_for(db), columns=80)
+        lines = out.rstrip("\n").split("\n\n")[0].splitlines()
+        assert max(map(display_width, lines)) <= 80, out
+        assert max(map(display_width, lines)) >= 70, out  # the width is used, not halved
+        _columns_line_up(lines, lines[0])
+        words = " ".join(out.split())
+        assert "소식통 두 명이 각각 데일리NK에 전했다." in words and "…" not in out
+
+
+@pytest.fixture(scope="module")
+def twice(tmp_path_factory) -> str:
+    """A database where a claim and a source were logged twice."""
+    path = str(tmp_path_factory.mktemp("twice") / "twice.db")
+    cli = Cli(path)
+    cli.ok("init")
+    cli.ok("claim", "add", LONG_TEXT, "--key", "long")
+    cli.ok("claim", "add", LONG_TEXT.replace("largely", "mostly"), "--key", "again")
+    cli.ok("claim", "add", KOREAN[0][1], "--key", "ko")
+    cli.ok("claim", "add", KOREAN[0][1] + " 확인", "--key", "ko-again")
+    cli.ok("source", "add", "Daily NK", "--url", "https://www.dailynk.com/")
+    cli.ok("source", "add", "Daily NK", "--key", "dnk2", "--url", "https://dailynk.com")
+    return path
+
+
+def test_search_and_duplicates_wrap_to_the_terminal(seeded, twice):
+    from claimtrack.terminal import display_width
+
+    for args, env in ((["search", "crackdown"], env_for(seeded)), (["duplicates"], env_for(twice))):
+        out = on_terminal(args, env, columns=50)
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+        assert max(map(display_width, plain.splitlines())) <= 50, out
+        piped_out = piped(args, env).stdout
+        assert max(map(len, piped_out.splitlines())) > 50  # piped: one line each, in full
+        assert " ".join(plain.split()) == " ".join(re.sub(r"[][]", "", piped_out).split())
+    assert "ko-again" in piped(["duplicates"], env_for(twice)).stdout
+    env = env_for(seeded)
+    # A highlight that wraps onto the next line is closed and opened again around the break.
+    out = on_terminal(["search", '"anti-socialist crackdown"', "--type", "claim"], env, columns=24)
+    for line in out.splitlines():
+        assert line.count("\x1b[1;33m") == line.count("\x1b[0m") - line.startswith("\x1b[1m")
+
+
+def test_limit_says_how_many_more_exist_on_stderr_only(seeded, twice):
+    env = env_for(seeded)
+    total = len(Cli(seeded).ok("claim", "list", "--json").json())
+    for args in (["report"], ["claim", "list"], ["source", "list"]):
+        run = piped([*args, "--limit", "1"], env)
+        assert run.stderr.startswith("(1 of "), (args, run.stderr)
+        assert "shown" not in run.stdout
+        for fmt in ("csv", "json", "jsonl"):
+            run = piped([*args, "--limit", "1", "--format", fmt], env)
+            assert "shown" not in run.stdout and "shown" in run.stderr, (args, fmt)
+            if fmt == "json":
+                json.loads(run.stdout)
+    run = piped(["report", "--limit", "2"], env)
+    assert run.stderr == f"(2 of {total} shown; raise --limit or leave it out to see them all)\n"
+    assert piped(["report", "--limit", str(total)], env).stderr == ""
+    run = piped(["search", "crackdown", "--limit", "2", "--format", "json"], env)
+    assert len(json.loads(run.stdout)) == 2 and "more exist" in run.stderr
+    run = piped(["history", "halt", "--limit", "1"], env)
+    assert "more exist" in run.stderr
+    run = piped(["duplicates", "--limit", "1"], env_for(twice))
+    assert run.stderr.startswith("(1 of 3 shown") and run.stdout.count(" ~ ") == 1
+    run = piped(["duplicates", "--limit", "1", "--format", "csv"], env_for(twice))
+    assert run.stderr.startswith("(1 of 3 shown") and len(run.stdout.splitlines()) == 2
+    on_tty = on_terminal(["claim", "list", "--limit", "2"], env, columns=100)
+    assert f"(2 of {total} shown;" in on_tty
