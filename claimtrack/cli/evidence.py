@@ -286,11 +286,11 @@ def remove(
         }
 
     def lines(done: dict, *, future: bool) -> list[str]:
-        head = [
-            f"{'Will remove' if future else 'Removed'} evidence {done['id']} "
-            f"({done['stance']} {done['claim']}, from {done['source']})"
-        ]
-        return head + status_change_lines(done["status_changes"], future=future)
+        head = f"Removed evidence {done['id']}"
+        if future:
+            head = f"Will remove evidence {done['id']} ({done['stance']} {done['claim']}, "
+            head += f"from {done['source']})"
+        return [head, *status_change_lines(done["status_changes"], future=future)]
 
     done = confirmed(
         ctx,
