@@ -272,7 +272,7 @@ def evidence_states(
         subject = _claim_filter(HistoryEvent.claim_id, claim_ids)
         for _, _, evidence_id, action, before in _later_events(session, "evidence", as_of, subject):
             item = items.get(evidence_id)
-            if item is None or action == "evidence.remove":
+            if item is None or action in ("evidence.remove", "evidence.restore"):
                 continue
             _undo_evidence(item, before)
             if {"source", "via", "via_chain"} & before.keys():
