@@ -3,6 +3,19 @@ one line on stderr and exits 1 (see cli/__init__.py)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+# Other fields a message names, as {field:NAME} ("give {field:derived_from} another source"):
+# the Python API shows the field's name, the command line the option that gives it
+# (--derived-from), through `spell`, which the CLI sets.
+_NAMED = re.compile(r"\{field:(\w+)\}")
+
+
+def spell_fields(message: str, spell: Callable[[str], str] | None = None) -> str:
+    """The message with each {field:NAME} spelled by `spell` (default: NAME itself)."""
+    return _NAMED.sub(lambda match: spell(match.group(1)) if spell else match.group(1), message)
+
 
 class ClaimtrackError(Exception):
     """Base of every error a user can act on. `exit_code` is what the CLI exits with.
@@ -13,6 +26,7 @@ class ClaimtrackError(Exception):
 
     exit_code = 1
     field: str | None = None
+    spell: Callable[[str], str] | None = None
 
     def __init__(self, *args: object, field: str | None = None):
         super().__init__(*args)
@@ -20,7 +34,7 @@ class ClaimtrackError(Exception):
             self.field = field
 
     def __str__(self) -> str:
-        message = super().__str__()
+        message = spell_fields(super().__str__(), self.spell)
         return message.replace("{field}", self.field) if self.field else message
 
 
@@ -46,7 +60,8 @@ class InvalidValue(ClaimtrackError):
         super().__init__(field, value, expected)
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.value!r} is not valid; expected {self.expected}"
+        field, expected = (spell_fields(text, self.spell) for text in (self.field, self.expected))
+        return f"{field}: {self.value!r} is not valid; expected {expected}"
 
     @property
     def exit_code(self) -> int:  # type: ignore[override]

@@ -183,3 +183,39 @@ def test_a_taken_key_names_the_field_in_the_api_and_the_option_on_the_command_li
     assert run.stderr.startswith(
         "Error: a claim with key 'two' already exists: choose another --key,"
     )
+
+
+def test_services_name_fields_and_only_the_command_line_speaks_in_options(cli, db_url):
+    """Messages that name another field ({field:NAME}) read with the field's name through the
+    API and with the option that gives it on the command line."""
+    cli.ok("source", "add", "Daily NK", "--key", "dnk")
+    cli.ok("claim", "add", "One.", "--key", "one")
+    database = api.open_database(db_url)
+    try:
+        with database.session(write=True, actor="tester") as session:
+            with pytest.raises(api.InvalidValue) as via:
+                api.add_evidence(session, claim="one", source="dnk", stance="supports", via="dnk")
+        with database.session(write=True, actor="tester") as session:
+            with pytest.raises(api.Conflict) as parent:
+                api.edit_source(session, "dnk", derived_from="dnk")
+    finally:
+        database.dispose()
+    assert str(via.value) == (
+        "via: 'dnk' is not valid; expected each source once in the chain, not the item's own "
+        "source: the person who said it is source, those who passed it on are via, in order"
+    )
+    assert str(parent.value) == (
+        "source 'dnk' cannot be derived from itself: give derived_from another source, "
+        "or '' to clear it"
+    )
+    run = cli("evidence", "add", "one", "--source", "dnk", "--supports", "--via", "dnk")
+    assert run.stderr == (
+        "Error: --via: 'dnk' is not valid; expected each source once in the chain, not the "
+        "item's own --source: the person who said it is --source, those who passed it on are "
+        "--via, in order\n"
+    )
+    run = cli("source", "edit", "dnk", "--derived-from", "dnk")
+    assert run.stderr == (
+        "Error: source 'dnk' cannot be derived from itself: give --derived-from another "
+        "source, or '' to clear it\n"
+    )

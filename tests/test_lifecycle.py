@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -314,9 +314,14 @@ def test_claim_remove_cascade_keeps_everything_in_history_and_restore_puts_it_ba
             "halt",
         ]
         assert [c.key for c in claim_states(session).values()] == ["decrees"]
-        with pytest.raises(NotFound, match="was removed on .* give an earlier --as-of"):
+        # The service names the field; the command line, the option.
+        with pytest.raises(NotFound, match="was removed on .* give an earlier as_of, or see"):
             claim_as_of(session, "halt", datetime.now(UTC))
     database.dispose()
+    later = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    run = story("claim", "show", "halt", "--as-of", later)
+    assert run.exit_code == 1
+    assert "give an earlier --as-of, or see `claimtrack history halt`" in run.stderr
 
     before = db_dump(story.url)
     run = story.ok("claim", "restore", "halt", "--dry-run")

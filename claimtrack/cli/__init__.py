@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ClaimtrackError
-from .params import RUNNING, PlainValuesGroup, option_for
+from .params import RUNNING, PlainValuesGroup, flag_for, option_for
 from .state import State
 
 # Every command of the root, in the order `claimtrack --help` lists them, with the module that
@@ -63,8 +63,10 @@ class ClaimtrackGroup(PlainValuesGroup):
         except ClaimtrackError as exc:
             if _debug(ctx):
                 raise
+            commands = (ctx.meta.get(RUNNING), ctx.command)
             if exc.field:
-                exc.field = option_for((ctx.meta.get(RUNNING), ctx.command), exc.field)
+                exc.field = option_for(commands, exc.field)
+            exc.spell = lambda name: flag_for(commands, name)
             typer.echo(f"Error: {_one_line(_scrubbed(str(exc), ctx))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):

@@ -17,7 +17,7 @@ from .output import (
     print_status_changes,
     status_change_lines,
 )
-from .params import PlainValuesGroup
+from .params import PlainValuesGroup, spelled
 
 app = typer.Typer(
     cls=PlainValuesGroup,
@@ -115,7 +115,7 @@ def add(
         item_id = item.id
         warnings = relay_warnings(session, source=source, via=via or ())
     for warning in warnings:
-        typer.echo(f"Warning: evidence {item_id}: {warning}", err=True)
+        typer.echo(f"Warning: evidence {item_id}: {spelled(ctx, warning)}", err=True)
     typer.echo(str(item_id) if quiet else f"Added evidence {item_id}")
 
 
@@ -239,7 +239,7 @@ def edit(
                 session, source=edit.row.source.key, via=edit.after["via_chain"]
             )
     for warning in warnings:
-        typer.echo(f"Warning: evidence {item_id}: {warning}", err=True)
+        typer.echo(f"Warning: evidence {item_id}: {spelled(ctx, warning)}", err=True)
     if json_:
         changes = [change.as_dict() for change in edit.status_changes]
         print_json(

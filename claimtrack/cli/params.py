@@ -20,6 +20,8 @@ from typing import Any
 
 from typer.core import TyperArgument, TyperGroup
 
+from ..errors import spell_fields
+
 try:
     from typer._coercion import RuntimeParam, build_runtime_param
 except ImportError:  # another Typer release: its own conversion, only slower
@@ -40,6 +42,19 @@ def option_for(commands: Any, field: str) -> str:
             if opts and (param.name == field or spelled in opts):
                 return max(opts, key=len)
     return field
+
+
+def flag_for(commands: Any, field: str) -> str:
+    """option_for; for a field the running command has no option for, the option that gives
+    it on the command that has one (`derived_from` -> `--derived-from`, of `source add`)."""
+    option = option_for(commands, field)
+    return option if option.startswith("-") else "--" + field.replace("_", "-")
+
+
+def spelled(ctx: Any, message: str) -> str:
+    """A service's message with each {field:NAME} as the option that gives NAME."""
+    commands = (ctx.meta.get(RUNNING), ctx.command)
+    return spell_fields(message, lambda name: flag_for(commands, name))
 
 
 class PlainValuesGroup(TyperGroup):

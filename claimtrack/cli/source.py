@@ -20,7 +20,7 @@ from .output import (
     print_status_changes,
     print_track_record,
 )
-from .params import PlainValuesGroup
+from .params import PlainValuesGroup, spelled
 from .remove import remove_source, restore_source
 
 app = typer.Typer(
@@ -291,7 +291,7 @@ def edit(
 
             warnings = source_relay_warnings(session, source=edit.row.key)
     for warning in warnings:
-        typer.echo(f"Warning: {warning}", err=True)
+        typer.echo(f"Warning: {spelled(ctx, warning)}", err=True)
     if json_:
         changes = [change.as_dict() for change in edit.status_changes]
         print_json(

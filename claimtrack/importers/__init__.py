@@ -157,9 +157,10 @@ def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
         )
     if options.mapping or options.stance_map or options.verdict_map or options.delimiter:
         raise InvalidValue(
-            "--map/--stance-map/--verdict-map/--delimiter",
+            "{field:map}/{field:stance_map}/{field:verdict_map}/{field:delimiter}",
             source.name,
             "a CSV file (these options apply to CSV sheets only)",
+            usage=True,
         )
     if fmt == "jsonl":
         from .jsonl import JsonlReader
@@ -556,7 +557,8 @@ def _run_import(
         else:
             advice = (
                 "Fix them and run the import again, or import the good rows with "
-                "--skip-errors REJECTS.csv (the bad ones are written there with their reasons)."
+                "{field:skip_errors} REJECTS.csv (the bad ones are written there with their "
+                "reasons)."
             )
         shown = list(problems.shown)
         if problems.bad_rows > problems.shown_rows:

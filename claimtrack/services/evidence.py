@@ -26,12 +26,12 @@ def via_sources(session: Session, source: Source, via: str | Sequence[str] | Non
     seen = {source.id}
     for row in rows:
         if row.id in seen:
-            what = "the item's own --source" if row.id == source.id else "twice"
+            what = "the item's own {field:source}" if row.id == source.id else "twice"
             raise InvalidValue(
                 "via",
                 row.key,
                 f"each source once in the chain, not {what}: the person who "
-                "said it is --source, those who passed it on are --via, in order",
+                "said it is {field:source}, those who passed it on are {field:via}, in order",
             )
         seen.add(row.id)
     return rows
@@ -103,8 +103,8 @@ def _ancestor_keys(row: Source) -> list[str]:
 def _both(relay: str, source: str) -> str:
     return (
         f"{relay} is both on this item's via chain and what its source {source} is derived "
-        "from: the person who said it is the source, those who passed it on are --via, "
-        "--derived-from is for a source that repeats another; keep one"
+        "from: the person who said it is the source, those who passed it on are {field:via}, "
+        "{field:derived_from} is for a source that repeats another; keep one"
     )
 
 

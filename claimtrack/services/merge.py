@@ -172,7 +172,7 @@ def merge_sources(
         raise Conflict(
             f"cannot merge {merged.key!r} into {kept.key!r}: {kept.key!r} derives from it "
             f"through other sources ({' → '.join(k for _, k in source_chain(session, kept.id))}); "
-            f"merging would make a loop. Edit --derived-from of {kept.key!r} first"
+            f"merging would make a loop. Edit {{field:derived_from}} of {kept.key!r} first"
         )
     before_kept, merged_record = (
         SourceRecord.of(kept).history_json(),

@@ -66,7 +66,8 @@ def _remove_items(session: Session, items: list[dict[str, Any]], *, reason: str,
 def _refuse(entity: str, key: str, what: list[str]) -> Conflict:
     return Conflict(
         f"{entity} {key!r} is still referenced ({', '.join(what)}): remove those first, "
-        f"or give --cascade to remove them with it (--dry-run shows what that would do)"
+        "or give {field:cascade} to remove them with it ({field:dry_run} shows what that "
+        "would do)"
     )
 
 

@@ -359,7 +359,7 @@ def claim_as_of(
     if claim is None and current.removed_at is not None and current.removed_at <= as_of:
         raise NotFound(
             f"claim {current.key!r} was removed on {current.removed_at:%Y-%m-%d %H:%M} UTC "
-            f"(reason: {current.removed_reason!r}): give an earlier --as-of, or see "
+            f"(reason: {current.removed_reason!r}): give an earlier {{field:as_of}}, or see "
             f"`claimtrack history {current.key}`"
         )
     if claim is None:

@@ -58,7 +58,7 @@ def set_derived_from(session: Session, source: Source, parent: Source | None) ->
         if parent.id == source.id:
             raise Conflict(
                 f"source {source.key!r} cannot be derived from itself: "
-                "give --derived-from another source, or '' to clear it"
+                "give {field:derived_from} another source, or '' to clear it"
             )
         chain = source_chain(session, parent.id)
         if source.id in {i for i, _ in chain}:
