@@ -19,6 +19,18 @@ if TYPE_CHECKING:
     from .models import Claim, Evidence, Source
 
 
+def changed_fields(
+    current: dict[str, Any], requested: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(before, after) for the fields whose requested value differs from the current one."""
+    before, after = {}, {}
+    for name, value in requested.items():
+        if current.get(name) != value:
+            before[name] = current.get(name)
+            after[name] = value
+    return before, after
+
+
 def clean(record: dict[str, Any]) -> dict[str, Any]:
     """An export record without its empty fields (None, [])."""
     return {k: v for k, v in record.items() if v is not None and v != []}

@@ -31,7 +31,14 @@ from ..models import (
     Tag,
     utcnow,
 )
-from ..records import AliasRecord, ClaimRecord, EvidenceRecord, LinkRecord, SourceRecord
+from ..records import (
+    AliasRecord,
+    ClaimRecord,
+    EvidenceRecord,
+    LinkRecord,
+    SourceRecord,
+    changed_fields,
+)
 from ..services import search_index
 from ..services.search_index import TouchedIds
 from .pg_copy import PgCopy
@@ -52,6 +59,21 @@ MATCH_CHUNK = 300  # OR terms per evidence-matching query (SQLite's expression d
 HISTORY_FLUSH = 20_000
 
 Reject = Callable[[Where, list[Problem], Any], None]
+
+# The columns an import writes: the values a file sets, which an update writes again.
+SOURCE_VALUES = ("name", "kind", "reliability", "derived_from_id", "origin_id", "url", "notes")
+CLAIM_VALUES = ("text", "event_date", "event_date_precision", "place", "notes")
+EVIDENCE_VALUES = (
+    "claim_id",
+    "source_id",
+    "stance",
+    "credibility",
+    "quote",
+    "locator",
+    "via_id",
+    "observed",
+    "notes",
+)
 
 
 class Resolved(NamedTuple):
@@ -223,28 +245,10 @@ class Writer:
         sets = ", ".join(f"{name} = {self.mark}" for name in columns)
         self.conn.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE id = {self.mark}", rows)  # noqa: S608
 
-    def record(
-        self,
-        action: str,
-        entity: str,
-        *,
-        claim_id=None,
-        source_id=None,
-        evidence_id=None,
-        before=None,
-        after=None,
-        reason=None,
-    ) -> None:
+    def record(self, action: str, entity: str, *, reason=None, **event) -> None:
+        """One history event (HistoryLog.add's fields), at the import's time and reason."""
         self.history.add(
-            at=self.now,
-            action=action,
-            entity=entity,
-            claim_id=claim_id,
-            source_id=source_id,
-            evidence_id=evidence_id,
-            before=before,
-            after=after,
-            reason=reason or self.reason,
+            at=self.now, action=action, entity=entity, reason=reason or self.reason, **event
         )
 
     def flush_history(self, *, at_least: int = 0) -> None:
@@ -352,17 +356,7 @@ class Writer:
     ) -> None:
         """Create or update every source the files describe, then set every origin."""
         table = Source.__table__
-        columns = (
-            "id",
-            "key",
-            "name",
-            "kind",
-            "reliability",
-            "derived_from_id",
-            "origin_id",
-            "url",
-            "notes",
-        )
+        columns = ("id", "key", *SOURCE_VALUES)
         existing: dict[str, Any] = {}
         for chunk in _chunks(sorted(keyed)):
             for row in self.conn.execute(
@@ -554,10 +548,7 @@ class Writer:
                 "url": row.url,
                 "notes": row.notes,
             }
-            before, after = {}, {}
-            for name, value in fields.items():
-                if current.get(name) != value:
-                    before[name], after[name] = current.get(name), value
+            before, after = changed_fields(current, fields)
             if "derived_from" in after:
                 before["origin"] = key_of.get(row.origin_id, key)
                 after["origin"] = origin_key
@@ -582,20 +573,7 @@ class Writer:
                 self.count("source", "unchanged")
         inserts.sort(key=lambda item: item[0])
         self.insert("sources", (*columns, "created_at", "updated_at"), [row for _, row in inserts])
-        self.update(
-            "sources",
-            (
-                "name",
-                "kind",
-                "reliability",
-                "derived_from_id",
-                "origin_id",
-                "url",
-                "notes",
-                "updated_at",
-            ),
-            updates,
-        )
+        self.update("sources", (*SOURCE_VALUES, "updated_at"), updates)
         # Sources the files did not mention whose origin moved with an ancestor.
         touched = {self.source_ids[key] for key in keyed}
         moved = [
@@ -762,10 +740,7 @@ class Writer:
             requested = dict(intent.fields)
             if intent.add_tags and "tags" in requested:
                 requested["tags"] = sorted(set(current["tags"]) | set(requested["tags"]))
-            before, after = {}, {}
-            for name, value in requested.items():
-                if current.get(name) != value:
-                    before[name], after[name] = current.get(name), value
+            before, after = changed_fields(current, requested)
             if not after:
                 self.count("claim", "unchanged")
                 continue
@@ -791,26 +766,8 @@ class Writer:
         tag_rows.extend(
             (claim_id, self.tag_ids[name]) for claim_id, names in retag for name in names
         )
-        self.insert(
-            "claims",
-            (
-                "id",
-                "key",
-                "text",
-                "event_date",
-                "event_date_precision",
-                "place",
-                "notes",
-                "created_at",
-                "updated_at",
-            ),
-            inserts,
-        )
-        self.update(
-            "claims",
-            ("text", "event_date", "event_date_precision", "place", "notes", "updated_at"),
-            updates,
-        )
+        self.insert("claims", ("id", "key", *CLAIM_VALUES, "created_at", "updated_at"), inserts)
+        self.update("claims", (*CLAIM_VALUES, "updated_at"), updates)
         if tag_deletes and self.write:
             search_index.forget(self.conn, "claims", sorted(tag_deletes))
             self.touched["claims"].update(tag_deletes)
@@ -1013,15 +970,7 @@ class Writer:
             (
                 "id",
                 "key",
-                "claim_id",
-                "source_id",
-                "stance",
-                "credibility",
-                "quote",
-                "locator",
-                "via_id",
-                "observed",
-                "notes",
+                *EVIDENCE_VALUES,
                 "created_at",
                 "updated_at",
                 "removed_at",
@@ -1029,22 +978,7 @@ class Writer:
             ),
             inserts,
         )
-        self.update(
-            "evidence",
-            (
-                "claim_id",
-                "source_id",
-                "stance",
-                "credibility",
-                "quote",
-                "locator",
-                "via_id",
-                "observed",
-                "notes",
-                "updated_at",
-            ),
-            updates,
-        )
+        self.update("evidence", (*EVIDENCE_VALUES, "updated_at"), updates)
         self.update("evidence", ("removed_at", "removed_reason"), removals)
         if relay_resets and self.write:
             table = EvidenceRelay.__table__
@@ -1516,10 +1450,7 @@ class Writer:
             requested = {"verdict": verdict, "verdict_reason": reason if verdict else None}
             if has_confidence:
                 requested["confidence"] = confidence
-            before, after = {}, {}
-            for name, value in requested.items():
-                if current[name] != value:
-                    before[name], after[name] = current[name], value
+            before, after = changed_fields(current, requested)
             if not after:
                 self.count("verdict", "unchanged")
                 continue

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict, InvalidValue, NotFound
 from ..models import Claim, ClaimLink, KeyAlias, Tag
-from ..records import ClaimRecord
+from ..records import ClaimRecord, changed_fields
 from ..settings import load_settings
 from ..status import Assessment, Standing, assess
 from .assessments import assess_claims
@@ -21,7 +21,6 @@ from .common import (
     UNSET,
     Edit,
     alias_target,
-    changed_fields,
     ensure_key_free,
     get_claim,
     new_key,

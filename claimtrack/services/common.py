@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select
@@ -88,44 +87,11 @@ def actor_of(session: Session) -> str:
     return session.info.get("actor") or "unknown"
 
 
-def record(
-    session: Session,
-    *,
-    action: str,
-    entity: str,
-    claim_id: int | None = None,
-    source_id: int | None = None,
-    evidence_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Append one history event in the caller's transaction (written, with the others the
-    command records, in one statement before it commits: see claimtrack.history_log)."""
-    session_log(session).add(
-        action=action,
-        entity=entity,
-        claim_id=claim_id,
-        source_id=source_id,
-        evidence_id=evidence_id,
-        before=before,
-        after=after,
-        reason=reason,
-        at=at,
-    )
-
-
-def changed_fields(
-    current: dict[str, Any], requested: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(before, after) for the fields whose requested value differs from the current one."""
-    before, after = {}, {}
-    for name, value in requested.items():
-        if current.get(name) != value:
-            before[name] = current.get(name)
-            after[name] = value
-    return before, after
+def record(session: Session, **event: Any) -> None:
+    """Append one history event (HistoryLog.add's fields: action, entity, claim_id, source_id,
+    evidence_id, before, after, reason, at) in the caller's transaction, written with the
+    others the command records in one statement before it commits (claimtrack.history_log)."""
+    session_log(session).add(**event)
 
 
 def alias_target(session: Session, entity: str, key: str) -> int | None:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict, InvalidValue, NotFound
 from ..models import Evidence, EvidenceRelay, Source, utcnow
-from ..records import EvidenceRecord
+from ..records import EvidenceRecord, changed_fields
 from .assessments import assess_claims
-from .common import UNSET, Edit, Removal, changed_fields, get_claim, get_source, record
+from .common import UNSET, Edit, Removal, get_claim, get_source, record
 from .status_changes import record_status_changes
 
 

@@ -20,6 +20,22 @@ from ..records import ClaimRecord, SourceRecord
 from .common import get_claim, get_source, record
 
 
+def _move_history(session: Session, entity: str, merged, kept) -> int:
+    """OTHER's history (this command's own events about it too) becomes KEEP's, and OTHER's
+    key an alias of KEEP; returns how many events moved."""
+    flush_session_log(session)
+    column = getattr(HistoryEvent, f"{entity}_id")
+    moved = session.execute(
+        update(HistoryEvent)
+        .where(column == merged.id)
+        .values({column.key: kept.id})
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    _alias(session, entity, merged.key, merged.id, kept.id)
+    session.flush()
+    return moved
+
+
 def _alias(session: Session, entity: str, old_key: str, old_id: int, keep_id: int) -> None:
     session.execute(
         update(KeyAlias)
@@ -104,15 +120,7 @@ def merge_claims(
         kept.event_date_precision = merged.event_date_precision
         changes["event_date"] = merged.event_date
 
-    flush_session_log(session)  # this command's own events about OTHER move with the rest
-    history_moved = session.execute(
-        update(HistoryEvent)
-        .where(HistoryEvent.claim_id == merged.id)
-        .values(claim_id=kept.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    _alias(session, "claim", merged.key, merged.id, kept.id)
-    session.flush()
+    history_moved = _move_history(session, "claim", merged, kept)
     session.delete(merged)
     session.flush()
     session.expire(kept)
@@ -237,15 +245,7 @@ def merge_sources(
         kept.kind = merged.kind
         changes["kind"] = merged.kind
 
-    flush_session_log(session)  # this command's own events about OTHER move with the rest
-    history_moved = session.execute(
-        update(HistoryEvent)
-        .where(HistoryEvent.source_id == merged.id)
-        .values(source_id=kept.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    _alias(session, "source", merged.key, merged.id, kept.id)
-    session.flush()
+    history_moved = _move_history(session, "source", merged, kept)
     kept_id, merged_id = kept.id, merged.id
     # Plain UPDATEs (as services.sources does): detach OTHER, hand its origin role to KEEP,
     # then recompute every origin from KEEP down (KEEP's own chain may have gone through OTHER).

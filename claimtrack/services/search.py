@@ -134,15 +134,20 @@ def _fts5_term(term: Term) -> str:
     return '"' + term.text.replace('"', '""') + '"' + ("*" if term.prefix else "")
 
 
+def _expression(parsed: ParsedQuery, term, any_of: str, all_of: str, but_not: str) -> str:
+    """The query as an engine's expression: every group (any of its terms), but none of the
+    excluded terms."""
+    groups = ["(" + any_of.join(term(t) for t in group) + ")" for group in parsed.groups]
+    expression = all_of.join(groups)
+    if parsed.excluded:
+        excluded = any_of.join(term(t) for t in parsed.excluded)
+        expression = f"({expression}){but_not}({excluded})"
+    return expression
+
+
 def fts5_query(parsed: ParsedQuery) -> str:
     """The MATCH string for SQLite FTS5: every term a quoted string, so no syntax leaks in."""
-    groups = ["(" + " OR ".join(_fts5_term(t) for t in group) + ")" for group in parsed.groups]
-    expression = " AND ".join(groups)
-    if parsed.excluded:
-        expression = (
-            f"({expression}) NOT (" + " OR ".join(_fts5_term(t) for t in parsed.excluded) + ")"
-        )
-    return expression
+    return _expression(parsed, _fts5_term, " OR ", " AND ", " NOT ")
 
 
 def _tsquery_term(term: Term) -> str:
@@ -154,13 +159,7 @@ def _tsquery_term(term: Term) -> str:
 
 def tsquery_text(parsed: ParsedQuery) -> str:
     """The argument for to_tsquery('simple', search_fold(:q)) on PostgreSQL."""
-    groups = ["(" + " | ".join(_tsquery_term(t) for t in group) + ")" for group in parsed.groups]
-    expression = " & ".join(groups)
-    if parsed.excluded:
-        expression = (
-            f"({expression}) & !(" + " | ".join(_tsquery_term(t) for t in parsed.excluded) + ")"
-        )
-    return expression
+    return _expression(parsed, _tsquery_term, " | ", " & ", " & !")
 
 
 # --- searching -------------------------------------------------------------------------------

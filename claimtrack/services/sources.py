@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict, InvalidValue
 from ..models import Evidence, KeyAlias, Source, utcnow
-from ..records import SourceRecord
+from ..records import SourceRecord, changed_fields
 from .assessments import assess_claims
 from .common import (
     UNSET,
     Edit,
     alias_target,
-    changed_fields,
     ensure_key_free,
     get_source,
     new_key,
