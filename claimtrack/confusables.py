@@ -9,6 +9,7 @@ folding them would make "Radio 1" and "Radio l" one source.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 from importlib import resources
@@ -32,3 +33,20 @@ def skeleton(text: str) -> str:
     if decomposed.isascii():
         return decomposed
     return unicodedata.normalize("NFD", decomposed.translate(_prototypes()))
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def normalise_name(name: str) -> str:
+    """What a name looks like: look-alike characters of other scripts mapped to the letter
+    they pass for (`skeleton`), compatibility forms unified (NFKD: fullwidth and styled
+    letters), case and diacritics folded, a leading "the" dropped, and everything that is not
+    a letter or digit — spaces, punctuation, zero-width and other invisible characters — left
+    out. Two source names with the same form are one source to a reader."""
+    decomposed = unicodedata.normalize("NFKD", skeleton(name))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    words = _WORD.findall(folded)
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return "".join(words)

@@ -75,10 +75,14 @@ def state(url: str, *, ids: bool = True) -> dict:
                     (tuple(map(repr, row)) for row in conn.execute(select(*columns))),
                 )
             if database.dialect == "sqlite":
+                # A table a batch migration copied lists its constraints in the order Alembic
+                # found them (a set's): the same table, other text. Its lines are compared as
+                # a set.
                 schema = sorted(
-                    conn.exec_driver_sql(
+                    (kind, name, sorted(line.rstrip(", ") for line in (sql or "").splitlines()))
+                    for kind, name, sql in conn.exec_driver_sql(
                         "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-                    ).fetchall()
+                    )
                 )
             else:
                 schema = sorted(
@@ -114,7 +118,14 @@ def chain_sound(url: str) -> None:
 def differences(now: dict, expected: dict) -> str:
     """Which parts of two states differ, briefly (for failure messages)."""
     if now["schema"] != expected["schema"]:
-        return "schema differs"
+        import difflib
+
+        a, b = set(now["schema"]), set(expected["schema"])
+        return "schema differs:\n" + "\n".join(
+            difflib.unified_diff(
+                [str(x) for x in sorted(b - a)], [str(x) for x in sorted(a - b)], lineterm=""
+            )
+        )
     notes = []
     for table in sorted(set(now["rows"]) | set(expected["rows"])):
         a, b = set(now["rows"].get(table, [])), set(expected["rows"].get(table, []))

@@ -542,3 +542,39 @@ def test_a_new_source_never_takes_a_key_that_is_an_alias(cli, tmp_path):
     keys = [s["key"] for s in cli.ok("source", "list", "--json").json()]
     assert keys == ["daily-nk", "daily-nk-3"]
     assert cli.ok("source", "show", "daily-nk-2", "--json").json()["key"] == "daily-nk"
+
+
+def test_on_duplicate_merge_takes_a_look_alike_name_for_the_source(cli, tmp_path):
+    """Three spellings of one outlet in one sheet would be three independent origins and make
+    the claim corroborated; with --on-duplicate merge they are one source, and importing the
+    sheet again changes nothing."""
+    sheet = tmp_path / "la.csv"
+    sheet.write_text(
+        "claim_text,source_name,stance\n"
+        "The crackdown stopped,Daily NK,supports\n"
+        "The crackdown stopped,D\u0430ily NK,supports\n"
+        "The crackdown stopped,Daily NK\u200b,supports\n",
+        encoding="utf-8",
+    )
+    data = cli.ok("import", str(sheet), "--on-duplicate", "merge", "--json").json()
+    assert data["counts"]["source"]["created"] == 1
+    joined = [p for p in data["duplicates"] if p["type"] == "source"]
+    assert [(p["texts"], p["keys"], p["action"]) for p in joined] == [
+        (["Daily NK", "D\u0430ily NK"], ["daily-nk", "daily-nk"], "merged"),
+        (["Daily NK", "Daily NK\u200b"], ["daily-nk", "daily-nk"], "merged"),
+    ]
+    assert [s["key"] for s in cli.ok("source", "list", "--json").json()] == ["daily-nk"]
+    claim = cli.ok("claim", "list", "--json").json()[0]
+    assert (claim["status"], claim["support_origins"]) == ("unverified", 1)
+
+    again = cli.ok("import", str(sheet), "--on-duplicate", "merge", "--json").json()
+    assert {
+        kind: c["created"] + c["updated"] for kind, c in again["counts"].items()
+    } == dict.fromkeys(again["counts"], 0)
+    # A later sheet naming the outlet with a Greek alpha joins the stored source too.
+    later = tmp_path / "later.csv"
+    later.write_text("claim_text,source_name,stance\nAnother claim,D\u03b1ily NK,supports\n")
+    run = cli.ok("import", str(later), "--on-duplicate", "merge")
+    assert "Took 1 source name for the source each looks like:" in run.stdout
+    assert "'D\u03b1ily NK' ~ 'Daily NK': daily-nk" in run.stdout
+    assert [s["key"] for s in cli.ok("source", "list", "--json").json()] == ["daily-nk"]

@@ -80,8 +80,9 @@ def import_(
         typer.Option(
             "--on-duplicate",
             metavar="warn|merge|ignore",
-            help="New claims that look like claims already logged: list them (warn), merge "
-            "each into the existing claim (merge), or do not look (ignore).",
+            help="New claims that look like claims already logged, and source names that "
+            "look like another source's ('Dаily NK' with a Cyrillic а): list them (warn), "
+            "merge each into the existing one (merge), or do not look (ignore).",
         ),
     ] = "warn",
     json_: Json = False,
@@ -199,8 +200,17 @@ def _print_duplicate_check(check: dict | None) -> None:
 
 
 def _print_duplicates(pairs: list[dict], shown: int = 20) -> None:
-    sources = [p for p in pairs if p.get("type") == "source"]
+    sources = [p for p in pairs if p.get("type") == "source" and p["action"] != "merged"]
+    joined = [p for p in pairs if p.get("type") == "source" and p["action"] == "merged"]
     pairs = [p for p in pairs if p.get("type") != "source"]
+    if joined:
+        noun = "name" if len(joined) == 1 else "names"
+        typer.echo(f"Took {len(joined):,} source {noun} for the source each looks like:")
+        for pair in joined[:shown]:
+            key = pair["keys"][0]
+            typer.echo(f"  {pair['texts'][1]!r} ~ {pair['texts'][0]!r}: {key}")
+        if len(joined) > shown:
+            typer.echo(f"  ... and {len(joined) - shown:,} more")
     if sources:
         noun = "source looks" if len(sources) == 1 else "sources look"
         typer.echo(

@@ -70,6 +70,9 @@ class ImportOptions:
     force: bool = False  # replace an existing rejects file
     actor: str = "unknown"
     limits: Limits = field(default_factory=Limits.from_env)
+    # A source given by name whose name looks like another source's is that source
+    # (--on-duplicate merge; see Writer).
+    join_look_alike_sources: bool = False
 
 
 @dataclass
@@ -85,6 +88,9 @@ class ImportResult:
     # Ids of the claims this import created (none on a dry run), for the duplicate check.
     created_claim_ids: list[int] = field(default_factory=list)
     created_source_ids: list[int] = field(default_factory=list)
+    # (name in the files, key and name of the source it was taken for): look-alike names
+    # joined to a source with --on-duplicate merge.
+    look_alike_names: list[tuple[str, str, str]] = field(default_factory=list)
     # Likely duplicates of the created claims (services.duplicates.imported_duplicates).
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     # What the duplicate check did (services.duplicates.DuplicateCheck.as_dict); None when the
@@ -389,6 +395,7 @@ def _run_import(
         reason="import " + ", ".join(names or ["(api)"]),
         write=not options.dry_run,
         reject=reject,
+        join_look_alike_sources=options.join_look_alike_sources,
     )
     entities = _Entities()
     restore = Restore()  # a whole-database export's rows and history (importers.history)
@@ -575,6 +582,7 @@ def _run_import(
         rejects=options.rejects if problems.bad_rows and not options.dry_run else None,
         created_claim_ids=sorted(writer.created_claims) if writer.write else [],
         created_source_ids=sorted(writer.created_sources) if writer.write else [],
+        look_alike_names=writer.look_alike_names,
         warnings=[restore.note, *writer.relay_warnings] if restore.note else writer.relay_warnings,
         warning_count=writer.relay_warning_count,
     )

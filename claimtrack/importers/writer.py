@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from .. import values
+from ..confusables import normalise_name
 from ..history_log import HistoryLog
 from ..models import (
     Claim,
@@ -143,8 +144,24 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
 
 
 class Writer:
-    def __init__(self, conn: Connection, *, actor: str, reason: str, write: bool, reject: Reject):
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        actor: str,
+        reason: str,
+        write: bool,
+        reject: Reject,
+        join_look_alike_sources: bool = False,
+    ):
         self.conn = conn
+        # --on-duplicate merge: a source given by name only whose name looks like another
+        # source's (confusables.normalise_name) is that source, not a new one. Then
+        # "Dаily NK" with a Cyrillic а cannot pass for a second origin, and importing the
+        # sheet again maps it the same way (changes nothing).
+        self.join_look_alike_sources = join_look_alike_sources
+        # (name in the files, key of the source taken for it, that source's name)
+        self.look_alike_names: list[tuple[str, str, str]] = []
         self.dialect = conn.dialect.name
         self.write = write
         self.actor = actor
@@ -383,9 +400,19 @@ class Writer:
         for row in self._lookup(Source, "name", pending, ("key",)):
             by_name.setdefault(row[1], row[0])
         new_names = [name for name in pending if name not in by_name]
+        looks_like: dict[str, str] = {}  # a new name -> the name (stored or new) it looks like
+        if self.join_look_alike_sources and new_names:
+            looks_like, new_names = self._look_alikes(new_names, keyed_names, by_name)
         stems = [values.slugify(name) or "src" for name in new_names]
         for name, key in zip(new_names, self.free_keys(Source, "source", stems), strict=True):
             by_name[name] = key
+        for name, other in looks_like.items():
+            by_name[name] = by_name[other]
+            self.look_alike_names.append((name, by_name[other], other))
+            pending.pop(name)
+            self.source_by_name[name] = by_name[other]
+        # A stored source taken for a look-alike name is not among those the files write.
+        self.load_source_ids({by_name[other] for other in looks_like.values()} - set(keyed))
         for name, intent in pending.items():
             key = by_name[name]
             self.source_by_name[name] = key
@@ -585,6 +612,43 @@ class Writer:
         self.flush_history(at_least=HISTORY_FLUSH)
 
     # --- claims -------------------------------------------------------------------------
+
+    def _look_alikes(
+        self, new_names: list[str], keyed_names: dict[str, str], by_name: dict[str, str]
+    ) -> tuple[dict[str, str], list[str]]:
+        """Which of the new names look like a source already stored, keyed in the files, or
+        a new name earlier in the files: {name: name of that source}, and the names left to
+        create. One pass over the stored sources' names (only with --on-duplicate merge)."""
+        first: dict[str, str] = {}  # look-alike form -> the name that has it
+        table = Source.__table__
+        rows = self.conn.execute(
+            select(table.c.key, table.c.name)
+            .where(table.c.removed_at.is_(None))
+            .order_by(table.c.id)
+            .execution_options(yield_per=5000)
+        )
+        for key, name in rows:
+            form = normalise_name(name)
+            if form and form not in first:
+                first[form] = name
+                by_name.setdefault(name, key)
+        for name, key in keyed_names.items():
+            form = normalise_name(name)
+            if form and form not in first:
+                first[form] = name
+                by_name.setdefault(name, key)
+        looks_like: dict[str, str] = {}
+        remaining = []
+        for name in new_names:
+            form = normalise_name(name)
+            other = first.get(form) if form else None
+            if other is None or other == name:
+                if form:
+                    first.setdefault(form, name)
+                remaining.append(name)
+            else:
+                looks_like[name] = other
+        return looks_like, remaining
 
     def write_claims(self, keyed: dict[str, ClaimIntent], unkeyed: dict[str, ClaimIntent]) -> None:
         """Create or update every claim the files describe (text-only ones matched on text)."""

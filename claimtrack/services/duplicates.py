@@ -43,11 +43,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..confusables import skeleton
+from ..confusables import normalise_name
 from ..errors import InvalidValue
 from ..models import Claim, Source
 from ..settings import load_settings
-from .search import fold
 
 ON_DUPLICATE = ("ask", "warn", "skip", "merge")
 
@@ -558,18 +557,6 @@ TRACKING_PARAMETERS = frozenset(
     "fbclid gclid dclid gbraid wbraid msclkid yclid mc_cid mc_eid igshid igsh si _ga _gl "
     "ref ref_src ref_url cmpid ocid smid smtyp spm".split()
 )
-
-
-def normalise_name(name: str) -> str:
-    """What a name looks like: look-alike characters of other scripts mapped to the letter
-    they pass for (Unicode's confusables data), compatibility forms unified (NFKD: fullwidth
-    and styled letters), case and diacritics folded, a leading "the" dropped, and everything
-    that is not a letter or digit — spaces, punctuation, zero-width and other invisible
-    characters — left out."""
-    words = _WORD.findall(fold(skeleton(name)))
-    if len(words) > 1 and words[0] == "the":
-        words = words[1:]
-    return "".join(words)
 
 
 def canonical_url(url: str | None) -> str | None:

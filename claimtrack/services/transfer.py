@@ -40,7 +40,9 @@ def import_files(
     `force`). Raises importers.ImportRefused.
 
     Created claims that look like existing ones are reported in `result.duplicates`, or
-    merged into them with on_duplicate="merge" (see services.duplicates)."""
+    merged into them with on_duplicate="merge" (see services.duplicates). Sources given by
+    name whose names look like another source's ("Dаily NK" with a Cyrillic а) are reported,
+    or with on_duplicate="merge" taken for that source (never created)."""
     from .duplicates import IMPORT_ON_DUPLICATE
 
     if on_duplicate not in IMPORT_ON_DUPLICATE:
@@ -58,6 +60,7 @@ def import_files(
         rejects=rejects,
         force=force,
         actor=actor_of(session),
+        join_look_alike_sources=on_duplicate == "merge",
     )
     with _savepoint(session):
         result = run_import(session.connection(), files, options, progress=progress)
@@ -82,6 +85,17 @@ def import_files(
         # zero-width space) would count as independent origins: always reported, never merged
         # automatically (merge them with `claimtrack source merge KEEP OTHER`).
         result.duplicates += look_alike_sources(session, result.created_source_ids)
+    result.duplicates += [
+        {
+            "type": "source",
+            "keys": [key, key],
+            "similarity": 1.0,
+            "reason": "look-alike name",
+            "texts": [other, name],
+            "action": "merged",
+        }
+        for name, key, other in result.look_alike_names
+    ]
     return result
 
 
