@@ -173,19 +173,21 @@ class EvidenceRecord(NamedTuple):
         return self.via_chain[0] if self.via_chain else None
 
     def history_json(self) -> dict[str, Any]:
+        # Unpacked, not read by name: an import encodes one per row.
+        evidence_id, key, claim, source, stance, credibility, quote, url, chain, *rest = self
         return {
-            "id": self.id,
-            "key": self.key,
-            "claim": self.claim,
-            "source": self.source,
-            "stance": self.stance,
-            "credibility": self.credibility,
-            "quote": self.quote,
-            "url": self.url,
-            "via": self.via,
-            "via_chain": list(self.via_chain),
-            "observed": self.observed,
-            "notes": self.notes,
+            "id": evidence_id,
+            "key": key,
+            "claim": claim,
+            "source": source,
+            "stance": stance,
+            "credibility": credibility,
+            "quote": quote,
+            "url": url,
+            "via": chain[0] if chain else None,
+            "via_chain": list(chain),
+            "observed": rest[0],
+            "notes": rest[1],
         }
 
     def export_json(self) -> dict[str, Any]:

@@ -99,20 +99,27 @@ class Resolved(NamedTuple):
 
     def record(self, evidence_id: int, credibility: int) -> EvidenceRecord:
         item = self.item
-        return EvidenceRecord(
-            evidence_id,
-            item.key,
-            self.claim_key,
-            self.source_key,
-            item.stance,
-            credibility,
-            item.quote,
-            item.url,
-            (self.via_key, *self.relay_keys) if self.via_key else (),
-            item.observed,
-            item.notes,
-            item.removed_reason,
+        return _evidence_record(
+            (
+                evidence_id,
+                item.key,
+                self.claim_key,
+                self.source_key,
+                item.stance,
+                credibility,
+                item.quote,
+                item.url,
+                (self.via_key, *self.relay_keys) if self.via_key else (),
+                item.observed,
+                item.notes,
+                item.removed_reason,
+            )
         )
+
+
+# Named tuples made without the Python-level __new__ a NamedTuple has: an import makes one
+# per row (and a re-import reads 110,000 stored rows for the quick benchmark's sheet).
+_evidence_record = partial(tuple.__new__, EvidenceRecord)
 
 
 class StoredEvidence(NamedTuple):
@@ -133,8 +140,6 @@ class StoredEvidence(NamedTuple):
     removed_reason: str | None
 
 
-# StoredEvidence from a row without the Python-level __new__ a NamedTuple has (a re-import
-# reads every stored row of the claims it touches: 110,000 for the quick benchmark's sheet).
 _stored = partial(tuple.__new__, StoredEvidence)
 
 
