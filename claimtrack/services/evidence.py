@@ -4,6 +4,7 @@ reason)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,23 @@ from ..records import EvidenceRecord, changed_fields
 from .assessments import assess_claims
 from .common import UNSET, Edit, Removal, get_claim, get_source, record
 from .status_changes import record_status_changes
+
+
+def mark_removed(session: Session, item: Evidence, *, reason: str, at: datetime) -> None:
+    """Mark the item removed and record it whole in history (`evidence remove`, and the
+    items a claim or source takes with it)."""
+    item.removed_at, item.removed_reason = at, reason
+    record(
+        session,
+        action="evidence.remove",
+        entity="evidence",
+        evidence_id=item.id,
+        claim_id=item.claim_id,
+        source_id=item.source_id,
+        before=EvidenceRecord.of(item).history_json(),
+        reason=reason,
+        at=at,
+    )
 
 
 def via_sources(session: Session, source: Source, via: str | Sequence[str] | None) -> list[Source]:
@@ -202,20 +220,8 @@ def remove_evidence(session: Session, evidence_id: int | str, *, reason: str) ->
         )
     claim_ids = select(Evidence.claim_id).where(Evidence.id == item.id)
     status_before = assess_claims(session, claim_ids)
-    item.removed_at = utcnow()
-    item.removed_reason = reason
+    mark_removed(session, item, reason=reason, at=utcnow())
     session.flush()
-    record(
-        session,
-        action="evidence.remove",
-        entity="evidence",
-        evidence_id=item.id,
-        claim_id=item.claim_id,
-        source_id=item.source_id,
-        before=EvidenceRecord.of(item).history_json(),
-        reason=reason,
-        at=item.removed_at,
-    )
     status_changes = record_status_changes(
         session, claim_ids, status_before, reason=f"evidence {item.id} removed: {reason}"
     )

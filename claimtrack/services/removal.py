@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict, NotFound
 from ..models import Claim, ClaimLink, Evidence, EvidenceRelay, HistoryEvent, Source, utcnow
-from ..records import ClaimRecord, EvidenceRecord, SourceRecord
+from ..records import ClaimRecord, SourceRecord
 from .assessments import assess_claims
 from .common import RecordRemoval, RecordRestore, get_claim, get_source, record
+from .evidence import mark_removed
 from .status_changes import record_status_changes
 
 
@@ -49,18 +50,7 @@ def _items(session: Session, where) -> list[dict[str, Any]]:
 def _remove_items(session: Session, items: list[dict[str, Any]], *, reason: str, at) -> None:
 
     for row in session.scalars(select(Evidence).where(Evidence.id.in_([i["id"] for i in items]))):
-        row.removed_at, row.removed_reason = at, reason
-        record(
-            session,
-            action="evidence.remove",
-            entity="evidence",
-            evidence_id=row.id,
-            claim_id=row.claim_id,
-            source_id=row.source_id,
-            before=EvidenceRecord.of(row).history_json(),
-            reason=reason,
-            at=at,
-        )
+        mark_removed(session, row, reason=reason, at=at)
 
 
 def _refuse(entity: str, key: str, what: list[str]) -> Conflict:
