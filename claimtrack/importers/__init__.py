@@ -511,8 +511,20 @@ def _run_import(
             rebuilt = drop_indexes(
                 conn,
                 evidence_rows=spooled["evidence"] + restore.restoring * restore.counts["evidence"],
-                history_rows=history_rows,
+                history_rows=history_rows if restore.restoring else 0,
             )
+            if not restore.restoring:
+                # History's indexes are dropped only once history is about to be written,
+                # and at the last flush only for what it holds: a re-import that changes
+                # nothing writes no history and leaves every index alone.
+                def drop_history_indexes(buffered: int, last: bool) -> None:
+                    rebuilt.extend(
+                        drop_indexes(
+                            conn, evidence_rows=0, history_rows=buffered if last else history_rows
+                        )
+                    )
+
+                writer.before_history = drop_history_indexes
         writer.write_sources(entities.sources, entities.named_sources)
         writer.write_claims(entities.claims, entities.text_claims)
         entities = _Entities()  # let the pass-1 intents go
