@@ -1156,66 +1156,72 @@ class Writer:
         ]
         if not loose or not self.evidence_max:
             return found
-        triples = sorted({(e.claim_id, e.item.stance, e.source_id) for _, e in loose})
-        candidates: dict[tuple, list[StoredEvidence]] = {}
-        for found_row in self._stored_evidence_of(triples):
-            row = _stored(found_row)
-            candidates.setdefault(
-                (row.claim_id, row.source_id, row.stance, row.locator, row.quote), []
-            ).append(row)
         matched = self.matched
-        for position, entry in loose:
-            item = entry.item
-            for row in candidates.get(
-                (entry.claim_id, entry.source_id, item.stance, item.url, item.quote), ()
-            ):
-                row_id = row.id
-                if not matched[row_id >> 3] & (1 << (row_id & 7)):
-                    matched[row_id >> 3] |= 1 << (row_id & 7)
-                    found[position] = row
-                    break
+        # Candidates come by entry, then id: each entry takes the first one no entry took.
+        for index, row in self._stored_evidence_of([entry for _, entry in loose]):
+            position = loose[index][0]
+            if position in found:
+                continue
+            row_id = row[0]
+            if not matched[row_id >> 3] & (1 << (row_id & 7)):
+                matched[row_id >> 3] |= 1 << (row_id & 7)
+                found[position] = _stored(row)
         return found
 
-    def _stored_evidence_of(self, triples: list[tuple]) -> Iterable:
-        """Rows stored before this import with one of these (claim, stance, source), by id
-        within each triple."""
+    def _stored_evidence_of(self, entries: list[Resolved]) -> Iterable[tuple[int, tuple]]:
+        """(position in `entries`, stored row) for every row stored before this import with
+        the same claim, stance, source, locator and quote as that entry: matched in SQL, one
+        statement per batch, by position and then id."""
         limit = int(self.evidence_max)
+        cols = ", ".join(f"e.{name}" for name in StoredEvidence._fields)
         if self.pg is not None:
-            # One join against the triples sent as arrays, not 300 OR-ed terms per query:
-            # re-importing the quick sheet unchanged spent 9 s in those queries.
-            claim_ids, stances, source_ids = zip(*triples, strict=True)
-            cols = ", ".join(f"e.{name}" for name in StoredEvidence._fields)
-            yield from self.conn.exec_driver_sql(
-                f"SELECT {cols} FROM evidence AS e "  # noqa: S608
-                "JOIN unnest(%(claims)s::integer[], %(stances)s::text[], %(sources)s::integer[]) "
-                "AS t (claim_id, stance, source_id) ON e.claim_id = t.claim_id "
-                "AND e.stance = t.stance AND e.source_id = t.source_id WHERE e.id <= %(limit)s "
-                "ORDER BY e.id",
+            for row in self.conn.exec_driver_sql(
+                f"SELECT t.position - 1, {cols} FROM unnest(%(claims)s::integer[], "  # noqa: S608
+                "%(stances)s::text[], %(sources)s::integer[], %(locators)s::text[], "
+                "%(quotes)s::text[]) WITH ORDINALITY "
+                "AS t (claim_id, stance, source_id, locator, quote, position) "
+                "JOIN evidence AS e ON e.claim_id = t.claim_id AND e.stance = t.stance "
+                "AND e.source_id = t.source_id AND e.locator IS NOT DISTINCT FROM t.locator "
+                "AND e.quote IS NOT DISTINCT FROM t.quote WHERE e.id <= %(limit)s "
+                "ORDER BY t.position, e.id",
                 {
-                    "claims": list(claim_ids),
-                    "stances": list(stances),
-                    "sources": list(source_ids),
+                    "claims": [e.claim_id for e in entries],
+                    "stances": [e.item.stance for e in entries],
+                    "sources": [e.source_id for e in entries],
+                    "locators": [e.item.url for e in entries],
+                    "quotes": [e.item.quote for e in entries],
                     "limit": limit,
                 },
-            )
+            ):
+                yield row[0], tuple(row[1:])
             return
-        # SQLite: the triples as one JSON array driving a join on (claim, stance, source);
-        # `+e.id` keeps the planner off the rowid and source indexes (300 OR-ed terms per
-        # query scanned the table: re-importing the quick sheet unchanged spent 5.5 s there).
-        # Read through the driver's cursor: plain tuples, no result-row processing (the rows
-        # hold no type that needs converting here: removed_at is only tested for NULL).
-        cols = ", ".join(f"e.{name}" for name in StoredEvidence._fields)
+        # SQLite: the entries as one JSON array driving the join; `+e.id` keeps the planner
+        # on ix_evidence_claim_status, off the rowid and source indexes (OR-ed terms per
+        # query scanned the table: an unchanged re-import of the quick sheet spent 5.5 s
+        # there). Read through the driver's cursor: plain tuples, no result processing (the
+        # rows need no conversion here: removed_at is only tested for NULL).
         cursor = self.conn.connection.driver_connection.cursor()
         try:
             cursor.execute(
-                f"SELECT {cols} FROM json_each(?) AS t CROSS JOIN evidence AS e "  # noqa: S608
+                f"SELECT t.key, {cols} FROM json_each(?) AS t CROSS JOIN evidence AS e "  # noqa: S608
                 "ON e.claim_id = json_extract(t.value, '$[0]') "
                 "AND e.stance = json_extract(t.value, '$[1]') "
                 "AND e.source_id = json_extract(t.value, '$[2]') "
-                "WHERE +e.id <= ? ORDER BY e.id",
-                (json.dumps(triples), limit),
+                "AND e.locator IS json_extract(t.value, '$[3]') "
+                "AND e.quote IS json_extract(t.value, '$[4]') "
+                "WHERE +e.id <= ? ORDER BY t.key, e.id",
+                (
+                    json.dumps(
+                        [
+                            (e.claim_id, e.item.stance, e.source_id, e.item.url, e.item.quote)
+                            for e in entries
+                        ]
+                    ),
+                    limit,
+                ),
             )
-            yield from cursor.fetchall()
+            for row in cursor.fetchall():
+                yield row[0], row[1:]
         finally:
             cursor.close()
 
