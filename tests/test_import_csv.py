@@ -62,6 +62,29 @@ def test_sheet_reimport_is_idempotent(cli, tmp_path, db_dump):
     assert db_dump(cli.url) == before
 
 
+def test_reimport_matches_each_stored_row_once_including_empty_quotes(cli, tmp_path, db_dump):
+    """Rows without a key match stored rows on their content, in SQL: a repeated row takes
+    the next stored copy, an empty quote or url matches an empty one, and a copy more than
+    the database holds is created."""
+    lines = [
+        "claim_key,claim_text,source_key,stance,quote,url",
+        "a,Claim A,s1,supports,same words,",
+        "a,Claim A,s1,supports,same words,",
+        "a,Claim A,s1,supports,,",
+        "a,Claim A,s1,contradicts,,https://example.org/x",
+        "a,Claim A,s1,contradicts,other words,https://example.org/x",
+    ]
+    path = sheet(tmp_path, lines)
+    cli.ok("import", str(path))
+    before = db_dump(cli.url)
+    run = cli.ok("import", str(path), "--json")
+    assert summary(run)["evidence"] == {"created": 0, "updated": 0, "unchanged": 5}
+    assert db_dump(cli.url) == before
+    run = cli.ok("import", str(sheet(tmp_path, [*lines, lines[1]], "more.csv")), "--json")
+    assert summary(run)["evidence"] == {"created": 1, "updated": 0, "unchanged": 5}
+    assert scalar(cli.url, "SELECT count(*) FROM evidence WHERE quote = 'same words'") == 3
+
+
 def test_evidence_without_key_matches_and_updates_in_place(cli, tmp_path):
     cli.ok("import", str(sheet(tmp_path, GOOD)))
     ids = rows(cli.url, "SELECT id, created_at FROM evidence ORDER BY id")
