@@ -1175,14 +1175,18 @@ class Writer:
         limit = int(self.evidence_max)
         cols = ", ".join(f"e.{name}" for name in StoredEvidence._fields)
         if self.pg is not None:
+            # One index probe per entry (OFFSET 0 keeps the subquery a nested loop): a plain
+            # join, planned on the statistics of a table the import has just filled, sorted
+            # the whole evidence table for every batch (120 ms per 5,000 rows at 50,000).
             for row in self.conn.exec_driver_sql(
                 f"SELECT t.position - 1, {cols} FROM unnest(%(claims)s::integer[], "  # noqa: S608
                 "%(stances)s::text[], %(sources)s::integer[], %(locators)s::text[], "
                 "%(quotes)s::text[]) WITH ORDINALITY "
                 "AS t (claim_id, stance, source_id, locator, quote, position) "
-                "JOIN evidence AS e ON e.claim_id = t.claim_id AND e.stance = t.stance "
-                "AND e.source_id = t.source_id AND e.locator IS NOT DISTINCT FROM t.locator "
-                "AND e.quote IS NOT DISTINCT FROM t.quote WHERE e.id <= %(limit)s "
+                "CROSS JOIN LATERAL (SELECT * FROM evidence AS e WHERE e.claim_id = t.claim_id "
+                "AND e.stance = t.stance AND e.source_id = t.source_id "
+                "AND e.locator IS NOT DISTINCT FROM t.locator "
+                "AND e.quote IS NOT DISTINCT FROM t.quote AND e.id <= %(limit)s OFFSET 0) AS e "
                 "ORDER BY t.position, e.id",
                 {
                     "claims": [e.claim_id for e in entries],
