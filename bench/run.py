@@ -427,7 +427,7 @@ def bench_import_sqlite(ctx: Context) -> list[Result]:
         "re-import of the same file (all unchanged) vs the first import",
         "peak RSS of `claimtrack import`",
     )
-    targets = ("≤ 2.5×", "≤ 1.0×", "≤ 1.5×", "≤ 150 MB")
+    targets = ("≤ 2.5×", "≤ 1.0×", "≤ 0.3×", "≤ 150 MB")
     if not ctx.has("import"):
         return [
             unavailable(n, w, t, "no `import` command yet")
@@ -470,7 +470,7 @@ def bench_import_sqlite(ctx: Context) -> list[Result]:
         )
         if "su" in runs
         else unavailable(names[1], whats[1], targets[1], "sqlite-utils is not installed"),
-        compare(names[2], whats[2], targets[2], 1.5, reimports, runs["ct"]),
+        compare(names[2], whats[2], targets[2], 0.3, reimports, runs["ct"]),
     ]
     rss = max(r.rss_mb for r in runs["ct"] + reimports)
     results.append(
