@@ -27,6 +27,17 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _status_lines(changes: list[dict[str, Any]], *, future: bool) -> list[str]:
+    """The status changes a removal or restore made (or, planned, would make)."""
+    if not changes:
+        return []
+    return ["  status changes:" if future else "Status changed:"] + [
+        f"    {c['claim']}: {c['before']} → {c['after']} "
+        f"(score {c['score_before']:.2f} → {c['score_after']:.2f})"
+        for c in changes
+    ]
+
+
 def _plan_lines(entity: str, done: dict[str, Any], *, future: bool) -> list[str]:
     verb = "Will remove" if future else "Removed"
     lines = [f"{verb} {entity} {done['key']}"]
@@ -45,14 +56,7 @@ def _plan_lines(entity: str, done: dict[str, Any], *, future: bool) -> list[str]
             f"  {_count(len(done['children_moved']), 'derived source')} now derive from its "
             f"parent instead: {', '.join(done['children_moved'])}"
         )
-    if done["status_changes"]:
-        lines.append("  status changes:" if future else "Status changed:")
-        lines += [
-            f"    {c['claim']}: {c['before']} → {c['after']} "
-            f"(score {c['score_before']:.2f} → {c['score_after']:.2f})"
-            for c in done["status_changes"]
-        ]
-    return lines
+    return lines + _status_lines(done["status_changes"], future=future)
 
 
 def _remove(ctx, entity: str, key: str, reason: str, cascade: bool, yes, dry_run, json_):
@@ -177,14 +181,7 @@ def _restore_lines(entity: str, done: dict[str, Any], *, future: bool) -> list[s
             f"  link left removed (a claim removed or linked otherwise since): "
             f"{link['claim']} {link['relation']} {link['other']}"
         )
-    if done["status_changes"]:
-        lines.append("  status changes:" if future else "Status changed:")
-        lines += [
-            f"    {c['claim']}: {c['before']} → {c['after']} "
-            f"(score {c['score_before']:.2f} → {c['score_after']:.2f})"
-            for c in done["status_changes"]
-        ]
-    return lines
+    return lines + _status_lines(done["status_changes"], future=future)
 
 
 def restore_claim(
