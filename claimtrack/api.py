@@ -24,8 +24,6 @@ from __future__ import annotations
 from .db import Database, open_database
 from .db import run_migration as _run_migration
 from .errors import ClaimtrackError, Conflict, DatabaseError, InvalidValue, NotFound
-from .exporters import claimreview_problems
-from .importers import ImportRefused, ImportResult
 from .services.claims import (
     add_claim,
     edit_claim,
@@ -41,7 +39,9 @@ from .services.evidence import add_evidence, edit_evidence, list_evidence, remov
 from .services.history import history_of
 from .services.sources import add_source, edit_source, list_sources, show_source
 from .services.status_changes import StatusChange
-from .services.transfer import export, export_file, import_files, import_records
+from .transfer import export, export_file, import_files, import_records
+from .transfer.exports import claimreview_problems
+from .transfer.imports import ImportRefused, ImportResult
 
 
 def init_database(database: Database) -> None:

@@ -239,7 +239,7 @@ def flush_session_log(session) -> None:
 
 def restore_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Write exported events as they are, ids, database users and hashes included, in one
-    statement (executemany): how a restore into an empty database (importers.history) carries
+    statement (executemany): how a restore into an empty database (transfer.restore) carries
     a whole history over, after checking each event against the chain (`verify_records`).
     Appending them unchanged keeps the chain, and its head, the exported database's."""
     if rows:

@@ -1,5 +1,5 @@
 """Parsing and validation of user-supplied values, shared by the CLI, the services and the
-importers so that a grade, a stance or a date means the same thing everywhere."""
+import so that a grade, a stance or a date means the same thing everywhere."""
 
 from __future__ import annotations
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from claimtrack.db import Database, resolve_url
-from claimtrack.importers import ImportRefused
 from claimtrack.models import Claim, HistoryEvent
 from claimtrack.services.claims import add_claim
-from claimtrack.services.transfer import import_files, import_records
+from claimtrack.transfer import import_files, import_records
+from claimtrack.transfer.imports import ImportRefused
 
 
 def _counts(database: Database) -> tuple[int, int]:

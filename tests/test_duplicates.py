@@ -337,7 +337,7 @@ def test_index_finds_what_the_plain_prefix_rule_finds_on_templated_text():
 def test_import_names_its_duplicate_check_to_the_progress_display(database, tmp_path):
     """After the rows, the bar says what the import is still doing (on 100,000 new claims
     the check takes tens of seconds), and the time reported covers it."""
-    from claimtrack.services.transfer import import_files
+    from claimtrack.transfer import import_files
 
     sheet = tmp_path / "sheet.csv"
     sheet.write_text(
@@ -374,8 +374,8 @@ def test_import_names_its_duplicate_check_to_the_progress_display(database, tmp_
 
 def test_a_large_import_names_every_phase_indexes_included(database, tmp_path):
     """12,000 evidence rows into an empty table: the secondary indexes are rebuilt at the end
-    (importers.sqlite_bulk), and the bar says so."""
-    from claimtrack.services.transfer import import_files
+    (transfer.imports.sqlite_bulk), and the bar says so."""
+    from claimtrack.transfer import import_files
 
     sheet = tmp_path / "sheet.csv"
     rows = [

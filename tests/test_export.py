@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from transfer_helpers import BASE, SEED, write_jsonl
 
-from claimtrack.exporters import claimreview_problems
+from claimtrack.transfer.exports import claimreview_problems
 
 
 def test_jsonl_round_trip_of_the_seed(cli, tmp_path, db_url, engine_name, request):

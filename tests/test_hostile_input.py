@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from claimtrack.importers.limits import Limits, nesting_depth, too_deep
+from claimtrack.transfer.imports.limits import Limits, nesting_depth, too_deep
 
 
 def test_nesting_depth_ignores_brackets_in_strings():

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from claimtrack.importers import sqlite_bulk
+from claimtrack.transfer.imports import sqlite_bulk
 
 ROWS = sqlite_bulk.MIN_ROWS + 500
 

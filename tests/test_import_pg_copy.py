@@ -127,7 +127,7 @@ def pg_conn(engine_name, db_url):
 
 
 def test_copy_keeps_null_and_empty_text_apart(pg_conn):
-    from claimtrack.importers.pg_copy import PgCopy
+    from claimtrack.transfer.imports.pg_copy import PgCopy
 
     pg_conn.exec_driver_sql("CREATE TEMP TABLE copied (id integer, body text, label varchar(5))")
     values = [(1, "", ""), (2, None, None), (3, "\\N", "\t"), (4, "a\x7fb\x01c", "é")]
@@ -136,7 +136,7 @@ def test_copy_keeps_null_and_empty_text_apart(pg_conn):
 
 
 def test_reserved_ids_follow_other_draws_from_the_sequence(pg_conn):
-    from claimtrack.importers.pg_copy import PgCopy
+    from claimtrack.transfer.imports.pg_copy import PgCopy
 
     copier = PgCopy(pg_conn)
     taken = pg_conn.exec_driver_sql("SELECT nextval('tags_id_seq')").scalar()

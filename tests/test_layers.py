@@ -3,8 +3,10 @@ below it, and no module imports another module's private (_underscored) names.
 
     cli                          the command line: options, output, errors to flags
     api                          the Python API: the services, as scripts call them
-    services, importers,         what the tool does; importers/exporters are the transfer
-      exporters                  formats the services' import and export run through
+    transfer                     import and export (formats, row checks, the bulk writer):
+                                 built on the services (claim filter, assessments, duplicate
+                                 check) and keeping their search index current as it writes
+    services                     what the tool does, one function per operation
     render                       report rows to table / markdown / csv / json / html
     db, outfile                  engine, sessions, migrations; files written safely
     values, status, calibration, checked values, the pure status, score and calibration rules,
@@ -25,7 +27,8 @@ LAYERS = [
     {"values", "status", "calibration", "history_log", "records"},
     {"db", "outfile"},
     {"render"},
-    {"services", "importers", "exporters"},
+    {"services"},
+    {"transfer"},
     {"api"},
     {"cli", "__main__", "__init__"},
 ]

@@ -1,4 +1,4 @@
-"""Parsing of user-supplied values: one place, the same meaning in the CLI and the importers."""
+"""Parsing of user-supplied values: one place, the same meaning in the CLI and the import."""
 
 from __future__ import annotations
 

@@ -100,9 +100,9 @@ def import_(
     Example: claimtrack import sheet.csv --map claim_text=Claim --stance-map for=supports,against=contradicts
     Example: claimtrack import checks.csv --map verdict=Truth --verdict-map true=confirmed,false=debunked,unknown=none
     """
-    from ..importers import ImportRefused
-    from ..importers.csv_sheet import parse_map, parse_stance_map, parse_verdict_map
-    from ..services.transfer import import_files
+    from ..transfer import import_files
+    from ..transfer.imports import ImportRefused
+    from ..transfer.imports.csv_sheet import parse_map, parse_stance_map, parse_verdict_map
 
     mapping = parse_map(map_ or [])
     stances = parse_stance_map(stance_map)
@@ -387,8 +387,8 @@ def export(
     Example: claimtrack export -o move.jsonl && claimtrack --db postgresql+psycopg://HOST/DB import move.jsonl
     Example: claimtrack export --format csv --reported-by 2018-07-31 -o july.csv
     """
-    from ..services.transfer import export as export_stream
-    from ..services.transfer import export_file
+    from ..transfer import export as export_stream
+    from ..transfer import export_file
 
     options = dict(
         format=format_,

@@ -5,8 +5,8 @@ name; each writes to a text stream and reads the database in a fixed number of q
 JSONL is the lossless format: export, import into an empty database, export again gives the
 same records; an export of the whole database ends with every row and the full history (hash
 chain included), which an import into an empty database restores with the same ids, times and
-chain head (claimtrack.importers.history). The CSV sheet holds one row per current evidence item (claims without
-evidence, links and verdicts are not in it).
+chain head (claimtrack.transfer.restore). The CSV sheet holds one row per current evidence
+item (claims without evidence, links and verdicts are not in it).
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from typing import Any, TextIO
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from .errors import InvalidValue
-from .importers.rows import SHEET_FIELDS, escape_list_item
-from .models import (
+from ..errors import InvalidValue
+from ..models import (
     Claim,
     ClaimLink,
     ClaimTag,
@@ -34,9 +33,10 @@ from .models import (
     Source,
     Tag,
 )
-from .records import AliasRecord, ClaimRecord, EvidenceRecord, LinkRecord, SourceRecord
-from .services.claim_filter import ClaimFilter
-from .terminal import json_safe
+from ..records import AliasRecord, ClaimRecord, EvidenceRecord, LinkRecord, SourceRecord
+from ..services.claim_filter import ClaimFilter
+from ..terminal import json_safe
+from .sheet import SHEET_FIELDS, escape_list_item
 
 # The CSV sheet is written with exactly the columns the importer reads.
 SHEET_COLUMNS = SHEET_FIELDS
@@ -47,7 +47,7 @@ class ExportOptions:
     review_url: str | None = None  # claimreview: where the fact checks are published
     author: str | None = None  # claimreview: who publishes them
     reported_by: str | None = None  # YYYY-MM-DD: only evidence reported by then
-    # jsonl of the whole database: end with every row and the history (importers.history)
+    # jsonl of the whole database: end with every row and the history (transfer.restore)
     history: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -56,7 +56,7 @@ def selected_claim_ids(session: Session, flt: ClaimFilter) -> list[int] | None:
     """The claims a filter selects (None: every claim), in a fixed number of queries."""
     if not (flt.selects_ids or flt.statuses):
         return None
-    from .services.assessments import assess_claims
+    from ..services.assessments import assess_claims
 
     query = flt.claim_ids(session)
     if query is None:
@@ -211,7 +211,7 @@ def records(
 
 
 def _relays(session: Session, ids: list[int] | None) -> dict[int, tuple[str, ...]]:
-    from .services.assessments import relay_keys
+    from ..services.assessments import relay_keys
 
     return relay_keys(session, ids)
 
@@ -262,7 +262,7 @@ def _evidence_rows(
     if not include_removed:
         query = query.where(Evidence.removed_at.is_(None))
     if reported_by is not None:
-        from .services.assessments import reported_by_clause
+        from ..services.assessments import reported_by_clause
 
         query = query.where(reported_by_clause(reported_by))
     return session.execute(query.execution_options(yield_per=2000))
@@ -283,14 +283,14 @@ def write_jsonl(session: Session, out: TextIO, flt: ClaimFilter, options: Export
     """The records (their number is returned); for the whole database (no filter, no
     --reported-by), then its restore section: every row with its id and the history with its
     hash chain, which an import into an empty database restores exactly
-    (claimtrack.importers.history)."""
+    (claimtrack.transfer.restore)."""
     count = 0
     for record in records(session, flt, reported_by=options.reported_by):
         out.write(_dumps(record) + "\n")
         count += 1
     whole = not (flt.selects_ids or flt.statuses) and options.reported_by is None
     if options.history and whole:
-        from .importers.history import restore_section
+        from .restore import restore_section
 
         for record in restore_section(session):  # not counted: the records are
             out.write(_dumps(record) + "\n")
@@ -308,7 +308,7 @@ def write_json(session: Session, out: TextIO, flt: ClaimFilter, options: ExportO
 
 
 def write_csv(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
-    from .render import csv_cell  # the report's formula neutralising, shared
+    from ..render import csv_cell  # the report's formula neutralising, shared
 
     ids = selected_claim_ids(session, flt)
     tags: dict[int, str] = {}

@@ -19,10 +19,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from .. import values
-from ..confusables import normalise_name
-from ..history_log import HistoryLog
-from ..models import (
+from ... import values
+from ...confusables import normalise_name
+from ...history_log import HistoryLog
+from ...models import (
     Claim,
     ClaimLink,
     ClaimTag,
@@ -33,7 +33,7 @@ from ..models import (
     Tag,
     utcnow,
 )
-from ..records import (
+from ...records import (
     AliasRecord,
     ClaimRecord,
     EvidenceRecord,
@@ -41,19 +41,17 @@ from ..records import (
     SourceRecord,
     changed_fields,
 )
-from ..services import search_index
-from ..services.search_index import TouchedIds
+from ...services import search_index
+from ...services.search_index import TouchedIds
+from ..problems import Problem, Shown, Where
 from .pg_copy import PgCopy
 from .rows import (
     GIVEN_BITS,
     RECORD_TYPES,
     ClaimIntent,
     EvidenceRow,
-    Problem,
-    Shown,
     SourceIntent,
     VerdictRow,
-    Where,
 )
 
 CHUNK = 500  # keys per IN (...) lookup

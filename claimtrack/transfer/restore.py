@@ -42,7 +42,7 @@ from ..db import SCHEMA_REVISION
 from ..errors import ClaimtrackError
 from ..history_log import GENESIS, restore_events, verify_records
 from ..models import Base
-from .rows import Problem, Shown, Where
+from .problems import Problem, Shown, Where
 
 RECORD_TYPES = ("restore", "row")
 # Written and restored in this order: every foreign key points at a table before it (a

@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 
-from ..errors import InvalidValue
+from ...errors import InvalidValue
+from ..problems import BadRow, Problem, Shown, Where
+from ..sheet import SHEET_FIELDS
 from .formats import FileRefused, Parsed, Reader
 from .limits import Limits
 from .lines import Input, LineTooLong, Undecodable, undecodable_advice
-from .rows import SHEET_FIELDS, BadRow, Problem, Shown, Where, sheet_row
+from .rows import sheet_row
 
 DELIMITERS = (",", ";", "\t", "|")
 # What a cell may start with after the quote that CSV exports add against formulas.
@@ -209,7 +211,7 @@ def parse_map(items: list[str]) -> dict[str, str]:
 def parse_verdict_map(text: str | None) -> dict[str, str | None]:
     """--verdict-map true=confirmed,false=debunked,unknown=none -> {'true': 'confirmed', ...};
     a word mapped to none gives no verdict."""
-    from .. import values
+    from ... import values
 
     result = {}
     for item in (text or "").split(","):
@@ -226,7 +228,7 @@ def parse_verdict_map(text: str | None) -> dict[str, str | None]:
 
 def parse_stance_map(text: str | None) -> dict[str, str]:
     """--stance-map for=supports,against=contradicts -> {'for': 'supports', ...}."""
-    from .. import values
+    from ... import values
 
     result = {}
     for item in (text or "").split(","):

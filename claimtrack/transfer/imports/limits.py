@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import dataclass, fields
 
-from ..errors import InvalidValue
+from ...errors import InvalidValue
 
 ENV_PREFIX = "CLAIMTRACK_IMPORT_"
 

@@ -12,10 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .. import values
-from ..errors import InvalidValue
-from ..models import CREDIBILITY_GRADES, RELIABILITY_GRADES, STANCES
-from ..records import AliasRecord, LinkRecord
+from ... import values
+from ...errors import InvalidValue
+from ...models import CREDIBILITY_GRADES, RELIABILITY_GRADES, STANCES
+from ...records import AliasRecord, LinkRecord
+from ..problems import MISSING, BadRow, Problem, Where
+from ..sheet import SHEET_VERDICT_REASON, split_list
 
 MAX_TEXT = 1_000_000  # characters in one field; larger cells are refused, not truncated
 
@@ -41,73 +43,6 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     "alias": ("entity", "alias", "key"),
 }
 RECORD_TYPES = tuple(RECORD_FIELDS)
-
-SHEET_FIELDS = (
-    "claim_key",
-    "claim_text",
-    "source_key",
-    "source_name",
-    "stance",
-    "credibility",
-    "reliability",
-    "quote",
-    "url",
-    "via",
-    "observed",
-    "tags",
-    "key",
-    "notes",
-    "verdict",
-    "verdict_reason",
-)
-# The reason a sheet's verdict is recorded with when no verdict_reason column gives one.
-SHEET_VERDICT_REASON = "from the verdict column of an imported sheet"
-
-
-@dataclass(frozen=True, slots=True)
-class Where:
-    file: str
-    line: int | str  # a line number, or "item N" in a JSON array
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-def show(value: object) -> str:
-    """A value as an error message shows it: quoted, shortened, its size when huge."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "<text with a NUL byte>"
-        if not value.isascii() and values._SURROGATE.search(value):
-            return "<text with a lone surrogate>"
-        if len(value) > 60:
-            return repr(value[:50] + "…") + f" ({len(value):,} characters)"
-    return repr(value)
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    where: Where
-    field: str
-    value: object
-    expected: str
-
-    def __str__(self) -> str:
-        shown = self.value if isinstance(self.value, Shown) else show(self.value)
-        return f"{self.where}: {self.field}: {shown} — expected {self.expected}"
-
-
-class Shown(str):
-    """A value already worded for the message (e.g. '<missing>')."""
-
-
-MISSING = Shown("<missing>")
-
-
-class BadRow(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
 
 
 @dataclass(slots=True)
@@ -244,31 +179,6 @@ class Checker:
     def done(self) -> None:
         if self.problems:
             raise BadRow(self.problems)
-
-
-def escape_list_item(item: str) -> str:
-    """One tag in a `;`-separated cell: a `;` or `\\` inside it is escaped with `\\`."""
-    if "\\" in item or ";" in item:
-        return item.replace("\\", "\\\\").replace(";", "\\;")
-    return item
-
-
-def split_list(text: str) -> list[str]:
-    """A `;`-separated cell (tags) into its items; `\\;` is a `;` inside an item and `\\\\`
-    a backslash, as the CSV export writes them."""
-    if "\\" not in text:
-        return text.split(";")
-    items, current, chars = [], [], iter(text)
-    for char in chars:
-        if char == "\\":
-            current.append(next(chars, "\\"))
-        elif char == ";":
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    items.append("".join(current))
-    return items
 
 
 def _tags(check: Checker, value: Any, field_name: str = "tags") -> list[str] | None:

@@ -22,23 +22,16 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
-from ..errors import ClaimtrackError, InvalidValue
-from ..render import csv_cell
-from ..services import search_index
+from ...errors import ClaimtrackError, InvalidValue
+from ...render import csv_cell
+from ...services import search_index
+from ..problems import BadRow, Problem, Where
+from ..restore import Restore
 from . import rows as _rows
 from .formats import FileRefused, Reader
-from .history import Restore
 from .limits import Limits
 from .lines import Input
-from .rows import (
-    ROW_TYPES,
-    BadRow,
-    ClaimIntent,
-    Problem,
-    SourceIntent,
-    Where,
-    json_record,
-)
+from .rows import ROW_TYPES, ClaimIntent, SourceIntent, json_record
 from .sqlite_bulk import drop_indexes, restore_indexes
 from .writer import Writer
 
@@ -200,7 +193,7 @@ class Problems:
         if rejects:
             from contextlib import ExitStack
 
-            from ..outfile import Target
+            from ...outfile import Target
 
             # Checked before any row is read: never the database or an input file, an
             # existing file only with --force; written atomically when the import is done.
@@ -355,7 +348,7 @@ def run_import(
     """Import files (or, from the Python API, `records`: dicts as in a JSONL file) in the
     caller's transaction. Raises ImportRefused (nothing written) when a row is bad and no
     rejects file was given; the caller rolls back."""
-    from ..outfile import bound_database_files
+    from ...outfile import bound_database_files
 
     names = list(names)
     problems = Problems(
@@ -398,7 +391,7 @@ def _run_import(
         join_look_alike_sources=options.join_look_alike_sources,
     )
     entities = _Entities()
-    restore = Restore()  # a whole-database export's rows and history (importers.history)
+    restore = Restore()  # a whole-database export's rows and history (transfer.restore)
     ignored: dict[str, list[str]] = {}
     count = 0
     spool = tempfile.TemporaryFile()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .rows import BadRow, Problem, Where
+from ..problems import BadRow, Problem, Where
 
 # One input record: where it is, what it became (or why it was refused), and its raw text
 # for a --skip-errors rejects file.

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from ..problems import BadRow, Problem, Shown, Where
+from ..restore import RECORD_TYPES as RESTORE_TYPES
 from .formats import FileRefused, Parsed, Reader
-from .history import RECORD_TYPES as RESTORE_TYPES
 from .limits import Limits, too_deep
 from .lines import Input, LineTooLong, Undecodable, undecodable_advice
-from .rows import BadRow, Problem, Shown, Where, json_record
+from .rows import json_record
 
 
 class JsonlReader(Reader):
@@ -59,7 +60,7 @@ class JsonlReader(Reader):
                     )
                     continue
                 if isinstance(obj, dict) and obj.get("type") in RESTORE_TYPES:
-                    # A whole-database export's restore section: importers.history reads it.
+                    # A whole-database export's restore section: transfer.restore reads it.
                     yield where, [("restore", obj)], line
                     continue
                 try:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..problems import BadRow, Problem, Shown, Where
 from .formats import FileRefused, Parsed, Reader
 from .limits import Limits
 from .lines import BOM, Input, undecodable_advice
-from .rows import BadRow, Problem, Shown, Where, json_record
+from .rows import json_record
 
 
 class _RecordTooLarge(Exception):

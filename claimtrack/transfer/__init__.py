@@ -1,8 +1,18 @@
-"""Import and export as services: the CLI and scripts call these with a Session.
+"""Import and export: the operations the CLI and scripts call with a Session, and the formats.
 
-The bulk work is in claimtrack.importers (validation, batching, writing) and
-claimtrack.exporters (serialisation); these functions choose what to run in the session's
-transaction.
+    __init__.py    import_files, import_records, export, export_file: what runs in the
+                   session's transaction (the duplicate check after an import included)
+    exports.py     the export formats: jsonl, json, the CSV sheet, ClaimReview
+    sheet.py       the CSV evidence sheet's columns and cells, which export writes and
+                   import reads
+    restore.py     a whole-database export's restore section: written by export, read back
+                   by an import into an empty database
+    problems.py    what is wrong where (FILE:LINE, field, value, expected)
+    imports/       the import: a reader per format, the one row validator (rows.py), and the
+                   bulk writer, in two passes inside the caller's transaction
+
+Transfer sits above the services: it uses their claim filter, assessments and duplicate
+check, and keeps their search index current while it writes in bulk.
 """
 
 from __future__ import annotations
@@ -15,9 +25,9 @@ from typing import Any, TextIO
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidValue
-from ..importers import ImportOptions, ImportResult, Progress, run_import
-from .claim_filter import ClaimFilter
-from .common import actor_of
+from ..services.claim_filter import ClaimFilter
+from ..services.common import actor_of
+from .imports import ImportOptions, ImportResult, Progress, run_import
 
 
 def import_files(
@@ -37,13 +47,13 @@ def import_files(
 ) -> ImportResult:
     """Import files (`-` is stdin) in the session's transaction; all or nothing unless
     `rejects` names a CSV file for the bad rows (an existing one is replaced only with
-    `force`). Raises importers.ImportRefused.
+    `force`). Raises imports.ImportRefused.
 
     Created claims that look like existing ones are reported in `result.duplicates`, or
     merged into them with on_duplicate="merge" (see services.duplicates). Sources given by
     name whose names look like another source's ("Dаily NK" with a Cyrillic а) are reported,
     or with on_duplicate="merge" taken for that source (never created)."""
-    from .duplicates import IMPORT_ON_DUPLICATE
+    from ..services.duplicates import IMPORT_ON_DUPLICATE
 
     if on_duplicate not in IMPORT_ON_DUPLICATE:
         raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE))
@@ -65,7 +75,7 @@ def import_files(
     with _savepoint(session):
         result = run_import(session.connection(), files, options, progress=progress)
     if result.created_claim_ids:
-        from .duplicates import IMPORT_CHECK_MAX_NEW, check_imported
+        from ..services.duplicates import IMPORT_CHECK_MAX_NEW, check_imported
 
         started = time.monotonic()
         new = len(result.created_claim_ids)
@@ -79,7 +89,7 @@ def import_files(
         # for 100,000 new claims), not only the rows'.
         result.seconds += time.monotonic() - started
     if result.created_source_ids and on_duplicate != "ignore":
-        from .duplicates import look_alike_sources
+        from ..services.duplicates import look_alike_sources
 
         # New sources whose names only look different from another's (a Cyrillic letter, a
         # zero-width space) would count as independent origins: always reported, never merged
@@ -148,9 +158,9 @@ def export(
     """Write the selected claims (all by default) to `out`; returns the number of records.
     `reported_by` (a date) leaves out evidence reported later (by observed date, else the day
     it was recorded). A JSONL export of the whole database ends with its restore section
-    (every row and the history, importers.history) unless `history` is False."""
+    (every row and the history, transfer.restore) unless `history` is False."""
     from .. import values
-    from ..exporters import EXPORTERS, ExportOptions
+    from .exports import EXPORTERS, ExportOptions
 
     if format not in EXPORTERS:
         raise InvalidValue("format", format, "one of " + ", ".join(EXPORTERS))
