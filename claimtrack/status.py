@@ -484,21 +484,87 @@ def fragility(
     """For each origin with credible evidence: the standing without any of its items.
 
     The origins whose removal changes the status are the ones a conclusion hangs on. Taking
-    an origin away can lift a single-channel discount from the others, so each is a fresh
-    assessment without it (a claim has few origins; explain asks for one claim).
+    an origin away removes its terms and its counts, and can lift part of the single-channel
+    discount from the origins that shared its channel: those are re-weighted as `assess`
+    would weight them without it. Linear in the number of items (the 5,000-item claim has
+    ~900 origins; re-assessing without each was quadratic); equal to re-assessing without the
+    origin, to the last bit of the log-odds (the property tests check that).
     """
     items = list(items)
+    weights = weights or GradeDefaults(settings)
     assessment = assess(items, settings, weights)
+    channel_of_origin: dict[str, object] = {}
+    for item in items:
+        if item.stance == "supports" and is_credible(item):
+            channel = channel_of(item)
+            if channel_of_origin.setdefault(item.origin, channel) != channel:
+                channel_of_origin[item.origin] = MIXED_CHANNELS
+    by_origin: dict[str, list[Contribution]] = {}
+    members: dict[object, list[Contribution]] = {}  # supporting origins by their one channel
+    for contribution in assessment.contributions:
+        by_origin.setdefault(contribution.origin, []).append(contribution)
+        channel = channel_of_origin.get(contribution.origin)
+        if contribution.stance == "supports" and channel is not MIXED_CHANNELS:
+            members.setdefault(channel, []).append(contribution)
+    # Per shared channel, each member's term as `assess` would round it with one member fewer
+    # (base weight times the factor), and the exact sum of (that term - its term now).
+    fewer: dict[str, float] = {}
+    regroup: dict[object, list[float]] = {}
+    for channel, group in members.items():
+        if len(group) < 2:
+            continue
+        factor = channel_factor(len(group) - 1, settings)
+        for c in group:
+            fewer[c.origin] = (
+                weights.weight(c.origin, c.reliability, "supports", c.credibility) * factor
+            )
+        regroup[channel] = _exact_partials(
+            [*(fewer[c.origin] for c in group), *(-c.weight for c in group)]
+        )
+    # The exact sum of every term, as a few non-overlapping floats: adding the changes gives
+    # exactly the sum `assess` would take without the origin, which fsum rounds as it would
+    # have (the same float), without summing every other origin again for each origin.
+    total = _exact_partials(
+        [weights.prior_log_odds(), *(c.weight for c in assessment.contributions)]
+    )
     result = {}
-    for origin in dict.fromkeys(c.origin for c in assessment.contributions):
-        other = assess([i for i in items if i.origin != origin], settings, weights)
+    for origin, parts in by_origin.items():
+        s = assessment.support_origins - sum(1 for c in parts if c.stance == "supports")
+        x = assessment.contradict_origins - sum(1 for c in parts if c.stance == "contradicts")
+        if origin in fewer:
+            # Its channel mates move to the factor of one member fewer; its own term, at that
+            # factor, goes (the regrouped sum counted it).
+            change = [-c.weight for c in parts if c.stance == "contradicts"]
+            change += [*regroup[channel_of_origin[origin]], -fewer[origin]]
+        else:
+            change = [-c.weight for c in parts]
+        standing = Standing.at(s, x, math.fsum([*total, *change]), settings)
         result[origin] = Without(
             origin=origin,
-            status=other.status,
-            support_origins=other.support_origins,
-            contradict_origins=other.contradict_origins,
-            log_odds=other.log_odds,
-            score=other.score,
-            likelihood=other.likelihood,
+            status=standing.status,
+            support_origins=s,
+            contradict_origins=x,
+            log_odds=standing.log_odds,
+            score=standing.score,
+            likelihood=standing.likelihood,
         )
     return result
+
+
+def _exact_partials(values: Iterable[float]) -> list[float]:
+    """Shewchuk's non-overlapping partial sums (the recipe math.fsum is built on): floats whose
+    exact sum is exactly the sum of `values`."""
+    partials: list[float] = []
+    for x in values:
+        i = 0
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            high = x + y
+            low = y - (high - x)
+            if low:
+                partials[i] = low
+                i += 1
+            x = high
+        partials[i:] = [x]
+    return partials

@@ -182,6 +182,50 @@ def test_fragility_equals_reassessing_without_the_origin(data):
         )
 
 
+class OriginWeights:
+    """A fitted model's shape: a prior of its own and a weight per origin (some zero)."""
+
+    name = "per origin"
+
+    def __init__(self, prior: float, scale: dict[str, float]) -> None:
+        self.prior, self.scale = prior, scale
+
+    def prior_log_odds(self) -> float:
+        return self.prior
+
+    def weight(self, origin: str, reliability: str, stance: str, credibility: int) -> float:
+        return self.scale[origin] * DEFAULT_SETTINGS.credibility_share(credibility)
+
+    def why(self, origin: str, reliability: str, stance: str) -> str:
+        return "fitted"
+
+
+@given(
+    evidence_sets(),
+    st.floats(-3, 3),
+    st.lists(st.floats(0, 5), min_size=len(ORIGINS), max_size=len(ORIGINS)),
+    st.floats(0, 1),
+)
+@settings(max_examples=300)
+def test_fragility_equals_reassessing_with_a_fitted_model(data, prior, scales, discount):
+    """Taking an origin away can lift the channel discount of the origins that shared its
+    channel: fragility must re-weight them exactly as assess does."""
+    from claimtrack.settings import Settings
+    from claimtrack.status import fragility
+
+    items, _ = data
+    options = Settings(channel_discount=discount)
+    weights = OriginWeights(prior, dict(zip(ORIGINS, scales, strict=True)))
+    for origin, without in fragility(items, options, weights).items():
+        again = assess([item for item in items if item.origin != origin], options, weights)
+        assert without.log_odds == again.log_odds
+        assert (without.status, without.score, without.likelihood) == (
+            again.status,
+            again.score,
+            again.likelihood,
+        )
+
+
 @given(evidence_sets(), st.sampled_from(["dnk", "rfa", "wire"]))
 def test_one_channel_never_scores_higher_than_the_same_support_through_two(data, channel):
     items, _ = data
