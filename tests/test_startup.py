@@ -103,6 +103,9 @@ def test_a_number_given_as_text_is_still_checked_by_typer(db):
         [[1, [2, [3, {}]]], ["a", "b"], [{"k": [1, 2]}]],
         {"when": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), "day": date(2024, 1, 2)},
         {"tuple": (1, ("x", [])), "inf": float("inf")},
+        [{"id": 1, "via_chain": [], "x": {}}, {"id": 2, "via_chain": ["a", "b"], "x": {"y": ()}}],
+        {"k": {"": [[], {}, [[]], "0"], "0": 0, "nan": float("nan"), "neg": -1e-300}},
+        ["a,\n  b", {"a,\n    b": "c\n", "d": ["e", {"f": None}]}],
         {
             "key": "halt",
             "tags": ["a", "b"],
