@@ -9,7 +9,8 @@
                    by an import into an empty database
     problems.py    what is wrong where (FILE:LINE, field, value, expected)
     imports/       the import: a reader per format, the one row validator (rows.py), and the
-                   bulk writer, in two passes inside the caller's transaction
+                   bulk writer (writer/, one module per entity), in two passes inside the
+                   caller's transaction
 
 Transfer sits above the services: it uses their claim filter, assessments and duplicate
 check, and keeps their search index current while it writes in bulk.

@@ -1,5 +1,5 @@
 """Bulk import: every format reader feeds the one validator (rows.py) and the one writer
-(writer.py), in two passes over the input, all inside the caller's transaction.
+(writer/), in two passes over the input, all inside the caller's transaction.
 
 Pass 1 reads each file once: sources and claims are gathered (merged by key, in any order,
 their definitions checked for agreement), while evidence, links and verdicts are validated

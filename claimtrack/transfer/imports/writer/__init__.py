@@ -1,0 +1,34 @@
+"""The one writer every import goes through: records in batches, keys resolved through maps
+loaded in bulk, rows written with executemany (SQLite) or COPY (PostgreSQL), never one
+statement per row, all inside the caller's transaction.
+
+It keeps the invariants the services keep: each source's materialised origin, tags through
+tags/claim_tags, one history row per created or changed entity (through claimtrack.history_log,
+as the services write theirs), UTC timestamps. With `write=False` (a dry run, or after the
+first bad row of an all-or-nothing import) it does the same matching and counting without
+writing: new rows get negative ids that are never stored.
+
+One module per entity, each a class over the shared core; Writer is all of them in one:
+
+    core.py               ids, bulk INSERT / UPDATE, history, counts, key lookups
+    sources.py            sources and their derived-from chains and origins
+    claims.py             claims and their tags
+    evidence.py           evidence items and their via chains
+    evidence_matching.py  which stored item an incoming one is, and what changes
+    links.py, aliases.py, verdicts.py
+"""
+
+from __future__ import annotations
+
+from .aliases import AliasWriter
+from .claims import ClaimWriter
+from .evidence import EvidenceWriter
+from .links import LinkWriter
+from .sources import SourceWriter
+from .verdicts import VerdictWriter
+
+
+class Writer(SourceWriter, ClaimWriter, EvidenceWriter, LinkWriter, AliasWriter, VerdictWriter):
+    """Writer(conn, actor=, reason=, write=, reject=, join_look_alike_sources=): write_sources
+    and write_claims once, after pass 1; write_evidence, write_links, write_verdicts and
+    write_aliases for each batch of pass 2; flush_history at the end."""
