@@ -14,7 +14,7 @@ from ..errors import Conflict, InvalidValue, NotFound
 from ..models import Claim, ClaimLink, KeyAlias, Tag
 from ..records import ClaimRecord, changed_fields
 from ..settings import load_settings
-from ..status import Assessment, Standing, assess
+from ..status import Assessment, EvidenceItem, Standing, assess
 from .assessments import assess_claims
 from .claim_filter import ClaimFilter
 from .common import (
@@ -359,16 +359,35 @@ def list_claims(
 def show_claim(session: Session, key: str, *, reported_by: str | None = None) -> dict[str, Any]:
     """A claim with its status and evidence (with `reported_by`, YYYY-MM-DD, only the evidence
     reported by then)."""
+    from .calibrate import model_in_use
     from .evidence import evidence_views
 
     claim = get_claim(session, key)
-    assessment = assess_claims(session, [claim.id], reported_by=reported_by)[claim.id]
+    # The items listed are the items assessed (current, reported by then): read once, and the
+    # assessment built from them, as assess_claims would from its own read of the same rows.
+    evidence = evidence_views(session, claim_id=claim.id, reported_by=reported_by)
+    settings = load_settings()
+    weights = model_in_use(session, settings).for_claim(claim.id)
+    assessment = assess([_item(view) for view in evidence], settings, weights)
     view = claim_view(claim, assessment)
     if reported_by is not None:
         view["reported_by"] = reported_by
-    view["evidence"] = evidence_views(session, claim_id=claim.id, reported_by=reported_by)
+    view["evidence"] = evidence
     view["links"] = claim_links(session, claim)
     return view
+
+
+def _item(view: dict[str, Any]) -> EvidenceItem:
+    return EvidenceItem(
+        id=view["id"],
+        source=view["source"],
+        origin=view["origin"],
+        origin_reliability=view["origin_reliability"],
+        stance=view["stance"],
+        credibility=view["credibility"],
+        via=view["via"],
+        relays=tuple(view["via_chain"][1:]),
+    )
 
 
 # --- adding with the duplicate check (`claim add --on-duplicate`) ---------------------------
