@@ -375,18 +375,26 @@ class Database:
 
     def schema_revision(self) -> str | None:
         """The revision recorded in alembic_version, or None for an empty database."""
-        from sqlalchemy import inspect, text
+        from sqlalchemy import inspect
         from sqlalchemy.exc import DBAPIError
 
+        # Every command asks: one statement when the table is there (the usual case); only
+        # when reading it fails is the table looked for, on a fresh connection (PostgreSQL
+        # aborts a transaction at its first error).
+        try:
+            with self.engine.connect() as conn:
+                return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except DBAPIError as exc:
+            failure = exc
         try:
             with self.engine.connect() as conn:
                 if not inspect(conn).has_table("alembic_version"):
                     return None
-                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except DBAPIError as exc:
-            # Whatever goes wrong this early (no server, a file that is not a database, a
-            # refused login) means the database cannot be used.
-            raise describe_operational_error(exc, self.url) from None
+            failure = exc
+        # Whatever goes wrong this early (no server, a file that is not a database, a refused
+        # login) means the database cannot be used.
+        raise describe_operational_error(failure, self.url) from None
 
     def refuse_if_newer(self, revision: str | None) -> None:
         """A revision from a newer claimtrack cannot be upgraded (or used) by this one."""
