@@ -8,7 +8,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 
 from .errors import InvalidValue
-from .models import (
+from .vocabulary import (
     CONFIDENCES,
     CREDIBILITY_GRADES,
     LINK_RELATIONS,
@@ -19,6 +19,13 @@ from .models import (
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def one_of(value: str, allowed: tuple[str, ...], *, field: str) -> str:
+    """`value`, if it is one of `allowed` as written (a mode, a format, a sort order)."""
+    if value not in allowed:
+        raise InvalidValue(field, value, "one of " + ", ".join(allowed))
+    return value
 
 
 def reliability(value: str | None, *, field: str = "reliability") -> str:

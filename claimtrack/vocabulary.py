@@ -13,3 +13,8 @@ VERDICTS = ("confirmed", "debunked")
 CONFIDENCES = ("low", "moderate", "high")
 LINK_RELATIONS = ("supports", "contradicts")
 STATUSES = ("unverified", "corroborated", "contested", "disputed", "refuted")
+
+
+def counted(number: int, noun: str) -> str:
+    """A number with its noun, plural unless one: `1 link`, `3 evidence items`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -179,9 +179,9 @@ def test_claim_add_bad_mode(logged):
     [("s\n", "skip"), ("m\n", "merge"), ("l\n", "link"), ("x\na\n", "add")],
 )
 def test_claim_add_asks_on_a_terminal(logged, monkeypatch, answer, expected):
-    import claimtrack.cli.claim as cli_claim
+    import claimtrack.cli.look_alikes as look_alikes
 
-    monkeypatch.setattr(cli_claim, "can_ask", lambda: True)
+    monkeypatch.setattr(look_alikes, "can_ask", lambda: True)
     run = logged.ok(
         "claim",
         "add",

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
-from .confirm import can_ask
+from .look_alikes import LookAlikes, add_checked
 from .merge import merge_claim
 from .options import (
     AsOf,
@@ -58,78 +58,14 @@ OnDuplicate = Annotated[
 ]
 
 
-def _show_candidates(candidates: list[dict]) -> None:
-    for number, candidate in enumerate(candidates, 1):
-        typer.echo(
-            f"  {number}. {candidate['key']} (similarity {candidate['similarity']:.2f}): "
-            f"{candidate['text']}",
-            err=True,
-        )
-
-
-def _ask(ctx: typer.Context, text: str) -> tuple[str, str | None]:
-    from ..services.duplicates import similar_claims
-
-    with ctx.obj.reading() as session:
-        candidates = similar_claims(session, text)
-    if not candidates:
-        return "add", None
-    typer.echo("This claim looks like one already logged:", err=True)
-    _show_candidates(candidates)
-    while True:
-        answer = (
-            typer.prompt(
-                "[a]dd anyway, [m]erge into 1 (or m2...), add and [l]ink to 1 (or l2...), [s]kip",
-                default="a",
-                err=True,
-            )
-            .strip()
-            .lower()
-        )
-        action = {"a": "add", "m": "merge", "l": "link", "s": "skip"}.get(answer[:1])
-        number = answer[1:] or "1"
-        if action and number.isdigit() and 1 <= int(number) <= len(candidates):
-            return action, candidates[int(number) - 1]["key"]
-        typer.echo(f"Please answer a, m, l or s (not {answer!r})", err=True)
-
-
-def _add_checked(ctx: typer.Context, *, on_duplicate: str, quiet: bool, **fields) -> None:
-    """`claim add` with the duplicate check: one write transaction after any question."""
-    from ..errors import InvalidValue
-    from ..services.claims import add_claim_checked
-    from ..services.duplicates import ON_DUPLICATE
-
-    if on_duplicate not in ON_DUPLICATE:
-        raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(ON_DUPLICATE))
-    mode, target = on_duplicate, None
-    if mode == "ask":
-        mode, target = _ask(ctx, fields["text"]) if can_ask() else ("warn", None)
-    with ctx.obj.writing() as session:
-        outcome = add_claim_checked(session, on_duplicate=mode, target=target, **fields)
-        key, candidates = outcome.claim.key, outcome.candidates
-    best = next((c for c in candidates if c["key"] == key), candidates[0] if candidates else None)
-    if outcome.action == "skipped":
-        typer.echo(
-            key
-            if quiet
-            else f"Skipped: likely duplicate of claim {key} "
-            f"(similarity {best['similarity']:.2f}); nothing added"
-        )
-    elif outcome.action == "merged":
-        typer.echo(key if quiet else f"Merged into claim {key}")
-    else:
-        if outcome.action == "added" and candidates:
-            typer.echo(f"Warning: claim {key} looks like one already logged:", err=True)
-            _show_candidates(candidates)
-            typer.echo(
-                f"  merge it with: claimtrack claim merge {candidates[0]['key']} {key}", err=True
-            )
-        if quiet:
-            typer.echo(key)
-        elif outcome.action == "linked":
-            typer.echo(f"Added claim {key}, linked as supporting {target}")
-        else:
-            typer.echo(f"Added claim {key}")
+CLAIMS = LookAlikes(
+    entity="claim",
+    why=lambda candidate: f"similarity {candidate['similarity']:.2f}",
+    text=lambda candidate: candidate["text"],
+    skipped="likely duplicate of claim {key} ({why})",
+    prompt="[a]dd anyway, [m]erge into 1 (or m2...), add and [l]ink to 1 (or l2...), [s]kip",
+    answers={"a": "add", "m": "merge", "l": "link", "s": "skip"},
+)
 
 
 @app.command("add")
@@ -169,10 +105,9 @@ def add(
     \b
     Example: claimtrack claim add "The crackdown had largely stopped by June 2018." --key halt --tag crackdown --event-date 2018-06
     """
-    _add_checked(
-        ctx,
-        on_duplicate=on_duplicate,
-        quiet=quiet,
+    from ..services.duplicates import add_claim_checked, similar_claims
+
+    fields = dict(
         text=text,
         key=key,
         tags=tag or [],
@@ -180,6 +115,16 @@ def add(
         place=place,
         notes=notes,
         source=source,
+    )
+    add_checked(
+        ctx,
+        CLAIMS,
+        on_duplicate=on_duplicate,
+        quiet=quiet,
+        look=lambda session: similar_claims(session, text),
+        add=lambda session, mode, target: add_claim_checked(
+            session, on_duplicate=mode, target=target, **fields
+        ),
     )
 
 

@@ -33,12 +33,6 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def can_ask() -> bool:
-    """Whether an add command can ask what to do about a likely duplicate (on stderr, so
-    that `--quiet` output stays only the key)."""
-    return sys.stdin.isatty() and sys.stderr.isatty()
-
-
 def confirmed(
     ctx: typer.Context,
     operation: Callable[[Any], T],

@@ -8,7 +8,7 @@ import typer
 
 from ..render import Listing
 from ..terminal import shown
-from .confirm import can_ask
+from .look_alikes import LookAlikes, add_checked
 from .merge import merge_source
 from .options import Format, Json, Limit, Quiet, Reason, Reliability
 from .output import (
@@ -60,67 +60,14 @@ OnDuplicate = Annotated[
 ]
 
 
-def _show_sources(candidates: list[dict]) -> None:
-    for number, candidate in enumerate(candidates, 1):
-        typer.echo(
-            f"  {number}. {candidate['key']} ({candidate['reason']}): {shown(candidate['name'])}",
-            err=True,
-        )
-
-
-def _ask_source(ctx: typer.Context, name: str, url: str | None) -> tuple[str, str | None]:
-    from ..services.duplicates import similar_sources
-
-    with ctx.obj.reading() as session:
-        candidates = similar_sources(session, name=name, url=url)
-    if not candidates:
-        return "add", None
-    typer.echo("This source looks like one already logged:", err=True)
-    _show_sources(candidates)
-    while True:
-        answer = (
-            typer.prompt("[a]dd anyway, [m]erge into 1 (or m2...), [s]kip", default="a", err=True)
-            .strip()
-            .lower()
-        )
-        action = {"a": "add", "m": "merge", "s": "skip"}.get(answer[:1])
-        number = answer[1:] or "1"
-        if action and number.isdigit() and 1 <= int(number) <= len(candidates):
-            return action, candidates[int(number) - 1]["key"]
-        typer.echo(f"Please answer a, m or s (not {answer!r})", err=True)
-
-
-def _add_checked(ctx: typer.Context, *, on_duplicate: str, quiet: bool, **fields) -> None:
-    """`source add` with the duplicate check: one write transaction after any question."""
-    from ..errors import InvalidValue
-    from ..services.duplicates import ON_DUPLICATE
-    from ..services.sources import add_source_checked
-
-    if on_duplicate not in ON_DUPLICATE:
-        raise InvalidValue("--on-duplicate", on_duplicate, "one of " + ", ".join(ON_DUPLICATE))
-    mode, target = on_duplicate, None
-    if mode == "ask":
-        if can_ask():
-            mode, target = _ask_source(ctx, fields["name"], fields.get("url"))
-        else:
-            mode = "warn"
-    with ctx.obj.writing() as session:
-        outcome = add_source_checked(session, on_duplicate=mode, target=target, **fields)
-        key, candidates = outcome.source.key, outcome.candidates
-    if outcome.action == "skipped":
-        reason = next(c["reason"] for c in candidates if c["key"] == key)
-        typer.echo(key if quiet else f"Skipped: source {key} exists ({reason}); nothing added")
-    elif outcome.action == "merged":
-        typer.echo(key if quiet else f"Merged into source {key}")
-    else:
-        if outcome.action == "added" and candidates:
-            typer.echo(f"Warning: source {key} looks like one already logged:", err=True)
-            _show_sources(candidates)
-            typer.echo(
-                f"  merge it with: claimtrack source merge {candidates[0]['key']} {key}",
-                err=True,
-            )
-        typer.echo(key if quiet else f"Added source {key}")
+SOURCES = LookAlikes(
+    entity="source",
+    why=lambda candidate: candidate["reason"],
+    text=lambda candidate: shown(candidate["name"]),
+    skipped="source {key} exists ({why})",
+    prompt="[a]dd anyway, [m]erge into 1 (or m2...), [s]kip",
+    answers={"a": "add", "m": "merge", "s": "skip"},
+)
 
 
 @app.command("add")
@@ -151,10 +98,9 @@ def add(
     Example: claimtrack source add "Ryanggang informant" --key src-ryanggang --kind informant
     Example: claimtrack source add "Wire copy of the Ryanggang report" --key wire --derived-from src-ryanggang
     """
-    _add_checked(
-        ctx,
-        on_duplicate=on_duplicate,
-        quiet=quiet,
+    from ..services.duplicates import add_source_checked, similar_sources
+
+    fields = dict(
         name=name,
         key=key,
         kind=kind,
@@ -162,6 +108,16 @@ def add(
         derived_from=derived_from,
         url=url,
         notes=notes,
+    )
+    add_checked(
+        ctx,
+        SOURCES,
+        on_duplicate=on_duplicate,
+        quiet=quiet,
+        look=lambda session: similar_sources(session, name=name, url=url),
+        add=lambda session, mode, target: add_source_checked(
+            session, on_duplicate=mode, target=target, **fields
+        ),
     )
 
 

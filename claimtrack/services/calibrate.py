@@ -200,8 +200,7 @@ def calibrate(
             model.actor = actor
             record(
                 session,
-                action="model.fit",
-                entity="model",
+                "model.fit",
                 after={
                     "id": row.id,
                     "name": model.name,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -106,13 +106,7 @@ def add_claim(
     claim.tags = tag_rows(session, tags)
     session.add(claim)
     session.flush()
-    record(
-        session,
-        action="claim.add",
-        entity="claim",
-        claim_id=claim.id,
-        after=ClaimRecord.of(claim).history_json(),
-    )
+    record(session, "claim.add", claim, after=ClaimRecord.of(claim).history_json())
     if source:
         from .evidence import add_evidence
 
@@ -177,15 +171,7 @@ def edit_claim(
         )
         session.add(KeyAlias(entity="claim", alias=before["key"], target_id=claim.id))
     session.flush()
-    record(
-        session,
-        action="claim.edit",
-        entity="claim",
-        claim_id=claim.id,
-        before=before,
-        after=after,
-        reason=reason,
-    )
+    record(session, "claim.edit", claim, before=before, after=after, reason=reason)
     return Edit(claim, before, after, [])
 
 
@@ -213,15 +199,7 @@ def set_verdict(
     for field_name, value in after.items():
         setattr(claim, field_name, value)
     session.flush()
-    record(
-        session,
-        action="claim.verdict",
-        entity="claim",
-        claim_id=claim.id,
-        before=before,
-        after=after,
-        reason=reason_text,
-    )
+    record(session, "claim.verdict", claim, before=before, after=after, reason=reason_text)
     return Edit(claim, before, after, [])
 
 
@@ -245,8 +223,8 @@ def link_claims(session: Session, *, claim: str, other: str, relation: str) -> C
     session.add(link)
     session.flush()
     after = {"claim": first.key, "other": second.key, "relation": relation}
-    record(session, action="link.add", entity="link", claim_id=first.id, after=after)
-    record(session, action="link.add", entity="link", claim_id=second.id, after=after)
+    record(session, "link.add", first, after=after)
+    record(session, "link.add", second, after=after)
     return link
 
 
@@ -288,23 +266,31 @@ def unlink_claims(session: Session, *, claim: str, other: str, reason: str) -> d
             f"no link from {first.key!r} to {second.key!r}: see the claim's links with "
             f"`claimtrack link list {first.key}`"
         )
+    before = drop_link(session, link, first.key, second.key, reason=reason)
+    session.flush()
+    return before
+
+
+def drop_link(
+    session: Session,
+    link: ClaimLink,
+    claim: str,
+    other: str,
+    *,
+    reason: str,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """Delete the link from `claim` to `other` and record it under both claims, with its
+    creation time (so `--as-of` puts it back); returns it as history recorded it."""
     before = {
-        "claim": first.key,
-        "other": second.key,
+        "claim": claim,
+        "other": other,
         "relation": link.relation,
         "created_at": link.created_at.isoformat(),
     }
+    for claim_id in (link.claim_id, link.other_id):
+        record(session, "link.remove", claim_id=claim_id, before=before, reason=reason, at=at)
     session.delete(link)
-    session.flush()
-    for claim_id in (first.id, second.id):
-        record(
-            session,
-            action="link.remove",
-            entity="link",
-            claim_id=claim_id,
-            before=before,
-            reason=reason,
-        )
     return before
 
 
@@ -388,56 +374,3 @@ def _item(view: dict[str, Any]) -> EvidenceItem:
         via=view["via"],
         relays=tuple(view["via_chain"][1:]),
     )
-
-
-# --- adding with the duplicate check (`claim add --on-duplicate`) ---------------------------
-
-
-@dataclass
-class AddOutcome:
-    """What `add_claim_checked` did: `action` is added, skipped, merged or linked; `claim` is
-    the new claim, or the existing one it was skipped for or merged into."""
-
-    action: str
-    claim: Claim
-    candidates: list[dict[str, Any]] = field(default_factory=list)
-
-
-def add_claim_checked(
-    session: Session,
-    *,
-    on_duplicate: str = "warn",
-    target: str | None = None,
-    threshold: float | None = None,
-    **claim_fields: Any,
-) -> AddOutcome:
-    """Add a claim unless it is a near-duplicate, as `on_duplicate` says:
-
-    warn   add it anyway; the candidates are returned for the caller to show
-    skip   add nothing when there is a candidate (the outcome's claim is the best candidate)
-    merge  merge it into the best candidate (or `target`): its tags and evidence join it
-    add    add it without looking (the user already decided)
-    link   add it, and link it as supporting `target` (or the best candidate)
-    """
-    from .duplicates import ON_DUPLICATE, similar_claims
-    from .merge import merge_claims
-
-    if on_duplicate not in (*ON_DUPLICATE, "add", "link") or on_duplicate == "ask":
-        raise InvalidValue("on_duplicate", on_duplicate, "one of warn, skip, merge")
-    candidates: list[dict[str, Any]] = []
-    if on_duplicate != "add":
-        candidates = similar_claims(session, claim_fields.get("text") or "", threshold=threshold)
-    best = target or (candidates[0]["key"] if candidates else None)
-    if on_duplicate == "skip" and best:
-        return AddOutcome("skipped", get_claim(session, best), candidates)
-    claim = add_claim(session, **claim_fields)
-    if on_duplicate == "merge" and best:
-        kept = get_claim(session, best)
-        merge_claims(
-            session, keep=kept.key, other=claim.key, reason="merged on add: near-duplicate"
-        )
-        return AddOutcome("merged", kept, candidates)
-    if on_duplicate == "link" and best:
-        link_claims(session, claim=claim.key, other=best, relation="supports")
-        return AddOutcome("linked", claim, candidates)
-    return AddOutcome("added", claim, candidates)

@@ -87,11 +87,23 @@ def actor_of(session: Session) -> str:
     return session.info.get("actor") or "unknown"
 
 
-def record(session: Session, **event: Any) -> None:
-    """Append one history event (HistoryLog.add's fields: action, entity, claim_id, source_id,
-    evidence_id, before, after, reason, at) in the caller's transaction, written with the
-    others the command records in one statement before it commits (claimtrack.history_log)."""
-    session_log(session).add(**event)
+def record(
+    session: Session, action: str, row: Claim | Source | Evidence | None = None, **event: Any
+) -> None:
+    """Append one history event in the caller's transaction, written with the others the
+    command records in one statement before it commits (claimtrack.history_log).
+
+    `action` is ENTITY.VERB (`claim.edit`). The event is filed under `row`, an evidence item's
+    under its claim and source too, so that each one's history shows it. `event` holds the
+    rest of HistoryLog.add's fields: before, after, reason, at, and the ids of an event with no
+    row of its own (a link's, filed under each of its claims; a status change's)."""
+    if isinstance(row, Evidence):
+        event.update(evidence_id=row.id, claim_id=row.claim_id, source_id=row.source_id)
+    elif isinstance(row, Claim):
+        event["claim_id"] = row.id
+    elif isinstance(row, Source):
+        event["source_id"] = row.id
+    session_log(session).add(action=action, entity=action.partition(".")[0], **event)
 
 
 def alias_target(session: Session, entity: str, key: str) -> int | None:

@@ -35,7 +35,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -47,6 +47,10 @@ from ..confusables import normalise_name
 from ..errors import InvalidValue
 from ..models import Claim, Source
 from ..settings import load_settings
+from .claims import add_claim, link_claims
+from .common import get_claim, get_source
+from .merge import merge_claims, merge_sources
+from .sources import add_source
 
 ON_DUPLICATE = ("ask", "warn", "skip", "merge")
 
@@ -479,8 +483,6 @@ def imported_duplicates(
             before the import (pairs of new claims are only reported)
     ignore  do not look
     """
-    from .merge import merge_claims
-
     if on_duplicate not in IMPORT_ON_DUPLICATE:
         raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE))
     if on_duplicate == "ignore" or not claim_ids:
@@ -695,3 +697,101 @@ def find_duplicates(
     if not kinds or "source" in kinds:
         results += duplicate_sources(session)
     return results
+
+
+# --- adding with the duplicate check (`claim add`, `source add`: --on-duplicate) ----------
+
+
+@dataclass
+class AddOutcome:
+    """What adding with the duplicate check did: `action` is added, skipped, merged or
+    linked; `row` the new claim or source, or the existing one it was skipped for or merged
+    into; `candidates` the look-alikes found, best first."""
+
+    action: str
+    row: Claim | Source
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def add_checked(
+    session: Session,
+    *,
+    on_duplicate: str,
+    target: str | None,
+    look: Callable[[], list[dict[str, Any]]],
+    add: Callable[[], Claim | Source],
+    get: Callable[[Session, str], Claim | Source],
+    merge: Callable[[str, str], object],
+    link: Callable[[str, str], object] | None = None,
+) -> AddOutcome:
+    """Add a claim or source unless it looks like one already logged, as `on_duplicate` says
+    (`look` finds the look-alikes; `add`, `get`, `merge(keep, other)` and `link(new, other)`
+    are the entity's own):
+
+    warn   add it anyway; the candidates are returned for the caller to show
+    skip   add nothing when there is a candidate (the outcome's row is the best one)
+    merge  add it, and merge it into the best candidate (or `target`)
+    add    add it without looking (the user already decided)
+    link   (claims) add it, and link it as supporting `target` (or the best candidate)
+    """
+    modes = ("warn", "skip", "merge", "add", *(("link",) if link else ()))
+    if on_duplicate not in modes:
+        raise InvalidValue("on_duplicate", on_duplicate, "one of warn, skip, merge")
+    candidates = [] if on_duplicate == "add" else look()
+    best = target or (candidates[0]["key"] if candidates else None)
+    if on_duplicate == "skip" and best:
+        return AddOutcome("skipped", get(session, best), candidates)
+    row = add()
+    if on_duplicate == "merge" and best:
+        merge(best, row.key)
+        return AddOutcome("merged", get(session, best), candidates)
+    if on_duplicate == "link" and best:
+        link(row.key, best)
+        return AddOutcome("linked", row, candidates)
+    return AddOutcome("added", row, candidates)
+
+
+def add_claim_checked(
+    session: Session,
+    *,
+    on_duplicate: str = "warn",
+    target: str | None = None,
+    threshold: float | None = None,
+    **claim_fields: Any,
+) -> AddOutcome:
+    """`add_claim` unless the claim is a near-duplicate of one already logged (similar
+    wording), as `on_duplicate` says (see add_checked): warn, skip, merge (its tags
+    and evidence join the claim it duplicates), add, or link (as supporting it)."""
+    return add_checked(
+        session,
+        on_duplicate=on_duplicate,
+        target=target,
+        look=lambda: similar_claims(session, claim_fields.get("text") or "", threshold=threshold),
+        add=lambda: add_claim(session, **claim_fields),
+        get=get_claim,
+        merge=lambda keep, other: merge_claims(
+            session, keep=keep, other=other, reason="merged on add: near-duplicate"
+        ),
+        link=lambda claim, other: link_claims(
+            session, claim=claim, other=other, relation="supports"
+        ),
+    )
+
+
+def add_source_checked(
+    session: Session, *, on_duplicate: str = "warn", target: str | None = None, **fields: Any
+) -> AddOutcome:
+    """`add_source` unless a source with the same normalised name or canonical URL exists, as
+    `on_duplicate` says (see common.add_checked): warn, skip, merge (empty fields are filled
+    from it, and its key becomes another name for the source kept), or add."""
+    return add_checked(
+        session,
+        on_duplicate=on_duplicate,
+        target=target,
+        look=lambda: similar_sources(session, name=fields.get("name"), url=fields.get("url")),
+        add=lambda: add_source(session, **fields),
+        get=get_source,
+        merge=lambda keep, other: merge_sources(
+            session, keep=keep, other=other, reason="merged on add: same source"
+        ),
+    )

@@ -25,11 +25,8 @@ def mark_removed(session: Session, item: Evidence, *, reason: str, at: datetime)
     item.removed_at, item.removed_reason = at, reason
     record(
         session,
-        action="evidence.remove",
-        entity="evidence",
-        evidence_id=item.id,
-        claim_id=item.claim_id,
-        source_id=item.source_id,
+        "evidence.remove",
+        item,
         before=EvidenceRecord.of(item).history_json(),
         reason=reason,
         at=at,
@@ -167,15 +164,7 @@ def add_evidence(
     set_via_chain(item, chain)
     session.add(item)
     session.flush()
-    record(
-        session,
-        action="evidence.add",
-        entity="evidence",
-        evidence_id=item.id,
-        claim_id=claim_row.id,
-        source_id=source_row.id,
-        after=EvidenceRecord.of(item).history_json(),
-    )
+    record(session, "evidence.add", item, after=EvidenceRecord.of(item).history_json())
     return item
 
 
@@ -288,17 +277,7 @@ def edit_evidence(
     if "via" in after or "via_chain" in after:
         set_via_chain(item, chain)
     session.flush()
-    record(
-        session,
-        action="evidence.edit",
-        entity="evidence",
-        evidence_id=item.id,
-        claim_id=item.claim_id,
-        source_id=item.source_id,
-        before=before,
-        after=after,
-        reason=reason,
-    )
+    record(session, "evidence.edit", item, before=before, after=after, reason=reason)
     what = "; ".join(
         f"{name} {_shown(before[name])} → {_shown(after[name])}"
         for name in ("stance", "credibility", "via")

@@ -18,6 +18,7 @@ from ..history_log import flush_session_log
 from ..models import ClaimLink, Evidence, EvidenceRelay, HistoryEvent, KeyAlias, Source
 from ..records import ClaimRecord, SourceRecord
 from .common import get_claim, get_source, record
+from .status_changes import record_status_changes
 
 
 def _move_history(session: Session, entity: str, merged, kept) -> int:
@@ -125,20 +126,15 @@ def merge_claims(
     session.flush()
     session.expire(kept)
 
-    after = assess_claims(session, [kept.id])[kept.id]
-    after_status = after.status
-    if after_status != statuses[kept.id].status:
-        # As an edit or a removal does: a merge that moves the kept claim's status says so.
-        record(
-            session,
-            action="claim.status",
-            entity="claim",
-            claim_id=kept.id,
-            before={"status": statuses[kept.id].status, "score": statuses[kept.id].score},
-            after={"status": after_status, "score": after.score},
-            reason=f"claim {merged_record['key']} merged into {kept.key}"
-            + (f" ({reason})" if reason else ""),
-        )
+    # As an edit or a removal does: a merge that moves the kept claim's status says so.
+    moved = record_status_changes(
+        session,
+        [kept.id],
+        {kept.id: statuses[kept.id]},
+        reason=f"claim {merged_record['key']} merged into {kept.key}"
+        + (f" ({reason})" if reason else ""),
+    )
+    after_status = moved[0].after if moved else statuses[kept.id].status
     summary = {
         "kept": kept.key,
         "merged": merged_record["key"],
@@ -155,9 +151,8 @@ def merge_claims(
     }
     record(
         session,
-        action="claim.merge",
-        entity="claim",
-        claim_id=kept.id,
+        "claim.merge",
+        kept,
         before={key: before_kept[key] for key in changes} | {"merged": merged_record},
         after=changes | {"merged_from": merged_record["key"], "status": after_status},
         reason=reason,
@@ -283,9 +278,8 @@ def merge_sources(
     }
     record(
         session,
-        action="source.merge",
-        entity="source",
-        source_id=kept.id,
+        "source.merge",
+        kept,
         before={key: before_kept.get(key) for key in changes} | {"merged": merged_record},
         after=changes | {"merged_from": merged_record["key"]},
         reason=reason,

@@ -25,10 +25,16 @@ from .. import values
 from ..errors import Conflict, NotFound
 from ..models import Claim, ClaimLink, Evidence, EvidenceRelay, HistoryEvent, Source, utcnow
 from ..records import ClaimRecord, SourceRecord
+from ..vocabulary import counted
 from .assessments import assess_claims
+from .claims import drop_link, link_claims
 from .common import RecordRemoval, RecordRestore, get_claim, get_source, record
 from .evidence import mark_removed
+from .sources import descendant_ids, set_derived_from
 from .status_changes import record_status_changes
+
+# A restored record's (or item's) removal fields, as its restore event records them after.
+NOT_REMOVED = {"removed_at": None, "removed_reason": None}
 
 
 def _items(session: Session, where) -> list[dict[str, Any]]:
@@ -48,28 +54,42 @@ def _items(session: Session, where) -> list[dict[str, Any]]:
 
 
 def _remove_items(session: Session, items: list[dict[str, Any]], *, reason: str, at) -> None:
-
     for row in session.scalars(select(Evidence).where(Evidence.id.in_([i["id"] for i in items]))):
         mark_removed(session, row, reason=reason, at=at)
 
 
-def _refuse(entity: str, key: str, what: list[str]) -> Conflict:
-    return Conflict(
-        f"{entity} {key!r} is still referenced ({', '.join(what)}): remove those first, "
-        "or give {field:cascade} to remove them with it ({field:dry_run} shows what that "
-        "would do)"
-    )
+def _refuse_referenced(row: Claim | Source, cascade: bool, referring: dict[str, list]) -> None:
+    """Refuse to remove `row` while anything refers to it (`referring`: noun -> the rows),
+    unless `cascade` removes those with it."""
+    what = [counted(len(rows), noun) for noun, rows in referring.items() if rows]
+    if what and not cascade:
+        raise Conflict(
+            f"{_entity(row)} {row.key!r} is still referenced ({', '.join(what)}): remove those "
+            "first, or give {field:cascade} to remove them with it ({field:dry_run} shows what "
+            "that would do)"
+        )
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def _entity(row: Claim | Source) -> str:
+    return "claim" if isinstance(row, Claim) else "source"
+
+
+def _mark_removed(session: Session, row: Claim | Source, *, reason: str, at, took: dict) -> None:
+    """Mark the claim or source removed and record it whole, with what it took with it."""
+    row.removed_at, row.removed_reason = at, reason
+    session.flush()
+    whole = (ClaimRecord if isinstance(row, Claim) else SourceRecord).of(row).history_json()
+    record(session, f"{_entity(row)}.remove", row, before=whole, after=took, reason=reason, at=at)
+
+
+def _removal_fields(row: Claim | Source | Evidence) -> dict[str, Any]:
+    return {"removed_at": row.removed_at.isoformat(), "removed_reason": row.removed_reason}
 
 
 def remove_claim(
     session: Session, key: str, *, reason: str, cascade: bool = False
 ) -> RecordRemoval:
     """Mark the claim removed; with `cascade`, its evidence and links go with it."""
-
     reason = values.required_text(reason, field="reason")
     claim = get_claim(session, key)
     items = _items(session, Evidence.claim_id == claim.id)
@@ -81,44 +101,16 @@ def remove_claim(
         .where((ClaimLink.claim_id == claim.id) | (ClaimLink.other_id == claim.id))
         .order_by(ClaimLink.id)
     ).all()
-    if (items or links) and not cascade:
-        what = [_count(len(items), "evidence item")] if items else []
-        what += [_count(len(links), "link")] if links else []
-        raise _refuse("claim", claim.key, what)
+    _refuse_referenced(claim, cascade, {"evidence item": items, "link": links})
     at = utcnow()
-    _remove_items(session, items, reason=f"removed with claim {claim.key}: {reason}", at=at)
+    why = f"removed with claim {claim.key}: {reason}"
+    _remove_items(session, items, reason=why, at=at)
     removed_links = []
     for link, claim_key, other_key in links:
-        before = {
-            "claim": claim_key,
-            "other": other_key,
-            "relation": link.relation,
-            "created_at": link.created_at.isoformat(),
-        }
+        before = drop_link(session, link, claim_key, other_key, reason=why, at=at)
         removed_links.append({k: before[k] for k in ("claim", "relation", "other")})
-        session.delete(link)
-        for claim_id in {link.claim_id, link.other_id}:
-            record(
-                session,
-                action="link.remove",
-                entity="link",
-                claim_id=claim_id,
-                before=before,
-                reason=f"removed with claim {claim.key}: {reason}",
-                at=at,
-            )
-    claim.removed_at, claim.removed_reason = at, reason
-    session.flush()
-    record(
-        session,
-        action="claim.remove",
-        entity="claim",
-        claim_id=claim.id,
-        before=ClaimRecord.of(claim).history_json(),
-        after={"evidence_removed": [i["id"] for i in items], "links_removed": removed_links},
-        reason=reason,
-        at=at,
-    )
+    took = {"evidence_removed": [i["id"] for i in items], "links_removed": removed_links}
+    _mark_removed(session, claim, reason=reason, at=at, took=took)
     return RecordRemoval(claim, items, removed_links, [], [])
 
 
@@ -127,8 +119,6 @@ def remove_source(
 ) -> RecordRemoval:
     """Mark the source removed; with `cascade`, evidence from or via it goes with it and the
     sources derived from it derive from its own parent instead."""
-    from .sources import descendant_ids, set_derived_from
-
     reason = values.required_text(reason, field="reason")
     source = get_source(session, key)
     cites = or_(
@@ -146,10 +136,7 @@ def remove_source(
             .order_by(Source.key)
         )
     )
-    if (items or children) and not cascade:
-        what = [_count(len(items), "evidence item")] if items else []
-        what += [_count(len(children), "derived source")] if children else []
-        raise _refuse("source", source.key, what)
+    _refuse_referenced(source, cascade, {"evidence item": items, "derived source": children})
     affected = select(Evidence.claim_id).where(
         or_(cites, Evidence.source_id.in_(descendant_ids(session, source.id)))
     )
@@ -165,29 +152,10 @@ def remove_source(
         after = {"derived_from": parent.key if parent else None}
         set_derived_from(session, child, parent)
         moved.append(child.key)
-        record(
-            session,
-            action="source.edit",
-            entity="source",
-            source_id=child.id,
-            before=before,
-            after=after,
-            reason=why,
-            at=at,
-        )
+        record(session, "source.edit", child, before=before, after=after, reason=why, at=at)
     source = session.get(Source, source.id)
-    source.removed_at, source.removed_reason = at, reason
-    session.flush()
-    record(
-        session,
-        action="source.remove",
-        entity="source",
-        source_id=source.id,
-        before=SourceRecord.of(source).history_json(),
-        after={"evidence_removed": [i["id"] for i in items], "children_moved": moved},
-        reason=reason,
-        at=at,
-    )
+    took = {"evidence_removed": [i["id"] for i in items], "children_moved": moved}
+    _mark_removed(session, source, reason=reason, at=at, took=took)
     status_changes = record_status_changes(
         session,
         select(Claim.id).where(Claim.id.in_(affected_ids)),
@@ -197,15 +165,30 @@ def remove_source(
     return RecordRemoval(source, items, [], moved, status_changes)
 
 
-def _removal_event(session: Session, action: str, column, row_id: int) -> dict[str, Any]:
-    """What the latest `claim.remove` or `source.remove` event of this row took with it."""
-    after = session.scalar(
+def _unmark_removed(
+    session: Session, row: Claim | Source
+) -> tuple[dict[str, Any], dict[str, Any], list[Evidence], list[int]]:
+    """Clear the removal of the claim or source: (its removal fields as they were, what its
+    latest removal took with it, the evidence items of those that can come back, the ids of
+    those that cannot)."""
+    entity = _entity(row)
+    if row.removed_at is None:
+        raise Conflict(f"{entity} {row.key!r} is not removed: nothing to restore")
+    took = session.scalar(
         select(HistoryEvent.after)
-        .where(HistoryEvent.action == action, column == row_id)
+        .where(
+            HistoryEvent.action == f"{entity}.remove",
+            getattr(HistoryEvent, f"{entity}_id") == row.id,
+        )
         .order_by(HistoryEvent.id.desc())
         .limit(1)
     )
-    return json.loads(after) if after else {}
+    took = json.loads(took) if took else {}
+    before, removed_at = _removal_fields(row), row.removed_at
+    row.removed_at = row.removed_reason = None
+    session.flush()
+    items, left = _restorable_items(session, took.get("evidence_removed", []), removed_at)
+    return before, took, items, left
 
 
 def _restorable_items(session: Session, ids: list[int], at) -> tuple[list[Evidence], list[int]]:
@@ -245,17 +228,14 @@ def _restorable_items(session: Session, ids: list[int], at) -> tuple[list[Eviden
 def _restore_items(session: Session, items: list[Evidence], *, reason: str) -> list[int]:
     at = utcnow()
     for item in items:
-        before = {"removed_at": item.removed_at.isoformat(), "removed_reason": item.removed_reason}
+        before = _removal_fields(item)
         item.removed_at = item.removed_reason = None
         record(
             session,
-            action="evidence.restore",
-            entity="evidence",
-            evidence_id=item.id,
-            claim_id=item.claim_id,
-            source_id=item.source_id,
+            "evidence.restore",
+            item,
             before=before,
-            after={"removed_at": None, "removed_reason": None},
+            after=NOT_REMOVED,
             reason=reason,
             at=at,
         )
@@ -267,17 +247,8 @@ def restore_claim(session: Session, key: str, *, reason: str | None = None) -> R
     """Put a removed claim back, with the evidence and links its `--cascade` removal took
     with it (evidence whose source was removed since, and links to a claim removed since,
     stay removed and are listed as left out)."""
-    from .claims import link_claims
-
     claim = get_claim(session, key, removed=True)
-    if claim.removed_at is None:
-        raise Conflict(f"claim {claim.key!r} is not removed: nothing to restore")
-    took = _removal_event(session, "claim.remove", HistoryEvent.claim_id, claim.id)
-    before = {"removed_at": claim.removed_at.isoformat(), "removed_reason": claim.removed_reason}
-    removed_at = claim.removed_at
-    claim.removed_at = claim.removed_reason = None
-    session.flush()
-    items, left = _restorable_items(session, took.get("evidence_removed", []), removed_at)
+    before, took, items, left = _unmark_removed(session, claim)
     why = f"restored with claim {claim.key}" + (f": {reason}" if reason else "")
     restored = _restore_items(session, items, reason=why)
     links, links_left = [], []
@@ -292,16 +263,10 @@ def restore_claim(session: Session, key: str, *, reason: str | None = None) -> R
         links.append(link)
     record(
         session,
-        action="claim.restore",
-        entity="claim",
-        claim_id=claim.id,
+        "claim.restore",
+        claim,
         before=before,
-        after={
-            "removed_at": None,
-            "removed_reason": None,
-            "evidence_restored": restored,
-            "links_restored": links,
-        },
+        after=NOT_REMOVED | {"evidence_restored": restored, "links_restored": links},
         reason=reason,
     )
     return RecordRestore(claim, restored, left, links, links_left, [], [])
@@ -311,17 +276,8 @@ def restore_source(session: Session, key: str, *, reason: str | None = None) -> 
     """Put a removed source back, with the evidence its `--cascade` removal took with it
     (unless its claim or another source it cites was removed since), and the sources that
     derived from it derive from it again if they still derive from its parent."""
-    from .sources import descendant_ids, set_derived_from
-
     source = get_source(session, key, removed=True)
-    if source.removed_at is None:
-        raise Conflict(f"source {source.key!r} is not removed: nothing to restore")
-    took = _removal_event(session, "source.remove", HistoryEvent.source_id, source.id)
-    before = {"removed_at": source.removed_at.isoformat(), "removed_reason": source.removed_reason}
-    removed_at = source.removed_at
-    source.removed_at = source.removed_reason = None
-    session.flush()
-    items, left = _restorable_items(session, took.get("evidence_removed", []), removed_at)
+    before, took, items, left = _unmark_removed(session, source)
     children = list(
         session.scalars(
             select(Source)
@@ -358,25 +314,18 @@ def restore_source(session: Session, key: str, *, reason: str | None = None) -> 
         moved.append(child.key)
         record(
             session,
-            action="source.edit",
-            entity="source",
-            source_id=child.id,
+            "source.edit",
+            child,
             before={"derived_from": old_parent},
             after={"derived_from": source.key},
             reason=why,
         )
     record(
         session,
-        action="source.restore",
-        entity="source",
-        source_id=source.id,
+        "source.restore",
+        source,
         before=before,
-        after={
-            "removed_at": None,
-            "removed_reason": None,
-            "evidence_restored": restored,
-            "children_moved": moved,
-        },
+        after=NOT_REMOVED | {"evidence_restored": restored, "children_moved": moved},
         reason=reason,
     )
     status_changes = record_status_changes(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
-from ..errors import Conflict, InvalidValue
+from ..errors import Conflict
 from ..models import Evidence, KeyAlias, Source, utcnow
 from ..records import SourceRecord, changed_fields
 from .assessments import assess_claims
@@ -117,13 +116,7 @@ def add_source(
     source.origin_id = (parent.origin_id or parent.id) if parent else source.id
     source.derived_from = parent
     session.flush()
-    record(
-        session,
-        action="source.add",
-        entity="source",
-        source_id=source.id,
-        after=SourceRecord.of(source).history_json(),
-    )
+    record(session, "source.add", source, after=SourceRecord.of(source).history_json())
     return source
 
 
@@ -195,15 +188,7 @@ def edit_source(
         if origin != current["origin"]:
             before["origin"], after["origin"] = current["origin"], origin
     session.flush()
-    record(
-        session,
-        action="source.edit",
-        entity="source",
-        source_id=source.id,
-        before=before,
-        after=after,
-        reason=reason,
-    )
+    record(session, "source.edit", source, before=before, after=after, reason=reason)
     status_changes = []
     if regrade and {"reliability", "derived_from"} & after.keys():
         what = "; ".join(
@@ -270,47 +255,3 @@ def show_source(session: Session, key: str) -> dict[str, Any]:
         .where(Evidence.source_id == source.id, Evidence.removed_at.is_(None))
     )
     return data
-
-
-# --- adding with the duplicate check (`source add --on-duplicate`) --------------------------
-
-
-@dataclass
-class SourceAddOutcome:
-    """What `add_source_checked` did: `action` is added, skipped or merged; `source` is the
-    new source, or the existing one it was skipped for or merged into."""
-
-    action: str
-    source: Source
-    candidates: list[dict[str, Any]] = field(default_factory=list)
-
-
-def add_source_checked(
-    session: Session, *, on_duplicate: str = "warn", target: str | None = None, **fields: Any
-) -> SourceAddOutcome:
-    """Add a source unless one with the same normalised name or canonical URL exists, as
-    `on_duplicate` says (as `add_claim_checked` does for claims):
-
-    warn   add it anyway; the candidates are returned for the caller to show
-    skip   add nothing when there is a candidate (the outcome's source is the first one)
-    merge  merge it into the first candidate (or `target`): empty fields are filled from it,
-           and its key becomes another name for the candidate
-    add    add it without looking (the user already decided)
-    """
-    from .duplicates import ON_DUPLICATE, similar_sources
-    from .merge import merge_sources
-
-    if on_duplicate not in (*ON_DUPLICATE, "add") or on_duplicate == "ask":
-        raise InvalidValue("on_duplicate", on_duplicate, "one of warn, skip, merge")
-    candidates: list[dict[str, Any]] = []
-    if on_duplicate != "add":
-        candidates = similar_sources(session, name=fields.get("name"), url=fields.get("url"))
-    best = target or (candidates[0]["key"] if candidates else None)
-    if on_duplicate == "skip" and best:
-        return SourceAddOutcome("skipped", get_source(session, best), candidates)
-    source = add_source(session, **fields)
-    if on_duplicate == "merge" and best:
-        kept = get_source(session, best)
-        merge_sources(session, keep=kept.key, other=source.key, reason="merged on add: same source")
-        return SourceAddOutcome("merged", get_source(session, kept.key), candidates)
-    return SourceAddOutcome("added", source, candidates)

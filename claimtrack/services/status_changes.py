@@ -40,7 +40,11 @@ class StatusChange:
 
 
 def record_status_changes(
-    session: Session, claim_ids: Select, before: dict[int, Assessment], *, reason: str
+    session: Session,
+    claim_ids: Select | list[int],
+    before: dict[int, Assessment],
+    *,
+    reason: str,
 ) -> list[StatusChange]:
     """Assess `claim_ids` again and record each claim whose status differs from `before`
     (what assess_claims said before the change), by claim key."""
@@ -66,8 +70,7 @@ def record_status_changes(
         )
         record(
             session,
-            action="claim.status",
-            entity="claim",
+            "claim.status",
             claim_id=claim_id,
             before={"status": change.before, "score": change.score_before},
             after={"status": change.after, "score": change.score_after},
