@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
+from .edits import print_edit
 from .look_alikes import LookAlikes, add_checked
 from .merge import merge_claim
 from .options import (
@@ -24,7 +25,6 @@ from .options import (
 )
 from .output import (
     output_format,
-    print_changes,
     print_fields,
     print_json,
     print_listing,
@@ -297,7 +297,7 @@ def edit(
             new_key=new_key,
             reason=reason,
         )
-    _print_change(claim, edit.before, edit.after, json_)
+    print_edit(edit, what=f"Claim {claim}", ident={"key": claim}, json_=json_, moves_status=False)
 
 
 @app.command("verdict")
@@ -332,18 +332,7 @@ def verdict(
             reason=reason,
             confidence=UNSET if confidence is None else confidence,
         )
-    _print_change(claim, edit.before, edit.after, json_)
-
-
-def _print_change(key: str, before: dict, after: dict, json_: bool) -> None:
-    if json_:
-        print_json({"key": key, "before": before, "after": after})
-    elif not after:
-        typer.echo(f"Claim {key}: nothing changed")
-    else:
-        print_changes(before, after)
-        if "key" in after:
-            typer.echo(f"{before['key']!r} now resolves to {after['key']!r}")
+    print_edit(edit, what=f"Claim {claim}", ident={"key": claim}, json_=json_, moves_status=False)
 
 
 app.command("merge")(merge_claim)

@@ -149,17 +149,12 @@ def check(
             typer.echo("head: no history events yet")
         else:
             typer.echo(f"head: event {found['event']} at {found['at']} sha256 {found['hash']}")
-        for problem in found["problems"] if not json_ else ():
-            typer.echo(f"chain: {problem}", err=True)
-        if found["problems"]:
-            if not json_:
-                typer.echo(
-                    f"Error: {len(found['problems'])} history events do not match the chain; "
-                    "this head is not trustworthy: restore a backup, or compare with a head "
-                    "kept earlier",
-                    err=True,
-                )
-            raise typer.Exit(1)
+        fail_on_broken_chain(
+            found["problems"],
+            json_=json_,
+            error=f"{len(found['problems'])} history events do not match the chain; this head "
+            "is not trustworthy: restore a backup, or compare with a head kept earlier",
+        )
         return
     try:
         checks = check_database(database)
@@ -284,6 +279,18 @@ def revoke(
     finally:
         database.dispose()
     _print_sql(statements, dry_run, f"{user} has no claimtrack role here any more")
+
+
+def fail_on_broken_chain(problems: list[str], *, json_: bool, error: str) -> None:
+    """Events that break the history's hash chain: each on stderr, then `error`, and exit 1
+    (with --json the problems are in the JSON printed; only the exit code says so)."""
+    if not problems:
+        return
+    if not json_:
+        for problem in problems:
+            typer.echo(f"chain: {problem}", err=True)
+        typer.echo(f"Error: {error}", err=True)
+    raise typer.Exit(1)
 
 
 def _print_sql(statements: list[str], dry_run: bool, done: str) -> None:

@@ -7,16 +7,11 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
+from ..vocabulary import STANCES
 from .confirm import DryRun, confirmed
+from .edits import print_edit
 from .options import Credibility, Format, Json, Limit, Quiet, Reason
-from .output import (
-    output_format,
-    print_changes,
-    print_json,
-    print_listing,
-    print_status_changes,
-    status_change_lines,
-)
+from .output import output_format, print_listing, status_change_lines
 from .params import PlainValuesGroup, spelled
 
 app = typer.Typer(
@@ -27,6 +22,26 @@ app = typer.Typer(
     "\b\nExample: claimtrack evidence add backlash --source police --supports --via ryg --via dnk",
     no_args_is_help=True,
 )
+
+
+Supports = Annotated[bool, typer.Option("--supports", help="The item supports the claim.")]
+Contradicts = Annotated[bool, typer.Option("--contradicts", help="The item contradicts the claim.")]
+Neutral = Annotated[
+    bool, typer.Option("--neutral", help="The item bears on the claim without taking a side.")
+]
+
+
+def _stance(supports: bool, contradicts: bool, neutral: bool, *, required: bool) -> str | None:
+    """The stance flag given: exactly one when `required` (add), else at most one (edit)."""
+    flags = (supports, contradicts, neutral)
+    chosen = [name for name, flag in zip(STANCES, flags, strict=True) if flag]
+    if len(chosen) > 1 or (required and not chosen):
+        raise typer.BadParameter(
+            f"give {'exactly' if required else 'at most'} one of --supports, --contradicts or "
+            "--neutral",
+            param_hint="stance",
+        )
+    return chosen[0] if chosen else None
 
 
 def chains_shown(rows: list[dict]) -> list[dict]:
@@ -41,15 +56,9 @@ def add(
     source: Annotated[
         str, typer.Option("--source", "-s", metavar="SRC", help="Who provides this item (its key).")
     ],
-    supports: Annotated[
-        bool, typer.Option("--supports", help="The item supports the claim.")
-    ] = False,
-    contradicts: Annotated[
-        bool, typer.Option("--contradicts", help="The item contradicts the claim.")
-    ] = False,
-    neutral: Annotated[
-        bool, typer.Option("--neutral", help="The item bears on the claim without taking a side.")
-    ] = False,
+    supports: Supports = False,
+    contradicts: Contradicts = False,
+    neutral: Neutral = False,
     credibility: Credibility = None,
     quote: Annotated[str | None, typer.Option("--quote", help="A short quote.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Locator: URL, page, paragraph.")] = None,
@@ -83,19 +92,7 @@ def add(
     Example: claimtrack evidence add halt --source ryg --supports --credibility 2 --via dnk --quote "the crackdowns have stopped"
     Example: claimtrack evidence add backlash --source ryg-police --supports --credibility 3 --via ryg --via dnk
     """
-    chosen = [
-        name
-        for name, flag in (
-            ("supports", supports),
-            ("contradicts", contradicts),
-            ("neutral", neutral),
-        )
-        if flag
-    ]
-    if len(chosen) != 1:
-        raise typer.BadParameter(
-            "give exactly one of --supports, --contradicts or --neutral", param_hint="stance"
-        )
+    stance = _stance(supports, contradicts, neutral, required=True)
     from ..services.evidence import add_evidence, relay_warnings
 
     with ctx.obj.writing() as session:
@@ -103,7 +100,7 @@ def add(
             session,
             claim=claim,
             source=source,
-            stance=chosen[0],
+            stance=stance,
             credibility=credibility,
             quote=quote,
             url=url,
@@ -160,15 +157,9 @@ def edit(
             metavar="ID", help="The evidence id (10 or #10; see `evidence list`) or its key."
         ),
     ],
-    supports: Annotated[
-        bool, typer.Option("--supports", help="The item supports the claim.")
-    ] = False,
-    contradicts: Annotated[
-        bool, typer.Option("--contradicts", help="The item contradicts the claim.")
-    ] = False,
-    neutral: Annotated[
-        bool, typer.Option("--neutral", help="The item bears on the claim without taking a side.")
-    ] = False,
+    supports: Supports = False,
+    contradicts: Contradicts = False,
+    neutral: Neutral = False,
     credibility: Credibility = None,
     quote: Annotated[str | None, typer.Option("--quote", help="New quote; '' clears it.")] = None,
     url: Annotated[
@@ -198,19 +189,7 @@ def edit(
     Example: claimtrack evidence edit 12 --credibility 2 --reason "confirmed by a second informant"
     Example: claimtrack evidence edit 12 --via ryg --via dnk --reason "the informant spoke to Daily NK"
     """
-    chosen = [
-        name
-        for name, flag in (
-            ("supports", supports),
-            ("contradicts", contradicts),
-            ("neutral", neutral),
-        )
-        if flag
-    ]
-    if len(chosen) > 1:
-        raise typer.BadParameter(
-            "give at most one of --supports, --contradicts or --neutral", param_hint="stance"
-        )
+    stance = _stance(supports, contradicts, neutral, required=False)
     from ..services.common import UNSET
     from ..services.evidence import edit_evidence
 
@@ -221,7 +200,7 @@ def edit(
         edit = edit_evidence(
             session,
             evidence_id,
-            stance=chosen[0] if chosen else UNSET,
+            stance=given(stance),
             credibility=given(credibility),
             quote=given(quote),
             url=given(url),
@@ -240,16 +219,7 @@ def edit(
             )
     for warning in warnings:
         typer.echo(f"Warning: evidence {item_id}: {spelled(ctx, warning)}", err=True)
-    if json_:
-        changes = [change.as_dict() for change in edit.status_changes]
-        print_json(
-            {"id": item_id, "before": edit.before, "after": edit.after, "status_changes": changes}
-        )
-    elif not edit.after:
-        typer.echo(f"Evidence {item_id}: nothing changed")
-    else:
-        print_changes(edit.before, edit.after)
-        print_status_changes(edit.status_changes)
+    print_edit(edit, what=f"Evidence {item_id}", ident={"id": item_id}, json_=json_)
 
 
 @app.command("remove")

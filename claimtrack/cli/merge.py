@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
+from ..vocabulary import counted
 from .confirm import DryRun, Yes, confirmed
 from .options import Json, Reason
 
@@ -30,47 +32,7 @@ def merge_claim(
 
     Example: claimtrack claim merge halt crackdown-stopped --reason "same claim, logged twice"
     """
-    from ..services.merge import merge_claims
-
-    summary = confirmed(
-        ctx,
-        lambda session: merge_claims(session, keep=keep, other=other, reason=reason),
-        preview=lambda planned: _claim_lines(planned, json_, future=True),
-        action=f"merge claim {other} into {keep}",
-        yes=yes,
-        dry_run=dry_run,
-    )
-    if summary is not None:
-        typer.echo(_claim_lines(summary, json_, future=False))
-
-
-def _claim_lines(summary: dict, json_: bool, *, future: bool) -> str:
-    if json_:
-        from .output import indented_json
-
-        return indented_json(summary | {"dry_run": future})
-    lines = [
-        f"{'Will merge' if future else 'Merged'} claim {summary['merged']} into "
-        f"{summary['kept']}: "
-        f"{_count(len(summary['evidence_moved']), 'evidence item')}, "
-        f"{_count(summary['links_moved'], 'link')} and "
-        f"{_count(summary['history_moved'], 'history event')} "
-        f"{'move' if future else 'moved'}; status "
-        + (
-            " and ".join(f"{k} {v}" for k, v in summary["status_before"].items())
-            + f" → {summary['status']}"
-            if future
-            else summary["status"]
-        )
-    ]
-    for link in summary["links_dropped"]:
-        lines.append(
-            f"{'Drops' if future else 'Dropped'} link {link['claim']} {link['relation']} "
-            f"{link['other']} (between the two claims, or already on the kept one)"
-        )
-    if not future:
-        lines.append(f"{summary['merged']!r} now resolves to {summary['kept']!r}")
-    return "\n".join(lines)
+    _merge(ctx, "claim", keep, other, reason, yes, dry_run, json_, _claim_lines)
 
 
 def merge_source(
@@ -88,36 +50,74 @@ def merge_source(
 
     Example: claimtrack source merge dnk daily-nk-2 --reason "same outlet"
     """
-    from ..services.merge import merge_sources
+    _merge(ctx, "source", keep, other, reason, yes, dry_run, json_, _source_lines)
+
+
+def _merge(
+    ctx: typer.Context,
+    entity: str,
+    keep: str,
+    other: str,
+    reason: str | None,
+    yes: bool,
+    dry_run: bool,
+    json_: bool,
+    lines: Callable[..., list[str]],
+) -> None:
+    """Merge after showing what will move (`lines` of the summary) and asking."""
+    from ..services import merge
+
+    run = merge.merge_claims if entity == "claim" else merge.merge_sources
+
+    def text(summary: dict[str, Any], *, future: bool) -> str:
+        if json_:
+            from .output import indented_json
+
+            return indented_json(summary | {"dry_run": future})
+        said = lines(summary, future=future)
+        if not future:
+            said.append(f"{summary['merged']!r} now resolves to {summary['kept']!r}")
+        return "\n".join(said)
 
     summary = confirmed(
         ctx,
-        lambda session: merge_sources(session, keep=keep, other=other, reason=reason),
-        preview=lambda planned: _source_lines(planned, json_, future=True),
-        action=f"merge source {other} into {keep}",
+        lambda session: run(session, keep=keep, other=other, reason=reason),
+        preview=lambda planned: text(planned, future=True),
+        action=f"merge {entity} {other} into {keep}",
         yes=yes,
         dry_run=dry_run,
     )
     if summary is not None:
-        typer.echo(_source_lines(summary, json_, future=False))
+        typer.echo(text(summary, future=False))
 
 
-def _source_lines(summary: dict, json_: bool, *, future: bool) -> str:
-    if json_:
-        from .output import indented_json
-
-        return indented_json(summary | {"dry_run": future})
-    lines = [
-        f"{'Will merge' if future else 'Merged'} source {summary['merged']} into "
-        f"{summary['kept']}: "
-        f"{_count(len(summary['evidence_moved']), 'evidence item')}, "
-        f"{_count(len(summary['children_moved']), 'derived source')} and "
-        f"{_count(summary['history_moved'], 'history event')} {'move' if future else 'moved'}"
-    ]
-    if not future:
-        lines.append(f"{summary['merged']!r} now resolves to {summary['kept']!r}")
-    return "\n".join(lines)
+def _moved(entity: str, summary: dict[str, Any], also: str, *, future: bool) -> str:
+    """`Merged claim A into B: 2 evidence items, {also} and 3 history events moved`."""
+    return (
+        f"{'Will merge' if future else 'Merged'} {entity} {summary['merged']} into "
+        f"{summary['kept']}: {counted(len(summary['evidence_moved']), 'evidence item')}, "
+        f"{also} and {counted(summary['history_moved'], 'history event')} "
+        f"{'move' if future else 'moved'}"
+    )
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def _claim_lines(summary: dict[str, Any], *, future: bool) -> list[str]:
+    status = (
+        " and ".join(f"{k} {v}" for k, v in summary["status_before"].items())
+        + f" → {summary['status']}"
+        if future
+        else summary["status"]
+    )
+    links = counted(summary["links_moved"], "link")
+    lines = [_moved("claim", summary, links, future=future) + f"; status {status}"]
+    for link in summary["links_dropped"]:
+        lines.append(
+            f"{'Drops' if future else 'Dropped'} link {link['claim']} {link['relation']} "
+            f"{link['other']} (between the two claims, or already on the kept one)"
+        )
+    return lines
+
+
+def _source_lines(summary: dict[str, Any], *, future: bool) -> list[str]:
+    children = counted(len(summary["children_moved"]), "derived source")
+    return [_moved("source", summary, children, future=future)]

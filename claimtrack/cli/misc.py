@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
+from .database import fail_on_broken_chain
 from .options import Format, Json, Limit
 from .output import (
     change_value,
@@ -83,17 +84,13 @@ def history(
             typer.echo(
                 f"ok: {found['events']} history events of {found['subject']} match the chain"
             )
-        for problem in found["problems"] if not json_ else ():
-            typer.echo(f"chain: {problem}", err=True)
-        if found["problems"]:
-            if not json_:
-                typer.echo(
-                    f"Error: {len(found['problems'])} of {found['events']} history events of "
-                    f"{found['subject']} were changed after they were recorded; see "
-                    "`claimtrack db check` for the whole chain",
-                    err=True,
-                )
-            raise typer.Exit(1)
+        fail_on_broken_chain(
+            found["problems"],
+            json_=json_,
+            error=f"{len(found['problems'])} of {found['events']} history events of "
+            f"{found['subject']} were changed after they were recorded; see "
+            "`claimtrack db check` for the whole chain",
+        )
         return
     fmt = output_format(fmt, json_)
     if limit is not None and limit < 1:
@@ -146,26 +143,20 @@ def _describe(event: dict) -> str:
     if event["action"].endswith(".merge"):
         return _describe_merge(before, after)
     if event["action"] in ("claim.remove", "source.remove"):
-        with_it = [
-            f"{len(after[name])} {noun}"
-            for name, noun in (
-                ("evidence_removed", "evidence"),
-                ("links_removed", "links"),
-                ("children_moved", "derived sources moved to its parent"),
-            )
-            if after.get(name)
-        ]
+        with_it = _took(
+            after,
+            evidence_removed="evidence",
+            links_removed="links",
+            children_moved="derived sources moved to its parent",
+        )
         return f"removed {before.get('key')}" + (f" ({', '.join(with_it)})" if with_it else "")
     if event["action"] in ("claim.restore", "source.restore"):
-        with_it = [
-            f"{len(after[name])} {noun}"
-            for name, noun in (
-                ("evidence_restored", "evidence"),
-                ("links_restored", "links"),
-                ("children_moved", "derived sources moved back"),
-            )
-            if after.get(name)
-        ]
+        with_it = _took(
+            after,
+            evidence_restored="evidence",
+            links_restored="links",
+            children_moved="derived sources moved back",
+        )
         return (
             "restored (removed "
             + str(before.get("removed_at", ""))[:10]
@@ -186,6 +177,11 @@ def _describe(event: dict) -> str:
         f"{name}: {change_value(before.get(name))} → {change_value(after.get(name))}"
         for name in names
     )
+
+
+def _took(after: dict, **nouns: str) -> list[str]:
+    """What a removal or restore took with it: `3 evidence` for each list it names."""
+    return [f"{len(after[name])} {noun}" for name, noun in nouns.items() if after.get(name)]
 
 
 def _describe_merge(before: dict, after: dict) -> str:

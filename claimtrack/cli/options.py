@@ -33,26 +33,17 @@ Credibility = Annotated[
         "true, 4 doubtful, 5 improbable, 6 cannot be judged (default).",
     ),
 ]
+_REPORTED_BY = (
+    "Only evidence reported by DATE (YYYY-MM-DD; YYYY-MM or YYYY: the end of that month or "
+    "year): its observed date, or, without one, the day it was recorded, is on or before DATE."
+)
 ReportedBy = Annotated[
     str | None,
-    typer.Option(
-        "--reported-by",
-        metavar="DATE",
-        help="Only evidence reported by DATE (YYYY-MM-DD; YYYY-MM or YYYY: the end of that "
-        "month or year): its observed date, or, without one, the day it was recorded, is on or "
-        "before DATE. Combines with --as-of.",
-    ),
+    typer.Option("--reported-by", metavar="DATE", help=_REPORTED_BY + " Combines with --as-of."),
 ]
 # export has no --as-of (it writes what is recorded now), so its help does not offer one.
 ExportReportedBy = Annotated[
-    str | None,
-    typer.Option(
-        "--reported-by",
-        metavar="DATE",
-        help="Only evidence reported by DATE (YYYY-MM-DD; YYYY-MM or YYYY: the end of that "
-        "month or year): its observed date, or, without one, the day it was recorded, is on or "
-        "before DATE.",
-    ),
+    str | None, typer.Option("--reported-by", metavar="DATE", help=_REPORTED_BY)
 ]
 AsOf = Annotated[
     str | None,

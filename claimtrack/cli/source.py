@@ -8,18 +8,11 @@ import typer
 
 from ..render import Listing
 from ..terminal import shown
+from .edits import print_edit
 from .look_alikes import LookAlikes, add_checked
 from .merge import merge_source
 from .options import Format, Json, Limit, Quiet, Reason, Reliability
-from .output import (
-    output_format,
-    print_changes,
-    print_fields,
-    print_json,
-    print_listing,
-    print_status_changes,
-    print_track_record,
-)
+from .output import output_format, print_fields, print_json, print_listing, print_track_record
 from .params import PlainValuesGroup, spelled
 from .remove import remove_source, restore_source
 
@@ -248,18 +241,7 @@ def edit(
             warnings = source_relay_warnings(session, source=edit.row.key)
     for warning in warnings:
         typer.echo(f"Warning: {spelled(ctx, warning)}", err=True)
-    if json_:
-        changes = [change.as_dict() for change in edit.status_changes]
-        print_json(
-            {"key": source, "before": edit.before, "after": edit.after, "status_changes": changes}
-        )
-    elif not edit.after:
-        typer.echo(f"Source {source}: nothing changed")
-    else:
-        print_changes(edit.before, edit.after)
-        if "key" in edit.after:
-            typer.echo(f"{edit.before['key']!r} now resolves to {edit.after['key']!r}")
-        print_status_changes(edit.status_changes)
+    print_edit(edit, what=f"Source {source}", ident={"key": source}, json_=json_)
 
 
 app.command("merge")(merge_source)
