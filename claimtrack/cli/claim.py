@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..render import Listing
-from .edits import print_edit
+from .edits import given, print_edit
 from .look_alikes import LookAlikes, add_checked
 from .merge import merge_claim
 from .options import (
@@ -278,10 +278,6 @@ def edit(
     Example: claimtrack claim edit halt --place "Ryanggang Province" --reason "source named the province"
     """
     from ..services.claims import edit_claim
-    from ..services.common import UNSET
-
-    def given(value):
-        return UNSET if value is None else value
 
     with ctx.obj.writing() as session:
         edit = edit_claim(
@@ -322,15 +318,10 @@ def verdict(
     Example: claimtrack claim verdict halt confirmed --reason "state media confirmed on 2018-08-01" --confidence moderate
     """
     from ..services.claims import set_verdict
-    from ..services.common import UNSET
 
     with ctx.obj.writing() as session:
         edit = set_verdict(
-            session,
-            claim,
-            verdict=verdict,
-            reason=reason,
-            confidence=UNSET if confidence is None else confidence,
+            session, claim, verdict=verdict, reason=reason, confidence=given(confidence)
         )
     print_edit(edit, what=f"Claim {claim}", ident={"key": claim}, json_=json_, moves_status=False)
 

@@ -12,6 +12,13 @@ if TYPE_CHECKING:
     from ..services.common import Edit
 
 
+def given(value: Any) -> Any:
+    """An edit's option as the service takes it: left out (None) keeps the field (UNSET)."""
+    from ..services.common import UNSET
+
+    return UNSET if value is None else value
+
+
 def print_edit(
     edit: Edit, *, what: str, ident: dict[str, Any], json_: bool, moves_status: bool = True
 ) -> None:

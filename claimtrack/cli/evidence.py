@@ -9,7 +9,7 @@ import typer
 from ..render import Listing
 from ..vocabulary import STANCES
 from .confirm import DryRun, confirmed
-from .edits import print_edit
+from .edits import given, print_edit
 from .options import Credibility, Format, Json, Limit, Quiet, Reason
 from .output import output_format, print_listing, status_change_lines
 from .params import PlainValuesGroup, spelled
@@ -190,11 +190,7 @@ def edit(
     Example: claimtrack evidence edit 12 --via ryg --via dnk --reason "the informant spoke to Daily NK"
     """
     stance = _stance(supports, contradicts, neutral, required=False)
-    from ..services.common import UNSET
     from ..services.evidence import edit_evidence
-
-    def given(value):
-        return UNSET if value is None else value
 
     with ctx.obj.writing() as session:
         edit = edit_evidence(

@@ -143,20 +143,10 @@ def _describe(event: dict) -> str:
     if event["action"].endswith(".merge"):
         return _describe_merge(before, after)
     if event["action"] in ("claim.remove", "source.remove"):
-        with_it = _took(
-            after,
-            evidence_removed="evidence",
-            links_removed="links",
-            children_moved="derived sources moved to its parent",
-        )
+        with_it = _took(after, _REMOVED_WITH)
         return f"removed {before.get('key')}" + (f" ({', '.join(with_it)})" if with_it else "")
     if event["action"] in ("claim.restore", "source.restore"):
-        with_it = _took(
-            after,
-            evidence_restored="evidence",
-            links_restored="links",
-            children_moved="derived sources moved back",
-        )
+        with_it = _took(after, _RESTORED_WITH)
         return (
             "restored (removed "
             + str(before.get("removed_at", ""))[:10]
@@ -179,8 +169,21 @@ def _describe(event: dict) -> str:
     )
 
 
-def _took(after: dict, **nouns: str) -> list[str]:
-    """What a removal or restore took with it: `3 evidence` for each list it names."""
+# What a removal or restore event lists it took with it, and how history says each.
+_REMOVED_WITH = {
+    "evidence_removed": "evidence",
+    "links_removed": "links",
+    "children_moved": "derived sources moved to its parent",
+}
+_RESTORED_WITH = {
+    "evidence_restored": "evidence",
+    "links_restored": "links",
+    "children_moved": "derived sources moved back",
+}
+
+
+def _took(after: dict, nouns: dict[str, str]) -> list[str]:
+    """`3 evidence` for each list of `nouns` the event's `after` holds."""
     return [f"{len(after[name])} {noun}" for name, noun in nouns.items() if after.get(name)]
 
 

@@ -8,7 +8,7 @@ import typer
 
 from ..render import Listing
 from ..terminal import shown
-from .edits import print_edit
+from .edits import given, print_edit
 from .look_alikes import LookAlikes, add_checked
 from .merge import merge_source
 from .options import Format, Json, Limit, Quiet, Reason, Reliability
@@ -218,7 +218,6 @@ def edit(
     \b
     Example: claimtrack source edit src-ryanggang --reliability C --reason "two reports confirmed"
     """
-    from ..services.common import UNSET
     from ..services.sources import edit_source
 
     with ctx.obj.writing() as session:
@@ -228,9 +227,9 @@ def edit(
             name=name,
             kind=kind,
             reliability=reliability,
-            derived_from=UNSET if derived_from is None else derived_from,
-            url=UNSET if url is None else url,
-            notes=UNSET if notes is None else notes,
+            derived_from=given(derived_from),
+            url=given(url),
+            notes=given(notes),
             new_key=new_key,
             reason=reason,
         )

@@ -23,7 +23,6 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from .. import values
-from ..errors import InvalidValue
 from ..models import Claim, ClaimTag, Evidence, EvidenceRelay, HistoryEvent, Source, Tag
 from ..status import STATUSES
 from .common import get_source
@@ -48,8 +47,7 @@ class ClaimFilter:
         """The filter from what a user typed: statuses checked, tags normalised, `since` a
         date (its start) or a moment."""
         for status in statuses:
-            if status not in STATUSES:
-                raise InvalidValue("status", status, "one of " + ", ".join(STATUSES))
+            values.one_of(status, STATUSES, field="status")
         if not isinstance(since, datetime):
             since = since_moment(since)
         return cls(

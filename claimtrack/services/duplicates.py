@@ -43,6 +43,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import values
 from ..confusables import normalise_name
 from ..errors import InvalidValue
 from ..models import Claim, Source
@@ -452,9 +453,9 @@ def check_imported(
     on_duplicate: str = "warn",
     threshold: float | None = None,
 ) -> DuplicateCheck:
-    """The duplicate check after an import: `imported_duplicates` within the limits above."""
-    if on_duplicate not in IMPORT_ON_DUPLICATE:
-        raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE))
+    """The duplicate check after an import: `imported_duplicates` within the limits above
+    (ignore: no check; warn: report the likely duplicates; merge: merge them)."""
+    values.one_of(on_duplicate, IMPORT_ON_DUPLICATE, field="on_duplicate")
     count = len(claim_ids)
     if on_duplicate == "ignore":
         return DuplicateCheck("ignored", count)
@@ -462,7 +463,7 @@ def check_imported(
         return DuplicateCheck("skipped", count)
     check = DuplicateCheck("checked", count)
     check.pairs = imported_duplicates(
-        session, claim_ids, on_duplicate=on_duplicate, threshold=threshold, check=check
+        session, claim_ids, merge=on_duplicate == "merge", threshold=threshold, check=check
     )
     return check
 
@@ -471,21 +472,15 @@ def imported_duplicates(
     session: Session,
     claim_ids: Sequence[int],
     *,
-    on_duplicate: str = "warn",
+    merge: bool = False,
     threshold: float | None = None,
     check: DuplicateCheck | None = None,
 ) -> list[dict[str, Any]]:
     """Likely duplicates among the claims an import just created and every other claim, at
-    most IMPORT_MAX_PAIRS per new claim (each scored against at most IMPORT_MAX_CANDIDATES).
-
-    warn    report them
-    merge   merge each new claim into the claim it duplicates when that one was there
-            before the import (pairs of new claims are only reported)
-    ignore  do not look
-    """
-    if on_duplicate not in IMPORT_ON_DUPLICATE:
-        raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE))
-    if on_duplicate == "ignore" or not claim_ids:
+    most IMPORT_MAX_PAIRS per new claim (each scored against at most IMPORT_MAX_CANDIDATES);
+    with `merge`, each new claim is merged into the claim it duplicates when that one was
+    there before the import (pairs of new claims are only reported)."""
+    if not claim_ids:
         return []
     new = set(claim_ids)
     index = ClaimIndex(_threshold(threshold), max_candidates=IMPORT_MAX_CANDIDATES)
@@ -513,12 +508,7 @@ def imported_duplicates(
     for a, b, score in pairs:
         earlier, later = (a, b) if ids[a] < ids[b] else (b, a)
         action = "warned"
-        if (
-            on_duplicate == "merge"
-            and ids[earlier] not in new
-            and later not in merged
-            and earlier not in merged
-        ):
+        if merge and ids[earlier] not in new and later not in merged and earlier not in merged:
             merge_claims(
                 session,
                 keep=shown[ids[earlier]][0],
@@ -594,6 +584,15 @@ def canonical_url(url: str | None) -> str | None:
     return host + path + ("?" + urlencode(query) if query else "")
 
 
+def _live_sources(session: Session):
+    """(id, key, name, url) of every source not removed, oldest first."""
+    return session.execute(
+        select(Source.id, Source.key, Source.name, Source.url)
+        .where(Source.removed_at.is_(None))
+        .order_by(Source.id)
+    )
+
+
 def look_alike_sources(session: Session, source_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Sources among `source_ids` (just imported) whose name looks like another source's
     ("Dаily NK" with a Cyrillic а, "Daily NK" with a zero-width space): each such pair, the
@@ -602,11 +601,7 @@ def look_alike_sources(session: Session, source_ids: Sequence[int]) -> list[dict
     if not new:
         return []
     groups: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    for source_id, key, name in session.execute(
-        select(Source.id, Source.key, Source.name)
-        .where(Source.removed_at.is_(None))
-        .order_by(Source.id)
-    ):
+    for source_id, key, name, _url in _live_sources(session):
         normal = normalise_name(name)
         if normal:
             groups[normal].append((source_id, key, name))
@@ -634,11 +629,7 @@ def look_alike_sources(session: Session, source_ids: Sequence[int]) -> list[dict
 def duplicate_sources(session: Session) -> list[dict[str, Any]]:
     """Pairs of sources sharing a normalised name or a canonical URL."""
     groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for key, name, url in session.execute(
-        select(Source.key, Source.name, Source.url)
-        .where(Source.removed_at.is_(None))
-        .order_by(Source.id)
-    ):
+    for _id, key, name, url in _live_sources(session):
         normal = normalise_name(name)
         if normal:
             groups[("same name", normal)].append((key, name))
@@ -736,6 +727,7 @@ def add_checked(
     """
     modes = ("warn", "skip", "merge", "add", *(("link",) if link else ()))
     if on_duplicate not in modes:
+        # "add" and "link" are the answers to a question asked on a terminal, not options.
         raise InvalidValue("on_duplicate", on_duplicate, "one of warn, skip, merge")
     candidates = [] if on_duplicate == "add" else look()
     best = target or (candidates[0]["key"] if candidates else None)

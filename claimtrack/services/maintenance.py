@@ -10,7 +10,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +32,7 @@ class Check:
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "ok": self.ok,
-            "summary": self.summary,
-            "problems": self.problems,
-        }
+        return asdict(self)
 
 
 def check_database(database: Database) -> list[Check]:

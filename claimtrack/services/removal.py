@@ -191,6 +191,14 @@ def _unmark_removed(
     return before, took, items, left
 
 
+def _record_restore(
+    session: Session, row: Claim | Source, before: dict, reason: str | None, **brought: list
+) -> None:
+    """The restore event: the removal fields cleared, and what came back with the record."""
+    after = NOT_REMOVED | brought
+    record(session, f"{_entity(row)}.restore", row, before=before, after=after, reason=reason)
+
+
 def _restorable_items(session: Session, ids: list[int], at) -> tuple[list[Evidence], list[int]]:
     """The evidence items among `ids` still removed with the record (at the same moment),
     split into those that can come back and those that cannot because their claim or a
@@ -261,13 +269,8 @@ def restore_claim(session: Session, key: str, *, reason: str | None = None) -> R
             links_left.append(link)
             continue
         links.append(link)
-    record(
-        session,
-        "claim.restore",
-        claim,
-        before=before,
-        after=NOT_REMOVED | {"evidence_restored": restored, "links_restored": links},
-        reason=reason,
+    _record_restore(
+        session, claim, before, reason, evidence_restored=restored, links_restored=links
     )
     return RecordRestore(claim, restored, left, links, links_left, [], [])
 
@@ -320,13 +323,8 @@ def restore_source(session: Session, key: str, *, reason: str | None = None) -> 
             after={"derived_from": source.key},
             reason=why,
         )
-    record(
-        session,
-        "source.restore",
-        source,
-        before=before,
-        after=NOT_REMOVED | {"evidence_restored": restored, "children_moved": moved},
-        reason=reason,
+    _record_restore(
+        session, source, before, reason, evidence_restored=restored, children_moved=moved
     )
     status_changes = record_status_changes(
         session,

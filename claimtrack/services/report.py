@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ..errors import InvalidValue, NotFound
+from .. import values
+from ..errors import NotFound
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, KeyAlias, utcnow
 from ..settings import load_settings, scoring_record
 from ..status import (
@@ -163,8 +164,7 @@ def claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
 
 
 def _claims_report(session: Session, query: ReportQuery) -> dict[str, Any]:
-    if query.sort not in SORTS:
-        raise InvalidValue("sort", query.sort, "one of " + ", ".join(SORTS))
+    values.one_of(query.sort, SORTS, field="sort")
     flt = query.claims
     source_key = get_source(session, flt.source).key if flt.source else None
     ids = flt.claim_ids(session, as_of=query.as_of)

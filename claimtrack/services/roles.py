@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import values
 from ..db import Database
 from ..errors import Conflict, InvalidValue
 
@@ -130,8 +131,7 @@ def _grant(n: dict[str, Any], role: str) -> list[str]:
 def grant_role(database: Database, *, user: str, role: str, dry_run: bool = False) -> list[str]:
     """Give `user` exactly the rights of `role` here (any earlier grant replaced); returns the
     SQL, run in one transaction unless `dry_run`."""
-    if role not in ROLES:
-        raise InvalidValue("role", role, "one of " + ", ".join(ROLES))
+    values.one_of(role, ROLES, field="role")
     names = _names(database, user)
     if role == "admin" and names["owner_super"]:
         raise Conflict(

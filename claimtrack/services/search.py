@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Float, Integer, Select, String, bindparam, case, or_, select, sql, text
 from sqlalchemy.orm import Session
 
+from .. import values
 from ..errors import InvalidValue
 from ..models import Claim, Evidence, EvidenceRelay, Source
 from .claim_filter import ClaimFilter
@@ -197,8 +198,7 @@ def search(
     itself is a result.
     """
     for kind in kinds:
-        if kind not in KINDS:
-            raise InvalidValue("type", kind, "one of " + ", ".join(KINDS))
+        values.one_of(kind, KINDS, field="type")
     claims = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
     if limit < 1:
         raise InvalidValue("limit", limit, "a whole number of 1 or more")

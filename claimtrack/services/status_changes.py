@@ -9,7 +9,7 @@ the number of claims.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -30,13 +30,7 @@ class StatusChange:
     score_after: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "claim": self.claim,
-            "before": self.before,
-            "after": self.after,
-            "score_before": self.score_before,
-            "score_after": self.score_after,
-        }
+        return asdict(self)
 
 
 def record_status_changes(
