@@ -7,7 +7,7 @@ below it, and no module imports another module's private (_underscored) names.
                                  built on the services (claim filter, assessments, duplicate
                                  check) and keeping their search index current as it writes
     services                     what the tool does, one function per operation
-    render                       report rows to table / markdown / csv / json / html
+    output                       report rows to table / markdown / csv / json / html; printing
     db, outfile                  engine, sessions, migrations; files written safely
     values, status, calibration, checked values, the pure status, score and calibration rules,
       history_log, records       history rows, each record's fields and JSON shapes
@@ -26,7 +26,7 @@ LAYERS = [
     {"models", "errors", "settings", "terminal", "vocabulary", "confusables"},
     {"values", "status", "calibration", "history_log", "records"},
     {"db", "outfile"},
-    {"render"},
+    {"output"},
     {"services"},
     {"transfer"},
     {"api"},

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from claimtrack.cli.output import indented_json
+from claimtrack.output.printing import indented_json
 
 # Run in a fresh interpreter: the modules loaded are the point.
 LOADED = """

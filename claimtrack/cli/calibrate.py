@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from ..output.printing import print_json, print_table
 from .options import Json
-from .output import print_json, print_table
 
 
 def calibrate(

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from ..render import Listing
+from ..output.formats import Listing
+from ..output.printing import (
+    output_format,
+    print_fields,
+    print_json,
+    print_listing,
+    print_table,
+)
 from .edits import given, print_edit
 from .look_alikes import LookAlikes, add_checked
 from .merge import merge_claim
@@ -22,13 +29,6 @@ from .options import (
     SourceFilter,
     Status,
     Tag,
-)
-from .output import (
-    output_format,
-    print_fields,
-    print_json,
-    print_listing,
-    print_table,
 )
 from .params import PlainValuesGroup
 from .remove import remove_claim, restore_claim

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .output import print_json
+from ..output.printing import print_json
 from .params import PlainValuesGroup
 
 app = typer.Typer(

@@ -7,9 +7,15 @@ from typing import Annotated
 import typer
 
 from ..errors import InvalidValue
+from ..output.printing import (
+    output_format,
+    print_listing,
+    print_shown_of,
+    print_wrapped,
+    terminal_width,
+)
 from ..terminal import shown
 from .options import Format, Json, Limit
-from .output import output_format, print_listing, print_shown_of, print_wrapped, terminal_width
 
 
 def duplicates(
@@ -41,7 +47,7 @@ def duplicates(
         pairs = find_duplicates(session, kinds=type_ or [], threshold=threshold)
     fmt = output_format(fmt, json_, default="")
     if fmt:
-        from ..render import Listing
+        from ..output.formats import Listing
 
         listing = Listing(
             rows=pairs,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .output import print_changes, print_json, print_status_changes
+from ..output.printing import print_changes, print_json, print_status_changes
 
 if TYPE_CHECKING:
     from ..services.common import Edit

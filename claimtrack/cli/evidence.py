@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from ..render import Listing
+from ..output.formats import Listing
+from ..output.printing import output_format, print_listing, status_change_lines
 from ..vocabulary import STANCES
 from .confirm import DryRun, confirmed
 from .edits import given, print_edit
 from .options import Credibility, Format, Json, Limit, Quiet, Reason
-from .output import output_format, print_listing, status_change_lines
 from .params import PlainValuesGroup, spelled
 
 app = typer.Typer(

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
+from ..output.printing import output_format, print_listing
 from .confirm import DryRun, confirmed
 from .options import Format, Json, Limit
-from .output import output_format, print_listing
 from .params import PlainValuesGroup
 
 
@@ -78,7 +78,7 @@ def list_(
     \b
     Example: claimtrack link list halt --json
     """
-    from ..render import Listing
+    from ..output.formats import Listing
     from ..services.claims import list_links
 
     fmt = output_format(fmt, json_)

@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ..render import Listing
-from .database import fail_on_broken_chain
-from .options import Format, Json, Limit
-from .output import (
+from ..output.formats import Listing
+from ..output.printing import (
     change_value,
     output_format,
     print_fields,
@@ -18,6 +16,8 @@ from .output import (
     print_shown_of,
     print_table,
 )
+from .database import fail_on_broken_chain
+from .options import Format, Json, Limit
 
 
 def init(ctx: typer.Context) -> None:

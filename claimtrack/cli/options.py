@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..render import LIST_FORMATS
+from ..output.formats import LIST_FORMATS
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new key.")]

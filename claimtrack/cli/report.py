@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..render import FORMATS
+from ..output.formats import FORMATS
 from ..status import SORTS
 from .options import AsOf, Json, Limit, ReportedBy, Since, Status, Tag
 
@@ -87,10 +87,10 @@ def report(
     """
     from .. import values
     from ..errors import InvalidValue
-    from ..render import render
+    from ..output.formats import render
+    from ..output.printing import emit, output_format, print_shown_of, terminal_width
     from ..services.claim_filter import ClaimFilter
     from ..services.report import ReportQuery, claims_report, sources_report
-    from .output import emit, output_format, print_shown_of, terminal_width
 
     fmt = output_format(fmt, json_)
     if fmt not in FORMATS:
@@ -145,7 +145,7 @@ def explain(
     Example: claimtrack explain halt --reported-by 2018-07-31
     """
     from .. import values
-    from ..render import explanation_text
+    from ..output.formats import explanation_text
     from ..services.explain import explain_claim
 
     with ctx.obj.reading() as session:
@@ -156,11 +156,11 @@ def explain(
             reported_by=values.reported_by(reported_by),
         )
     if json_:
-        from .output import print_json
+        from ..output.printing import print_json
 
         print_json(data)
     else:
-        from .output import emit
+        from ..output.printing import emit
 
         emit(ctx, explanation_text(data))
 

@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ..render import Listing
-from ..terminal import shown
-from .options import Format, Json, Since, Status, Tag
-from .output import (
+from ..output.formats import Listing
+from ..output.printing import (
     output_format,
     print_listing,
     print_shown_of,
@@ -17,6 +15,8 @@ from .output import (
     terminal_width,
     use_colour,
 )
+from ..terminal import shown
+from .options import Format, Json, Since, Status, Tag
 
 
 def search(

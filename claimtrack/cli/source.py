@@ -6,13 +6,19 @@ from typing import Annotated
 
 import typer
 
-from ..render import Listing
+from ..output.formats import Listing
+from ..output.printing import (
+    output_format,
+    print_fields,
+    print_json,
+    print_listing,
+    print_track_record,
+)
 from ..terminal import shown
 from .edits import given, print_edit
 from .look_alikes import LookAlikes, add_checked
 from .merge import merge_source
 from .options import Format, Json, Limit, Quiet, Reason, Reliability
-from .output import output_format, print_fields, print_json, print_listing, print_track_record
 from .params import PlainValuesGroup, spelled
 from .remove import remove_source, restore_source
 

@@ -136,7 +136,7 @@ def import_(
                 typer.echo(line, err=True)
             raise
     if json_:
-        from .output import print_json
+        from ..output.printing import print_json
 
         print_json(result.as_dict())
         return

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
 
-from .terminal import display_ljust, display_width, display_wrap, json_safe, shown
+from ..terminal import display_ljust, display_width, display_wrap, json_safe, shown
 
 CLAIM_COLUMNS = [
     "key",

@@ -12,8 +12,8 @@ from typing import Any
 
 import typer
 
-from ..render import Listing, indented_json
 from ..terminal import shown
+from .formats import Listing, indented_json
 
 
 def print_json(data: Any) -> None:
@@ -81,7 +81,7 @@ def output_format(fmt: str | None, json_: bool, *, default: str = "table") -> st
     from ..errors import InvalidValue
 
     if json_ and fmt not in (None, "json"):
-        raise InvalidValue("--format", fmt, "json, or leave out --json")
+        raise InvalidValue("format", fmt, "json, or leave out {field:json}")
     return "json" if json_ else (fmt or default)
 
 
@@ -91,12 +91,12 @@ def print_listing(
     """A list command's rows in the chosen format: on a terminal, tables fit its width and
     long output goes through the pager; with --limit, the first N rows."""
     from ..errors import InvalidValue
-    from ..render import render_listing
+    from .formats import render_listing
 
     total = len(listing.rows)
     if limit is not None:
         if limit < 1:
-            raise InvalidValue("--limit", limit, "a whole number of 1 or more")
+            raise InvalidValue("limit", limit, "a whole number of 1 or more")
         listing.rows = listing.rows[:limit]
     if fmt == "table" and not listing.rows:
         if listing.empty:
@@ -144,7 +144,7 @@ def print_table(
 
 
 def print_fields(data: dict[str, Any], fields: Sequence[str]) -> None:
-    from ..render import cell
+    from .formats import cell
 
     width = max(len(name) for name in fields)
     for name in fields:
@@ -189,7 +189,7 @@ def status_change_lines(changes: Sequence[Any], *, future: bool = False) -> list
 def print_track_record(record: dict[str, dict[str, int]]) -> None:
     """A source's track record spelled out, as the by-source report shows it: 'supported 2
     claims: 1 corroborated, 1 unverified; 1 with a verdict: confirmed'."""
-    from ..render import record_text
+    from .formats import record_text
 
     for stance, label in (("supports", "supported"), ("contradicts", "contradicted")):
         typer.echo(record_text(record[stance], label))

@@ -1,0 +1,1 @@
+"""Everything a user reads: rows and reports as text, and how it reaches the terminal."""
