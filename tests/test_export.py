@@ -75,7 +75,7 @@ def test_csv_export_neutralises_formulas_and_reimports(cli, tmp_path):
     path = tmp_path / "sheet.csv"
     path.write_text(text, encoding="utf-8", newline="")
     cli.ok("import", str(path))
-    from claimtrack.output.formats import csv_cell
+    from claimtrack.output.csv import csv_cell
 
     assert [csv_cell(v) for v in ("\tx", "\rx", "a=b", 3)] == ["'\tx", "'\rx", "a=b", 3]
 

@@ -23,7 +23,7 @@ import pytest
 from conftest import Cli
 from test_help import COMMANDS
 
-from claimtrack.output.formats import Listing, listing_table, table_text
+from claimtrack.output.tables import Listing, listing_table, table_text
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "dailynk-crackdown-2018.jsonl"
 CLAIMTRACK = str(Path(sys.executable).with_name("claimtrack"))

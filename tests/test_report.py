@@ -274,7 +274,7 @@ def test_report_of_an_empty_database(cli):
 
 
 def test_csv_cells_are_neutralised():
-    from claimtrack.output.formats import csv_cell
+    from claimtrack.output.csv import csv_cell
 
     assert [csv_cell(v) for v in ["=1", "+1", "-1", "@a", "\tx", "\rx", "ok", 3, None]] == [
         "'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "ok", 3, "",

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from claimtrack.output.printing import indented_json
+from claimtrack.output.json import indented_json
 
 # Run in a fresh interpreter: the modules loaded are the point.
 LOADED = """
@@ -70,6 +70,11 @@ def test_a_command_builds_only_its_own_group(db):
     loaded = loaded_modules("--db", db, "evidence", "list", "halt")
     assert "claimtrack.cli.evidence" in loaded
     assert not {"claimtrack.cli.transfer", "claimtrack.cli.report", "claimtrack.cli.misc"} & loaded
+
+
+def test_only_an_html_report_loads_the_html_renderer(db):
+    assert "claimtrack.output.html" not in loaded_modules("--db", db, "report")
+    assert "claimtrack.output.html" in loaded_modules("--db", db, "report", "--format", "html")
 
 
 def test_help_loads_neither_sqlalchemy_nor_pydantic():

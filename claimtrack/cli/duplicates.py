@@ -47,7 +47,7 @@ def duplicates(
         pairs = find_duplicates(session, kinds=type_ or [], threshold=threshold)
     fmt = output_format(fmt, json_, default="")
     if fmt:
-        from ..output.formats import Listing
+        from ..output.tables import Listing
 
         listing = Listing(
             rows=pairs,

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ..output.formats import Listing
 from ..output.printing import output_format, print_listing, status_change_lines
+from ..output.tables import Listing
 from ..vocabulary import STANCES
 from .confirm import DryRun, confirmed
 from .edits import given, print_edit

@@ -78,7 +78,7 @@ def list_(
     \b
     Example: claimtrack link list halt --json
     """
-    from ..output.formats import Listing
+    from ..output.tables import Listing
     from ..services.claims import list_links
 
     fmt = output_format(fmt, json_)

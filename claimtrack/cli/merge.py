@@ -71,7 +71,7 @@ def _merge(
 
     def text(summary: dict[str, Any], *, future: bool) -> str:
         if json_:
-            from ..output.printing import indented_json
+            from ..output.json import indented_json
 
             return indented_json(summary | {"dry_run": future})
         said = lines(summary, future=future)

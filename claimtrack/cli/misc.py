@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..output.formats import Listing
 from ..output.printing import (
     change_value,
     output_format,
@@ -16,6 +15,7 @@ from ..output.printing import (
     print_shown_of,
     print_table,
 )
+from ..output.tables import Listing
 from .database import fail_on_broken_chain
 from .options import Format, Json, Limit
 

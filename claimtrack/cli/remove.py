@@ -69,7 +69,7 @@ def _remove(ctx, entity: str, key: str, reason: str, cascade: bool, yes, dry_run
 
     def preview(planned):
         if json_:
-            from ..output.printing import indented_json
+            from ..output.json import indented_json
 
             return indented_json(planned | {"dry_run": True})
         return "\n".join(_plan_lines(entity, planned, future=True))
@@ -138,7 +138,7 @@ def _restore(ctx, entity: str, key: str, reason: str | None, dry_run: bool, json
 
     def text(done: dict[str, Any], *, future: bool) -> str:
         if json_:
-            from ..output.printing import indented_json
+            from ..output.json import indented_json
 
             return indented_json(done | {"dry_run": future})
         return "\n".join(_restore_lines(entity, done, future=future))

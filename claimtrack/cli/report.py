@@ -145,7 +145,7 @@ def explain(
     Example: claimtrack explain halt --reported-by 2018-07-31
     """
     from .. import values
-    from ..output.formats import explanation_text
+    from ..output.explain import explanation_text
     from ..services.explain import explain_claim
 
     with ctx.obj.reading() as session:

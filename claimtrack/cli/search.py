@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..output.formats import Listing
 from ..output.printing import (
     output_format,
     print_listing,
@@ -15,6 +14,7 @@ from ..output.printing import (
     terminal_width,
     use_colour,
 )
+from ..output.tables import Listing
 from ..terminal import shown
 from .options import Format, Json, Since, Status, Tag
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..output.formats import Listing
 from ..output.printing import (
     output_format,
     print_fields,
@@ -14,6 +13,7 @@ from ..output.printing import (
     print_listing,
     print_track_record,
 )
+from ..output.tables import Listing
 from ..terminal import shown
 from .edits import given, print_edit
 from .look_alikes import LookAlikes, add_checked

@@ -12,13 +12,15 @@ from typing import Any
 
 import typer
 
-from ..terminal import shown
-from .formats import Listing, indented_json
+from ..errors import InvalidValue
+from ..terminal import display_width, display_wrap, json_safe, shown
+from .formats import render_listing
+from .json import indented_json
+from .tables import Listing, cell
+from .text import record_text
 
 
 def print_json(data: Any) -> None:
-    from ..terminal import json_safe
-
     typer.echo(json_safe(indented_json(data)))
 
 
@@ -78,8 +80,6 @@ def _pager_command(ctx: typer.Context, text: str) -> str | None:
 
 def output_format(fmt: str | None, json_: bool, *, default: str = "table") -> str:
     """--json is short for --format json."""
-    from ..errors import InvalidValue
-
     if json_ and fmt not in (None, "json"):
         raise InvalidValue("format", fmt, "json, or leave out {field:json}")
     return "json" if json_ else (fmt or default)
@@ -90,9 +90,6 @@ def print_listing(
 ) -> None:
     """A list command's rows in the chosen format: on a terminal, tables fit its width and
     long output goes through the pager; with --limit, the first N rows."""
-    from ..errors import InvalidValue
-    from .formats import render_listing
-
     total = len(listing.rows)
     if limit is not None:
         if limit < 1:
@@ -124,8 +121,6 @@ def print_wrapped(
 ) -> None:
     """One paragraph of text: on a terminal wrapped to its width (`indent` before the first
     line, `hanging` before the others), measured in terminal columns; piped, one line."""
-    from ..terminal import display_width, display_wrap
-
     if width is None:
         typer.echo(indent + text)
         return
@@ -144,8 +139,6 @@ def print_table(
 
 
 def print_fields(data: dict[str, Any], fields: Sequence[str]) -> None:
-    from .formats import cell
-
     width = max(len(name) for name in fields)
     for name in fields:
         value = data.get(name)
@@ -189,7 +182,5 @@ def status_change_lines(changes: Sequence[Any], *, future: bool = False) -> list
 def print_track_record(record: dict[str, dict[str, int]]) -> None:
     """A source's track record spelled out, as the by-source report shows it: 'supported 2
     claims: 1 corroborated, 1 unverified; 1 with a verdict: confirmed'."""
-    from .formats import record_text
-
     for stance, label in (("supports", "supported"), ("contradicts", "contradicted")):
         typer.echo(record_text(record[stance], label))

@@ -308,7 +308,7 @@ def write_json(session: Session, out: TextIO, flt: ClaimFilter, options: ExportO
 
 
 def write_csv(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
-    from ..output.formats import csv_cell  # the report's formula neutralising, shared
+    from ..output.csv import csv_cell  # the report's formula neutralising, shared
 
     ids = selected_claim_ids(session, flt)
     tags: dict[int, str] = {}

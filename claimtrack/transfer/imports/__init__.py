@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Connection
 
 from ...errors import ClaimtrackError, InvalidValue
-from ...output.formats import csv_cell
+from ...output.csv import csv_cell
 from ...services import search_index
 from ..problems import BadRow, Problem, Where
 from ..restore import Restore
