@@ -19,6 +19,7 @@ from .look_alikes import LookAlikes, add_checked
 from .merge import merge_claim
 from .options import (
     AsOf,
+    ClaimKey,
     Format,
     Json,
     Limit,
@@ -42,7 +43,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ClaimKey = Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")]
 LIST_COLUMNS = ["key", "status", "verdict", "support_origins", "contradict_origins", "tags", "text"]
 
 

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 
 from ..output.formats import LIST_FORMATS
 
+
+def option(kind: Any, *names: str, **settings: Any) -> Any:
+    """An option for a command's signature in one call: its type, its names, and
+    typer.Option's settings (metavar, help): `Reverse = option(bool, "--reverse", help=...)`."""
+    return Annotated[kind, typer.Option(*names, **settings)]
+
+
+def format_option(formats: Sequence[str], help: str) -> Any:
+    """--format (-f), offering the formats of the output registry (output/formats.py)."""
+    return option(str | None, "--format", "-f", metavar="|".join(formats), help=help)
+
+
+ClaimKey = Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new key.")]
 Reason = Annotated[
@@ -89,16 +103,11 @@ Since = Annotated[
         "DATE: YYYY-MM-DD counts from the start of that day (UTC); or YYYY-MM-DDTHH:MM.",
     ),
 ]
-Format = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        "-f",
-        metavar="|".join(LIST_FORMATS),
-        help="Output: table (the default; fits the terminal), csv, tsv, json, jsonl (one "
-        "object per line) or markdown. --json is short for --format json.",
-    ),
-]
+Format = format_option(
+    LIST_FORMATS,
+    "Output: table (the default; fits the terminal), csv, tsv, json, jsonl (one object per "
+    "line) or markdown. --json is short for --format json.",
+)
 Limit = Annotated[
     int | None, typer.Option("--limit", "-n", metavar="N", help="Show at most N rows.")
 ]

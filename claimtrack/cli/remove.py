@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..output.printing import status_change_lines
 from .confirm import DryRun, Yes, confirmed
 from .options import Json, Reason
 
@@ -28,14 +29,10 @@ def _count(number: int, noun: str) -> str:
 
 
 def _status_lines(changes: list[dict[str, Any]], *, future: bool) -> list[str]:
-    """The status changes a removal or restore made (or, planned, would make)."""
-    if not changes:
-        return []
-    return ["  status changes:" if future else "Status changed:"] + [
-        f"    {c['claim']}: {c['before']} → {c['after']} "
-        f"(score {c['score_before']:.2f} → {c['score_after']:.2f})"
-        for c in changes
-    ]
+    """The status changes a removal or restore made (or, planned, would make: then as one
+    more part of the plan)."""
+    heading = "  status changes:" if future else "Status changed:"
+    return status_change_lines(changes, heading=heading, indent="    ")
 
 
 def _plan_lines(entity: str, done: dict[str, Any], *, future: bool) -> list[str]:

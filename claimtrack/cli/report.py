@@ -2,80 +2,92 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from ..output.formats import FORMATS
+from ..errors import InvalidValue
+from ..output.explain import explanation_text
+from ..output.formats import FORMATS, render
+from ..output.printing import (
+    check_limit,
+    emit,
+    output_format,
+    print_json,
+    print_shown_of,
+    terminal_width,
+)
 from ..status import SORTS
-from .options import AsOf, Json, Limit, ReportedBy, Since, Status, Tag
+from .options import (
+    AsOf,
+    ClaimKey,
+    Json,
+    Limit,
+    ReportedBy,
+    Since,
+    Status,
+    Tag,
+    format_option,
+    option,
+)
+
+ReportSource = option(
+    str | None,
+    "--source",
+    metavar="SRC",
+    help="Only claims with evidence from SRC (as its source, origin or channel); "
+    "with --by source, only SRC's track record.",
+)
+By = option(
+    str,
+    "--by",
+    metavar="claim|source",
+    help="One row per claim (default), or per source with its track record.",
+)
+Sort = option(
+    str,
+    "--sort",
+    metavar="|".join(SORTS),
+    help="Row order: key (default), status, score (highest first), last-change "
+    "(newest first), evidence or origins (most first).",
+)
+Reverse = option(bool, "--reverse", help="Reverse the order.")
+ReportFormat = format_option(
+    FORMATS,
+    "table (the default; fits the terminal), csv, tsv, json, jsonl (one claim per line), "
+    "markdown, or html (one self-contained file).",
+)
+Detail = option(
+    bool,
+    "--detail",
+    help="In JSON, add each claim's evidence grouped by origin (markdown and html always "
+    "carry it).",
+)
+Output = option(
+    str | None,
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write the report to FILE (atomically, readable by you only; never over the database).",
+)
+Force = option(bool, "--force", help="Replace FILE if it exists.")
 
 
 def report(
     ctx: typer.Context,
     status: Status = None,
     tag: Tag = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source",
-            metavar="SRC",
-            help="Only claims with evidence from SRC (as its source, origin or channel); "
-            "with --by source, only SRC's track record.",
-        ),
-    ] = None,
+    source: ReportSource = None,
     since: Since = None,
     as_of: AsOf = None,
     reported_by: ReportedBy = None,
-    by: Annotated[
-        str,
-        typer.Option(
-            "--by",
-            metavar="claim|source",
-            help="One row per claim (default), or per source with its track record.",
-        ),
-    ] = "claim",
-    sort: Annotated[
-        str,
-        typer.Option(
-            "--sort",
-            metavar="|".join(SORTS),
-            help="Row order: key (default), status, score (highest first), last-change "
-            "(newest first), evidence or origins (most first).",
-        ),
-    ] = "key",
-    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="|".join(FORMATS),
-            help="table (the default; fits the terminal), csv, tsv, json, jsonl (one claim "
-            "per line), markdown, or html (one self-contained file).",
-        ),
-    ] = None,
+    by: By = "claim",
+    sort: Sort = "key",
+    reverse: Reverse = False,
+    fmt: ReportFormat = None,
     limit: Limit = None,
     json_: Json = False,
-    detail: Annotated[
-        bool,
-        typer.Option(
-            "--detail",
-            help="In JSON, add each claim's evidence grouped by origin (markdown and html "
-            "always carry it).",
-        ),
-    ] = False,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="Write the report to FILE (atomically, readable by you only; never over the "
-            "database).",
-        ),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    detail: Detail = False,
+    output: Output = None,
+    force: Force = False,
 ) -> None:
     """Where every claim stands and why: status, verdict, score and likelihood, S and X,
     channels, evidence, last change; per claim, its evidence grouped by origin (markdown,
@@ -86,17 +98,13 @@ def report(
     Example: claimtrack report --reported-by 2018-07-31   # what had been reported by then
     """
     from .. import values
-    from ..errors import InvalidValue
-    from ..output.formats import render
-    from ..output.printing import emit, output_format, print_shown_of, terminal_width
     from ..services.claim_filter import ClaimFilter
     from ..services.report import ReportQuery, claims_report, sources_report
 
     fmt = output_format(fmt, json_)
     if fmt not in FORMATS:
         raise InvalidValue("format", fmt, "one of " + ", ".join(FORMATS))
-    if limit is not None and limit < 1:
-        raise InvalidValue("limit", limit, "a whole number of 1 or more")
+    check_limit(limit)
     if by not in ("claim", "source"):
         raise InvalidValue("by", by, "claim or source")
     query = ReportQuery(
@@ -132,7 +140,7 @@ def report(
 
 def explain(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key.")],
+    claim: ClaimKey,
     as_of: AsOf = None,
     reported_by: ReportedBy = None,
     json_: Json = False,
@@ -145,7 +153,6 @@ def explain(
     Example: claimtrack explain halt --reported-by 2018-07-31
     """
     from .. import values
-    from ..output.explain import explanation_text
     from ..services.explain import explain_claim
 
     with ctx.obj.reading() as session:
@@ -156,12 +163,8 @@ def explain(
             reported_by=values.reported_by(reported_by),
         )
     if json_:
-        from ..output.printing import print_json
-
         print_json(data)
     else:
-        from ..output.printing import emit
-
         emit(ctx, explanation_text(data))
 
 

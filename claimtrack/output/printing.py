@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import typer
@@ -90,10 +90,9 @@ def print_listing(
 ) -> None:
     """A list command's rows in the chosen format: on a terminal, tables fit its width and
     long output goes through the pager; with --limit, the first N rows."""
+    check_limit(limit)
     total = len(listing.rows)
     if limit is not None:
-        if limit < 1:
-            raise InvalidValue("limit", limit, "a whole number of 1 or more")
         listing.rows = listing.rows[:limit]
     if fmt == "table" and not listing.rows:
         if listing.empty:
@@ -104,6 +103,12 @@ def print_listing(
     if text:  # jsonl of no rows is no lines
         emit(ctx, text)
     print_shown_of(len(listing.rows), total)
+
+
+def check_limit(limit: int | None) -> None:
+    """--limit is 1 or more (or not given: every row)."""
+    if limit is not None and limit < 1:
+        raise InvalidValue("limit", limit, "a whole number of 1 or more")
 
 
 def print_shown_of(shown: int, total: int | None) -> None:
@@ -168,14 +173,20 @@ def print_status_changes(changes: Sequence[Any]) -> None:
         typer.echo("\n".join(status_change_lines(changes)))
 
 
-def status_change_lines(changes: Sequence[Any], *, future: bool = False) -> list[str]:
-    """'Status changed:' (or, planned, 'Status would change:') and a line per claim."""
+def status_change_lines(
+    changes: Sequence[Any], *, future: bool = False, heading: str = "", indent: str = "  "
+) -> list[str]:
+    """'Status changed:' (or, planned, 'Status would change:'; or `heading`) and a line per
+    claim, 'halt: unverified → corroborated (score 0.50 → 0.82)'. `changes` are
+    StatusChanges or their dicts (as a removal's JSON carries them)."""
     if not changes:
         return []
-    return ["Status would change:" if future else "Status changed:"] + [
-        f"  {change.claim}: {change.before} → {change.after} "
-        f"(score {change.score_before:.2f} → {change.score_after:.2f})"
-        for change in changes
+    heading = heading or ("Status would change:" if future else "Status changed:")
+    rows = [change if isinstance(change, Mapping) else change.as_dict() for change in changes]
+    return [heading] + [
+        f"{indent}{c['claim']}: {c['before']} → {c['after']} "
+        f"(score {c['score_before']:.2f} → {c['score_after']:.2f})"
+        for c in rows
     ]
 
 
