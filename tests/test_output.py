@@ -135,6 +135,23 @@ def test_without_a_width_a_table_is_tabulates_simple_layout():
     assert ours == theirs
 
 
+def test_right_aligned_counts_are_tabulates_layout_too():
+    """The import summary's table (counts to the right), as tabulate printed it before."""
+    from tabulate import tabulate
+
+    headers = ["", "created", "updated", "unchanged"]
+    rows = [["claims", "1,234", "0", "12"], ["evidence", "5", "10,000", "0"], ["links", "", "", ""]]
+    ours, _ = table_text(headers, rows, right=[1, 2, 3])
+    theirs = tabulate(
+        rows,
+        headers=headers,
+        tablefmt="simple",
+        disable_numparse=True,
+        colalign=("left", "right", "right", "right"),
+    )
+    assert ours == theirs
+
+
 def test_an_empty_listing_prints_its_message():
     assert listing_table(Listing(rows=[], columns=["key"], empty="Nothing.")) == "Nothing."
 

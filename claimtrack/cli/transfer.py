@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..output.tables import table_text
 from .options import ExportReportedBy, Json, Since, SourceFilter, Status, Tag
 
 
@@ -144,8 +145,6 @@ def import_(
 
 
 def _print_summary(result) -> None:
-    from tabulate import tabulate
-
     head = "Dry run, nothing written" if result.dry_run else "Imported"
     files = ", ".join(result.files) or "(no files)"
     typer.echo(f"{head}: {files}: {result.records:,} records in {result.seconds:.1f} s")
@@ -153,15 +152,8 @@ def _print_summary(result) -> None:
         [kind, f"{c['created']:,}", f"{c['updated']:,}", f"{c['unchanged']:,}"]
         for kind, c in result.counts.items()
     ]
-    typer.echo(
-        tabulate(
-            rows,
-            headers=["", "created", "updated", "unchanged"],
-            tablefmt="simple",
-            disable_numparse=True,
-            colalign=("left", "right", "right", "right"),
-        )
-    )
+    text, _ = table_text(["", "created", "updated", "unchanged"], rows, right=[1, 2, 3])
+    typer.echo(text)
     for name, columns in result.ignored_columns.items():
         typer.echo(f"Ignored columns of {name} (no field maps to them): {', '.join(columns)}")
     if result.rejected:

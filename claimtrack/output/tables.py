@@ -73,11 +73,13 @@ def table_text(
     width: int | None = None,
     wrap: Sequence[int] = (),
     drop: Sequence[int] = (),
+    right: Sequence[int] = (),
 ) -> tuple[str, list[int]]:
-    """Columns of left-aligned text under a dashed rule, two spaces apart (tabulate's
-    "simple" layout), measured in terminal columns (a Korean syllable takes two). With a width, the table fits it: first the `wrap` columns wrap, widest
-    first, down to a readable minimum; if that is not enough, `drop` columns are left out in
-    order. Returns the text and the indexes of the columns left out."""
+    """Columns of text under a dashed rule, two spaces apart (tabulate's "simple" layout),
+    left-aligned but for the `right` ones (counts), measured in terminal columns (a Korean
+    syllable takes two). With a width, the table fits it: first the `wrap` columns wrap,
+    widest first, down to a readable minimum; if that is not enough, `drop` columns are left
+    out in order. Returns the text and the indexes of the columns left out."""
     # Unfitted, a header gets two spaces of room, as in tabulate; fitted, every space counts.
     natural = [display_width(h) + (2 if width is None else 0) for h in headers]
     for row in rows:
@@ -112,9 +114,10 @@ def table_text(
             widest = max(candidates, key=lambda n: widths[n])
             widths[widest] -= 1
             excess -= 1
+    layout = [(widths[n], n in right) for n in shown]
     lines = [
-        _table_line([headers[n] for n in shown], [widths[n] for n in shown]),
-        _table_line(["-" * widths[n] for n in shown], [widths[n] for n in shown]),
+        _table_line([headers[n] for n in shown], layout),
+        _table_line(["-" * widths[n] for n in shown], layout),
     ]
     for row in rows:
         parts = [
@@ -125,12 +128,16 @@ def table_text(
         ]
         for depth in range(max(len(part) for part in parts)):
             texts = [part[depth] if depth < len(part) else "" for part in parts]
-            lines.append(_table_line(texts, [widths[n] for n in shown]))
+            lines.append(_table_line(texts, layout))
     return "\n".join(lines), dropped
 
 
-def _table_line(texts: Sequence[str], widths: Sequence[int]) -> str:
-    return "  ".join(display_ljust(text, w) for text, w in zip(texts, widths, strict=True)).rstrip()
+def _table_line(texts: Sequence[str], layout: Sequence[tuple[int, bool]]) -> str:
+    cells = [
+        " " * (width - display_width(text)) + text if right else display_ljust(text, width)
+        for text, (width, right) in zip(texts, layout, strict=True)
+    ]
+    return "  ".join(cells).rstrip()
 
 
 def listing_table(listing: Listing, width: int | None = None) -> str:
