@@ -1,13 +1,14 @@
 """The layers, read from the source (ast): each module imports only its own layer or those
 below it, and no module imports another module's private (_underscored) names.
 
-    cli                          the command line: options, output, errors to flags
+    cli                          the command line: its commands and options, errors to flags
     api                          the Python API: the services, as scripts call them
     transfer                     import and export (formats, row checks, the bulk writer):
                                  built on the services (claim filter, assessments, duplicate
                                  check) and keeping their search index current as it writes
     services                     what the tool does, one function per operation
-    output                       report rows to table / markdown / csv / json / html; printing
+    output                       what a user reads: the formats (table, csv, json, markdown,
+                                 html) in one registry, and how every command prints
     db, outfile                  engine, sessions, migrations; files written safely
     values, status, calibration, checked values, the pure status, score and calibration rules,
       history_log, records       history rows, each record's fields and JSON shapes

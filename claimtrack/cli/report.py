@@ -98,6 +98,7 @@ def report(
     Example: claimtrack report --reported-by 2018-07-31   # what had been reported by then
     """
     from .. import values
+    from ..outfile import Target, database_files, write_text
     from ..services.claim_filter import ClaimFilter
     from ..services.report import ReportQuery, claims_report, sources_report
 
@@ -117,8 +118,6 @@ def report(
     )
     target = None
     if output and output != "-":
-        from ..outfile import Target, database_files
-
         target = Target(output, force=force, protect=database_files(ctx.obj.url))
     with ctx.obj.reading() as session:
         data = sources_report(session, query) if by == "source" else claims_report(session, query)
@@ -128,11 +127,8 @@ def report(
         data[rows] = data[rows][:limit]
     text = render(data, fmt, width=None if target is not None else terminal_width())
     if target is not None:
-        from ..outfile import write_text
-
         write_text(target, text)
-        count = len(data["claims"] if by == "claim" else data["sources"])
-        typer.echo(f"Wrote {fmt} report of {count} {by}s to {output}", err=True)
+        typer.echo(f"Wrote {fmt} report of {len(data[rows])} {by}s to {output}", err=True)
     elif text.strip():  # jsonl of no rows is no lines
         emit(ctx, text.rstrip("\n"))
     print_shown_of(len(data[rows]), total)
