@@ -17,21 +17,39 @@ def spell_fields(message: str, spell: Callable[[str], str] | None = None) -> str
     return _NAMED.sub(lambda match: spell(match.group(1)) if spell else match.group(1), message)
 
 
+class NextStep:
+    """What to do about a problem, named as an operation (`restore`) with the values it needs
+    (the entity and key): a service says what is wrong, and the command line words the step
+    as the command to type (cli/next_steps.py); the Python API's message goes without it."""
+
+    __slots__ = ("name", "values")
+
+    def __init__(self, name: str, **values: object) -> None:
+        self.name, self.values = name, values
+
+    def __repr__(self) -> str:
+        return f"NextStep({self.name!r}, **{self.values!r})"
+
+
 class ClaimtrackError(Exception):
     """Base of every error a user can act on. `exit_code` is what the CLI exits with.
 
     A message that tells the user to change a value names it as `{field}`, filled with
     `field` (the service's name for it, `new_key`); the CLI puts the option typed in its
-    place (`--new-key`)."""
+    place (`--new-key`). `next_step`, when set, is what to do next; the CLI adds it to the
+    message as the command that does it."""
 
     exit_code = 1
     field: str | None = None
     spell: Callable[[str], str] | None = None
+    next_step: NextStep | None = None
 
-    def __init__(self, *args: object, field: str | None = None):
+    def __init__(self, *args: object, field: str | None = None, next_step: NextStep | None = None):
         super().__init__(*args)
         if field is not None:
             self.field = field
+        if next_step is not None:
+            self.next_step = next_step
 
     def __str__(self) -> str:
         message = spell_fields(super().__str__(), self.spell)

@@ -172,9 +172,7 @@ def test_a_taken_key_names_the_field_in_the_api_and_the_option_on_the_command_li
                 api.edit_claim(session, "one", new_key="two")
     finally:
         database.dispose()
-    assert str(raised.value).startswith(
-        "a claim with key 'two' already exists: choose another new_key,"
-    )
+    assert str(raised.value) == "a claim with key 'two' already exists: choose another new_key"
     run = cli("claim", "edit", "one", "--new-key", "two")
     assert run.stderr.startswith(
         "Error: a claim with key 'two' already exists: choose another --new-key,"
@@ -218,4 +216,34 @@ def test_services_name_fields_and_only_the_command_line_speaks_in_options(cli, d
     assert run.stderr == (
         "Error: source 'dnk' cannot be derived from itself: give --derived-from another "
         "source, or '' to clear it\n"
+    )
+
+
+def test_the_api_says_what_is_wrong_and_the_command_line_adds_the_command_to_type(cli, db_url):
+    """A service names the next step (errors.NextStep); only the command line words it as a
+    command, so a script's message names no command it did not run."""
+    cli.ok("claim", "add", "One.", "--key", "one")
+    cli.ok("claim", "remove", "one", "--reason", "test", "--yes")
+    database = api.open_database(db_url)
+    try:
+        with database.session() as session:
+            with pytest.raises(api.NotFound) as missing:
+                api.show_claim(session, "nope")
+            with pytest.raises(api.NotFound) as removed:
+                api.show_claim(session, "one")
+    finally:
+        database.dispose()
+    assert str(missing.value) == "no claim with key 'nope'"
+    assert (missing.value.next_step.name, missing.value.next_step.values) == (
+        "list",
+        {"entity": "claim"},
+    )
+    assert str(removed.value).startswith("claim 'one' was removed on ")
+    assert "claimtrack" not in str(removed.value)
+    assert cli("claim", "show", "nope").stderr == (
+        "Error: no claim with key 'nope': list them with `claimtrack claim list`\n"
+    )
+    assert cli("claim", "show", "one").stderr.endswith(
+        "(reason: 'test'): see it with `claimtrack history one`, put it back with "
+        "`claimtrack claim restore one`\n"
     )

@@ -119,3 +119,35 @@ def test_below_the_command_line_values_are_named_by_field_not_by_flag():
             if flagged.search(line):
                 wrong.append(f"{path.relative_to(PACKAGE.parent)}:{number}: {line.strip()}")
     assert wrong == []
+
+
+def test_services_name_the_next_step_and_the_command_line_words_it():
+    """A service says what is wrong and names what to do next (errors.NextStep); the command
+    to type, `claimtrack claim list`, is the command line's (cli/next_steps.py)."""
+    import re
+
+    from claimtrack.cli import COMMANDS
+
+    command = re.compile(rf"`claimtrack |claimtrack ({'|'.join(COMMANDS)})\b")
+    wrong = []
+    for name, path in modules().items():
+        if part(name) != "services":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and command.search(node.value)
+            ):
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {node.value}")
+    assert wrong == []

@@ -315,7 +315,7 @@ def test_claim_remove_cascade_keeps_everything_in_history_and_restore_puts_it_ba
         ]
         assert [c.key for c in claim_states(session).values()] == ["decrees"]
         # The service names the field; the command line, the option.
-        with pytest.raises(NotFound, match="was removed on .* give an earlier as_of, or see"):
+        with pytest.raises(NotFound, match="was removed on .* give an earlier as_of$"):
             claim_as_of(session, "halt", datetime.now(UTC))
     database.dispose()
     later = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ClaimtrackError
+from .next_steps import worded
 from .params import RUNNING, PlainValuesGroup, flag_for, option_for
 from .state import State
 
@@ -67,7 +68,7 @@ class ClaimtrackGroup(PlainValuesGroup):
             if exc.field:
                 exc.field = option_for(commands, exc.field)
             exc.spell = lambda name: flag_for(commands, name)
-            typer.echo(f"Error: {_one_line(_scrubbed(str(exc), ctx))}", err=True)
+            typer.echo(f"Error: {_one_line(_scrubbed(worded(exc), ctx))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise

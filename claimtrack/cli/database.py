@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..output.printing import print_json
+from .next_steps import said
 from .params import PlainValuesGroup
 
 app = typer.Typer(
@@ -160,6 +161,9 @@ def check(
         checks = check_database(database)
     finally:
         database.dispose()
+    for item in checks:
+        if item.next_step is not None and item.problems:
+            item.problems[-1] += said(item.next_step)
     failed = [c for c in checks if not c.ok]
     if json_:
         # "problems" kept its first meaning (schema drift, unprefixed) and gained the others.

@@ -17,6 +17,7 @@ from ..output.printing import (
 )
 from ..output.tables import Listing
 from .database import fail_on_broken_chain
+from .next_steps import worded
 from .options import Format, Json, Limit
 
 
@@ -213,6 +214,8 @@ def info(ctx: typer.Context, json_: Json = False) -> None:
     from ..services.info import database_info
 
     data = database_info(ctx.obj.db, actor=ctx.obj.who)
+    if data.get("problem") is not None:
+        data["problem"] = worded(data["problem"])
     if json_:
         print_json(data)
     else:

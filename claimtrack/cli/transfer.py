@@ -10,6 +10,9 @@ import typer
 from ..output.tables import table_text
 from .options import ExportReportedBy, Json, Since, SourceFilter, Status, Tag
 
+# What an import that skipped its duplicate check (too many new claims) says to run instead.
+DUPLICATES_ADVICE = "run `claimtrack duplicates --type claim` to list likely duplicate claims"
+
 
 def import_(
     ctx: typer.Context,
@@ -136,6 +139,9 @@ def import_(
             for line in exc.problems:
                 typer.echo(line, err=True)
             raise
+    check = result.duplicate_check
+    if check is not None and check["done"] == "skipped":
+        check["advice"] = DUPLICATES_ADVICE
     if json_:
         from ..output.printing import print_json
 

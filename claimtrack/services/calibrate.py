@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from .. import calibration
 from ..calibration import ClaimData, ScoreModel, Term
-from ..errors import NotFound
+from ..errors import NextStep, NotFound
 from ..models import Claim
 from ..models import ScoreModel as ScoreModelRow
 from ..settings import Settings, load_settings
@@ -173,7 +173,8 @@ def calibrate(
     if not any(claim.terms for claim in data):
         raise NotFound(
             "nothing to calibrate on: no claim has credible supporting or contradicting "
-            "evidence yet; add some with `claimtrack evidence add` or `claimtrack import`"
+            "evidence yet",
+            next_step=NextStep("add_evidence"),
         )
     model = calibration.fit_model(data, settings, verdict_map)
     newest = current_model(session)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
-from ..errors import Conflict, InvalidValue, NotFound
+from ..errors import Conflict, InvalidValue, NextStep, NotFound
 from ..models import Claim, ClaimLink, KeyAlias, Tag
 from ..records import ClaimRecord, changed_fields
 from ..settings import load_settings
@@ -263,8 +263,8 @@ def unlink_claims(session: Session, *, claim: str, other: str, reason: str) -> d
     )
     if link is None:
         raise NotFound(
-            f"no link from {first.key!r} to {second.key!r}: see the claim's links with "
-            f"`claimtrack link list {first.key}`"
+            f"no link from {first.key!r} to {second.key!r}",
+            next_step=NextStep("list_links", claim=first.key),
         )
     before = drop_link(session, link, first.key, second.key, reason=reason)
     session.flush()

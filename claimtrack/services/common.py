@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import values
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NextStep, NotFound
 from ..history_log import session_log
 from ..models import Claim, Evidence, KeyAlias, Source
 
@@ -113,48 +113,31 @@ def alias_target(session: Session, entity: str, key: str) -> int | None:
     )
 
 
-def _resolve(
-    session: Session,
-    model: type,
-    entity: str,
-    key: str,
-    hint: str,
-    *,
-    removed: bool = False,
-):
+def _resolve(session: Session, model: type, entity: str, key: str, *, removed: bool = False):
     found = session.scalar(select(model).where(model.key == key))
     if found is None:
         target_id = alias_target(session, entity, key)
         if target_id is not None:
             found = session.get(model, target_id)
     if found is None:
-        raise NotFound(f"no {entity} with key {key!r}: {hint}")
+        raise NotFound(f"no {entity} with key {key!r}", next_step=NextStep("list", entity=entity))
     if found.removed_at is not None and not removed:
         raise NotFound(
             f"{entity} {found.key!r} was removed on {found.removed_at:%Y-%m-%d} "
-            f"(reason: {found.removed_reason!r}): see it with `claimtrack history {found.key}`, "
-            f"put it back with `claimtrack {entity} restore {found.key}`"
+            f"(reason: {found.removed_reason!r})",
+            next_step=NextStep("restore", entity=entity, key=found.key),
         )
     return found
 
 
 def get_source(session: Session, key: str, *, removed: bool = False) -> Source:
     """The source with this key or former key; a removed one only if `removed`."""
-    return _resolve(
-        session,
-        Source,
-        "source",
-        key,
-        "list them with `claimtrack source list`",
-        removed=removed,
-    )
+    return _resolve(session, Source, "source", key, removed=removed)
 
 
 def get_claim(session: Session, key: str, *, removed: bool = False) -> Claim:
     """The claim with this key or former key; a removed one only if `removed`."""
-    return _resolve(
-        session, Claim, "claim", key, "list them with `claimtrack claim list`", removed=removed
-    )
+    return _resolve(session, Claim, "claim", key, removed=removed)
 
 
 def new_key(session: Session, model: type, base: str, fallback: str) -> str:
@@ -186,7 +169,7 @@ def ensure_key_free(
     )
     if exists:
         raise Conflict(
-            f"a {entity} with key {key!r} already exists: choose another {{field}}, "
-            f"or see it with `claimtrack {entity} show {key}`",
+            f"a {entity} with key {key!r} already exists: choose another {{field}}",
             field=field,
+            next_step=NextStep("show", entity=entity, key=key),
         )

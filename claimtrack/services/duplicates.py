@@ -420,7 +420,6 @@ IMPORT_ON_DUPLICATE = ("warn", "merge", "ignore")
 IMPORT_CHECK_MAX_NEW = 20_000
 IMPORT_MAX_CANDIDATES = 1_000
 IMPORT_MAX_PAIRS = 20
-DUPLICATES_ADVICE = "run `claimtrack duplicates --type claim` to list likely duplicate claims"
 
 
 @dataclass
@@ -433,7 +432,7 @@ class DuplicateCheck:
     pairs: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        found = {
+        return {
             "done": self.done,
             "new_claims": self.new_claims,
             "max_new_claims": IMPORT_CHECK_MAX_NEW,
@@ -441,9 +440,6 @@ class DuplicateCheck:
             "max_pairs_per_claim": IMPORT_MAX_PAIRS,
             "capped_claims": self.capped_claims,
         }
-        if self.done == "skipped":
-            found["advice"] = DUPLICATES_ADVICE
-        return found
 
 
 def check_imported(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
-from ..errors import Conflict, InvalidValue, NotFound
+from ..errors import Conflict, InvalidValue, NextStep, NotFound
 from ..models import Evidence, EvidenceRelay, Source, utcnow
 from ..records import EvidenceRecord, changed_fields
 from .assessments import assess_claims
@@ -175,14 +175,14 @@ def get_evidence(session: Session, evidence_id: int | str) -> Evidence:
     may hold an all-digit key: it is still found when no item has that id, and a reference
     that is both one item's id and another's key is refused, naming both."""
     text = str(evidence_id).strip()
-    hint = "list a claim's evidence with `claimtrack evidence list CLAIM`"
+    listed = NextStep("list_evidence")
     if isinstance(evidence_id, int) and not isinstance(evidence_id, bool):
         text = str(evidence_id)
     if text.startswith("#"):
         number = text[1:]
         item = session.get(Evidence, int(number)) if number.isascii() and number.isdigit() else None
         if item is None:
-            raise NotFound(f"no evidence with id {text!r}: {hint}")
+            raise NotFound(f"no evidence with id {text!r}", next_step=listed)
         return item
     by_id = session.get(Evidence, int(text)) if text.isascii() and text.isdigit() else None
     by_key = session.scalar(select(Evidence).where(Evidence.key == text))
@@ -193,7 +193,7 @@ def get_evidence(session: Session, evidence_id: int | str) -> Evidence:
         )
     item = by_id or by_key
     if item is None:
-        raise NotFound(f"no evidence with id {text!r}: {hint}")
+        raise NotFound(f"no evidence with id {text!r}", next_step=listed)
     return item
 
 
@@ -242,7 +242,8 @@ def edit_evidence(
     if item.removed_at is not None:
         raise Conflict(
             f"evidence {item.id} was removed on {item.removed_at:%Y-%m-%d} "
-            f"(reason: {item.removed_reason!r}); add it again with `claimtrack evidence add`"
+            f"(reason: {item.removed_reason!r})",
+            next_step=NextStep("add_again"),
         )
     current = EvidenceRecord.of(item).history_json()
     requested: dict[str, Any] = {}

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
+from ..errors import NextStep, NotFound
 from ..history_log import verify_events
 from ..models import Claim, HistoryEvent, KeyAlias, Source
 
@@ -24,10 +24,7 @@ def _subject(session: Session, key: str):
             found = session.get(model, alias.target_id)
             claim, source = (found, None) if model is Claim else (None, found)
     if claim is None and source is None:
-        raise NotFound(
-            f"no claim or source with key {key!r}: find it with `claimtrack claim list` "
-            "or `claimtrack source list`"
-        )
+        raise NotFound(f"no claim or source with key {key!r}", next_step=NextStep("find"))
     column = HistoryEvent.claim_id if claim is not None else HistoryEvent.source_id
     return column, claim if claim is not None else source
 

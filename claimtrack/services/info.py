@@ -15,13 +15,14 @@ from ..db import (
     mask_url,
     resolve_url,
 )
-from ..errors import DatabaseError
+from ..errors import DatabaseError, NextStep
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, Source, Tag
 from ..settings import loaded_settings
 
 
 def database_info(db: str | None, *, actor: str | None = None) -> dict[str, Any]:
-    """What `info` shows; `problem` is set when the database cannot be used as it is."""
+    """What `info` shows; `problem` is set, to the error, when the database cannot be used as
+    it is."""
     url = resolve_url(db)
     data: dict[str, Any] = {
         "database": mask_url(url),
@@ -37,14 +38,14 @@ def database_info(db: str | None, *, actor: str | None = None) -> dict[str, Any]
     try:
         database = Database(url)
     except DatabaseError as exc:
-        data.update(revision=None, counts={}, problem=str(exc))
+        data.update(revision=None, counts={}, problem=exc)
         return data
     try:
         data["path"] = str(database.path) if database.path else None
         try:
             data["revision"] = database.schema_revision()
         except DatabaseError as exc:
-            data.update(revision=None, counts={}, problem=str(exc))
+            data.update(revision=None, counts={}, problem=exc)
             return data
         if data["revision"] == SCHEMA_REVISION:
             with database.session() as session:
@@ -62,10 +63,13 @@ def database_info(db: str | None, *, actor: str | None = None) -> dict[str, Any]
         else:
             data["counts"] = {}
             data["problem"] = (
-                "the database is empty: run `claimtrack init` to create it"
+                DatabaseError("the database is empty", next_step=NextStep("create"))
                 if data["revision"] is None
-                else f"the database is at schema {data['revision']}, this claimtrack needs "
-                f"{SCHEMA_REVISION}: run `claimtrack db upgrade`"
+                else DatabaseError(
+                    f"the database is at schema {data['revision']}, this claimtrack needs "
+                    f"{SCHEMA_REVISION}",
+                    next_step=NextStep("upgrade"),
+                )
             )
     finally:
         database.dispose()

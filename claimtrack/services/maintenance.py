@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..db import Database, mask_url, schema_drift, scrub, secret_parameter
-from ..errors import Conflict, DatabaseError
+from ..errors import Conflict, DatabaseError, NextStep
 from ..models import Base, HistoryEvent, Source
 
 SHOWN = 20  # problems listed per check; the count says how many there are in all
@@ -30,9 +30,13 @@ class Check:
     ok: bool
     summary: str
     problems: list[str] = field(default_factory=list)
+    # What fixes the last problem (the command line adds it to that problem's text).
+    next_step: NextStep | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        found = asdict(self)
+        del found["next_step"]
+        return found
 
 
 def check_database(database: Database) -> list[Check]:
@@ -49,16 +53,18 @@ def check_database(database: Database) -> list[Check]:
 
 
 def _run(name: str, check, database: Database) -> Check:
+    """`check(database)` gives (summary, problems), or (summary, problems, what fixes the last
+    problem)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        summary, problems = check(database)
+        summary, problems, *fix = check(database)
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         return Check(name, False, "could not be checked", [f"could not be checked: {detail}"])
     if len(problems) > SHOWN:
         problems = problems[:SHOWN] + [f"... and {len(problems) - SHOWN} more"]
-    return Check(name, not problems, summary, problems)
+    return Check(name, not problems, summary, problems, *fix)
 
 
 def _schema(database: Database) -> tuple[str, list[str]]:
@@ -161,7 +167,7 @@ def _history(database: Database) -> tuple[str, list[str]]:
     )
 
 
-def _search(database: Database) -> tuple[str, list[str]]:
+def _search(database: Database) -> tuple[str, list[str]] | tuple[str, list[str], NextStep]:
     """The search triggers are live: an import suspends them for its own transaction only
     (on SQLite with a row in search_suspended, which must never be committed)."""
     from sqlalchemy import text
@@ -196,9 +202,9 @@ def _search(database: Database) -> tuple[str, list[str]]:
     if not matches:
         problems.append(
             "the full-text index does not match the rows (they were written with its triggers "
-            "dropped or suspended): rebuild it with `claimtrack db downgrade 0006` then "
-            "`claimtrack db upgrade` (back up first)"
+            "dropped or suspended)"
         )
+        return "search indexing is live", problems, NextStep("rebuild_search")
     return "search indexing is live", problems
 
 
@@ -301,9 +307,8 @@ def _backup_sqlite(database: Database, partial: Path) -> None:
             result = destination.execute("PRAGMA integrity_check").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(
-                f"cannot back up {database.path}: SQLite says {exc}; nothing was written. "
-                "See what is damaged with `claimtrack db check`; restore an earlier backup, or "
-                "salvage what SQLite can read with `sqlite3 DB .recover`"
+                f"cannot back up {database.path}: SQLite says {exc}; nothing was written",
+                next_step=NextStep("check"),
             ) from None
         finally:
             destination.close()

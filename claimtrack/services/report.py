@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
-from ..errors import NotFound
+from ..errors import NextStep, NotFound
 from ..models import Claim, ClaimLink, Evidence, HistoryEvent, KeyAlias, utcnow
 from ..settings import load_settings, scoring_record
 from ..status import (
@@ -359,8 +359,8 @@ def claim_as_of(
     if claim is None and current.removed_at is not None and current.removed_at <= as_of:
         raise NotFound(
             f"claim {current.key!r} was removed on {current.removed_at:%Y-%m-%d %H:%M} UTC "
-            f"(reason: {current.removed_reason!r}): give an earlier {{field:as_of}}, or see "
-            f"`claimtrack history {current.key}`"
+            f"(reason: {current.removed_reason!r}): give an earlier {{field:as_of}}",
+            next_step=NextStep("history", key=current.key),
         )
     if claim is None:
         raise NotFound(

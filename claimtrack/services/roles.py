@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import values
 from ..db import Database
-from ..errors import Conflict, InvalidValue
+from ..errors import Conflict, InvalidValue, NextStep
 
 ROLES = ("reader", "analyst", "admin")
 # Tables only claimtrack's migrations write (no analyst may): the schema's revision.
@@ -57,7 +57,7 @@ def _names(database: Database, user: str) -> dict[str, Any]:
         )
     if row is None:
         raise Conflict(
-            f"no claimtrack schema in {database.engine.url.database!r}: run `claimtrack init` first"
+            f"no claimtrack schema in {database.engine.url.database!r}", next_step=NextStep("init")
         )
     quoted, db, schema, owner, owner_super, exists, owner_name, member = row
     if not exists:
