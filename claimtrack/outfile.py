@@ -121,7 +121,7 @@ class Target:
             raise InvalidValue(option, self.given, "a regular file, a FIFO or /dev/stdout")
         if not force:
             raise Conflict(
-                f"{self.given} already exists: choose another {option} FILE, or add --force "
+                f"{self.given} already exists: choose another {_named(option)} FILE, or add --force "
                 "to replace it"
             )
 
@@ -195,6 +195,12 @@ class Target:
 def write_text(target: Target, text: str) -> None:
     with target.open() as handle:
         handle.write(text)
+
+
+def _named(option: str) -> str:
+    """An option as given (`-o`), or a field the caller names (`skip_errors`) as {field:NAME},
+    which the command line shows as the option that gives it (--skip-errors)."""
+    return option if option.startswith("-") else "{field:" + option + "}"
 
 
 def _refuse_database(path: Path, given: str, protect: Iterable[str | Path]) -> None:

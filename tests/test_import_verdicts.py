@@ -88,6 +88,39 @@ def test_an_unmapped_verdict_word_is_refused_naming_the_map(cli, sheet, db_dump)
     assert db_dump(cli.url) == before
 
 
+def test_the_verdict_map_is_named_as_the_caller_knows_it(cli, sheet, tmp_path):
+    """The command line names the option, on the terminal and in the rejects file; the
+    Python API the setting (verdict_map)."""
+    from claimtrack.db import Database, resolve_url
+    from claimtrack.transfer import import_files
+    from claimtrack.transfer.imports import ImportRefused
+
+    rejects = tmp_path / "rejects.csv"
+    args = [*ARGS[:-2], "--verdict-map", "true=confirmed"]
+    cli.ok("import", str(sheet), *args, "--skip-errors", str(rejects))
+    rows = list(csv.DictReader(rejects.open(encoding="utf-8")))
+    assert [row["line"] for row in rows] == ["4", "5"]
+    assert rows[0]["expected"] == (
+        "confirmed, debunked or none (map your own words with --verdict-map "
+        "true=confirmed,false=debunked,unknown=none; --verdict-map maps true)"
+    )
+    database = Database(resolve_url(cli.url))
+    mapping = dict(arg.split("=", 1) for arg in ARGS[1:10:2])
+    with database.session(write=True) as session, pytest.raises(ImportRefused) as refused:
+        import_files(
+            session,
+            files=[str(sheet)],
+            mapping=mapping,
+            stance_map={"for": "supports", "against": "contradicts"},
+            verdict_map={"true": "confirmed"},
+        )
+    database.dispose()
+    assert refused.value.problems[0].endswith(
+        "(map your own words with verdict_map true=confirmed,false=debunked,unknown=none; "
+        "verdict_map maps true)"
+    )
+
+
 def test_two_rows_of_one_claim_with_different_verdicts_are_refused(cli, tmp_path, db_dump):
     path = tmp_path / "clash.csv"
     path.write_text(

@@ -121,6 +121,26 @@ def test_below_the_command_line_values_are_named_by_field_not_by_flag():
     assert wrong == []
 
 
+def strings(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of each string in a module's code, its docstrings left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
 def test_services_name_the_next_step_and_the_command_line_words_it():
     """A service says what is wrong and names what to do next (errors.NextStep); the command
     to type, `claimtrack claim list`, is the command line's (cli/next_steps.py)."""
@@ -133,21 +153,25 @@ def test_services_name_the_next_step_and_the_command_line_words_it():
     for name, path in modules().items():
         if part(name) != "services":
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = {
-            id(node.body[0].value)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
-            and node.body
-            and isinstance(node.body[0], ast.Expr)
-            and isinstance(node.body[0].value, ast.Constant)
-        }
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and id(node) not in docstrings
-                and command.search(node.value)
-            ):
-                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {node.value}")
+        for line, text in strings(path):
+            if command.search(text):
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text}")
+    assert wrong == []
+
+
+def test_import_and_export_name_settings_not_options():
+    """The transfer package names a setting as {field:NAME} (the command line shows
+    --verdict-map, the Python API verdict_map); a whole command line given as advice
+    (`claimtrack --db NEW init`) stays as the user types it."""
+    import re
+
+    flag = re.compile(r"(?<![\w-])--[a-z]")
+    wrong = []
+    for name, path in modules().items():
+        if part(name) != "transfer":
+            continue
+        for line, text in strings(path):
+            text = re.sub(r"claimtrack [^)]*", "", text)
+            if flag.search(text):
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text[:60]}")
     assert wrong == []

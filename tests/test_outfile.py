@@ -127,7 +127,8 @@ def test_rejects_file_refuses_an_input_file_and_an_existing_file(seeded, tmp_pat
     rejects = tmp_path / "rejects.csv"
     rejects.write_text("old")
     run = seeded("import", str(bad), "--skip-errors", str(rejects))
-    assert run.exit_code == 1 and "add --force to replace it" in run.stderr
+    assert run.exit_code == 1
+    assert "choose another --skip-errors FILE, or add --force to replace it" in run.stderr
     assert rejects.read_text() == "old"
     seeded.ok("import", str(bad), "--skip-errors", str(rejects), "--force")
     assert rejects.read_text().startswith("file,line,field")

@@ -16,6 +16,7 @@ through Typer's own conversion, so its checks and error messages are unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from typer.core import TyperArgument, TyperGroup
@@ -51,10 +52,15 @@ def flag_for(commands: Any, field: str) -> str:
     return option if option.startswith("-") else "--" + field.replace("_", "-")
 
 
+def speller(ctx: Any) -> Callable[[str], str]:
+    """How the running command names a service field: as the option that gives it."""
+    commands = (ctx.meta.get(RUNNING), ctx.command)
+    return lambda name: flag_for(commands, name)
+
+
 def spelled(ctx: Any, message: str) -> str:
     """A service's message with each {field:NAME} as the option that gives NAME."""
-    commands = (ctx.meta.get(RUNNING), ctx.command)
-    return spell_fields(message, lambda name: flag_for(commands, name))
+    return spell_fields(message, speller(ctx))
 
 
 class PlainValuesGroup(TyperGroup):

@@ -107,6 +107,7 @@ def import_(
     from ..transfer import import_files
     from ..transfer.imports import ImportRefused
     from ..transfer.imports.csv_sheet import parse_map, parse_stance_map, parse_verdict_map
+    from .params import speller
 
     mapping = parse_map(map_ or [])
     stances = parse_stance_map(stance_map)
@@ -132,6 +133,7 @@ def import_(
                     force=force,
                     progress=progress,
                     on_duplicate=on_duplicate,
+                    spell=speller(ctx),
                 )
         except ImportRefused as exc:
             if progress is not None:

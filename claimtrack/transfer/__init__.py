@@ -19,7 +19,7 @@ check, and keeps their search index current while it writes in bulk.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,6 +45,7 @@ def import_files(
     force: bool = False,
     progress: Progress | None = None,
     on_duplicate: str = "warn",
+    spell: Callable[[str], str] | None = None,
 ) -> ImportResult:
     """Import files (`-` is stdin) in the session's transaction; all or nothing unless
     `rejects` names a CSV file for the bad rows (an existing one is replaced only with
@@ -53,7 +54,11 @@ def import_files(
     Created claims that look like existing ones are reported in `result.duplicates`, or
     merged into them with on_duplicate="merge" (see services.duplicates). Sources given by
     name whose names look like another source's ("Dаily NK" with a Cyrillic а) are reported,
-    or with on_duplicate="merge" taken for that source (never created)."""
+    or with on_duplicate="merge" taken for that source (never created).
+
+    A problem that names a setting of the import (`{field:verdict_map}`) names it through
+    `spell`, on the terminal and in the rejects file: the command line passes the option
+    that gives it (--verdict-map); by default the setting's own name."""
     from ..services.duplicates import IMPORT_ON_DUPLICATE
 
     if on_duplicate not in IMPORT_ON_DUPLICATE:
@@ -72,6 +77,7 @@ def import_files(
         force=force,
         actor=actor_of(session),
         join_look_alike_sources=on_duplicate == "merge",
+        spell=spell,
     )
     with _savepoint(session):
         result = run_import(session.connection(), files, options, progress=progress)

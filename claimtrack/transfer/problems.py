@@ -1,11 +1,15 @@
 """What is wrong where: a bad value in a row of an input file, named by FILE:LINE and field,
-as the import shows it on the terminal and writes it to the rejects file."""
+as the import shows it on the terminal and writes it to the rejects file. A setting of the
+import named in a problem is written {field:NAME}, which the caller spells (the command line:
+the option that gives NAME)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import values
+from ..errors import spell_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +41,14 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
+        return self.worded()
+
+    def worded(self, spell: Callable[[str], str] | None = None) -> str:
+        """The problem as one line, each {field:NAME} in its field and expected text named
+        by `spell` (the command line: the option that gives NAME)."""
         shown = self.value if isinstance(self.value, Shown) else show(self.value)
-        return f"{self.where}: {self.field}: {shown} — expected {self.expected}"
+        field, expected = (spell_fields(text, spell) for text in (self.field, self.expected))
+        return f"{self.where}: {field}: {shown} — expected {expected}"
 
 
 class Shown(str):

@@ -15,14 +15,14 @@ import csv
 import marshal
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
-from ...errors import ClaimtrackError, InvalidValue
+from ...errors import ClaimtrackError, InvalidValue, spell_fields
 from ...output.csv import csv_cell
 from ...services import search_index
 from ..problems import BadRow, Problem, Where
@@ -66,6 +66,8 @@ class ImportOptions:
     # A source given by name whose name looks like another source's is that source
     # (--on-duplicate merge; see Writer).
     join_look_alike_sources: bool = False
+    # How the caller names a setting a problem mentions ({field:map}): the CLI's option.
+    spell: Callable[[str], str] | None = None
 
 
 @dataclass
@@ -180,7 +182,9 @@ class Problems:
         force: bool = False,
         protect: Iterable[Any] = (),
         inputs: Iterable[str] = (),
+        spell: Callable[[str], str] | None = None,
     ):
+        self.spell = spell
         self.shown: list[str] = []
         self.shown_rows = 0
         self.bad_rows = 0
@@ -198,7 +202,7 @@ class Problems:
             # Checked before any row is read: never the database or an input file, an
             # existing file only with --force; written atomically when the import is done.
             target = Target(
-                rejects, force=force, protect=protect, inputs=inputs, option="--skip-errors"
+                rejects, force=force, protect=protect, inputs=inputs, option="skip_errors"
             )
             self._stack = ExitStack()
             self._file = self._stack.enter_context(target.open())
@@ -213,7 +217,7 @@ class Problems:
                 self.shown_rows += 1
         for problem in problems:
             if self.shown_rows == self.bad_rows:
-                self.shown.append(str(problem))
+                self.shown.append(problem.worded(self.spell))
             if self._writer is not None:
                 value = problem.value if isinstance(problem.value, str) else repr(problem.value)
                 # Formula-safe like every CSV claimtrack writes: a rejected row is hostile
@@ -222,9 +226,9 @@ class Problems:
                     [
                         csv_cell(where.file),
                         where.line,
-                        csv_cell(problem.field),
+                        csv_cell(spell_fields(problem.field, self.spell)),
                         csv_cell(_storable(value[:1000])),
-                        csv_cell(problem.expected),
+                        csv_cell(spell_fields(problem.expected, self.spell)),
                         csv_cell(_storable(_raw_text(raw))),
                     ]
                 )
@@ -356,6 +360,7 @@ def run_import(
         force=options.force,
         protect=bound_database_files(conn),
         inputs=[name for name in names if name != "-"],
+        spell=options.spell,
     )
     try:
         return _run_import(conn, names, options, problems, progress, records)

@@ -85,7 +85,7 @@ class SheetReader(Reader):
                 raise FileRefused(
                     Problem(
                         where,
-                        f"--map {field_name}",
+                        "{field:map} " + field_name,
                         column,
                         "a column of the header: "
                         + ", ".join(column_label(header, i) for i in range(len(header))),
@@ -106,7 +106,7 @@ class SheetReader(Reader):
                     Shown(", ".join(column_label(header, i) for i in range(len(header)))),
                     "columns for "
                     + "; ".join(missing)
-                    + " (map your own headers with --map FIELD=COLUMN)",
+                    + " (map your own headers with {field:map} FIELD=COLUMN)",
                 )
             )
         used = set(index.values())

@@ -393,11 +393,13 @@ def _sheet_verdict(
     elif word in ("confirmed", "debunked", "none"):
         verdict = None if word == "none" else word
     else:
-        hint = f"; --verdict-map maps {', '.join(sorted(verdict_map))}" if verdict_map else ""
+        hint = (
+            f"; {{field:verdict_map}} maps {', '.join(sorted(verdict_map))}" if verdict_map else ""
+        )
         check.add(
             "verdict",
             text,
-            "confirmed, debunked or none (map your own words with --verdict-map "
+            "confirmed, debunked or none (map your own words with {field:verdict_map} "
             f"true=confirmed,false=debunked,unknown=none{hint})",
         )
         return None
