@@ -21,14 +21,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.orm import Session
 
+from .. import values
 from ..errors import InvalidValue
+from ..outfile import Target, bound_database_files
 from ..services.claim_filter import ClaimFilter
 from ..services.common import actor_of
-from .imports import ImportOptions, ImportResult, Progress, run_import
+
+if TYPE_CHECKING:
+    from .imports import ImportResult, Progress
+
+# Each operation loads its own side when it runs: `claimtrack export` does not import the
+# importer and the duplicate check (imports/, services.duplicates: 60-100 ms with -X
+# importtime), nor `claimtrack import` the exporter and the assessments it needs
+# (exports.py, services.assessments, calibration: 50-90 ms).
 
 
 def import_files(
@@ -59,7 +68,13 @@ def import_files(
     A problem that names a setting of the import (`{field:verdict_map}`) names it through
     `spell`, on the terminal and in the rejects file: the command line passes the option
     that gives it (--verdict-map); by default the setting's own name."""
-    from ..services.duplicates import IMPORT_ON_DUPLICATE
+    from ..services.duplicates import (
+        IMPORT_CHECK_MAX_NEW,
+        IMPORT_ON_DUPLICATE,
+        check_imported,
+        look_alike_sources,
+    )
+    from .imports import ImportOptions, run_import
 
     if on_duplicate not in IMPORT_ON_DUPLICATE:
         raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE))
@@ -82,8 +97,6 @@ def import_files(
     with _savepoint(session):
         result = run_import(session.connection(), files, options, progress=progress)
     if result.created_claim_ids:
-        from ..services.duplicates import IMPORT_CHECK_MAX_NEW, check_imported
-
         started = time.monotonic()
         new = len(result.created_claim_ids)
         checks = on_duplicate == "merge" or (on_duplicate == "warn" and new <= IMPORT_CHECK_MAX_NEW)
@@ -96,8 +109,6 @@ def import_files(
         # for 100,000 new claims), not only the rows'.
         result.seconds += time.monotonic() - started
     if result.created_source_ids and on_duplicate != "ignore":
-        from ..services.duplicates import look_alike_sources
-
         # New sources whose names only look different from another's (a Cyrillic letter, a
         # zero-width space) would count as independent origins: always reported, never merged
         # automatically (merge them with `claimtrack source merge KEEP OTHER`).
@@ -125,6 +136,8 @@ def import_records(
 ) -> ImportResult:
     """Import records given as dicts, exactly as the lines of a JSONL file, through the same
     validation and bulk writer (the fast way for scripts to load many rows)."""
+    from .imports import ImportOptions, run_import
+
     options = ImportOptions(dry_run=dry_run, rejects=rejects, actor=actor_of(session))
     with _savepoint(session):
         return run_import(session.connection(), [], options, records=records)
@@ -166,7 +179,6 @@ def export(
     `reported_by` (a date) leaves out evidence reported later (by observed date, else the day
     it was recorded). A JSONL export of the whole database ends with its restore section
     (every row and the history, transfer.restore) unless `history` is False."""
-    from .. import values
     from .exports import EXPORTERS, ExportOptions
 
     if format not in EXPORTERS:
@@ -184,8 +196,6 @@ def export(
 def export_file(session: Session, path: str, *, force: bool = False, **kwargs: Any) -> int:
     """export() into a file, through claimtrack.outfile: never the database, an existing file
     only with `force`, and atomically, so a failed export never leaves half a file."""
-    from ..outfile import Target, bound_database_files
-
     target = Target(path, force=force, protect=bound_database_files(session))
     with target.open() as handle:
         return export(session, handle, **kwargs)

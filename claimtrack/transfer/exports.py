@@ -33,13 +33,13 @@ from ..models import (
     Source,
     Tag,
 )
+from ..output.csv import csv_cell
 from ..records import AliasRecord, ClaimRecord, EvidenceRecord, LinkRecord, SourceRecord
+from ..services.assessments import assess_claims, relay_keys, reported_by_clause
 from ..services.claim_filter import ClaimFilter
 from ..terminal import json_safe
+from .restore import restore_section
 from .sheet import SHEET_FIELDS, escape_list_item
-
-# The CSV sheet is written with exactly the columns the importer reads.
-SHEET_COLUMNS = SHEET_FIELDS
 
 
 @dataclass
@@ -56,8 +56,6 @@ def selected_claim_ids(session: Session, flt: ClaimFilter) -> list[int] | None:
     """The claims a filter selects (None: every claim), in a fixed number of queries."""
     if not (flt.selects_ids or flt.statuses):
         return None
-    from ..services.assessments import assess_claims
-
     query = flt.claim_ids(session)
     if query is None:
         query = select(Claim.id)
@@ -122,14 +120,7 @@ def records(
         exported_sources.add(record.key)
         yield record.export_json()
 
-    tags: dict[int, list[str]] = {}
-    for claim_id, name in session.execute(
-        select(ClaimTag.claim_id, Tag.name)
-        .join(Tag)
-        .where(_in(ClaimTag.claim_id, ids))
-        .order_by(Tag.name)
-    ):
-        tags.setdefault(claim_id, []).append(name)
+    tags = _claim_tags(session, ids)
     claims = session.execute(
         select(
             Claim.id,
@@ -162,7 +153,7 @@ def records(
     for record in claim_records:
         yield record.export_json()
 
-    relays = _relays(session, ids)
+    relays = relay_keys(session, ids)
     for row in _evidence_rows(session, ids, include_removed=True, reported_by=reported_by):
         yield EvidenceRecord(
             row.id,
@@ -210,10 +201,17 @@ def records(
             yield AliasRecord(entity, alias, key).export_json()
 
 
-def _relays(session: Session, ids: list[int] | None) -> dict[int, tuple[str, ...]]:
-    from ..services.assessments import relay_keys
-
-    return relay_keys(session, ids)
+def _claim_tags(session: Session, ids: list[int] | None) -> dict[int, list[str]]:
+    """Each claim's tags in name order (the selected claims', or every claim's)."""
+    tags: dict[int, list[str]] = {}
+    for claim_id, name in session.execute(
+        select(ClaimTag.claim_id, Tag.name)
+        .join(Tag)
+        .where(_in(ClaimTag.claim_id, ids))
+        .order_by(Tag.name)
+    ):
+        tags.setdefault(claim_id, []).append(name)
+    return tags
 
 
 def _evidence_rows(
@@ -262,8 +260,6 @@ def _evidence_rows(
     if not include_removed:
         query = query.where(Evidence.removed_at.is_(None))
     if reported_by is not None:
-        from ..services.assessments import reported_by_clause
-
         query = query.where(reported_by_clause(reported_by))
     return session.execute(query.execution_options(yield_per=2000))
 
@@ -290,8 +286,6 @@ def write_jsonl(session: Session, out: TextIO, flt: ClaimFilter, options: Export
         count += 1
     whole = not (flt.selects_ids or flt.statuses) and options.reported_by is None
     if options.history and whole:
-        from .restore import restore_section
-
         for record in restore_section(session):  # not counted: the records are
             out.write(_dumps(record) + "\n")
     return count
@@ -308,22 +302,15 @@ def write_json(session: Session, out: TextIO, flt: ClaimFilter, options: ExportO
 
 
 def write_csv(session: Session, out: TextIO, flt: ClaimFilter, options: ExportOptions) -> int:
-    from ..output.csv import csv_cell  # the report's formula neutralising, shared
-
     ids = selected_claim_ids(session, flt)
-    tags: dict[int, str] = {}
-    for claim_id, name in session.execute(
-        select(ClaimTag.claim_id, Tag.name)
-        .join(Tag)
-        .where(_in(ClaimTag.claim_id, ids))
-        .order_by(Tag.name)
-    ):
-        name = escape_list_item(name)
-        tags[claim_id] = f"{tags[claim_id]};{name}" if claim_id in tags else name
+    tags = {
+        claim_id: ";".join(escape_list_item(name) for name in names)
+        for claim_id, names in _claim_tags(session, ids).items()
+    }
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(SHEET_COLUMNS)
+    writer.writerow(SHEET_FIELDS)  # exactly the columns the import reads
     count = 0
-    relays = _relays(session, ids)
+    relays = relay_keys(session, ids)
     for row in _evidence_rows(session, ids, include_removed=False, reported_by=options.reported_by):
         via = ";".join([row.via_key, *relays.get(row.id, ())]) if row.via_key else None
         cells = (

@@ -12,23 +12,30 @@ claims, never with the number of evidence rows.
 from __future__ import annotations
 
 import csv
+import json
 import marshal
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
 from ...errors import ClaimtrackError, InvalidValue, spell_fields
+from ...outfile import Target, bound_database_files
 from ...output.csv import csv_cell
 from ...services import search_index
 from ..problems import BadRow, Problem, Where
 from ..restore import Restore
 from . import rows as _rows
+from .csv_sheet import SheetReader
 from .formats import FileRefused, Reader
+from .json_array import JsonArrayReader
+from .jsonl import JsonlReader
 from .limits import Limits
 from .lines import Input
 from .rows import ROW_TYPES, ClaimIntent, SourceIntent, json_record
@@ -146,8 +153,6 @@ def detect_format(name: str, source: Input, given: str | None) -> str:
 
 def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
     if fmt == "csv":
-        from .csv_sheet import SheetReader
-
         return SheetReader(
             source,
             mapping=options.mapping,
@@ -164,11 +169,7 @@ def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
             usage=True,
         )
     if fmt == "jsonl":
-        from .jsonl import JsonlReader
-
         return JsonlReader(source, options.limits)
-    from .json_array import JsonArrayReader
-
     return JsonArrayReader(source, options.limits)
 
 
@@ -195,10 +196,6 @@ class Problems:
         self._last: Where | None = None
         self._stack = None
         if rejects:
-            from contextlib import ExitStack
-
-            from ...outfile import Target
-
             # Checked before any row is read: never the database or an input file, an
             # existing file only with --force; written atomically when the import is done.
             target = Target(
@@ -259,15 +256,11 @@ def _storable(text: str) -> str:
 
 
 def _raw_text(raw: Any) -> str:
-    import json
-
     if raw is None:
         return ""
     if isinstance(raw, str):
         return raw.rstrip("\r\n")
     if isinstance(raw, list):
-        from io import StringIO
-
         out = StringIO()
         csv.writer(out).writerow(raw)
         return out.getvalue().rstrip("\r\n")
@@ -352,8 +345,6 @@ def run_import(
     """Import files (or, from the Python API, `records`: dicts as in a JSONL file) in the
     caller's transaction. Raises ImportRefused (nothing written) when a row is bad and no
     rejects file was given; the caller rolls back."""
-    from ...outfile import bound_database_files
-
     names = list(names)
     problems = Problems(
         options.rejects,

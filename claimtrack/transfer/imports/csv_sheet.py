@@ -4,14 +4,16 @@ mapped by --map FIELD=COLUMN and --stance-map, and `,` `;` or tab found from the
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
+from ... import values
 from ...errors import InvalidValue
 from ..problems import BadRow, Problem, Shown, Where
 from ..sheet import SHEET_FIELDS
-from .formats import FileRefused, Parsed, Reader
+from .formats import FileRefused, Parsed, Reader, refused, unreadable
 from .limits import Limits
-from .lines import Input, LineTooLong, Undecodable, undecodable_advice
+from .lines import Input, LineTooLong, Undecodable
 from .rows import sheet_row
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -135,38 +137,23 @@ class SheetReader(Reader):
                     break
                 except csv.Error as exc:
                     line = reader.line_num + 1
-                    where = Where(name, start)
-                    yield (
-                        where,
-                        BadRow([Problem(where, "row", Shown(str(exc)), "a well-formed CSV row")]),
-                        "",
-                    )
+                    yield refused(Where(name, start), "row", str(exc), "a well-formed CSV row", "")
                     continue
                 line = reader.line_num + 1
                 where = Where(name, start)
                 if not cells or not any(cells):
                     continue
                 if len(cells) > width:
-                    yield (
-                        where,
-                        BadRow(
-                            [
-                                Problem(
-                                    where,
-                                    "row",
-                                    Shown(f"{len(cells)} cells"),
-                                    f"at most {width} cells like the header (quote cells that contain "
-                                    f"{delimiter!r})",
-                                )
-                            ]
-                        ),
-                        cells,
+                    expected = (
+                        f"at most {width} cells like the header (quote cells that contain "
+                        f"{delimiter!r})"
                     )
+                    yield refused(where, "row", f"{len(cells)} cells", expected, cells)
                     continue
-                values = {f: unguard(cells[i]) for f, i in index.items() if i < len(cells)}
+                by_field = {f: unguard(cells[i]) for f, i in index.items() if i < len(cells)}
                 try:
                     row = sheet_row(
-                        values,
+                        by_field,
                         where,
                         columns=columns,
                         stance_map=self.stance_map,
@@ -183,15 +170,8 @@ class SheetReader(Reader):
                 if row.verdict is not None:
                     parsed.append(("verdict", row.verdict))
                 yield where, parsed, cells
-        except Undecodable as exc:
-            raise FileRefused(
-                Problem(Where(name, exc.line), "encoding", Shown(exc.detail), "UTF-8"),
-                undecodable_advice(name),
-            ) from None
-        except LineTooLong as exc:
-            from .jsonl import line_too_long
-
-            raise FileRefused(line_too_long(name, exc)) from None
+        except (Undecodable, LineTooLong) as exc:
+            raise unreadable(name, exc) from None
 
 
 def parse_map(items: list[str]) -> dict[str, str]:
@@ -211,31 +191,27 @@ def parse_map(items: list[str]) -> dict[str, str]:
 def parse_verdict_map(text: str | None) -> dict[str, str | None]:
     """--verdict-map true=confirmed,false=debunked,unknown=none -> {'true': 'confirmed', ...};
     a word mapped to none gives no verdict."""
-    from ... import values
-
-    result = {}
-    for item in (text or "").split(","):
-        if not item.strip():
-            continue
-        word, sep, verdict = item.partition("=")
-        if not sep or not word.strip() or not verdict.strip():
-            raise InvalidValue(
-                "verdict_map", item, "WORD=VERDICT pairs, e.g. true=confirmed,false=debunked"
-            )
-        result[word.strip().lower()] = values.verdict(verdict, field="verdict_map")
-    return result
+    expected = "WORD=VERDICT pairs, e.g. true=confirmed,false=debunked"
+    return _word_map(text, "verdict_map", expected, values.verdict, empty=False)
 
 
 def parse_stance_map(text: str | None) -> dict[str, str]:
     """--stance-map for=supports,against=contradicts -> {'for': 'supports', ...}."""
-    from ... import values
+    expected = "WORD=STANCE pairs, e.g. for=supports"
+    return _word_map(text, "stance_map", expected, values.stance, empty=True)
 
+
+def _word_map(
+    text: str | None, field: str, expected: str, parse: Callable[..., Any], *, empty: bool
+) -> dict[str, Any]:
+    """WORD=VALUE,... -> {word: parse(VALUE)}; with `empty`, an empty VALUE is left to
+    `parse` to refuse (its message lists the values it takes)."""
     result = {}
     for item in (text or "").split(","):
         if not item.strip():
             continue
-        word, sep, stance = item.partition("=")
-        if not sep or not word.strip():
-            raise InvalidValue("stance_map", item, "WORD=STANCE pairs, e.g. for=supports")
-        result[word.strip().lower()] = values.stance(stance, field="stance_map")
+        word, sep, value = item.partition("=")
+        if not sep or not word.strip() or not (empty or value.strip()):
+            raise InvalidValue(field, item, expected)
+        result[word.strip().lower()] = parse(value, field=field)
     return result

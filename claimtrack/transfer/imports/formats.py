@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..problems import BadRow, Problem, Where
+from ..problems import BadRow, Problem, Shown, Where
+from .limits import Limits
+from .lines import Input, LineTooLong, Undecodable, undecodable_advice
+from .rows import json_record
 
 # One input record: where it is, what it became (or why it was refused), and its raw text
 # for a --skip-errors rejects file.
@@ -29,3 +32,52 @@ class Reader:
 
     def records(self) -> Iterator[Parsed]:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+def refused(where: Where, field: str, shown: str, expected: str, raw: Any) -> Parsed:
+    """A record refused for one problem, as the readers yield it."""
+    return where, BadRow([Problem(where, field, Shown(shown), expected)]), raw
+
+
+class JsonReader(Reader):
+    """Base of the JSON readers (a record a line, or an array of records)."""
+
+    def __init__(self, source: Input, limits: Limits | None = None):
+        self.source = source
+        self.limits = limits or Limits()
+
+    @staticmethod
+    def parsed(obj: Any, where: Where, raw: Any) -> Parsed:
+        """One JSON record as the readers yield it: normalised, or why it is refused."""
+        try:
+            return where, [json_record(obj, where)], raw
+        except BadRow as bad:
+            return where, bad, raw
+
+
+class DuplicateField(ValueError):
+    """A field given twice in one JSON record (json and ijson keep the last silently)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(name)
+
+
+def given_twice(where: Where, exc: DuplicateField) -> Problem:
+    return Problem(where, exc.name, Shown("given twice in one record"), "each field once")
+
+
+def unreadable(name: str, exc: Undecodable | LineTooLong) -> FileRefused:
+    """A file whose lines cannot be read: not UTF-8, or a line longer than the limit."""
+    where = Where(name, exc.line)
+    if isinstance(exc, Undecodable):
+        problem = Problem(where, "encoding", Shown(exc.detail), "UTF-8")
+        return FileRefused(problem, undecodable_advice(name))
+    return FileRefused(
+        Problem(
+            where,
+            "line",
+            Shown(f"longer than {exc.limit:,} bytes"),
+            f"lines of at most {exc.limit:,} bytes (CLAIMTRACK_IMPORT_MAX_LINE_BYTES)",
+        )
+    )

@@ -154,12 +154,7 @@ class Checker:
             return None
 
     def text(self, value: Any, field_name: str, *, required: bool = False) -> str | None:
-        if value is None or value == "":
-            if required:
-                self.add(field_name, MISSING, "a non-empty text")
-            return None
-        if not isinstance(value, str):
-            self.add(field_name, value, "a text (a JSON string)")
+        if self._absent(value, field_name, required, "a non-empty text", "a text"):
             return None
         parse = values.required_text if required else values.optional_text
         return self.check(parse, value, field_name)
@@ -167,14 +162,20 @@ class Checker:
     def key(
         self, value: Any, field_name: str, *, required: bool = False, evidence: bool = False
     ) -> str | None:
-        if value is None or value == "":
-            if required:
-                self.add(field_name, MISSING, "a key")
-            return None
-        if not isinstance(value, str):
-            self.add(field_name, value, "a key (a JSON string)")
+        if self._absent(value, field_name, required, "a key", "a key"):
             return None
         return self.check(values.evidence_key if evidence else values.key, value, field_name)
+
+    def _absent(self, value: Any, field_name: str, required: bool, missing: str, kind: str) -> bool:
+        """No string to parse: empty (a problem when required) or not a string at all."""
+        if value is None or value == "":
+            if required:
+                self.add(field_name, MISSING, missing)
+            return True
+        if not isinstance(value, str):
+            self.add(field_name, value, f"{kind} (a JSON string)")
+            return True
+        return False
 
     def done(self) -> None:
         if self.problems:
@@ -435,22 +436,8 @@ def sheet_row(
         fast.verdict = verdict
         return fast
     get = cells.get
-    claim_key = check.key(get("claim_key"), "claim_key")
-    claim_text = check.text(get("claim_text"), "claim_text")
-    if not claim_key and not claim_text and not check.problems:
-        check.add(
-            "claim_text" if "claim_text" in columns else "claim_key",
-            MISSING,
-            "a claim key or a claim text",
-        )
-    source_key = check.key(get("source_key"), "source_key")
-    source_name = check.text(get("source_name"), "source_name")
-    if not source_key and not source_name and not check.problems:
-        check.add(
-            "source_name" if "source_name" in columns else "source_key",
-            MISSING,
-            "a source key or a source name",
-        )
+    claim_key, claim_text = _key_or_words(check, cells, columns, "claim", "text")
+    source_key, source_name = _key_or_words(check, cells, columns, "source", "name")
     reliability = get("reliability")
     if reliability:
         reliability = check.check(values.reliability, reliability, "reliability")
@@ -480,6 +467,20 @@ def sheet_row(
     )
     row.verdict = verdict
     return row
+
+
+def _key_or_words(
+    check: Checker, cells: Mapping[str, str], columns: Mapping[str, str], kind: str, words: str
+) -> tuple[str | None, str | None]:
+    """A sheet row's claim (by claim_key or claim_text) or source (source_key, source_name):
+    one of the two is needed, unless the row is already refused."""
+    key_field, words_field = f"{kind}_key", f"{kind}_{words}"
+    key = check.key(cells.get(key_field), key_field)
+    text = check.text(cells.get(words_field), words_field)
+    if not key and not text and not check.problems:
+        named = words_field if words_field in columns else key_field
+        check.add(named, MISSING, f"a {kind} key or a {kind} {words}")
+    return key, text
 
 
 _KEY = values.KEY_PATTERN.match

@@ -7,8 +7,8 @@ from typing import Any
 
 from ....models import Claim, KeyAlias, Source
 from ....records import AliasRecord
-from ...problems import Problem, Where
-from .core import HISTORY_FLUSH, WriterCore
+from ...problems import Where
+from .core import HISTORY_FLUSH, WriterCore, unknown
 
 
 class AliasWriter(WriterCore):
@@ -33,17 +33,16 @@ class AliasWriter(WriterCore):
                 alias, key = item.alias, item.key
                 target = ids.get(key, 0)
                 if not target:
-                    what = f"the key of a {entity} in the files or the database"
-                    self.reject(where, [Problem(where, "key", key, what)], raw)
+                    self.refuse(where, "key", key, unknown(entity), raw)
                     continue
                 if alias in live_keys:
                     what = f"a former key, not the key of an existing {entity}"
-                    self.reject(where, [Problem(where, "alias", alias, what)], raw)
+                    self.refuse(where, "alias", alias, what, raw)
                     continue
                 if alias in stored:
                     if stored[alias] != target:
                         what = f"an alias of the {entity} it already names"
-                        self.reject(where, [Problem(where, "alias", alias, what)], raw)
+                        self.refuse(where, "alias", alias, what, raw)
                         continue
                     self.count("alias", "unchanged")
                     continue

@@ -14,7 +14,7 @@ from .... import values
 from ....models import Claim, ClaimTag, Tag
 from ....records import ClaimRecord, changed_fields
 from ....services import search_index
-from ...problems import Problem, Shown
+from ...problems import MISSING
 from ..rows import ClaimIntent
 from .core import HISTORY_FLUSH, WriterCore, chunks
 
@@ -118,16 +118,11 @@ class ClaimWriter(WriterCore):
                 self.claim_ids[key] = merged[key]
                 self.count("claim", "unchanged")
             elif not intent.fields.get("text"):
-                self.reject(
+                self.refuse(
                     intent.where,
-                    [
-                        Problem(
-                            intent.where,
-                            "claim_text" if intent.add_tags else "text",
-                            Shown("<missing>"),
-                            f"the text of the new claim {key!r} (no claim has this key yet)",
-                        )
-                    ],
+                    "claim_text" if intent.add_tags else "text",
+                    MISSING,
+                    f"the text of the new claim {key!r} (no claim has this key yet)",
                     None,
                 )
                 self.claim_ids[key] = 0

@@ -25,6 +25,15 @@ HISTORY_FLUSH = 20_000
 Reject = Callable[[Where, list[Problem], Any], None]
 
 
+# What a row repeating an evidence key with other values is told.
+KEY_GIVEN_TWICE = "one evidence item per key (this key is given twice, differently, in this import)"
+
+
+def unknown(entity: str) -> str:
+    """What a key that names no such claim or source was expected to be."""
+    return f"the key of a {entity} in the files or the database"
+
+
 def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -146,6 +155,10 @@ class WriterCore:
             self.history.flush(self.conn)
         else:
             self.history.discard()
+
+    def refuse(self, where: Where, field: str, value: Any, expected: str, raw: Any) -> None:
+        """Reject a row for one problem (raw None: a source or claim gathered in pass 1)."""
+        self.reject(where, [Problem(where, field, value, expected)], raw)
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
         counts = self.counts.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})

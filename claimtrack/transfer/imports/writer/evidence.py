@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from ....models import EvidenceRelay, Source
 from ...problems import Problem, Where
-from .core import HISTORY_FLUSH, chunks
+from .core import HISTORY_FLUSH, KEY_GIVEN_TWICE, chunks, unknown
 from .evidence_matching import EvidenceMatching, Resolved, StoredEvidence
 
 EVIDENCE_VALUES = (
@@ -73,32 +73,15 @@ class EvidenceWriter(EvidenceMatching):
                 problems = []
                 sheet = item.from_sheet
                 if not claim_id:
-                    problems.append(
-                        Problem(
-                            where,
-                            "claim_key" if sheet else "claim",
-                            item.claim_key or item.claim_text,
-                            "the key of a claim in the files or the database",
-                        )
-                    )
+                    claim = item.claim_key or item.claim_text
+                    field = "claim_key" if sheet else "claim"
+                    problems.append(Problem(where, field, claim, unknown("claim")))
                 if not source_id:
-                    problems.append(
-                        Problem(
-                            where,
-                            "source_key" if sheet else "source",
-                            item.source_key or item.source_name,
-                            "the key of a source in the files or the database",
-                        )
-                    )
+                    source = item.source_key or item.source_name
+                    field = "source_key" if sheet else "source"
+                    problems.append(Problem(where, field, source, unknown("source")))
                 if via_id == 0:
-                    problems.append(
-                        Problem(
-                            where,
-                            "via",
-                            via_name,
-                            "the key of a source in the files or the database",
-                        )
-                    )
+                    problems.append(Problem(where, "via", via_name, unknown("source")))
                 self.reject(where, problems, raw)
                 continue
             resolved.append(
@@ -136,19 +119,7 @@ class EvidenceWriter(EvidenceMatching):
                 if batch_keys[item.key] == entry.target():
                     self.count("evidence", "unchanged")
                 else:
-                    self.reject(
-                        entry.where,
-                        [
-                            Problem(
-                                entry.where,
-                                "key",
-                                item.key,
-                                "one evidence item per key (this key is given "
-                                "twice, differently, in this import)",
-                            )
-                        ],
-                        entry.raw,
-                    )
+                    self.refuse(entry.where, "key", item.key, KEY_GIVEN_TWICE, entry.raw)
             else:
                 if item.key:
                     batch_keys[item.key] = entry.target()

@@ -14,9 +14,9 @@ from sqlalchemy.engine import Connection
 
 from ....models import Evidence
 from ....records import EvidenceRecord
-from ...problems import Problem, Where
+from ...problems import Where
 from ..rows import GIVEN_BITS, EvidenceRow
-from .core import WriterCore, chunks
+from .core import KEY_GIVEN_TWICE, WriterCore, chunks
 
 
 class Resolved(NamedTuple):
@@ -245,19 +245,7 @@ class EvidenceMatching(WriterCore):
             requested["notes"] = item.notes
         changed = [name for name, value in requested.items() if current[name] != value]
         if (row_id > self.evidence_max or row_id < 0) and changed and item.key:
-            self.reject(
-                where,
-                [
-                    Problem(
-                        where,
-                        "key",
-                        item.key,
-                        "one evidence item per key (this key is given twice, "
-                        "differently, in this import)",
-                    )
-                ],
-                raw,
-            )
+            self.refuse(where, "key", item.key, KEY_GIVEN_TWICE, raw)
             return False
         outcome = "unchanged"
         if changed:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from ....models import ClaimLink
 from ....records import LinkRecord
 from ...problems import Problem, Where
-from .core import HISTORY_FLUSH, WriterCore, chunks
+from .core import HISTORY_FLUSH, WriterCore, chunks, unknown
 
 
 class LinkWriter(WriterCore):
@@ -29,7 +29,7 @@ class LinkWriter(WriterCore):
                 self.reject(
                     where,
                     [
-                        Problem(where, name, key, "the key of a claim in the files or the database")
+                        Problem(where, name, key, unknown("claim"))
                         for name, key, found in (("claim", claim, first), ("other", other, second))
                         if not found
                     ],
@@ -62,18 +62,8 @@ class LinkWriter(WriterCore):
                 if current[0]:
                     updates.append((relation, current[0]))
                 else:
-                    self.reject(
-                        where,
-                        [
-                            Problem(
-                                where,
-                                "relation",
-                                relation,
-                                f"{current[1]!r} as given earlier in this import",
-                            )
-                        ],
-                        raw,
-                    )
+                    earlier = f"{current[1]!r} as given earlier in this import"
+                    self.refuse(where, "relation", relation, earlier, raw)
                     continue
                 before = {"relation": current[1]}
                 self.record("link.edit", "link", claim_id=first, before=before, after=data)

@@ -13,9 +13,8 @@ from .... import values
 from ....confusables import normalise_name
 from ....models import Source
 from ....records import SourceRecord, changed_fields
-from ...problems import Problem
 from ..rows import SourceIntent
-from .core import HISTORY_FLUSH, WriterCore, chunks
+from .core import HISTORY_FLUSH, WriterCore, chunks, unknown
 
 # The columns an import writes: the values a file sets, which an update writes again.
 SOURCE_VALUES = ("name", "kind", "reliability", "derived_from_id", "origin_id", "url", "notes")
@@ -100,18 +99,7 @@ class SourceWriter(WriterCore):
             for key, intent in list(keyed.items()):
                 parent = intent.fields.get("derived_from")
                 if parent and parent not in keyed and not self.source_ids.get(parent):
-                    self.reject(
-                        intent.where,
-                        [
-                            Problem(
-                                intent.where,
-                                "derived_from",
-                                parent,
-                                "the key of a source in the files or the database",
-                            )
-                        ],
-                        None,
-                    )
+                    self.refuse(intent.where, "derived_from", parent, unknown("source"), None)
                     del keyed[key]
                     dropped = True
             if not dropped:
@@ -149,16 +137,11 @@ class SourceWriter(WriterCore):
             while node is not None:
                 if node == sid:
                     path = " → ".join(key_of[n] for n in [*seen, sid])
-                    self.reject(
+                    self.refuse(
                         intent.where,
-                        [
-                            Problem(
-                                intent.where,
-                                "derived_from",
-                                intent.fields.get("derived_from"),
-                                f"a source that does not derive from {key!r} (that makes a loop: {path})",
-                            )
-                        ],
+                        "derived_from",
+                        intent.fields.get("derived_from"),
+                        f"a source that does not derive from {key!r} (that makes a loop: {path})",
                         None,
                     )
                     parent_of[sid] = existing[key].derived_from_id if key in existing else None

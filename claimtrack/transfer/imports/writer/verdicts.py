@@ -10,9 +10,9 @@ from sqlalchemy.engine import Connection
 
 from ....models import Claim
 from ....records import changed_fields
-from ...problems import Problem, Where
+from ...problems import Where
 from ..rows import VerdictRow
-from .core import HISTORY_FLUSH, WriterCore, chunks
+from .core import HISTORY_FLUSH, WriterCore, chunks, unknown
 
 
 class VerdictWriter(WriterCore):
@@ -46,29 +46,11 @@ class VerdictWriter(WriterCore):
             if from_sheet and claim_id:
                 held = self.sheet_verdicts.setdefault(claim_id, (verdict, where))
                 if held[0] != verdict:
-                    self.reject(
-                        where,
-                        [
-                            Problem(
-                                where,
-                                "verdict",
-                                verdict,
-                                f"{held[0]!r} as at {held[1]} (one verdict per claim)",
-                            )
-                        ],
-                        raw,
-                    )
+                    one = f"{held[0]!r} as at {held[1]} (one verdict per claim)"
+                    self.refuse(where, "verdict", verdict, one, raw)
                     continue
             if not claim_id:
-                self.reject(
-                    where,
-                    [
-                        Problem(
-                            where, "claim", claim, "the key of a claim in the files or the database"
-                        )
-                    ],
-                    raw,
-                )
+                self.refuse(where, "claim", claim, unknown("claim"), raw)
                 continue
             stored = self.verdicts.get(claim_id, (None, None, None))
             current = {"verdict": stored[0], "verdict_reason": stored[1], "confidence": stored[2]}
