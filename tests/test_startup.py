@@ -77,15 +77,10 @@ def test_only_an_html_report_loads_the_html_renderer(db):
     assert "claimtrack.output.html" in loaded_modules("--db", db, "report", "--format", "html")
 
 
-def test_export_loads_no_importer_and_import_no_exporter(db, tmp_path):
+def test_export_loads_neither_the_importer_nor_the_duplicate_check(db):
     loaded = loaded_modules("--db", db, "export", "--no-history")
     assert "claimtrack.transfer.exports" in loaded
     assert not {"claimtrack.transfer.imports", "claimtrack.services.duplicates"} & loaded
-    sheet = tmp_path / "sheet.csv"
-    sheet.write_text("claim_key,claim_text,source_key,stance\nhalt,Text,dnk,supports\n")
-    loaded = loaded_modules("--db", db, "import", str(sheet), "--dry-run")
-    assert "claimtrack.transfer.imports" in loaded
-    assert not {"claimtrack.transfer.exports", "claimtrack.services.assessments"} & loaded
 
 
 def test_help_loads_neither_sqlalchemy_nor_pydantic():
