@@ -76,8 +76,7 @@ def import_files(
     )
     from .imports import ImportOptions, run_import
 
-    if on_duplicate not in IMPORT_ON_DUPLICATE:
-        raise InvalidValue("on_duplicate", on_duplicate, "one of " + ", ".join(IMPORT_ON_DUPLICATE))
+    values.one_of(on_duplicate, IMPORT_ON_DUPLICATE, field="on_duplicate")
     for name in files:
         if name != "-" and not Path(name).is_file():
             raise InvalidValue("FILE", name, "an existing file (or - for standard input)")
@@ -179,8 +178,7 @@ def export(
     `reported_by` (a date) leaves out evidence reported later (by observed date, else the day
     it was recorded). A JSONL export of the whole database ends with its restore section
     (every row and the history, transfer.restore) unless `history` is False."""
-    if format not in EXPORTERS:
-        raise InvalidValue("format", format, "one of " + ", ".join(EXPORTERS))
+    values.one_of(format, tuple(EXPORTERS), field="format")
     flt = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
     options = ExportOptions(
         review_url=review_url,
