@@ -8,7 +8,8 @@
     restore.py     a whole-database export's restore section: written by export, read back
                    by an import into an empty database
     problems.py    what is wrong where (FILE:LINE, field, value, expected)
-    imports/       the import: a reader per format, the one row validator (rows.py), and the
+    imports/       the import: a reader per format, the one row validator (rows.py; the
+                   sheet's rows in sheet_rows.py), the rejects file (rejects.py), and the
                    bulk writer (writer/, one module per entity), in two passes inside the
                    caller's transaction
 

@@ -14,7 +14,7 @@ from ..sheet import SHEET_FIELDS
 from .formats import FileRefused, Parsed, Reader, refused, unreadable
 from .limits import Limits
 from .lines import Input, LineTooLong, Undecodable
-from .rows import sheet_row
+from .sheet_rows import sheet_row
 
 DELIMITERS = (",", ";", "\t", "|")
 # What a cell may start with after the quote that CSV exports add against formulas.

@@ -4,20 +4,21 @@ A record is checked field by field with claimtrack.values, so a grade, a stance 
 means the same here as on the command line. Every bad field becomes a Problem that names
 where it is (FILE:LINE), the field, the value and what was expected; all of a row's problems
 are collected before the row is refused, so one run reports everything wrong with it.
+
+JSON records are read here; the CSV sheet's rows in sheet_rows.py, with the same checks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ... import values
 from ...errors import InvalidValue
-from ...models import CREDIBILITY_GRADES, RELIABILITY_GRADES, STANCES
 from ...records import AliasRecord, LinkRecord
 from ..problems import MISSING, BadRow, Problem, Where
-from ..sheet import SHEET_VERDICT_REASON, split_list
+from ..sheet import split_list
 
 MAX_TEXT = 1_000_000  # characters in one field; larger cells are refused, not truncated
 
@@ -181,40 +182,36 @@ class Checker:
         if self.problems:
             raise BadRow(self.problems)
 
+    def tags(self, value: Any, field_name: str = "tags") -> list[str] | None:
+        if value is None or value == "":
+            return []
+        items = split_list(value) if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            self.add(field_name, value, "a list of tags (or tags separated by ;)")
+            return None
+        names = [self.check(values.tag, item, field_name) for item in items if item.strip()]
+        return sorted({name for name in names if name})
 
-def _tags(check: Checker, value: Any, field_name: str = "tags") -> list[str] | None:
-    if value is None or value == "":
-        return []
-    items = split_list(value) if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        check.add(field_name, value, "a list of tags (or tags separated by ;)")
-        return None
-    names = [check.check(values.tag, item, field_name) for item in items if item.strip()]
-    return sorted({name for name in names if name})
+    def event_date(self, value: Any, field_name: str) -> str | None:
+        if value is not None and not isinstance(value, str):
+            value = str(value)
+        parsed = self.check(values.partial_date, value, field_name)
+        return parsed[0] if parsed else None
 
+    def stance(self, value: Any, field_name: str, stance_map: Mapping[str, str]) -> str:
+        if value is None or value == "":
+            self.add(field_name, MISSING, "one of supports, contradicts, neutral")
+            return ""
+        if isinstance(value, str) and stance_map:
+            value = stance_map.get(value.strip().lower(), value)
+        return self.check(values.stance, value, field_name) or ""
 
-def _event_date(check: Checker, value: Any, field_name: str) -> str | None:
-    if value is not None and not isinstance(value, str):
-        value = str(value)
-    parsed = check.check(values.partial_date, value, field_name)
-    return parsed[0] if parsed else None
-
-
-def _stance(check: Checker, value: Any, field_name: str, stance_map: Mapping[str, str]) -> str:
-    if value is None or value == "":
-        check.add(field_name, MISSING, "one of supports, contradicts, neutral")
-        return ""
-    if isinstance(value, str) and stance_map:
-        value = stance_map.get(value.strip().lower(), value)
-    return check.check(values.stance, value, field_name) or ""
-
-
-def _credibility(check: Checker, value: Any, field_name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return check.check(values.credibility, value, field_name)
+    def credibility(self, value: Any, field_name: str) -> int | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return self.check(values.credibility, value, field_name)
 
 
 # --- JSON / JSONL records --------------------------------------------------------------
@@ -271,9 +268,9 @@ def _json_claim(check: Checker, obj: dict) -> ClaimIntent:
     text = check.text(obj.get("text"), "text", required=True)
     fields: dict[str, Any] = {"text": text}
     if "tags" in obj:
-        fields["tags"] = _tags(check, obj["tags"])
+        fields["tags"] = check.tags(obj["tags"])
     if "event_date" in obj:
-        fields["event_date"] = _event_date(check, obj["event_date"], "event_date")
+        fields["event_date"] = check.event_date(obj["event_date"], "event_date")
     for name in ("place", "notes"):
         if name in obj:
             fields[name] = check.text(obj[name], name)
@@ -293,8 +290,8 @@ def _json_evidence(check: Checker, obj: dict) -> EvidenceRow:
         None,
         source,
         None,
-        _stance(check, obj.get("stance"), "stance", {}),
-        _credibility(check, obj.get("credibility"), "credibility"),
+        check.stance(obj.get("stance"), "stance", {}),
+        check.credibility(obj.get("credibility"), "credibility"),
         check.text(obj.get("quote"), "quote"),
         check.text(obj.get("url"), "url"),
         chain[0] if chain else None,
@@ -319,13 +316,6 @@ def _json_via(check: Checker, value: Any) -> list[str]:
         return []
     chain = [check.key(hop, "via") for hop in value]
     return [hop for hop in chain if hop]
-
-
-def _sheet_via(value: str | None) -> list[str]:
-    """A sheet's via cell: hops separated by `;`, in order ("ryg; dnk")."""
-    if not value:
-        return []
-    return [hop.strip() for hop in value.split(";") if hop.strip()]
 
 
 def _json_link(check: Checker, obj: dict) -> LinkRecord:
@@ -368,252 +358,3 @@ _JSON_PARSERS: dict[str, Callable[[Checker, dict], Any]] = {
     "verdict": _json_verdict,
     "alias": _json_alias,
 }
-
-
-# --- the CSV evidence sheet ------------------------------------------------------------
-
-
-@dataclass
-class SheetRow:
-    claim: ClaimIntent | None
-    sources: list[SourceIntent] = field(default_factory=list)
-    evidence: EvidenceRow | None = None
-    verdict: VerdictRow | None = None  # when the row's verdict cell gives one
-
-
-def _sheet_verdict(
-    check: Checker, cells: Mapping[str, str], verdict_map: Mapping[str, str | None]
-) -> VerdictRow | None:
-    """The row's verdict cell, through --verdict-map; empty (or mapped to none): no verdict."""
-    text = (cells.get("verdict") or "").strip()
-    if not text:
-        return None
-    word = text.lower()
-    if word in verdict_map:
-        verdict = verdict_map[word]
-    elif word in ("confirmed", "debunked", "none"):
-        verdict = None if word == "none" else word
-    else:
-        hint = (
-            f"; {{field:verdict_map}} maps {', '.join(sorted(verdict_map))}" if verdict_map else ""
-        )
-        check.add(
-            "verdict",
-            text,
-            "confirmed, debunked or none (map your own words with {field:verdict_map} "
-            f"true=confirmed,false=debunked,unknown=none{hint})",
-        )
-        return None
-    if verdict is None:
-        return None
-    reason = check.text(cells.get("verdict_reason"), "verdict_reason") or SHEET_VERDICT_REASON
-    claim_key = (cells.get("claim_key") or "").strip() or None
-    claim_text = _clean_text(cells.get("claim_text"))
-    return VerdictRow(claim_key, verdict, reason, None, False, claim_text, True)
-
-
-def sheet_row(
-    cells: Mapping[str, str],
-    where: Where,
-    *,
-    columns: Mapping[str, str],
-    stance_map: Mapping[str, str],
-    verdict_map: Mapping[str, str | None] | None = None,
-) -> SheetRow:
-    """One row of the evidence sheet: its claim, its sources (and via), its evidence item,
-    and the claim's verdict when a verdict column gives one.
-
-    `cells` maps sheet fields to cell text; `columns` maps fields to the header the user sees,
-    so messages name their column. Empty cells mean "not given".
-    """
-    fast = _fast_sheet_row(cells, where, stance_map)
-    if fast is not None and not cells.get("verdict"):
-        return fast
-    check = Checker(where, columns)
-    verdict = _sheet_verdict(check, cells, verdict_map or {})
-    if fast is not None:
-        check.done()
-        fast.verdict = verdict
-        return fast
-    get = cells.get
-    claim_key, claim_text = _key_or_words(check, cells, columns, "claim", "text")
-    source_key, source_name = _key_or_words(check, cells, columns, "source", "name")
-    reliability = get("reliability")
-    if reliability:
-        reliability = check.check(values.reliability, reliability, "reliability")
-    chain = _sheet_via(check.text(get("via"), "via"))
-    evidence = EvidenceRow(
-        check.key(get("key"), "key", evidence=True),
-        claim_key,
-        claim_text,
-        source_key,
-        source_name,
-        _stance(check, get("stance"), "stance", stance_map),
-        _credibility(check, get("credibility"), "credibility"),
-        check.text(get("quote"), "quote"),
-        check.text(get("url"), "url"),
-        None,
-        chain[0] if chain else None,
-        check.check(values.full_date, get("observed") or None, "observed"),
-        check.text(get("notes"), "notes"),
-        None,
-        sum(bit for name, bit in GIVEN_BITS.items() if (get(name) or "").strip()),
-        tuple(chain[1:]),
-    )
-    tags = _tags(check, get("tags"), "tags")
-    check.done()
-    row = _sheet_row(
-        where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, chain
-    )
-    row.verdict = verdict
-    return row
-
-
-def _key_or_words(
-    check: Checker, cells: Mapping[str, str], columns: Mapping[str, str], kind: str, words: str
-) -> tuple[str | None, str | None]:
-    """A sheet row's claim (by claim_key or claim_text) or source (source_key, source_name):
-    one of the two is needed, unless the row is already refused."""
-    key_field, words_field = f"{kind}_key", f"{kind}_{words}"
-    key = check.key(cells.get(key_field), key_field)
-    text = check.text(cells.get(words_field), words_field)
-    if not key and not text and not check.problems:
-        named = words_field if words_field in columns else key_field
-        check.add(named, MISSING, f"a {kind} key or a {kind} {words}")
-    return key, text
-
-
-_KEY = values.KEY_PATTERN.match
-_CREDIBILITY = {str(g): g for g in CREDIBILITY_GRADES}
-_STANCES = frozenset(STANCES)
-_RELIABILITY = frozenset(RELIABILITY_GRADES)
-_cache: dict[str, Any] = {}
-
-
-def _cached(kind: str, text: str, parse: Callable[[str], Any]) -> Any:
-    """Dates and tag lists repeat across rows: parse each distinct one once."""
-    token = kind + text
-    try:
-        return _cache[token]
-    except KeyError:
-        pass
-    if len(_cache) > 100_000:
-        _cache.clear()
-    value = _cache[token] = parse(text)
-    return value
-
-
-def _clean_text(value: str | None) -> str | None:
-    if not value:
-        return None
-    text = value.strip()
-    if "\x00" in text or len(text) > MAX_TEXT:
-        raise ValueError
-    return text or None
-
-
-def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[str, str]):
-    """The common case, a good row, checked without building messages; None sends the row
-    to the full check, which says what is wrong."""
-    get = cells.get
-    try:
-        claim_key = (get("claim_key") or "").strip() or None
-        if claim_key is not None and not _KEY(claim_key):
-            return None
-        claim_text = _clean_text(get("claim_text"))
-        source_key = (get("source_key") or "").strip() or None
-        if source_key is not None and not _KEY(source_key):
-            return None
-        source_name = _clean_text(get("source_name"))
-        if not (claim_key or claim_text) or not (source_key or source_name):
-            return None
-        stance = (get("stance") or "").strip()
-        stance = (
-            stance_map.get(stance.lower(), stance).strip().lower() if stance_map else stance.lower()
-        )
-        if stance not in _STANCES:
-            return None
-        credibility = (get("credibility") or "").strip()
-        if credibility:
-            credibility = _CREDIBILITY[credibility]
-        reliability = (get("reliability") or "").strip().upper()
-        if reliability and reliability not in _RELIABILITY:
-            return None
-        key = (get("key") or "").strip() or None
-        if key is not None and (not _KEY(key) or key.isdigit()):
-            return None
-        observed = (get("observed") or "").strip() or None
-        if observed is not None:
-            observed = _cached("d", observed, values.full_date)
-        tags_text = get("tags")
-        tags = (
-            _cached(
-                "t",
-                tags_text,
-                lambda t: sorted({values.tag(x) for x in split_list(t) if x.strip()}),
-            )
-            if tags_text
-            else []
-        )
-        via = _clean_text(get("via"))
-        if via is not None and ";" in via:
-            return None  # a via chain: the full check splits and checks it
-        notes = _clean_text(get("notes"))
-        evidence = EvidenceRow(
-            key,
-            claim_key,
-            claim_text,
-            source_key,
-            source_name,
-            stance,
-            credibility or None,
-            _clean_text(get("quote")),
-            _clean_text(get("url")),
-            None,
-            via,
-            observed,
-            notes,
-            None,
-            (1 if credibility else 0)
-            | (2 if via else 0)
-            | (4 if observed else 0)
-            | (8 if notes else 0),
-            (),
-        )
-    except (ValueError, KeyError, InvalidValue):
-        return None
-    return _sheet_row(
-        where,
-        evidence,
-        claim_key,
-        claim_text,
-        tags,
-        source_key,
-        source_name,
-        reliability,
-        [via] if via else [],
-    )
-
-
-def _sheet_row(
-    where, evidence, claim_key, claim_text, tags, source_key, source_name, reliability, chain
-) -> SheetRow:
-    """The claim and source intents of one checked sheet row (both sheet paths end here)."""
-    claim = None
-    if claim_text or claim_key:
-        fields: dict[str, Any] = {}
-        if claim_text:
-            fields["text"] = claim_text
-        if tags:
-            fields["tags"] = tags
-        claim = ClaimIntent(where, claim_key, claim_text or "", fields, add_tags=True)
-    row = SheetRow(claim=claim, evidence=evidence)
-    source_fields: dict[str, Any] = {}
-    if source_name:
-        source_fields["name"] = source_name
-    if reliability:
-        source_fields["reliability"] = reliability
-    row.sources.append(SourceIntent(where, source_key, source_name or "", source_fields))
-    for hop in chain:
-        row.sources.append(SourceIntent(where, None, hop, {"name": hop}, reference=True))
-    return row
