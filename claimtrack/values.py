@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from .errors import InvalidValue
 from .vocabulary import (
@@ -139,11 +139,16 @@ def reported_by(value: str | None, *, field: str = "reported_by") -> str | None:
     if precision == "year":
         return f"{text}-12-31"
     if precision == "month":
-        import calendar
-
         year, month = int(text[:4]), int(text[5:7])
-        return f"{text}-{calendar.monthrange(year, month)[1]:02d}"
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return (following - timedelta(days=1)).isoformat()
     return text
+
+
+def recorded_by_end_of(day: str) -> datetime:
+    """The first moment after DAY (YYYY-MM-DD, UTC): an item recorded before it was recorded
+    by DAY (--reported-by, for an item with no observed date)."""
+    return datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=1)
 
 
 def key(value: str | None, *, field: str = "key") -> str:

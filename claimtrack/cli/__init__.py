@@ -14,7 +14,9 @@ from functools import cache
 from typing import Annotated
 
 import typer
+import typer.main
 
+from .. import __version__
 from ..errors import ClaimtrackError
 from .next_steps import worded
 from .params import RUNNING, PlainValuesGroup, flag_for, option_for
@@ -121,8 +123,6 @@ class _Commands(Mapping):
 
 @cache
 def _module_commands(module_name: str) -> dict:
-    import typer.main
-
     module = importlib.import_module(f"{__name__}.{module_name}")
     if hasattr(module, "register"):
         holder = typer.Typer(rich_markup_mode=None, add_completion=False)
@@ -172,8 +172,6 @@ def _describe_unexpected(exc: Exception, ctx: typer.Context) -> str:
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
-
         typer.echo(f"claimtrack {__version__}")
         raise typer.Exit()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..errors import InvalidValue
 from ..output.printing import print_json
 from .next_steps import said
 from .params import PlainValuesGroup
@@ -23,7 +25,6 @@ def _migrate(database, command_name: str, revision: str) -> None:
     from alembic.util import CommandError
 
     from ..db import run_migration
-    from ..errors import InvalidValue
 
     try:
         run_migration(database, command_name, revision)
@@ -212,8 +213,6 @@ def backup(
     \b
     Example: claimtrack db backup ~/backups/claims-2026-12-01.db
     """
-    from pathlib import Path
-
     from ..services.maintenance import backup as make_backup
 
     database = ctx.obj.database()

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..output.json import indented_json
 from ..vocabulary import counted
 from .confirm import DryRun, Yes, confirmed
 from .options import Json, Reason
@@ -71,8 +72,6 @@ def _merge(
 
     def text(summary: dict[str, Any], *, future: bool) -> str:
         if json_:
-            from ..output.json import indented_json
-
             return indented_json(summary | {"dry_run": future})
         said = lines(summary, future=future)
         if not future:

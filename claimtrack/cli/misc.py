@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InvalidValue
 from ..output.printing import (
     change_value,
     output_format,
@@ -73,7 +74,6 @@ def history(
     Example: claimtrack history halt --limit 20
     Example: claimtrack history halt --verify
     """
-    from ..errors import InvalidValue
     from ..services.history import history_of, verify_history
 
     if verify:

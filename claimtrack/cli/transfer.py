@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
 import sys
 from typing import Annotated
 
 import typer
 
+from ..output.printing import print_json
 from ..output.tables import table_text
 from .options import ExportReportedBy, Json, Since, SourceFilter, Status, Tag
 
@@ -145,8 +149,6 @@ def import_(
     if check is not None and check["done"] == "skipped":
         check["advice"] = DUPLICATES_ADVICE
     if json_:
-        from ..output.printing import print_json
-
         print_json(result.as_dict())
         return
     _print_summary(result)
@@ -255,9 +257,7 @@ class _stdin_read_first:
 
     def __enter__(self):
         if self.active:
-            import io
-            import shutil
-            import tempfile
+            import tempfile  # 3 ms of start-up, for `import -` only
 
             spool = tempfile.TemporaryFile()
             shutil.copyfileobj(sys.stdin.buffer, spool, 1024 * 1024)
@@ -313,8 +313,6 @@ class _progress:
     def __init__(self, files: list[str]):
         self.bar = None
         if sys.stderr.isatty() and sys.stdout.isatty():
-            import os
-
             sizes = [os.path.getsize(f) for f in files if f != "-" and os.path.isfile(f)]
             total = sum(sizes) if len(sizes) == len(files) else None
             self.bar = _Bar(total)
@@ -407,8 +405,6 @@ def export(
                 export_stream(session, sys.stdout, **options)
                 sys.stdout.flush()
             except BrokenPipeError:  # `claimtrack export | head`: the reader has had enough
-                import os
-
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
         count = export_file(session, output, force=force, **options)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from .. import values
 from ..models import Claim, ClaimTag, Evidence, EvidenceRelay, HistoryEvent, KeyAlias, Source, Tag
 from ..records import EVIDENCE_VALUE_FIELDS, ClaimRecord
 
@@ -287,9 +288,7 @@ def evidence_states(
                     item.via_id = by_key.get(before["via"]) if before["via"] else None
                     item.relay_ids = ()
     if reported_by is not None:
-        from .assessments import recorded_by_end_of
-
-        end = recorded_by_end_of(reported_by)
+        end = values.recorded_by_end_of(reported_by)
         return [
             item
             for item in items.values()
@@ -310,8 +309,6 @@ def last_changes(
     as_of: datetime | None = None,
 ) -> dict[int, datetime]:
     """When each claim last changed (by `as_of`): its newest history event of any kind."""
-    from sqlalchemy import func
-
     query = select(HistoryEvent.claim_id, func.max(HistoryEvent.at)).where(
         HistoryEvent.claim_id.is_not(None)
     )
@@ -326,8 +323,6 @@ def last_changes(
 
 def _aware(value: datetime | str) -> datetime:
     """max() bypasses the column type on SQLite and returns the stored text."""
-    from datetime import UTC
-
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)

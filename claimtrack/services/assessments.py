@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from itertools import chain
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ..models import CREDIBILITY_GRADES, Evidence, EvidenceRelay, Source
+from .. import values
+from ..models import Evidence, EvidenceRelay, Source
 from ..settings import Settings, load_settings
 from ..status import (
     NOT_CREDIBLE_CREDIBILITY,
@@ -23,17 +24,13 @@ from ..status import (
     assess,
     channel_factor,
 )
-from .calibrate import ModelInUse, model_in_use
+from ..vocabulary import CREDIBILITY_GRADES
+from .score_model import ModelInUse, model_in_use
 
 ClaimIds = Iterable[int] | Select | None
 # Rows fetched at a time when streaming every item: the per-row fetch costs more than the
 # aggregation itself, and a whole fetchall of a million rows holds hundreds of MB.
 PARTITION = 10_000
-
-
-def recorded_by_end_of(day: str) -> datetime:
-    """The first moment after DAY (UTC): an item recorded before it was recorded by DAY."""
-    return datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=1)
 
 
 def reported_by_clause(reported_by: str) -> ColumnElement[bool]:
@@ -42,7 +39,10 @@ def reported_by_clause(reported_by: str) -> ColumnElement[bool]:
     compare as dates."""
     return or_(
         Evidence.observed <= reported_by,
-        and_(Evidence.observed.is_(None), Evidence.created_at < recorded_by_end_of(reported_by)),
+        and_(
+            Evidence.observed.is_(None),
+            Evidence.created_at < values.recorded_by_end_of(reported_by),
+        ),
     )
 
 
@@ -138,6 +138,8 @@ def relay_keys(session: Session, claim_ids: ClaimIds = None) -> dict[int, tuple[
 def _items_as_of(
     session: Session, claim_ids: ClaimIds, as_of: datetime, reported_by: str | None = None
 ) -> dict[int, list[EvidenceItem]]:
+    # Imported here: only --as-of reads the past, and as_of costs every other read command
+    # 3-6 ms of start-up (python -X importtime, claim list).
     from .as_of import evidence_states, source_states
 
     sources = source_states(session, as_of)

@@ -26,6 +26,7 @@ from .common import (
     new_key,
     record,
 )
+from .score_model import model_in_use
 
 
 def judgement_fields(standing: Standing, model: str) -> dict[str, Any]:
@@ -108,6 +109,8 @@ def add_claim(
     session.flush()
     record(session, "claim.add", claim, after=ClaimRecord.of(claim).history_json())
     if source:
+        # Imported where used, as in show_claim: claim list and report, which load this
+        # module, would pay 2-5 ms of start-up for evidence and status_changes.
         from .evidence import add_evidence
 
         add_evidence(session, claim=claim.key, source=source, stance="supports")
@@ -328,8 +331,6 @@ def list_claims(
     if ids is not None:
         query = query.where(Claim.id.in_(ids))
     claims = list(session.scalars(query))
-    from .calibrate import model_in_use
-
     settings = load_settings()
     model = model_in_use(session, settings)
     wanted = None if ids is None else [c.id for c in claims]
@@ -345,12 +346,11 @@ def list_claims(
 def show_claim(session: Session, key: str, *, reported_by: str | None = None) -> dict[str, Any]:
     """A claim with its status and evidence (with `reported_by`, YYYY-MM-DD, only the evidence
     reported by then)."""
-    from .calibrate import model_in_use
-    from .evidence import evidence_views
-
     claim = get_claim(session, key)
     # The items listed are the items assessed (current, reported by then): read once, and the
     # assessment built from them, as assess_claims would from its own read of the same rows.
+    from .evidence import evidence_views
+
     evidence = evidence_views(session, claim_id=claim.id, reported_by=reported_by)
     settings = load_settings()
     weights = model_in_use(session, settings).for_claim(claim.id)

@@ -48,10 +48,6 @@ from ..confusables import normalise_name
 from ..errors import InvalidValue
 from ..models import Claim, Source
 from ..settings import load_settings
-from .claims import add_claim, link_claims
-from .common import get_claim, get_source
-from .merge import merge_claims, merge_sources
-from .sources import add_source
 
 ON_DUPLICATE = ("ask", "warn", "skip", "merge")
 
@@ -200,6 +196,7 @@ def similar_claims(
 
     Candidates come from the search index (claims sharing the most, rarest content words,
     up to 50), then each is scored exactly."""
+    # This module serves source add, duplicates and import too, which need no search.
     from .search import ParsedQuery, Term, count_claims, match_claim_ids
 
     threshold = _threshold(threshold)
@@ -476,6 +473,8 @@ def imported_duplicates(
     most IMPORT_MAX_PAIRS per new claim (each scored against at most IMPORT_MAX_CANDIDATES);
     with `merge`, each new claim is merged into the claim it duplicates when that one was
     there before the import (pairs of new claims are only reported)."""
+    from .merge import merge_claims
+
     if not claim_ids:
         return []
     new = set(claim_ids)
@@ -750,6 +749,11 @@ def add_claim_checked(
     """`add_claim` unless the claim is a near-duplicate of one already logged (similar
     wording), as `on_duplicate` says (see add_checked): warn, skip, merge (its tags
     and evidence join the claim it duplicates), add, or link (as supporting it)."""
+    # Each entity's services imported by its own add: `duplicates` and import need neither.
+    from .claims import add_claim, link_claims
+    from .common import get_claim
+    from .merge import merge_claims
+
     return add_checked(
         session,
         on_duplicate=on_duplicate,
@@ -772,6 +776,10 @@ def add_source_checked(
     """`add_source` unless a source with the same normalised name or canonical URL exists, as
     `on_duplicate` says (see common.add_checked): warn, skip, merge (empty fields are filled
     from it, and its key becomes another name for the source kept), or add."""
+    from .common import get_source
+    from .merge import merge_sources
+    from .sources import add_source
+
     return add_checked(
         session,
         on_duplicate=on_duplicate,

@@ -14,7 +14,7 @@ from .. import values
 from ..errors import Conflict, InvalidValue, NextStep, NotFound
 from ..models import Evidence, EvidenceRelay, Source, utcnow
 from ..records import EvidenceRecord, changed_fields
-from .assessments import assess_claims
+from .assessments import assess_claims, relay_keys, reported_by_clause
 from .common import UNSET, Edit, Removal, get_claim, get_source, record
 from .status_changes import record_status_changes
 
@@ -338,8 +338,6 @@ def evidence_views(
     )
     if not include_removed:
         query = query.where(Evidence.removed_at.is_(None))
-    from .assessments import relay_keys, reported_by_clause
-
     if reported_by is not None:
         query = query.where(reported_by_clause(reported_by))
 

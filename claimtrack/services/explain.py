@@ -6,8 +6,10 @@ import math
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..models import Evidence, Source
 from ..settings import load_settings
 from ..status import (
     NOT_CREDIBLE_CREDIBILITY,
@@ -21,7 +23,8 @@ from ..status import (
 from .as_of import SourceState, chain, claim_states, source_states
 from .assessments import evidence_items
 from .common import get_claim
-from .report import item_view
+from .report import claim_as_of, item_view
+from .score_model import model_in_use
 
 
 def _why_not_credible(item: EvidenceItem) -> str:
@@ -64,10 +67,6 @@ def _folding(
 def _chains(session: Session, claim_id: int) -> dict[int, SourceState]:
     """The claim's sources and the sources up their derived-from chains, by id: one recursive
     query, so explain reads a few sources however many the database holds."""
-    from sqlalchemy import select
-
-    from ..models import Evidence, Source
-
     chains = (
         select(Evidence.source_id.label("id"))
         .where(Evidence.claim_id == claim_id)
@@ -91,9 +90,6 @@ def explain_claim(
 ) -> dict[str, Any]:
     """Status, rule, score and every item's part in them; fragility per origin. With
     `reported_by` (YYYY-MM-DD), only the evidence reported by then."""
-    from .calibrate import model_in_use
-    from .report import claim_as_of
-
     settings = load_settings()
     current = get_claim(session, key)
     if as_of is not None:

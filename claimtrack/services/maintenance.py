@@ -14,11 +14,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError as SQLDatabaseError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from ..db import Database, mask_url, schema_drift, scrub, secret_parameter
 from ..errors import Conflict, DatabaseError, NextStep
+from ..history_log import verify_chain
 from ..models import Base, HistoryEvent, Source
 
 SHOWN = 20  # problems listed per check; the count says how many there are in all
@@ -55,8 +59,6 @@ def check_database(database: Database) -> list[Check]:
 def _run(name: str, check, database: Database) -> Check:
     """`check(database)` gives (summary, problems), or (summary, problems, what fixes the last
     problem)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     try:
         summary, problems, *fix = check(database)
     except SQLAlchemyError as exc:
@@ -170,12 +172,8 @@ def _history(database: Database) -> tuple[str, list[str]]:
 def _search(database: Database) -> tuple[str, list[str]] | tuple[str, list[str], NextStep]:
     """The search triggers are live: an import suspends them for its own transaction only
     (on SQLite with a row in search_suspended, which must never be committed)."""
-    from sqlalchemy import text
-
     if database.dialect != "sqlite":
         return "search triggers are live (suspension is transaction-local on PostgreSQL)", []
-    from sqlalchemy.exc import DatabaseError
-
     with database.engine.connect() as conn:
         suspended = conn.execute(text("SELECT COUNT(*) FROM search_suspended")).scalar()
         # FTS5 compares its index with the rows it references (the view search_content):
@@ -185,7 +183,7 @@ def _search(database: Database) -> tuple[str, list[str]] | tuple[str, list[str],
                 "INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)"
             )
             matches = True
-        except DatabaseError as exc:
+        except SQLDatabaseError as exc:
             # The check is an INSERT to FTS5: a database that cannot be written (opened
             # read-only, see db.read_only_reason) cannot run it, which says nothing of the index.
             matches = "readonly" in str(exc).replace("-", "").replace(" ", "").lower()
@@ -217,8 +215,6 @@ APPEND_ONLY_TRIGGERS = {
 def _chain(database: Database) -> tuple[str, list[str]]:
     """Every event matches its hash (see claimtrack.history_log), and the triggers that keep
     history append-only are in place."""
-    from ..history_log import verify_chain
-
     with database.engine.connect() as conn:
         if database.dialect == "sqlite":
             present = conn.exec_driver_sql(
@@ -246,8 +242,6 @@ def _chain(database: Database) -> tuple[str, list[str]]:
 def history_head(database: Database, *, kept: str | None = None) -> dict[str, Any]:
     """The chain's newest event, after checking the whole chain (and that `kept`, a head
     printed earlier, is still in it): what to keep elsewhere."""
-    from ..history_log import verify_chain
-
     with database.engine.connect() as conn:
         count, broken, last = verify_chain(conn, kept=kept)
     return {
@@ -269,6 +263,7 @@ def backup(database: Database, target: Path) -> dict[str, Any]:
     through a symbolic link, moved into place only when complete). SQLite: the online backup
     API, while others keep working; PostgreSQL: pg_dump's custom format, when pg_dump is
     installed."""
+    # Imported here: the checks, which load this module too, write no file.
     from ..outfile import Target, database_files
 
     target = Path(target).expanduser().absolute()
@@ -319,8 +314,6 @@ def _backup_sqlite(database: Database, partial: Path) -> None:
 
 
 def _backup_postgres(database: Database, partial: Path) -> None:
-    from sqlalchemy.engine import make_url
-
     url = make_url(database.url)
     where = mask_url(database.url).replace("postgresql+psycopg", "postgresql")
     pg_dump = shutil.which("pg_dump")
@@ -329,6 +322,7 @@ def _backup_postgres(database: Database, partial: Path) -> None:
             "PostgreSQL databases are backed up with pg_dump, which is not on PATH: install "
             f"the PostgreSQL client tools and run: pg_dump --format=custom --file FILE '{where}'"
         )
+    # psycopg is the PostgreSQL extra's: a SQLite-only install has none to import.
     from psycopg.conninfo import make_conninfo
 
     # The password (in the URL's user part or its query string) goes to pg_dump through its

@@ -17,6 +17,7 @@ from ..errors import Conflict, InvalidValue
 from ..history_log import flush_session_log
 from ..models import ClaimLink, Evidence, EvidenceRelay, HistoryEvent, KeyAlias, Source
 from ..records import ClaimRecord, SourceRecord
+from .assessments import assess_claims
 from .common import get_claim, get_source, record
 from .status_changes import record_status_changes
 
@@ -51,7 +52,8 @@ def merge_claims(
     session: Session, *, keep: str, other: str, reason: str | None = None
 ) -> dict[str, Any]:
     """Merge claim OTHER into KEEP; returns what moved and the status before and after."""
-    from .assessments import assess_claims
+    # Each merge imports its entity's services: claim add loads this module for
+    # --on-duplicate merge and would load the source services too (and source add the claims').
     from .claims import tag_rows
 
     kept, merged = get_claim(session, keep), get_claim(session, other)

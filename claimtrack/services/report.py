@@ -35,10 +35,10 @@ from ..status import (
 )
 from .as_of import ClaimState, chain, claim_states, last_changes, source_states
 from .assessments import ClaimStanding, assess_claims, claim_standings, evidence_items
-from .calibrate import model_in_use
 from .claim_filter import ClaimFilter
 from .claims import judgement_fields
 from .common import get_claim, get_source
+from .score_model import model_in_use
 
 VERDICT_NAMES = ("confirmed", "debunked")
 

@@ -33,6 +33,8 @@ from sqlalchemy.orm import Session
 from .. import values
 from ..errors import InvalidValue
 from ..models import Claim, Evidence, EvidenceRelay, Source
+from ..terminal import shown
+from .assessments import assess_claims
 from .claim_filter import ClaimFilter
 from .common import get_source
 
@@ -391,8 +393,6 @@ def _document_texts(
 
 
 def _views(session: Session, rows: Sequence[Any], parsed: ParsedQuery) -> list[dict[str, Any]]:
-    from .assessments import assess_claims
-
     claim_ids = {row.claim_id for row in rows if row.claim_id is not None}
     assessments = assess_claims(session, claim_ids) if claim_ids else {}
     texts = _document_texts(session, [(row.kind, int(row.ref_id)) for row in rows])
@@ -499,8 +499,6 @@ def _compact(value: str) -> tuple[str, list[int]]:
 def mark(snippet: str, highlights: Sequence[Sequence[int]], before: str, after: str) -> str:
     """The snippet for people: every highlighted span wrapped in `before` … `after`, control
     characters escaped (claimtrack.terminal)."""
-    from ..terminal import shown
-
     pieces, position = [], 0
     for start, end in highlights:
         pieces += [shown(snippet[position:start]), before, shown(snippet[start:end]), after]
