@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ..output.printing import status_change_lines
+from ..output.json import indented_json
+from ..output.printing import print_json, status_change_lines
+from ..vocabulary import counted
 from .confirm import DryRun, Yes, confirmed
 from .options import Json, Reason
 
@@ -24,10 +26,6 @@ Cascade = Annotated[
 ]
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 def _status_lines(changes: list[dict[str, Any]], *, future: bool) -> list[str]:
     """The status changes a removal or restore made (or, planned, would make: then as one
     more part of the plan)."""
@@ -40,17 +38,17 @@ def _plan_lines(entity: str, done: dict[str, Any], *, future: bool) -> list[str]
     lines = [f"{verb} {entity} {done['key']}"]
     items = done["evidence_removed"]
     if items:
-        lines.append(f"  with {_count(len(items), 'evidence item')}:")
+        lines.append(f"  with {counted(len(items), 'evidence item')}:")
         lines += [f"    {i['id']}: {i['stance']} {i['claim']} from {i['source']}" for i in items]
     if done["links_removed"]:
-        lines.append(f"  with {_count(len(done['links_removed']), 'link')}:")
+        lines.append(f"  with {counted(len(done['links_removed']), 'link')}:")
         lines += [
             f"    {link['claim']} {link['relation']} {link['other']}"
             for link in done["links_removed"]
         ]
     if done["children_moved"]:
         lines.append(
-            f"  {_count(len(done['children_moved']), 'derived source')} now derive from its "
+            f"  {counted(len(done['children_moved']), 'derived source')} now derive from its "
             f"parent instead: {', '.join(done['children_moved'])}"
         )
     return lines + _status_lines(done["status_changes"], future=future)
@@ -66,8 +64,6 @@ def _remove(ctx, entity: str, key: str, reason: str, cascade: bool, yes, dry_run
 
     def preview(planned):
         if json_:
-            from ..output.json import indented_json
-
             return indented_json(planned | {"dry_run": True})
         return "\n".join(_plan_lines(entity, planned, future=True))
 
@@ -82,8 +78,6 @@ def _remove(ctx, entity: str, key: str, reason: str, cascade: bool, yes, dry_run
     if done is None:
         return
     if json_:
-        from ..output.printing import print_json
-
         print_json(done | {"dry_run": False})
         return
     typer.echo("\n".join(_plan_lines(entity, done, future=False)))
@@ -135,8 +129,6 @@ def _restore(ctx, entity: str, key: str, reason: str | None, dry_run: bool, json
 
     def text(done: dict[str, Any], *, future: bool) -> str:
         if json_:
-            from ..output.json import indented_json
-
             return indented_json(done | {"dry_run": future})
         return "\n".join(_restore_lines(entity, done, future=future))
 
@@ -157,15 +149,15 @@ def _restore_lines(entity: str, done: dict[str, Any], *, future: bool) -> list[s
     lines = [f"{'Will restore' if future else 'Restored'} {entity} {done['key']}"]
     if done["evidence_restored"]:
         ids = ", ".join(str(i) for i in done["evidence_restored"])
-        lines.append(f"  with {_count(len(done['evidence_restored']), 'evidence item')}: {ids}")
+        lines.append(f"  with {counted(len(done['evidence_restored']), 'evidence item')}: {ids}")
     if done["links_restored"]:
-        lines.append(f"  with {_count(len(done['links_restored']), 'link')}:")
+        lines.append(f"  with {counted(len(done['links_restored']), 'link')}:")
         lines += [
             f"    {lk['claim']} {lk['relation']} {lk['other']}" for lk in done["links_restored"]
         ]
     if done["children_moved"]:
         lines.append(
-            f"  {_count(len(done['children_moved']), 'source')} derive from it again: "
+            f"  {counted(len(done['children_moved']), 'source')} derive from it again: "
             + ", ".join(done["children_moved"])
         )
     if done["evidence_left_removed"]:
