@@ -181,7 +181,9 @@ def actor(value: str, *, field: str = "actor") -> str:
     text = " ".join(str(value).split())
     if not text or len(text) > MAX_ACTOR:
         raise InvalidValue(
-            field, value, f"a name of 1 to {MAX_ACTOR} characters (--actor or CLAIMTRACK_ACTOR)"
+            field,
+            value,
+            f"a name of 1 to {MAX_ACTOR} characters ({{field:actor}} or CLAIMTRACK_ACTOR)",
         )
     _check_storable(text, field)
     return text
