@@ -33,7 +33,7 @@ PG_WRITE_LOCK = 0x636C61696D  # "claim"
 
 # The newest migration's revision id. A test checks it equals Alembic's head, so the start-up
 # check below can compare revisions without importing Alembic (which costs ~300 ms).
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012"
 
 
 def default_db_path() -> Path:

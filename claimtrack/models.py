@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -36,7 +37,10 @@ NAMING_CONVENTION = {
 }
 
 DATE_PRECISIONS = ("year", "month", "day")
-HISTORY_ENTITIES = ("source", "claim", "evidence", "link", "model")  # model: a calibrate fit
+# model: a calibrate fit; import: one import, with the ids of the rows it created
+HISTORY_ENTITIES = ("source", "claim", "evidence", "link", "model", "import")
+# Events about the database, not about one claim, source or evidence item.
+SUBJECTLESS_ENTITIES = ("model", "import")
 
 
 def utcnow() -> datetime:
@@ -288,7 +292,10 @@ class HistoryEvent(Base):
     re-file events), each event hash-chained to the one before (claimtrack.history_log).
 
     `before` and `after` hold JSON snapshots of the fields that changed (the whole record on
-    creation), which is what --as-of reconstruction reads back.
+    creation by hand), which is what --as-of reconstruction reads back. The rows an import
+    creates are recorded by that import's one event (entity `import`), whose `after` lists
+    their ids as ranges (claimtrack.history_log.import_record); what an import changes is
+    recorded per record, as hand edits are.
     """
 
     __tablename__ = "history"
@@ -317,12 +324,20 @@ class HistoryEvent(Base):
     __table_args__ = (
         CheckConstraint(_in("entity", HISTORY_ENTITIES), name="entity"),
         CheckConstraint(
-            "entity = 'model' OR claim_id IS NOT NULL OR source_id IS NOT NULL "
-            "OR evidence_id IS NOT NULL",
+            _in("entity", SUBJECTLESS_ENTITIES) + " OR claim_id IS NOT NULL "
+            "OR source_id IS NOT NULL OR evidence_id IS NOT NULL",
             name="has_subject",
         ),
         # Each claim's last change (reports) is read from this index alone.
         Index("ix_history_claim_id_at", "claim_id", "at"),
+        # The import events (one per import, among millions of per-record events), which
+        # `history KEY`, reports and `db check` read to find the rows an import created.
+        Index(
+            "ix_history_imports",
+            "id",
+            sqlite_where=text("entity = 'import'"),
+            postgresql_where=text("entity = 'import'"),
+        ),
     )
 
 
