@@ -15,6 +15,13 @@ database is exported and imported into another. The chain is appended per flush,
 reading the head under the write lock (PostgreSQL: the transaction-level advisory lock every
 claimtrack writer takes; SQLite: writers are serialised by BEGIN IMMEDIATE), so the chain's
 order is the order of ids. See docs/reliability.md for what it protects against.
+
+An import records what it creates in one event of its own (action and entity `import`, no
+claim, source or evidence item): its `after` (`import_record`) names the files and their
+sha256, the counts, the ids of the sources, claims and evidence it created, and the ids of the
+claims and sources its new evidence belongs to, all as ranges; readers load the ranges
+(`load_ranges`, one statement) and look ids up in them. What an import changes is recorded
+per record, as hand edits are.
 """
 
 from __future__ import annotations
@@ -24,12 +31,12 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Subquery, or_, select, text
 from sqlalchemy.engine import Connection
 
-from .models import HistoryEvent, utcnow
+from .models import HistoryEvent, UTCDateTime, utcnow
 
 COLUMNS = (
     "at",
@@ -237,6 +244,101 @@ def flush_session_log(session) -> None:
         log.flush(session.connection())
 
 
+# --- imports ------------------------------------------------------------------------------
+
+IMPORT = "import"  # the action and entity of an import's one event
+CREATED = ("source", "claim", "evidence")  # the rows an import event lists by id
+# The claims the created evidence was given to and the sources it came from, by id: what a
+# per-row `evidence.add` was filed under.
+EVIDENCE_OF = ("claim", "source")
+
+
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """Ids as [first, last] ranges, in order: an import's ids come from a counter (SQLite's
+    max(id) + 1, PostgreSQL's sequence), so a few ranges hold them all."""
+    ranges: list[list[int]] = []
+    for row_id in sorted(ids):
+        if ranges and row_id <= ranges[-1][1] + 1:
+            ranges[-1][1] = max(ranges[-1][1], row_id)
+        else:
+            ranges.append([row_id, row_id])
+    return ranges
+
+
+def import_record(
+    *,
+    files: Sequence[Mapping[str, Any]],
+    records: int,
+    rejected: int,
+    counts: Mapping[str, Mapping[str, int]],
+    created: Mapping[str, Iterable[int]],
+    evidence_of: Mapping[str, Iterable[int]],
+) -> dict[str, Any]:
+    """The `after` of an import's event: the files read (name, sha256 and size of what was
+    read; None for records given through the Python API), how many records they held and how
+    many were skipped as bad rows, the import's counts, the ids it created, and the ids of
+    the claims and sources its new evidence belongs to, all as ranges."""
+    return {
+        "files": [dict(file) for file in files],
+        "records": records,
+        "rejected": rejected,
+        "counts": {kind: dict(outcomes) for kind, outcomes in counts.items()},
+        "created": {entity: id_ranges(created.get(entity, ())) for entity in CREATED},
+        "evidence_of": {entity: id_ranges(evidence_of.get(entity, ())) for entity in EVIDENCE_OF},
+    }
+
+
+def import_ranges(dialect: str, group: str, entity: str) -> Subquery:
+    """The id ranges import events list under `group` ("created" or "evidence_of") for
+    `entity`: a subquery of (event_id, at, first_id, last_id), read from the events' JSON in
+    SQL (the partial index ix_history_imports finds the events)."""
+    if entity not in {"created": CREATED, "evidence_of": EVIDENCE_OF}.get(group, ()):
+        raise ValueError(f"import events list no {group} {entity} ids")
+    # `group` and `entity` are names checked above, never text from outside.
+    if dialect == "postgresql":
+        first, last = "(r.value ->> 0)::integer", "(r.value ->> 1)::integer"
+        ranges = (
+            "CROSS JOIN LATERAL "
+            f"jsonb_array_elements(h.after::jsonb -> '{group}' -> '{entity}') AS r (value)"
+        )
+    else:
+        first, last = "json_extract(r.value, '$[0]')", "json_extract(r.value, '$[1]')"
+        ranges = f"CROSS JOIN json_each(h.after, '$.{group}.{entity}') AS r"
+    sql = (
+        f"SELECT h.id AS event_id, h.at AS at, {first} AS first_id, {last} AS last_id "  # noqa: S608
+        f"FROM history AS h {ranges} WHERE h.entity = '{IMPORT}'"
+    )
+    columns = {"event_id": Integer, "at": UTCDateTime, "first_id": Integer, "last_id": Integer}
+    return text(sql).columns(**columns).subquery(f"{group}_{entity}")
+
+
+class Range(NamedTuple):
+    first: int
+    last: int
+    event: int
+    at: datetime
+
+
+def load_ranges(
+    conn: Connection,
+    group: str,
+    entity: str,
+    *,
+    as_of: datetime | None = None,
+    since: datetime | None = None,
+) -> list[Range]:
+    """Every range import events (made by `as_of`, since `since`) list under `group` for
+    `entity`, ordered by first id: one statement; a few ranges per import. Readers look ids
+    up in them in memory, so no statement ever joins a table row by row against the JSON."""
+    table = import_ranges(conn.dialect.name, group, entity)
+    query = select(table.c.first_id, table.c.last_id, table.c.event_id, table.c.at)
+    if as_of is not None:
+        query = query.where(table.c.at <= as_of)
+    if since is not None:
+        query = query.where(table.c.at >= since)
+    return [Range(*row) for row in conn.execute(query.order_by(table.c.first_id, table.c.event_id))]
+
+
 def restore_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Write exported events as they are, ids, database users and hashes included, in one
     statement (executemany): how a restore into an empty database (transfer.restore) carries
@@ -341,9 +443,12 @@ def verify_chain(conn: Connection, *, kept: str | None = None) -> tuple[int, lis
     return count, problems, last
 
 
-def verify_events(conn: Connection, column, subject_id: int) -> tuple[int, list[str]]:
-    """Check the events filed under one claim or source, each against the event just before it
-    in the whole chain (one query)."""
+def verify_events(
+    conn: Connection, column, subject_id: int, *, also: Sequence[int] = ()
+) -> tuple[int, list[str]]:
+    """Check the events filed under one claim or source, and the events with ids in `also`
+    (the imports that created it), each against the event just before it in the whole chain
+    (one query)."""
     table = HistoryEvent.__table__
     before = table.alias("before_it")
     previous = (
@@ -355,7 +460,7 @@ def verify_events(conn: Connection, column, subject_id: int) -> tuple[int, list[
     )
     query = (
         select(*(table.c[name] for name in _HASHED), previous.label("previous"))
-        .where(column == subject_id)
+        .where(or_(column == subject_id, table.c.id.in_(list(also))))
         .order_by(table.c.id)
     )
     problems, count = [], 0

@@ -20,6 +20,7 @@ OK_LINES = [
     "ok: every reference points at an existing row",
     "ok: no derived-from loops; every origin is the end of its chain",
     "ok: every history event points at an existing claim, source or evidence item",
+    "ok: every claim, source and evidence item has one creation event (its own, or its import's)",
     "ok: search indexing is live",
     "ok: every history event matches the hash chain; triggers keep history append-only",
 ]
@@ -30,7 +31,7 @@ def ok_lines(engine_name: str) -> str:
     lines = list(OK_LINES)
     if engine_name == "postgres":
         lines[1] = PG_INTEGRITY
-        lines[5] = "ok: search triggers are live (suspension is transaction-local on PostgreSQL)"
+        lines[6] = "ok: search triggers are live (suspension is transaction-local on PostgreSQL)"
     return "\n".join(lines) + "\n"
 
 
@@ -73,6 +74,7 @@ def test_check_passes_on_a_sound_database(filled, engine_name):
         "references",
         "derived-from",
         "history",
+        "creation",
         "search",
         "chain",
     ]
@@ -102,6 +104,7 @@ def test_check_finds_loops_stale_origins_dangling_rows_and_orphaned_history(fill
     with history_id.engine.connect() as conn:
         event = conn.execute(text("SELECT id FROM history WHERE source_id = 8888")).scalar()
         evidence = conn.execute(text("SELECT id FROM evidence WHERE via_id = 9999")).scalar()
+        wire = conn.execute(text("SELECT id FROM sources WHERE key = 'wire'")).scalar()
     history_id.dispose()
     assert run.stderr == (
         f"references: 1 evidence row (id {evidence}) with a via_id that points at no row of "
@@ -109,8 +112,10 @@ def test_check_finds_loops_stale_origins_dangling_rows_and_orphaned_history(fill
         "derived-from: loop: dnk → copy → wire → dnk\n"
         "derived-from: source 'ryg': origin is 'dnk' but its derived-from chain ends at 'ryg'\n"
         f"history: 1 history row (id {event}) with a source_id that points at no row of sources\n"
-        "Error: the database failed 3 of 7 checks (references, derived-from, history); restore "
-        "a backup, or repair the rows named above\n"
+        f"creation: 1 source (id {wire}) has no creation event: written outside claimtrack, or "
+        "its events were deleted\n"
+        "Error: the database failed 4 of 8 checks (references, derived-from, history, "
+        "creation); restore a backup, or repair the rows named above\n"
     )
     data = filled("db", "check", "--json").json()
     assert data["ok"] is False
@@ -118,9 +123,10 @@ def test_check_finds_loops_stale_origins_dangling_rows_and_orphaned_history(fill
         "references",
         "derived-from",
         "history",
+        "creation",
     ]
     assert (
-        len(data["problems"]) == 4
+        len(data["problems"]) == 5
         and data["problems"][1] == "derived-from: loop: dnk → copy → wire → dnk"
     )
 
@@ -146,7 +152,7 @@ def test_check_reports_a_damaged_index(filled):
     assert "integrity" not in run.stdout
     assert run.stderr.startswith("integrity: row 1 missing from index ix_claims_verdict\n")
     assert run.stderr.endswith(
-        "Error: the database failed 1 of 7 checks (integrity); restore a backup, or repair "
+        "Error: the database failed 1 of 8 checks (integrity); restore a backup, or repair "
         "the rows named above\n"
     )
 

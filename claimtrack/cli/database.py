@@ -126,7 +126,8 @@ def check(
     ] = None,
 ) -> None:
     """Check the database: schema against the models, storage integrity (SQLite), references,
-    derived-from chains (no loops, origins current), history, and the history's hash chain
+    derived-from chains (no loops, origins current), history, each claim's, source's and
+    evidence item's creation (one event: its own or its import's), and the history's hash chain
     (each event against its content and the event before it; the first broken one named).
     Exit 1 on any problem.
 

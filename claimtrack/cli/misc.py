@@ -129,6 +129,8 @@ def history(
 
 def _describe(event: dict) -> str:
     before, after = event["before"] or {}, event["after"] or {}
+    if event["action"] == "import":
+        return _describe_import(event, after)
     if event["action"] == "evidence.add":
         chain = after.get("via_chain") or ([after["via"]] if after.get("via") else [])
         via = f" via {' → '.join(chain)}" if chain else ""
@@ -186,6 +188,22 @@ _RESTORED_WITH = {
 def _took(after: dict, nouns: dict[str, str]) -> list[str]:
     """`3 evidence` for each list of `nouns` the event's `after` holds."""
     return [f"{len(after[name])} {noun}" for name, noun in nouns.items() if after.get(name)]
+
+
+def _describe_import(event: dict, after: dict) -> str:
+    """One line for the import that created this record or some of its evidence."""
+    files = ", ".join(file["name"] for file in after.get("files") or ()) or "records"
+    how = f"import of {files} (event {event['id']})"
+    created = event.get("created") or {}
+    ranges = created.get("evidence") or []
+    count = sum(last - first + 1 for first, last in ranges)
+    ids = ", ".join(str(first) if first == last else f"{first}–{last}" for first, last in ranges)
+    items = f"evidence {ids}" if count == 1 else f"{count:,} evidence items ({ids})"
+    if created.get("claim") or created.get("source"):
+        return f"created by {how}" + (f", with {items}" if count else "")
+    if not count:  # the items it gave were moved to another claim (or merged away) since
+        return f"evidence added by {how}, none of it here now"
+    return f"{items} added by {how}"
 
 
 def _describe_merge(before: dict, after: dict) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import values
@@ -308,7 +308,8 @@ def last_changes(
     claim_ids: Iterable[int] | Select | None = None,
     as_of: datetime | None = None,
 ) -> dict[int, datetime]:
-    """When each claim last changed (by `as_of`): its newest history event of any kind."""
+    """When each claim last changed (by `as_of`): its newest history event of any kind, or
+    the newest import that created it or gave it evidence (`imported_changes`)."""
     query = select(HistoryEvent.claim_id, func.max(HistoryEvent.at)).where(
         HistoryEvent.claim_id.is_not(None)
     )
@@ -317,8 +318,76 @@ def last_changes(
         query = query.where(wanted)
     if as_of is not None:
         query = query.where(HistoryEvent.at <= as_of)
-    rows = session.connection().execute(query.group_by(HistoryEvent.claim_id))
-    return {claim_id: _aware(at) for claim_id, at in rows}
+    connection = session.connection()
+    rows = connection.execute(query.group_by(HistoryEvent.claim_id))
+    changes = {claim_id: _aware(at) for claim_id, at in rows}
+    listed = None if claim_ids is None or isinstance(claim_ids, Select) else set(claim_ids)
+    for claim_id, at in imported_changes(connection, listed, as_of=as_of).items():
+        if claim_id not in changes or changes[claim_id] < at:
+            changes[claim_id] = at
+    return changes
+
+
+def imported_changes(
+    connection,
+    claim_ids: set[int] | None = None,
+    *,
+    as_of: datetime | None = None,
+    since: datetime | None = None,
+) -> dict[int, datetime]:
+    """{claim id: when} for each claim an import (made by `as_of`, since `since`) created or
+    gave evidence to, the newest such import: what its per-row `claim.add` and `evidence.add`
+    said before an import was one event. Two statements (the ranges the import events list),
+    whatever the number of rows; `claim_ids` narrows what is returned, else every claim id in
+    the ranges is (ids of claims merged away since among them: callers look claims up)."""
+    from ..history_log import load_ranges
+
+    ranges = [
+        found
+        for group in ("created", "evidence_of")
+        for found in load_ranges(connection, group, "claim", as_of=as_of, since=since)
+    ]
+    changes: dict[int, datetime] = {}
+    for first, last, _event, at in sorted(ranges, key=lambda found: found.at):  # newest last
+        at = _aware(at)
+        if claim_ids is None:
+            changes.update(dict.fromkeys(range(first, last + 1), at))
+        else:
+            changes.update((i, at) for i in claim_ids if first <= i <= last)
+    return changes
+
+
+def imported_claims(
+    connection, *, as_of: datetime | None = None, since: datetime | None = None
+) -> ColumnElement[bool] | None:
+    """A condition on Claim.id: the claims an import (made by `as_of`, since `since`) created
+    or gave evidence to (None: there are none). The ranges the import events list, merged: a
+    few BETWEENs, or, for ranges scattered over many claims, the ids as one parameter (a JSON
+    array on SQLite, an array on PostgreSQL: SQLite caps the parameters of a statement)."""
+    from sqlalchemy import Integer, any_, bindparam, func, literal_column
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    from ..history_log import load_ranges
+
+    merged: list[list[int]] = []
+    for first, last, _event, _at in sorted(
+        found
+        for group in ("created", "evidence_of")
+        for found in load_ranges(connection, group, "claim", as_of=as_of, since=since)
+    ):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    if not merged:
+        return None
+    if len(merged) <= 100:
+        return or_(*(Claim.id.between(first, last) for first, last in merged))
+    ids = [i for first, last in merged for i in range(first, last + 1)]
+    if connection.dialect.name == "postgresql":
+        return Claim.id == any_(bindparam("imported_ids", ids, type_=ARRAY(Integer)))
+    listed = func.json_each(json.dumps(ids)).table_valued("value")
+    return Claim.id.in_(select(literal_column("value", Integer)).select_from(listed))
 
 
 def _aware(value: datetime | str) -> datetime:

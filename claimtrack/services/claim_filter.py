@@ -5,7 +5,8 @@
 - source: claims with current evidence from the source, passed on via it (at any hop of its
   relay chain), or originating at it;
 - since: claims changed at or after the moment: a history event about the claim (an edit, a
-  verdict, evidence added or removed, a status change, a link) or a newer `updated_at`.
+  verdict, evidence added or removed, a status change, a link), an import that created it or
+  gave it evidence, or a newer `updated_at`.
   A date alone means the start of that day (UTC), so `--since` with today's date keeps what
   changed today.
 
@@ -97,12 +98,21 @@ class ClaimFilter:
                 )
             )
         if self.since:
+            from .as_of import imported_claims
+
+            connection = session.connection()
             events = select(HistoryEvent.claim_id).where(HistoryEvent.at >= self.since)
             if as_of is not None:
                 events = events.where(HistoryEvent.at <= as_of)
-                query = query.where(Claim.id.in_(events))
-            else:
-                query = query.where(or_(Claim.updated_at >= self.since, Claim.id.in_(events)))
+            changed = [Claim.id.in_(events)]
+            # What imports created or gave evidence to is in their own events, not filed
+            # under the claims.
+            imported = imported_claims(connection, as_of=as_of, since=self.since)
+            if imported is not None:
+                changed.append(imported)
+            if as_of is None:
+                changed.append(Claim.updated_at >= self.since)
+            query = query.where(or_(*changed))
         return query
 
     def as_dict(self, source_key: str | None = None) -> dict[str, object]:

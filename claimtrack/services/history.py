@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import NextStep, NotFound
-from ..history_log import verify_events
-from ..models import Claim, HistoryEvent, KeyAlias, Source
+from ..history_log import IMPORT, id_ranges, load_ranges, verify_events
+from ..models import Claim, Evidence, HistoryEvent, KeyAlias, Source
 
 
 def _subject(session: Session, key: str):
@@ -29,38 +30,91 @@ def _subject(session: Session, key: str):
     return column, claim if claim is not None else source
 
 
+def _imports_of(session: Session, subject) -> dict[int, dict[str, Any]]:
+    """The imports that created this claim or source, or evidence for it: {event id:
+    {"claim" or "source": True (it created the record), "evidence": [[first, last], ...] (the
+    items it created that the claim holds, or the source gave, now)}}. Three statements: the
+    ranges the import events list, and this record's items among the ids they created."""
+    connection = session.connection()
+    entity = "claim" if isinstance(subject, Claim) else "source"
+    found: dict[int, dict[str, Any]] = {}
+    for group in ("created", "evidence_of"):
+        for first, last, event, _at in load_ranges(connection, group, entity):
+            if first <= subject.id <= last:
+                created = found.setdefault(event, {})
+                if group == "created":
+                    created[entity] = True
+    ranges = [r for r in load_ranges(connection, "created", "evidence") if r.event in found]
+    if ranges:
+        column = Evidence.claim_id if entity == "claim" else Evidence.source_id
+        firsts = [r.first for r in ranges]
+        given: dict[int, list[int]] = {}
+        for (item_id,) in session.execute(
+            select(Evidence.id)
+            .where(column == subject.id, Evidence.id.between(firsts[0], ranges[-1].last))
+            .order_by(Evidence.id)
+        ):
+            at = bisect_right(firsts, item_id) - 1
+            if at >= 0 and item_id <= ranges[at].last:
+                given.setdefault(ranges[at].event, []).append(item_id)
+        for event, item_ids in given.items():
+            found[event]["evidence"] = id_ranges(item_ids)
+    return found
+
+
+def _entry(event: HistoryEvent, subject_key: str) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "db_user": event.db_user,
+        "action": event.action,
+        "entity": event.entity,
+        "subject": subject_key,
+        "evidence_id": event.evidence_id,
+        "before": json.loads(event.before) if event.before else None,
+        "after": json.loads(event.after) if event.after else None,
+        "reason": event.reason,
+    }
+
+
 def history_of(session: Session, key: str, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Events about the claim or source with this key (claims first), newest first. Each
-    carries the declared `actor` and `db_user`, who was connected (None before 0009)."""
+    carries the declared `actor` and `db_user`, who was connected (None before 0009).
+
+    An import that created the record, or evidence it holds or gave, is one entry (its event:
+    action `import`), whose `created` says what of this record it created: {"claim": true}
+    or {"source": true}, and "evidence": the items' ids as [first, last] ranges."""
     column, subject = _subject(session, key)
-    query = (
-        select(HistoryEvent)
-        .where(column == subject.id)
-        .order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc())
-    )
+    order = (HistoryEvent.at.desc(), HistoryEvent.id.desc())
+    query = select(HistoryEvent).where(column == subject.id).order_by(*order)
     if limit:
         query = query.limit(limit)
-    return [
-        {
-            "id": event.id,
-            "at": event.at.isoformat(),
-            "actor": event.actor,
-            "db_user": event.db_user,
-            "action": event.action,
-            "entity": event.entity,
-            "subject": subject.key,
-            "evidence_id": event.evidence_id,
-            "before": json.loads(event.before) if event.before else None,
-            "after": json.loads(event.after) if event.after else None,
-            "reason": event.reason,
-        }
-        for event in session.scalars(query)
-    ]
+    entries = [_entry(event, subject.key) for event in session.scalars(query)]
+    imports = _imports_of(session, subject)
+    if imports:
+        events = session.scalars(
+            select(HistoryEvent).where(HistoryEvent.id.in_(list(imports))).order_by(*order)
+        )
+        for event in events:
+            entry = _entry(event, subject.key)
+            entry["created"] = imports[event.id]
+            entries.append(entry)
+        # An import's event comes after the per-record events it wrote at its own moment (a
+        # verdict on a claim it created): it is shown below them, where its rows began.
+        entries.sort(
+            key=lambda entry: (entry["at"], entry["action"] != IMPORT, entry["id"]), reverse=True
+        )
+        if limit:
+            entries = entries[:limit]
+    return entries
 
 
 def verify_history(session: Session, key: str) -> dict[str, Any]:
-    """Check the hash of each event about this claim or source against its content and the
-    event before it in the chain (the whole chain: `claimtrack db check`)."""
+    """Check the hash of each event about this claim or source, and of each import that
+    created it or its evidence, against its content and the event before it in the chain (the
+    whole chain: `claimtrack db check`)."""
     column, subject = _subject(session, key)
-    count, problems = verify_events(session.connection(), column, subject.id)
+    imports = sorted(_imports_of(session, subject))
+    count, problems = verify_events(session.connection(), column, subject.id, also=imports)
     return {"subject": subject.key, "events": count, "ok": not problems, "problems": problems}

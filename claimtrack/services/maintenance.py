@@ -22,8 +22,8 @@ from sqlalchemy.orm import aliased
 
 from ..db import Database, mask_url, schema_drift, scrub, secret_parameter
 from ..errors import Conflict, DatabaseError, NextStep
-from ..history_log import verify_chain
-from ..models import Base, HistoryEvent, Source
+from ..history_log import import_ranges_sql, load_ranges, verify_chain
+from ..models import Base, Claim, Evidence, HistoryEvent, Source
 
 SHOWN = 20  # problems listed per check; the count says how many there are in all
 
@@ -51,6 +51,7 @@ def check_database(database: Database) -> list[Check]:
     checks.append(_run("references", _references, database))
     checks.append(_run("derived-from", _derived_from, database))
     checks.append(_run("history", _history, database))
+    checks.append(_run("creation", _creation, database))
     checks.append(_run("search", _search, database))
     checks.append(_run("chain", _chain, database))
     return checks
@@ -167,6 +168,155 @@ def _history(database: Database) -> tuple[str, list[str]]:
         "every history event points at an existing claim, source or evidence item",
         _dangling(database, history=True),
     )
+
+
+_CREATED = (("source", Source), ("claim", Claim), ("evidence", Evidence))
+_NOUNS = {"source": "sources", "claim": "claims", "evidence": "evidence items"}
+
+
+def _rows(entity: str, ids: list[int]) -> str:
+    """ "1 claim (id 4) has", "3 claims (ids 4 to 9) have"."""
+    if len(ids) == 1:
+        noun = "evidence item" if entity == "evidence" else entity
+        return f"1 {noun} (id {ids[0]}) has"
+    return f"{len(ids)} {_NOUNS[entity]} (ids {ids[0]} to {ids[-1]}) have"
+
+
+def _creation(database: Database) -> tuple[str, list[str]]:
+    """Each source, claim and evidence item is created by exactly one event: its own
+    (`claim.add`, ...) or the import that lists its id (history_log.load_ranges). A claim or
+    source also holds the creation events of those merged into it (a merge re-files them), one
+    per `claim.merge` / `source.merge`. Counted in SQL, a few statements per table whatever
+    its size; rows are listed one by one only to name them when something is wrong."""
+    problems: list[str] = []
+    with database.engine.connect() as conn:
+        for entity, model in _CREATED:
+            ranges = _import_ranges(conn, entity, problems)
+            problems += _uncovered(conn, entity, model.__tablename__, ranges)
+    return (
+        "every claim, source and evidence item has one creation event (its own, or its import's)",
+        problems,
+    )
+
+
+def _import_ranges(conn, entity: str, problems: list[str]) -> list[tuple[int, int, int]]:
+    """(first id, last id, event id) of every range import events list as created, in order;
+    ids two events claim to have created are problems."""
+    from ..history_log import load_ranges
+
+    ranges: list[tuple[int, int, int]] = []
+    for first, last, event, _at in load_ranges(conn, "created", entity):
+        if ranges and first <= ranges[-1][1]:
+            problems.append(
+                f"{_NOUNS[entity]} {first} to {min(last, ranges[-1][1])} are listed as created "
+                f"by two imports (events {ranges[-1][2]} and {event}): an event was forged"
+            )
+            continue
+        ranges.append((first, last, event))
+    return ranges
+
+
+def _spans(dialect: str) -> str:
+    """The ranges (the JSON parameter :spans, [[first, last], ...]) as a table s (n, first_id,
+    last_id), n their position, joined first (SQLite keeps the order of a CROSS JOIN: each
+    range is then one index range scan) to what follows: one parameter however many."""
+    if dialect == "postgresql":
+        return (
+            "(SELECT e.n - 1 AS n, (e.value ->> 0)::integer AS first_id, "
+            "(e.value ->> 1)::integer AS last_id FROM jsonb_array_elements(CAST(:spans AS jsonb)) "
+            "WITH ORDINALITY AS e (value, n)) AS s JOIN"
+        )
+    return (
+        "(SELECT e.key AS n, json_extract(e.value, '$[0]') AS first_id, "
+        "json_extract(e.value, '$[1]') AS last_id FROM json_each(:spans) AS e) AS s CROSS JOIN"
+    )
+
+
+def _uncovered(conn, entity: str, table: str, ranges: list[tuple[int, int, int]]) -> list[str]:
+    """The rows of `table` with no creation event, or more than one. Names come from code
+    (_CREATED), never from the database."""
+    import json
+    from bisect import bisect_right
+
+    column = f"{entity}_id"
+    spans = _spans(conn.dialect.name)
+    params = {
+        "spans": json.dumps([[first, last] for first, last, _ in ranges]),
+        "add": f"{entity}.add",
+        "merge": f"{entity}.merge",
+    }
+
+    def rows(sql: str) -> list:
+        return conn.execute(text(sql), params).all()
+
+    # In the ranges are rows (per range), and some of them may have their own event too.
+    held = [0] * len(ranges)
+    imported_own: dict[int, int] = {}
+    if ranges:
+        for n, count in rows(
+            f"SELECT s.n, count(t.id) FROM {spans} {table} AS t "  # noqa: S608
+            "ON t.id BETWEEN s.first_id AND s.last_id GROUP BY s.n"
+        ):
+            held[int(n)] = count
+        imported_own = dict(
+            rows(
+                f"SELECT h.{column}, count(*) FROM {spans} history AS h "  # noqa: S608
+                f"ON h.{column} BETWEEN s.first_id AND s.last_id JOIN {table} AS t "
+                f"ON t.id = h.{column} WHERE h.action = :add GROUP BY h.{column}"
+            )
+        )
+    total = rows(f"SELECT count(*) FROM {table}")[0][0]  # noqa: S608
+    own_rows = rows(
+        f"SELECT count(DISTINCT h.{column}) FROM history AS h JOIN {table} AS t "  # noqa: S608
+        f"ON t.id = h.{column} WHERE h.action = :add"
+    )[0][0]
+    several = dict(
+        rows(
+            f"SELECT h.{column}, count(*) FROM history AS h JOIN {table} AS t "  # noqa: S608
+            f"ON t.id = h.{column} WHERE h.action = :add GROUP BY h.{column} HAVING count(*) > 1"
+        )
+    )
+    merges: dict[int, int] = {}
+    if entity != "evidence" and (several or imported_own):
+        merges = dict(
+            rows(
+                f"SELECT {column}, count(*) FROM history WHERE action = :merge "  # noqa: S608
+                f"GROUP BY {column}"
+            )
+        )
+    twice = sorted(
+        row_id
+        for row_id, created in {**several, **{i: n + 1 for i, n in imported_own.items()}}.items()
+        if created > 1 + merges.get(row_id, 0)
+    )
+    problems = []
+    if total - own_rows - sum(held) + len(imported_own):
+        firsts = [first for first, _, _ in ranges]
+        missing = []
+        for (row_id,) in conn.execute(
+            text(
+                f"SELECT t.id FROM {table} AS t WHERE NOT EXISTS (SELECT 1 FROM history AS h "  # noqa: S608
+                f"WHERE h.{column} = t.id AND h.action = :add) ORDER BY t.id"
+            ),
+            params,
+        ):
+            at = bisect_right(firsts, row_id) - 1
+            if at < 0 or row_id > ranges[at][1]:
+                missing.append(row_id)
+        problems.append(
+            f"{_rows(entity, missing)} no creation event: written outside claimtrack, or its "
+            "events were deleted"
+        )
+    if twice:
+        problems.append(f"{_rows(entity, twice)} more than one creation event: an event was forged")
+    if entity == "evidence":  # never deleted (removal keeps the row); merges move them
+        for (first, last, event), count in zip(ranges, held, strict=True):
+            if count != last - first + 1:
+                problems.append(
+                    f"{last - first + 1 - count} of the evidence items {first} to {last} that "
+                    f"import event {event} created are missing: deleted outside claimtrack"
+                )
+    return problems
 
 
 def _search(database: Database) -> tuple[str, list[str]] | tuple[str, list[str], NextStep]:
