@@ -31,10 +31,10 @@ def _subject(session: Session, key: str):
 
 
 def _imports_of(session: Session, subject) -> dict[int, dict[str, Any]]:
-    """The imports that created this claim or source, or evidence for it: {event id:
-    {"claim" or "source": True (it created the record), "evidence": [[first, last], ...] (the
-    items it created that the claim holds, or the source gave, now)}}. Three statements: the
-    ranges the import events list, and this record's items among the ids they created."""
+    """The imports that created this claim or source, gave it evidence, or created evidence it
+    holds (a claim) or gave (a source) now: {event id: {"claim" or "source": True (it created
+    the record), "evidence": [[first, last], ...] (its items among those the import created)}}.
+    Four statements: the ranges the import events list, and this record's items."""
     connection = session.connection()
     entity = "claim" if isinstance(subject, Claim) else "source"
     found: dict[int, dict[str, Any]] = {}
@@ -44,21 +44,24 @@ def _imports_of(session: Session, subject) -> dict[int, dict[str, Any]]:
                 created = found.setdefault(event, {})
                 if group == "created":
                     created[entity] = True
-    ranges = [r for r in load_ranges(connection, "created", "evidence") if r.event in found]
+    # Items move between claims (merges, edits): the import that created an item the record
+    # holds now is found from the item, as the item's own event was re-filed with it.
+    ranges = load_ranges(connection, "created", "evidence")
     if ranges:
         column = Evidence.claim_id if entity == "claim" else Evidence.source_id
         firsts = [r.first for r in ranges]
+        last = max(r.last for r in ranges)
         given: dict[int, list[int]] = {}
         for (item_id,) in session.execute(
             select(Evidence.id)
-            .where(column == subject.id, Evidence.id.between(firsts[0], ranges[-1].last))
+            .where(column == subject.id, Evidence.id.between(firsts[0], last))
             .order_by(Evidence.id)
         ):
             at = bisect_right(firsts, item_id) - 1
             if at >= 0 and item_id <= ranges[at].last:
                 given.setdefault(ranges[at].event, []).append(item_id)
         for event, item_ids in given.items():
-            found[event]["evidence"] = id_ranges(item_ids)
+            found.setdefault(event, {})["evidence"] = id_ranges(item_ids)
     return found
 
 
