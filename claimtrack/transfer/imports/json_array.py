@@ -30,7 +30,7 @@ class _Counting:
 
     def read(self, size: int = -1) -> bytes:
         data = self.source.stream.read(size)
-        self.source.bytes_read += len(data)
+        self.source.took(data)
         if self.first and data:
             self.first = False
             if data.startswith(BOM):

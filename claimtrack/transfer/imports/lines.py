@@ -1,13 +1,15 @@
 """Reading an input file as numbered text lines: UTF-8 with or without a BOM, stdin for `-`,
-bytes counted for the progress bar, and undecodable input refused with the line it is on."""
+bytes counted for the progress bar and hashed for the import's history event, and undecodable
+input refused with the line it is on."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 BOM = b"\xef\xbb\xbf"
 
@@ -33,13 +35,26 @@ class Undecodable(Exception):
 
 @dataclass
 class Input:
-    """One file named on the command line (or stdin), opened in binary."""
+    """One file named on the command line (or stdin), opened in binary. Every byte read goes
+    through `took`, which counts it and hashes it (sha256, as `sha256sum` gives it)."""
 
     name: str
     stream: BinaryIO
     size: int | None
     bytes_read: int = 0
     max_line_bytes: int = 16 * 1024 * 1024
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def took(self, data: bytes) -> None:
+        self.bytes_read += len(data)
+        self.digest.update(data)
+
+    def finish(self) -> dict[str, Any]:
+        """After the reader is done: the rest of the file (a JSON array's trailing blanks)
+        hashed too, and the file as the import's event names it."""
+        while data := self.stream.read(1024 * 1024):
+            self.took(data)
+        return {"name": self.name, "sha256": self.digest.hexdigest(), "bytes": self.bytes_read}
 
     @classmethod
     def open(cls, name: str) -> Input:
@@ -68,7 +83,7 @@ class Input:
             number += 1
             if len(raw) > limit and not raw.endswith(b"\n"):
                 raise LineTooLong(number, limit)
-            self.bytes_read += len(raw)
+            self.took(raw)
             if number == 1 and raw.startswith(BOM):
                 raw = raw[3:]
             try:
