@@ -202,3 +202,22 @@ def test_a_fit_recorded_in_history_keeps_the_schema_at_0011_or_later(blank, db_d
     )
     assert db_dump(blank.url) == before
     assert "every history event matches the hash chain" in blank.ok("db", "check").stdout
+
+
+def test_an_import_event_keeps_the_schema_at_0012_or_later(blank, db_dump, tmp_path):
+    """0012 lets history hold an import's one event (no claim or source); going below it would
+    have to remove it from an append-only history, so the downgrade is refused, one line."""
+    blank.ok("init")
+    sheet = tmp_path / "sheet.jsonl"
+    sheet.write_text('{"type": "claim", "key": "one", "text": "One claim."}\n', encoding="utf-8")
+    blank.ok("import", str(sheet))
+    before = db_dump(blank.url)
+    run = blank("db", "downgrade", "0011")
+    assert run.exit_code == 1
+    assert run.stderr == (
+        "Error: history records imports as one event each (1), which cannot be removed "
+        "(history is append-only) and which revisions before 0012 do not allow; stay at 0012 "
+        "or later\n"
+    )
+    assert db_dump(blank.url) == before
+    assert blank.ok("db", "check").exit_code == 0
