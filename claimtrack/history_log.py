@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Subquery, or_, select, text
+from sqlalchemy import Integer, Subquery, literal, or_, select, text, union_all
 from sqlalchemy.engine import Connection
 
 from .models import HistoryEvent, UTCDateTime, utcnow
@@ -253,9 +253,11 @@ CREATED = ("source", "claim", "evidence")  # the rows an import event lists by i
 EVIDENCE_OF = ("claim", "source")
 
 
-def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+def id_ranges(ids: Iterable[int] | IdRanges) -> list[list[int]]:
     """Ids as [first, last] ranges, in order: an import's ids come from a counter (SQLite's
     max(id) + 1, PostgreSQL's sequence), so a few ranges hold them all."""
+    if isinstance(ids, IdRanges):
+        return ids.ranges()
     ranges: list[list[int]] = []
     for row_id in sorted(ids):
         if ranges and row_id <= ranges[-1][1] + 1:
@@ -265,14 +267,43 @@ def id_ranges(ids: Iterable[int]) -> list[list[int]]:
     return ranges
 
 
+class IdRanges:
+    """Ids gathered as ranges as they come (mostly in increasing order, from a counter), so
+    that a million new ids take a few pairs of memory, never a list of a million."""
+
+    def __init__(self) -> None:
+        self._ranges: list[list[int]] = []
+
+    def extend(self, ids: Iterable[int]) -> None:
+        ranges = self._ranges
+        for row_id in ids:
+            if ranges and row_id == ranges[-1][1] + 1:
+                ranges[-1][1] = row_id
+            else:
+                ranges.append([row_id, row_id])
+
+    def __bool__(self) -> bool:
+        return bool(self._ranges)
+
+    def ranges(self) -> list[list[int]]:
+        """The ranges in order, those that touch or overlap joined."""
+        merged: list[list[int]] = []
+        for first, last in sorted(self._ranges):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        return merged
+
+
 def import_record(
     *,
     files: Sequence[Mapping[str, Any]],
     records: int,
     rejected: int,
     counts: Mapping[str, Mapping[str, int]],
-    created: Mapping[str, Iterable[int]],
-    evidence_of: Mapping[str, Iterable[int]],
+    created: Mapping[str, Iterable[int] | IdRanges],
+    evidence_of: Mapping[str, Iterable[int] | IdRanges],
 ) -> dict[str, Any]:
     """The `after` of an import's event: the files read (name, sha256 and size of what was
     read; None for records given through the Python API), how many records they held and how
@@ -288,10 +319,12 @@ def import_record(
     }
 
 
-def import_ranges(dialect: str, group: str, entity: str) -> Subquery:
-    """The id ranges import events list under `group` ("created" or "evidence_of") for
-    `entity`: a subquery of (event_id, at, first_id, last_id), read from the events' JSON in
-    SQL (the partial index ix_history_imports finds the events)."""
+def import_ranges_sql(dialect: str, group: str, entity: str) -> str:
+    """SELECT event_id, at, first_id, last_id: the id ranges import events list under `group`
+    ("created" or "evidence_of") for `entity`, read from the events' JSON in SQL (the partial
+    index ix_history_imports finds the events). A range holds the rows with those ids that
+    were created at the event's time (`created_at` = `at`, to the microsecond): an id freed by
+    a merge and taken again by a later row is not the import's."""
     if entity not in {"created": CREATED, "evidence_of": EVIDENCE_OF}.get(group, ()):
         raise ValueError(f"import events list no {group} {entity} ids")
     # `group` and `entity` are names checked above, never text from outside.
@@ -304,11 +337,16 @@ def import_ranges(dialect: str, group: str, entity: str) -> Subquery:
     else:
         first, last = "json_extract(r.value, '$[0]')", "json_extract(r.value, '$[1]')"
         ranges = f"CROSS JOIN json_each(h.after, '$.{group}.{entity}') AS r"
-    sql = (
+    return (
         f"SELECT h.id AS event_id, h.at AS at, {first} AS first_id, {last} AS last_id "  # noqa: S608
         f"FROM history AS h {ranges} WHERE h.entity = '{IMPORT}'"
     )
+
+
+def import_ranges(dialect: str, group: str, entity: str) -> Subquery:
+    """import_ranges_sql as a subquery of (event_id, at, first_id, last_id)."""
     columns = {"event_id": Integer, "at": UTCDateTime, "first_id": Integer, "last_id": Integer}
+    sql = import_ranges_sql(dialect, group, entity)
     return text(sql).columns(**columns).subquery(f"{group}_{entity}")
 
 
@@ -319,24 +357,41 @@ class Range(NamedTuple):
     at: datetime
 
 
+Path = tuple[str, str]  # (group, entity): ("created", "claim"), ("evidence_of", "source"), ...
+
+
 def load_ranges(
     conn: Connection,
-    group: str,
-    entity: str,
-    *,
+    *paths: Path,
     as_of: datetime | None = None,
     since: datetime | None = None,
-) -> list[Range]:
-    """Every range import events (made by `as_of`, since `since`) list under `group` for
-    `entity`, ordered by first id: one statement; a few ranges per import. Readers look ids
+) -> dict[Path, list[Range]]:
+    """Every range import events (made by `as_of`, since `since`) list at each path, ordered
+    by first id: one statement for all the paths; a few ranges per import. Readers look ids
     up in them in memory, so no statement ever joins a table row by row against the JSON."""
-    table = import_ranges(conn.dialect.name, group, entity)
-    query = select(table.c.first_id, table.c.last_id, table.c.event_id, table.c.at)
-    if as_of is not None:
-        query = query.where(table.c.at <= as_of)
-    if since is not None:
-        query = query.where(table.c.at >= since)
-    return [Range(*row) for row in conn.execute(query.order_by(table.c.first_id, table.c.event_id))]
+    queries = []
+    for number, (group, entity) in enumerate(paths):
+        table = import_ranges(conn.dialect.name, group, entity)
+        query = select(
+            literal(number, Integer).label("path"),
+            table.c.first_id,
+            table.c.last_id,
+            table.c.event_id,
+            table.c.at,
+        )
+        if as_of is not None:
+            query = query.where(table.c.at <= as_of)
+        if since is not None:
+            query = query.where(table.c.at >= since)
+        queries.append(query)
+    found: dict[Path, list[Range]] = {path: [] for path in paths}
+    if not queries:
+        return found
+    union = union_all(*queries).subquery("ranges") if len(queries) > 1 else queries[0].subquery()
+    rows = conn.execute(select(union).order_by(union.c.path, union.c.first_id, union.c.event_id))
+    for number, first, last, event, at in rows:
+        found[paths[number]].append(Range(first, last, event, at))
+    return found
 
 
 def restore_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:

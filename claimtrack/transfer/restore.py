@@ -8,13 +8,14 @@ with their hashes. The records before it stay what they always were (readable, i
 into any database); the section is what makes the export lossless.
 
 Why rows with their ids: history snapshots name claim, source and evidence ids (an evidence
-item's `after` holds its id, a claim removal lists the ids of the evidence removed with it),
-and every snapshot is covered by its event's hash. Renumbering the rows would make the
-snapshots name other rows, and rewriting the snapshots would break the chain. So a restore
-keeps every id, every time and every hash, and it is done only into an empty database (one
-just made by `init`): there, `history KEY --json`, old keys, `report --as-of` and
+item's `after` holds its id, a claim removal lists the ids of the evidence removed with it, an
+import's event the ids it created, as ranges, each range holding the rows created at the
+event's time), and every snapshot is covered by its event's hash. Renumbering the rows would
+make the snapshots name other rows, and rewriting the snapshots would break the chain. So a
+restore keeps every id, every time and every hash, and it is done only into an empty database
+(one just made by `init`): there, `history KEY --json`, old keys, `report --as-of` and
 `db check --head` answer exactly as on the database exported. Into a database that already
-holds data, the records are imported as by any import (new ids, import events) and the
+holds data, the records are imported as by any import (new ids, its own import event) and the
 section is checked but not restored, which the import says in one line.
 
 The import reads the section in its first pass: each history event is checked against the

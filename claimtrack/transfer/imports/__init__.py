@@ -295,6 +295,7 @@ def _run_import(
     pending: list[tuple] = []
     spooled = dict.fromkeys(RELATIONS, 0)
     file_names: list[str] = []
+    files_read: list[dict[str, Any]] = []  # name, sha256 and size, for the import's event
     done_bytes = 0
     keep_raw = skipping
 
@@ -302,6 +303,7 @@ def _run_import(
         nonlocal done_bytes
         if records is not None:
             file_names.append("<records>")
+            files_read.append({"name": "<records>", "sha256": None, "bytes": None})
             for number, obj in enumerate(records, 1):
                 where = Where("<records>", number)
                 try:
@@ -321,6 +323,7 @@ def _run_import(
                     yield reader, item
                 if reader.ignored:
                     ignored[source.name] = reader.ignored
+                files_read.append(source.finish())
                 done_bytes += source.bytes_read
             except FileRefused as exc:
                 problems.fatal = True
@@ -393,7 +396,8 @@ def _run_import(
         rebuilt: list[str] = []
         if indexing_suspended:
             search_index.suspend(conn)
-            # At most one history event per record, two per link (one on each claim).
+            # At most one history event per changed record, two per link (one on each
+            # claim); what the import creates is one event (Writer.finish).
             entity_count = sum(map(len, vars(entities).values()))
             history_rows = sum(spooled.values()) + spooled["link"] + entity_count
             if restore.restoring:
@@ -444,7 +448,7 @@ def _run_import(
         if restore.restoring and writer.write:
             stage("restoring the database's rows and history")
             restore.write(conn, writer.touched)
-        writer.flush_history()
+        writer.finish(files=files_read, records=count, rejected=problems.bad_rows)
         if rebuilt:
             stage("indexes")
             restore_indexes(conn, rebuilt)

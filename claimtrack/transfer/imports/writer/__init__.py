@@ -3,10 +3,11 @@ loaded in bulk, rows written with executemany (SQLite) or COPY (PostgreSQL), nev
 statement per row, all inside the caller's transaction.
 
 It keeps the invariants the services keep: each source's materialised origin, tags through
-tags/claim_tags, one history row per created or changed entity (through claimtrack.history_log,
-as the services write theirs), UTC timestamps. With `write=False` (a dry run, or after the
-first bad row of an all-or-nothing import) it does the same matching and counting without
-writing: new rows get negative ids that are never stored.
+tags/claim_tags, history through claimtrack.history_log (as the services write theirs): one
+event per changed record, with its before and after, and one event for everything the import
+created (`finish`: the files, the counts, the new ids as ranges), UTC timestamps. With
+`write=False` (a dry run, or after the first bad row of an all-or-nothing import) it does the
+same matching and counting without writing: new rows get negative ids that are never stored.
 
 One module per entity, each a class over the shared core; Writer is all of them in one:
 
@@ -31,4 +32,4 @@ from .verdicts import VerdictWriter
 class Writer(SourceWriter, ClaimWriter, EvidenceWriter, LinkWriter, AliasWriter, VerdictWriter):
     """Writer(conn, actor=, reason=, write=, reject=, join_look_alike_sources=): write_sources
     and write_claims once, after pass 1; write_evidence, write_links, write_verdicts and
-    write_aliases for each batch of pass 2; flush_history at the end."""
+    write_aliases for each batch of pass 2; finish at the end."""

@@ -158,8 +158,7 @@ class ClaimWriter(WriterCore):
                 )
             )
             tag_rows.extend((claim_id, self.tag_ids[name]) for name in record.tags)
-            self.record("claim.add", "claim", claim_id=claim_id, after=record.history_json())
-            self.count("claim", "created")
+            self.count("claim", "created")  # recorded by the import's event (finish)
         retag: list[tuple[int, list[str]]] = []
         for intent in intents:
             row = existing.get(intent.key)

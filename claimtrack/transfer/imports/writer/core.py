@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ....history_log import HistoryLog
+from ....history_log import IMPORT, HistoryLog, IdRanges, import_record
 from ....models import Claim, KeyAlias, Source, utcnow
 from ....services import search_index
 from ....services.search_index import TouchedIds
@@ -86,6 +86,10 @@ class WriterCore:
         self.claim_by_text: dict[str, str] = {}  # text -> key for claims given by text only
         self.created_claims: set[int] = set()
         self.created_sources: set[int] = set()
+        # What the import's one event lists (finish): the evidence it created, as ranges
+        # (never a list of a million ids), and the claims and sources that evidence is of.
+        self.created_evidence = IdRanges()
+        self.evidence_of: dict[str, set[int]] = {"claim": set(), "source": set()}
         self._key_cache: dict[Any, dict] = {}  # see _keys_of
         # Rows whose full-text entries must be rebuilt (the search triggers are suspended
         # during the import; see services.search_index).
@@ -159,6 +163,32 @@ class WriterCore:
     def refuse(self, where: Where, field: str, value: Any, expected: str, raw: Any) -> None:
         """Reject a row for one problem (raw None: a source or claim gathered in pass 1)."""
         self.reject(where, [Problem(where, field, value, expected)], raw)
+
+    def finish(self, *, files: list[dict[str, Any]], records: int, rejected: int) -> None:
+        """Record the import in one event, after its per-record events (history_log's
+        import_record: the files, counts, and what it created), and write what is buffered.
+        An import that wrote nothing records nothing."""
+        wrote = any(c["created"] or c["updated"] for c in self.counts.values())
+        if self.write and wrote:
+            self.history.add(
+                at=self.now,
+                action=IMPORT,
+                entity=IMPORT,
+                reason=self.reason,
+                after=import_record(
+                    files=files,
+                    records=records,
+                    rejected=rejected,
+                    counts=self.counts,
+                    created={
+                        "source": self.created_sources,
+                        "claim": self.created_claims,
+                        "evidence": self.created_evidence,
+                    },
+                    evidence_of=self.evidence_of,
+                ),
+            )
+        self.flush_history()
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
         counts = self.counts.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})

@@ -155,15 +155,7 @@ class EvidenceWriter(EvidenceMatching):
                     removed,
                 )
             )
-            after = entry.record(item_id, credibility).history_json()
-            record(
-                "evidence.add",
-                "evidence",
-                evidence_id=item_id,
-                claim_id=claim_id,
-                source_id=source_id,
-                after=after,
-            )
+            # Its creation is the import's event (finish); a removal is a change of its own.
             if removed:
                 record(
                     "evidence.remove",
@@ -171,7 +163,7 @@ class EvidenceWriter(EvidenceMatching):
                     evidence_id=item_id,
                     claim_id=claim_id,
                     source_id=source_id,
-                    before=after,
+                    before=entry.record(item_id, credibility).history_json(),
                     reason=removed,
                 )
             if item.key and not self.write:
@@ -191,6 +183,10 @@ class EvidenceWriter(EvidenceMatching):
                     removed,
                 )
         self.count("evidence", "created", len(inserts))
+        if self.write:
+            self.created_evidence.extend(ids)
+            self.evidence_of["claim"].update(entry.claim_id for entry in new_items)
+            self.evidence_of["source"].update(entry.source_id for entry in new_items)
         self.insert(
             "evidence",
             (

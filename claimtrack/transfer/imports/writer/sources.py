@@ -209,8 +209,7 @@ class SourceWriter(WriterCore):
                         ),
                     )
                 )
-                self.record("source.add", "source", source_id=sid, after=record.history_json())
-                self.count("source", "created")
+                self.count("source", "created")  # recorded by the import's event (finish)
                 self.created_sources.add(sid)
                 continue
             row = existing[key]
