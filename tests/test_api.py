@@ -29,14 +29,17 @@ def readme_script() -> str:
 
 
 def history(database: api.Database, key: str) -> list[dict]:
-    """The key's history without what differs between two runs; an import's reason names
-    its files (`import claims.jsonl`, or `import (api)` for records), so only `import` stays."""
+    """The key's history without what differs between two runs; an import's reason and event
+    name its files (`import claims.jsonl`, or `import (api)` for records), so only `import`
+    stays of the reason and the event's `files` go."""
     with database.session() as session:
         events = api.history_of(session, key)
     kept = [{k: v for k, v in event.items() if k not in VOLATILE} for event in events]
     for event in kept:
         if (event["reason"] or "").startswith("import "):
             event["reason"] = "import"
+        if event["action"] == "import":
+            event["after"] = {k: v for k, v in event["after"].items() if k != "files"}
     return kept
 
 

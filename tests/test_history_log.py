@@ -26,7 +26,7 @@ def test_services_and_importer_write_every_history_row_through_the_one_log(
     cli.ok("claim", "add", "The crackdown stopped in 량강도.", "--key", "halt")
     cli.ok("evidence", "add", "halt", "--source", "ryg", "--supports", "--quote", "멈췄다")
     cli.ok("source", "edit", "ryg", "--reliability", "E", "--reason", "graded down")
-    sheet = tmp_path / "more.jsonl"
+    sheet = tmp_path / "더 많은.jsonl"
     sheet.write_text(
         json.dumps({"type": "claim", "key": "decrees", "text": "Decrees came down."})
         + "\n"
@@ -49,9 +49,14 @@ def test_services_and_importer_write_every_history_row_through_the_one_log(
     with database.connect() as conn:
         stored = conn.execute(text("SELECT action, after FROM history ORDER BY id")).all()
     database.dispose()
-    assert len(stored) == len(written) == 7
+    # Four by hand, the import's one event, the merge.
+    assert len(stored) == len(written) == 6
     assert [row[0] for row in stored] == [row[2] for row in written]
     # One encoding for both writers: sorted keys, text kept as written (not \\u-escaped).
-    added = [after for action, after in stored if action == "evidence.add"]
-    assert len(added) == 2 and all('"quote": "멈췄다"' in after for after in added)
+    added = [after for action, after in stored if action in ("evidence.add", "import")]
+    assert [action for action, _ in stored if action in ("evidence.add", "import")] == [
+        "evidence.add",
+        "import",
+    ]
+    assert '"quote": "멈췄다"' in added[0] and '더 많은.jsonl"' in added[1]
     assert all(json.dumps(json.loads(a), ensure_ascii=False, sort_keys=True) == a for a in added)

@@ -337,24 +337,51 @@ def imported_changes(
 ) -> dict[int, datetime]:
     """{claim id: when} for each claim an import (made by `as_of`, since `since`) created or
     gave evidence to, the newest such import: what its per-row `claim.add` and `evidence.add`
-    said before an import was one event. Two statements (the ranges the import events list),
+    said before an import was one event. One statement (the ranges the import events list),
     whatever the number of rows; `claim_ids` narrows what is returned, else every claim id in
     the ranges is (ids of claims merged away since among them: callers look claims up)."""
     from ..history_log import load_ranges
 
-    ranges = [
-        found
-        for group in ("created", "evidence_of")
-        for found in load_ranges(connection, group, "claim", as_of=as_of, since=since)
-    ]
+    loaded = load_ranges(
+        connection, ("created", "claim"), ("evidence_of", "claim"), as_of=as_of, since=since
+    )
+    ranges = [found for listed in loaded.values() for found in listed]
     changes: dict[int, datetime] = {}
-    for first, last, _event, at in sorted(ranges, key=lambda found: found.at):  # newest last
+    if claim_ids is not None:
+        for first, last, _event, at in sorted(ranges, key=lambda found: found.at):
+            changes.update((i, _aware(at)) for i in claim_ids if first <= i <= last)
+        return changes
+    # Newest import first, each id set once: the work is the ids, not the ranges' total size
+    # (a daily import giving evidence to most claims would otherwise repeat every claim).
+    covered: list[list[int]] = []  # disjoint [first, last], in order
+    for first, last, _event, at in sorted(ranges, key=lambda found: found.at, reverse=True):
         at = _aware(at)
-        if claim_ids is None:
-            changes.update(dict.fromkeys(range(first, last + 1), at))
-        else:
-            changes.update((i, at) for i in claim_ids if first <= i <= last)
+        for start, end in _uncovered(covered, first, last):
+            changes.update(dict.fromkeys(range(start, end + 1), at))
     return changes
+
+
+def _uncovered(covered: list[list[int]], first: int, last: int) -> list[tuple[int, int]]:
+    """The parts of [first, last] not in `covered` (disjoint ranges in order), which then
+    covers [first, last] too."""
+    from bisect import bisect_left
+
+    gaps = []
+    at = bisect_left(covered, [first, first])
+    if at and covered[at - 1][1] >= first - 1:
+        at -= 1
+    start, low, high = first, first, last
+    end = at
+    while end < len(covered) and covered[end][0] <= last + 1:
+        if covered[end][0] > start:
+            gaps.append((start, min(covered[end][0] - 1, last)))
+        start = max(start, covered[end][1] + 1)
+        low, high = min(low, covered[end][0]), max(high, covered[end][1])
+        end += 1
+    if start <= last:
+        gaps.append((start, last))
+    covered[at:end] = [[low, high]]
+    return gaps
 
 
 def imported_claims(
@@ -370,11 +397,10 @@ def imported_claims(
     from ..history_log import load_ranges
 
     merged: list[list[int]] = []
-    for first, last, _event, _at in sorted(
-        found
-        for group in ("created", "evidence_of")
-        for found in load_ranges(connection, group, "claim", as_of=as_of, since=since)
-    ):
+    loaded = load_ranges(
+        connection, ("created", "claim"), ("evidence_of", "claim"), as_of=as_of, since=since
+    )
+    for first, last, _event, _at in sorted(found for listed in loaded.values() for found in listed):
         if merged and first <= merged[-1][1] + 1:
             merged[-1][1] = max(merged[-1][1], last)
         else:

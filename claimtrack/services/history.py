@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 from typing import Any
 
 from sqlalchemy import select
@@ -34,32 +33,38 @@ def _imports_of(session: Session, subject) -> dict[int, dict[str, Any]]:
     """The imports that created this claim or source, gave it evidence, or created evidence it
     holds (a claim) or gave (a source) now: {event id: {"claim" or "source": True (it created
     the record), "evidence": [[first, last], ...] (its items among those the import created)}}.
-    Four statements: the ranges the import events list, and this record's items."""
+    Two statements: the ranges the import events list, and this record's items. A range holds
+    a row made at the import's time: an id a merge freed and a later row took is not in it."""
     connection = session.connection()
     entity = "claim" if isinstance(subject, Claim) else "source"
     found: dict[int, dict[str, Any]] = {}
-    for group in ("created", "evidence_of"):
-        for first, last, event, _at in load_ranges(connection, group, entity):
-            if first <= subject.id <= last:
-                created = found.setdefault(event, {})
-                if group == "created":
-                    created[entity] = True
+    ranges = load_ranges(
+        connection, ("created", entity), ("evidence_of", entity), ("created", "evidence")
+    )
+    for first, last, event, at in ranges["created", entity]:
+        if first <= subject.id <= last and at == subject.created_at:
+            found.setdefault(event, {})[entity] = True
+    for first, last, event, at in ranges["evidence_of", entity]:
+        if first <= subject.id <= last and at >= subject.created_at:
+            found.setdefault(event, {})
     # Items move between claims (merges, edits): the import that created an item the record
     # holds now is found from the item, as the item's own event was re-filed with it.
-    ranges = load_ranges(connection, "created", "evidence")
-    if ranges:
+    made: dict[Any, list] = {}
+    for found_range in ranges["created", "evidence"]:
+        made.setdefault(found_range.at, []).append(found_range)
+    if made:
         column = Evidence.claim_id if entity == "claim" else Evidence.source_id
-        firsts = [r.first for r in ranges]
-        last = max(r.last for r in ranges)
+        low = min(r.first for same in made.values() for r in same)
+        high = max(r.last for same in made.values() for r in same)
         given: dict[int, list[int]] = {}
-        for (item_id,) in session.execute(
-            select(Evidence.id)
-            .where(column == subject.id, Evidence.id.between(firsts[0], last))
+        for item_id, created_at in session.execute(
+            select(Evidence.id, Evidence.created_at)
+            .where(column == subject.id, Evidence.id.between(low, high))
             .order_by(Evidence.id)
         ):
-            at = bisect_right(firsts, item_id) - 1
-            if at >= 0 and item_id <= ranges[at].last:
-                given.setdefault(ranges[at].event, []).append(item_id)
+            for r in made.get(created_at, ()):
+                if r.first <= item_id <= r.last:
+                    given.setdefault(r.event, []).append(item_id)
         for event, item_ids in given.items():
             found.setdefault(event, {})["evidence"] = id_ranges(item_ids)
     return found

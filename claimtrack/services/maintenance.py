@@ -184,87 +184,63 @@ def _rows(entity: str, ids: list[int]) -> str:
 
 def _creation(database: Database) -> tuple[str, list[str]]:
     """Each source, claim and evidence item is created by exactly one event: its own
-    (`claim.add`, ...) or the import that lists its id (history_log.load_ranges). A claim or
-    source also holds the creation events of those merged into it (a merge re-files them), one
-    per `claim.merge` / `source.merge`. Counted in SQL, a few statements per table whatever
-    its size; rows are listed one by one only to name them when something is wrong."""
+    (`claim.add`, ...) or the import that lists its id and made it at its own time
+    (history_log.import_ranges_sql). A claim or source also holds the creation events of those
+    merged into it (a merge re-files them), one per `claim.merge` / `source.merge`. Counted in
+    SQL, a few statements per table whatever its size; rows are listed one by one only to
+    name them when something is wrong."""
     problems: list[str] = []
     with database.engine.connect() as conn:
         for entity, model in _CREATED:
-            ranges = _import_ranges(conn, entity, problems)
-            problems += _uncovered(conn, entity, model.__tablename__, ranges)
+            problems += _uncovered(conn, entity, model)
     return (
         "every claim, source and evidence item has one creation event (its own, or its import's)",
         problems,
     )
 
 
-def _import_ranges(conn, entity: str, problems: list[str]) -> list[tuple[int, int, int]]:
-    """(first id, last id, event id) of every range import events list as created, in order;
-    ids two events claim to have created are problems."""
-    from ..history_log import load_ranges
+def _uncovered(conn, entity: str, model) -> list[str]:
+    """The rows of `model`'s table with no creation event, or more than one. Table and column
+    names come from code (_CREATED), never from the database."""
+    from ..history_log import import_ranges_sql, load_ranges
 
-    ranges: list[tuple[int, int, int]] = []
-    for first, last, event, _at in load_ranges(conn, "created", entity):
-        if ranges and first <= ranges[-1][1]:
-            problems.append(
-                f"{_NOUNS[entity]} {first} to {min(last, ranges[-1][1])} are listed as created "
-                f"by two imports (events {ranges[-1][2]} and {event}): an event was forged"
-            )
-            continue
-        ranges.append((first, last, event))
-    return ranges
-
-
-def _spans(dialect: str) -> str:
-    """The ranges (the JSON parameter :spans, [[first, last], ...]) as a table s (n, first_id,
-    last_id), n their position, joined first (SQLite keeps the order of a CROSS JOIN: each
-    range is then one index range scan) to what follows: one parameter however many."""
-    if dialect == "postgresql":
-        return (
-            "(SELECT e.n - 1 AS n, (e.value ->> 0)::integer AS first_id, "
-            "(e.value ->> 1)::integer AS last_id FROM jsonb_array_elements(CAST(:spans AS jsonb)) "
-            "WITH ORDINALITY AS e (value, n)) AS s JOIN"
-        )
-    return (
-        "(SELECT e.key AS n, json_extract(e.value, '$[0]') AS first_id, "
-        "json_extract(e.value, '$[1]') AS last_id FROM json_each(:spans) AS e) AS s CROSS JOIN"
+    table, column = model.__tablename__, f"{entity}_id"
+    sqlite = conn.dialect.name == "sqlite"
+    # SQLite keeps the order of a CROSS JOIN: each range is one scan of an id range.
+    covered = (
+        f"({import_ranges_sql(conn.dialect.name, 'created', entity)}) AS s "
+        f"{'CROSS JOIN' if sqlite else 'JOIN'} {table} AS t "
+        "ON t.id BETWEEN s.first_id AND s.last_id AND t.created_at = s.at"
     )
-
-
-def _uncovered(conn, entity: str, table: str, ranges: list[tuple[int, int, int]]) -> list[str]:
-    """The rows of `table` with no creation event, or more than one. Names come from code
-    (_CREATED), never from the database."""
-    import json
-    from bisect import bisect_right
-
-    column = f"{entity}_id"
-    spans = _spans(conn.dialect.name)
-    params = {
-        "spans": json.dumps([[first, last] for first, last, _ in ranges]),
-        "add": f"{entity}.add",
-        "merge": f"{entity}.merge",
-    }
+    params = {"add": f"{entity}.add", "merge": f"{entity}.merge"}
 
     def rows(sql: str) -> list:
         return conn.execute(text(sql), params).all()
 
-    # In the ranges are rows (per range), and some of them may have their own event too.
-    held = [0] * len(ranges)
-    imported_own: dict[int, int] = {}
-    if ranges:
-        for n, count in rows(
-            f"SELECT s.n, count(t.id) FROM {spans} {table} AS t "  # noqa: S608
-            "ON t.id BETWEEN s.first_id AND s.last_id GROUP BY s.n"
-        ):
-            held[int(n)] = count
-        imported_own = dict(
-            rows(
-                f"SELECT h.{column}, count(*) FROM {spans} history AS h "  # noqa: S608
-                f"ON h.{column} BETWEEN s.first_id AND s.last_id JOIN {table} AS t "
-                f"ON t.id = h.{column} WHERE h.action = :add GROUP BY h.{column}"
-            )
+    problems = []
+    ranges = load_ranges(conn, ("created", entity))["created", entity]
+    # Two imports never share a moment, so a row is held by one at most, unless forged.
+    moments: dict = {}
+    for found in ranges:
+        moments.setdefault(found.at, []).append(found)
+    for same in moments.values():
+        for one, two in zip(same, same[1:], strict=False):  # in order of first id
+            if two.first <= one.last:
+                problems.append(
+                    f"{_NOUNS[entity]} {two.first} to {min(one.last, two.last)} are listed as "
+                    f"created by two imports (events {one.event} and {two.event}): an event "
+                    "was forged"
+                )
+    held = rows(
+        f"SELECT s.event_id, s.first_id, s.last_id, count(t.id) FROM {covered} "  # noqa: S608
+        "GROUP BY s.event_id, s.first_id, s.last_id"
+    )
+    imported_own = dict(
+        rows(
+            f"SELECT t.id, count(*) FROM {covered} JOIN history AS h "  # noqa: S608
+            f"ON h.{column} = t.id WHERE h.action = :add GROUP BY t.id"
         )
+    )
     total = rows(f"SELECT count(*) FROM {table}")[0][0]  # noqa: S608
     own_rows = rows(
         f"SELECT count(DISTINCT h.{column}) FROM history AS h JOIN {table} AS t "  # noqa: S608
@@ -289,20 +265,8 @@ def _uncovered(conn, entity: str, table: str, ranges: list[tuple[int, int, int]]
         for row_id, created in {**several, **{i: n + 1 for i, n in imported_own.items()}}.items()
         if created > 1 + merges.get(row_id, 0)
     )
-    problems = []
-    if total - own_rows - sum(held) + len(imported_own):
-        firsts = [first for first, _, _ in ranges]
-        missing = []
-        for (row_id,) in conn.execute(
-            text(
-                f"SELECT t.id FROM {table} AS t WHERE NOT EXISTS (SELECT 1 FROM history AS h "  # noqa: S608
-                f"WHERE h.{column} = t.id AND h.action = :add) ORDER BY t.id"
-            ),
-            params,
-        ):
-            at = bisect_right(firsts, row_id) - 1
-            if at < 0 or row_id > ranges[at][1]:
-                missing.append(row_id)
+    if total - own_rows - sum(count for *_, count in held) + len(imported_own):
+        missing = _without_creation(conn, entity, model, ranges)
         problems.append(
             f"{_rows(entity, missing)} no creation event: written outside claimtrack, or its "
             "events were deleted"
@@ -310,13 +274,31 @@ def _uncovered(conn, entity: str, table: str, ranges: list[tuple[int, int, int]]
     if twice:
         problems.append(f"{_rows(entity, twice)} more than one creation event: an event was forged")
     if entity == "evidence":  # never deleted (removal keeps the row); merges move them
-        for (first, last, event), count in zip(ranges, held, strict=True):
+        for event, first, last, count in held:
             if count != last - first + 1:
                 problems.append(
                     f"{last - first + 1 - count} of the evidence items {first} to {last} that "
                     f"import event {event} created are missing: deleted outside claimtrack"
                 )
     return problems
+
+
+def _without_creation(conn, entity: str, model, ranges) -> list[int]:
+    """The ids of the rows no event created (only when the counts say there are some)."""
+    own = select(HistoryEvent.id).where(
+        HistoryEvent.__table__.c[f"{entity}_id"] == model.id,
+        HistoryEvent.action == f"{entity}.add",
+    )
+    made: dict = {}
+    for found in ranges:
+        made.setdefault(found.at, []).append(found)
+    missing = []
+    for row_id, created_at in conn.execute(
+        select(model.id, model.created_at).where(~own.exists()).order_by(model.id)
+    ):
+        if not any(r.first <= row_id <= r.last for r in made.get(created_at, ())):
+            missing.append(row_id)
+    return missing
 
 
 def _search(database: Database) -> tuple[str, list[str]] | tuple[str, list[str], NextStep]:
