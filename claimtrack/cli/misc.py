@@ -197,7 +197,9 @@ def _describe_import(event: dict, after: dict) -> str:
     created = event.get("created") or {}
     ranges = created.get("evidence") or []
     count = sum(last - first + 1 for first, last in ranges)
-    ids = ", ".join(str(first) if first == last else f"{first}–{last}" for first, last in ranges)
+    # A few ranges, not thousands: a claim's items are spread over the import (--json lists all).
+    shown = [str(first) if first == last else f"{first}–{last}" for first, last in ranges[:5]]
+    ids = ", ".join(shown + (["…"] if len(ranges) > 5 else []))
     items = f"evidence {ids}" if count == 1 else f"{count:,} evidence items ({ids})"
     if created.get("claim") or created.get("source"):
         return f"created by {how}" + (f", with {items}" if count else "")

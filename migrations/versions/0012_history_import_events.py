@@ -93,7 +93,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    events = op.get_bind().exec_driver_sql(f"SELECT count(*) FROM history WHERE {IMPORTS}")
+    events = op.get_bind().exec_driver_sql("SELECT count(*) FROM history WHERE entity = 'import'")
     count = events.scalar()
     if count:
         raise DatabaseError(
