@@ -10,15 +10,28 @@ statements, whatever the number of claims.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from .. import values
+from ..history_log import load_ranges
 from ..models import Claim, ClaimTag, Evidence, EvidenceRelay, HistoryEvent, KeyAlias, Source, Tag
 from ..records import EVIDENCE_VALUE_FIELDS, ClaimRecord
 
@@ -340,8 +353,6 @@ def imported_changes(
     said before an import was one event. One statement (the ranges the import events list),
     whatever the number of rows; `claim_ids` narrows what is returned, else every claim id in
     the ranges is (ids of claims merged away since among them: callers look claims up)."""
-    from ..history_log import load_ranges
-
     loaded = load_ranges(
         connection, ("created", "claim"), ("evidence_of", "claim"), as_of=as_of, since=since
     )
@@ -364,8 +375,6 @@ def imported_changes(
 def _uncovered(covered: list[list[int]], first: int, last: int) -> list[tuple[int, int]]:
     """The parts of [first, last] not in `covered` (disjoint ranges in order), which then
     covers [first, last] too."""
-    from bisect import bisect_left
-
     gaps = []
     at = bisect_left(covered, [first, first])
     if at and covered[at - 1][1] >= first - 1:
@@ -391,11 +400,6 @@ def imported_claims(
     or gave evidence to (None: there are none). The ranges the import events list, merged: a
     few BETWEENs, or, for ranges scattered over many claims, the ids as one parameter (a JSON
     array on SQLite, an array on PostgreSQL: SQLite caps the parameters of a statement)."""
-    from sqlalchemy import Integer, any_, bindparam, func, literal_column
-    from sqlalchemy.dialects.postgresql import ARRAY
-
-    from ..history_log import load_ranges
-
     merged: list[list[int]] = []
     loaded = load_ranges(
         connection, ("created", "claim"), ("evidence_of", "claim"), as_of=as_of, since=since

@@ -98,6 +98,7 @@ class ClaimFilter:
                 )
             )
         if self.since:
+            # Loaded only for --since, as assessments loads it only for --as-of (start-up).
             from .as_of import imported_claims
 
             connection = session.connection()

@@ -202,8 +202,6 @@ def _creation(database: Database) -> tuple[str, list[str]]:
 def _uncovered(conn, entity: str, model) -> list[str]:
     """The rows of `model`'s table with no creation event, or more than one. Table and column
     names come from code (_CREATED), never from the database."""
-    from ..history_log import import_ranges_sql, load_ranges
-
     table, column = model.__tablename__, f"{entity}_id"
     sqlite = conn.dialect.name == "sqlite"
     # SQLite keeps the order of a CROSS JOIN: each range is one scan of an id range.
