@@ -171,6 +171,21 @@ def test_claimreview_has_the_fields_google_requires(cli, tmp_path):
     ]
 
 
+def test_claimreview_leaves_out_a_removed_claim_as_the_other_formats_do(cli, tmp_path):
+    records = BASE + [
+        {"type": "claim", "key": "fly", "text": "Pigs fly."},
+        {"type": "verdict", "claim": "fly", "verdict": "debunked", "reason": "They do not."},
+    ]
+    cli.ok("import", str(write_jsonl(tmp_path / "r.jsonl", records)))
+    cli.ok("claim", "remove", "fly", "--reason", "out of scope", "--yes")
+    reviews = cli.ok(
+        "export", "--format", "claimreview", "--review-url", "https://checks.example.org/"
+    ).json()
+    assert [r["url"] for r in reviews] == ["https://checks.example.org/halt"]
+    exported = [json.loads(line) for line in cli.ok("export").stdout.splitlines()]
+    assert "fly" not in {r["key"] for r in exported if r["type"] == "claim"}
+
+
 # --- round trips over random datasets (SQLite: a fresh database per example) ---------------
 
 KEYS = st.sampled_from(["a", "b", "c", "d", "e", "f"])

@@ -361,7 +361,7 @@ def claim_reviews(session: Session, flt: ClaimFilter, options: ExportOptions) ->
             Claim.verdict_reason,
             Claim.updated_at,
         )
-        .where(Claim.verdict.is_not(None), _in(Claim.id, ids))
+        .where(Claim.verdict.is_not(None), _in(Claim.id, ids), Claim.removed_at.is_(None))
         .order_by(Claim.key)
     ).all()
     chosen = [c.id for c in claims]
