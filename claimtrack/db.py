@@ -16,7 +16,7 @@ from importlib import util as importlib_util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DatabaseError, LockTimeout, ReadOnly
+from .errors import DatabaseError, LockTimeout, NextStep, ReadOnly
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -250,8 +250,8 @@ def create_engine(url: str, *, read_only: bool = False) -> Engine:
             if not may_write:
                 raise ReadOnly(
                     f"database user {user} has the reader role here: it may run read commands "
-                    "only (report, list, show, search, export, history); an admin can let it "
-                    f"write with `claimtrack db grant {user} --role analyst`"
+                    "only (report, list, show, search, export, history)",
+                    next_step=NextStep("grant_writer", user=user),
                 )
             # Wait for the other writers (at most the busy timeout), then see all they wrote.
             conn.exec_driver_sql(
@@ -278,17 +278,21 @@ def describe_operational_error(exc: BaseException, url: str) -> DatabaseError:
     if "file is not a database" in text:
         return DatabaseError(
             f"cannot use the database at {mask_url(url)}: the file is not a SQLite database; "
-            f"point --db (or {ENV_DB}) at a claimtrack database, or a new path to create one"
+            f"point {{field:db}} (or {ENV_DB}) at a claimtrack database, or a new path to "
+            "create one"
         )
+    step = None
     if "does not exist" in text and "database" in text:
-        hint = "create it (e.g. `createdb NAME`), then run `claimtrack init`"
+        hint, step = "create it (e.g. `createdb NAME`)", NextStep("init_after")
     elif any(word in text for word in ("refused", "translate host", "timeout", "timed out")):
-        hint = "is the server running, and are the host and port in --db right?"
+        hint = "is the server running, and are the host and port in {field:db} right?"
     elif "password" in text or "authentication" in text or "role" in text:
-        hint = "check the user and password in --db"
+        hint = "check the user and password in {field:db}"
     else:
-        hint = f"check --db (or {ENV_DB})"
-    return DatabaseError(f"cannot use the database at {mask_url(url)}: {text}; {hint}")
+        hint = f"check {{field:db}} (or {ENV_DB})"
+    return DatabaseError(
+        f"cannot use the database at {mask_url(url)}: {text}; {hint}", next_step=step
+    )
 
 
 class Database:
@@ -307,8 +311,8 @@ class Database:
                 _create_owner_only(self.path)
             elif not self.path.exists():
                 raise DatabaseError(
-                    f"no claimtrack database at {self.path}: create it with `claimtrack init`, "
-                    f"or point --db (or {ENV_DB}) at an existing one"
+                    f"no claimtrack database at {self.path}",
+                    next_step=NextStep("init_or_point", env=ENV_DB),
                 )
         self.engine = create_engine(url, read_only=self.read_only is not None)
 
@@ -369,8 +373,8 @@ class Database:
         if self.read_only is not None:
             raise DatabaseError(
                 f"the database {self.path} cannot be written ({self.read_only}): read commands "
-                "work; to change it, make it writable or copy it somewhere writable "
-                "(`claimtrack db backup COPY`, then --db COPY)"
+                "work; to change it, make it writable or copy it somewhere writable",
+                next_step=NextStep("copy_writable"),
             )
 
     def schema_revision(self) -> str | None:
@@ -428,11 +432,11 @@ class Database:
         where = self.path or mask_url(self.url)
         if revision is None:
             raise DatabaseError(
-                f"{where} is not a claimtrack database yet: run `claimtrack init` to create it"
+                f"{where} is not a claimtrack database yet", next_step=NextStep("create")
             )
         raise DatabaseError(
-            f"{where} is at schema revision {revision}, this claimtrack needs {SCHEMA_REVISION}: "
-            "run `claimtrack db upgrade` (back it up first with `claimtrack db backup FILE`)"
+            f"{where} is at schema revision {revision}, this claimtrack needs {SCHEMA_REVISION}",
+            next_step=NextStep("back_up_and_upgrade"),
         )
 
 

@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 
 # Other fields a message names, as {field:NAME} ("give {field:derived_from} another source"):
 # the Python API shows the field's name, the command line the option that gives it
-# (--derived-from), through `spell`, which the CLI sets.
-_NAMED = re.compile(r"\{field:(\w+)\}")
+# (--derived-from), through `spell`, which the CLI sets. A step to take, named within a text
+# that is no error (a warning, a row's problem), is {step:NAME}: the command line words it as
+# the command to type (`spell(NextStep(NAME))`), the Python API leaves it out.
+_NAMED = re.compile(r"\{(field|step):(\w+)\}")
 
 
-def spell_fields(message: str, spell: Callable[[str], str] | None = None) -> str:
-    """The message with each {field:NAME} spelled by `spell` (default: NAME itself)."""
-    return _NAMED.sub(lambda match: spell(match.group(1)) if spell else match.group(1), message)
+def spell_fields(message: str, spell: Spell | None = None) -> str:
+    """The message with each {field:NAME} spelled by `spell` (default: NAME itself) and each
+    {step:NAME} by `spell(NextStep(NAME))` (default: left out)."""
+
+    def spelled(match: re.Match) -> str:
+        kind, name = match.groups()
+        if kind == "step":
+            return spell(NextStep(name)) if spell else ""
+        return spell(name) if spell else name
+
+    return _NAMED.sub(spelled, message)
 
 
 class NextStep:
@@ -31,6 +42,14 @@ class NextStep:
         return f"NextStep({self.name!r}, **{self.values!r})"
 
 
+# How a reader names a field and a step (see spell_fields); the command line's: cli/params.py.
+Spell = Callable[[str | NextStep], str]
+# The command line's Spell while it runs a command (cli/params.py sets it), for what it
+# prints that is no error and not worded by the CLI itself (output: --limit, --format);
+# None for the Python API.
+SPELLING: ContextVar[Spell | None] = ContextVar("claimtrack_spelling", default=None)
+
+
 class ClaimtrackError(Exception):
     """Base of every error a user can act on. `exit_code` is what the CLI exits with.
 
@@ -41,7 +60,7 @@ class ClaimtrackError(Exception):
 
     exit_code = 1
     field: str | None = None
-    spell: Callable[[str], str] | None = None
+    spell: Spell | None = None
     next_step: NextStep | None = None
 
     def __init__(self, *args: object, field: str | None = None, next_step: NextStep | None = None):

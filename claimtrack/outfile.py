@@ -121,8 +121,8 @@ class Target:
             raise InvalidValue(option, self.given, "a regular file, a FIFO or /dev/stdout")
         if not force:
             raise Conflict(
-                f"{self.given} already exists: choose another {_named(option)} FILE, or add --force "
-                "to replace it"
+                f"{self.given} already exists: choose another {_named(option)} FILE, or add "
+                "{field:force} to replace it"
             )
 
     @contextmanager

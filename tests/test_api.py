@@ -250,3 +250,40 @@ def test_the_api_says_what_is_wrong_and_the_command_line_adds_the_command_to_typ
         "(reason: 'test'): see it with `claimtrack history one`, put it back with "
         "`claimtrack claim restore one`\n"
     )
+
+
+def test_database_and_file_messages_name_fields_in_the_api_and_options_on_the_command_line(
+    tmp_path,
+):
+    """db.py and outfile.py name the database and --force as fields; the command line adds
+    the option and the command to type."""
+    missing = tmp_path / "none.db"
+    with pytest.raises(api.DatabaseError) as raised:
+        api.open_database(str(missing))
+    assert str(raised.value) == f"no claimtrack database at {missing}"
+    run = Cli(str(missing))("claim", "list")
+    assert run.stderr == (
+        f"Error: no claimtrack database at {missing}: create it with `claimtrack init`, or "
+        "point --db (or CLAIMTRACK_DB) at an existing one\n"
+    )
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("not a database, " * 100)
+    with pytest.raises(api.DatabaseError) as raised:
+        api.open_database(str(not_a_database))
+    assert str(raised.value).endswith(
+        "the file is not a SQLite database; point db (or CLAIMTRACK_DB) at a claimtrack "
+        "database, or a new path to create one"
+    )
+    assert Cli(str(not_a_database))("claim", "list").stderr.endswith(
+        "the file is not a SQLite database; point --db (or CLAIMTRACK_DB) at a claimtrack "
+        "database, or a new path to create one\n"
+    )
+    from claimtrack.outfile import Target
+
+    taken = tmp_path / "taken.jsonl"
+    taken.write_text("")
+    with pytest.raises(api.Conflict) as raised:
+        Target(taken, option="output")
+    assert str(raised.value) == (
+        f"{taken} already exists: choose another output FILE, or add force to replace it"
+    )

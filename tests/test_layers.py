@@ -20,6 +20,7 @@ below it, and no module imports another module's private (_underscored) names.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "claimtrack"
@@ -122,8 +123,12 @@ def test_below_the_command_line_values_are_named_by_field_not_by_flag():
 
 
 def strings(path: Path) -> list[tuple[int, str]]:
-    """(line, text) of each string in a module's code, its docstrings left out."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    """(line, text) of each string in a module's code, its docstrings left out; an f-string
+    is one text, each value it formats shown as {}."""
+    return strings_of(ast.parse(path.read_text(encoding="utf-8")))
+
+
+def strings_of(tree: ast.AST) -> list[tuple[int, str]]:
     docstrings = {
         id(node.body[0].value)
         for node in ast.walk(tree)
@@ -132,13 +137,68 @@ def strings(path: Path) -> list[tuple[int, str]]:
         and isinstance(node.body[0], ast.Expr)
         and isinstance(node.body[0].value, ast.Constant)
     }
-    return [
-        (node.lineno, node.value)
+    parts = {
+        id(part)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and id(node) not in docstrings
+        if isinstance(node, ast.JoinedStr)
+        for part in node.values
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(p.value if isinstance(p, ast.Constant) else "{}" for p in node.values)
+            found.append((node.lineno, text))
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings | parts
+        ):
+            found.append((node.lineno, node.value))
+    return found
+
+
+# Options and commands of other programs, and CSS custom properties (html reports), which a
+# message may name: `pg_dump --format=custom`, `var(--ink)`; a string that is an option and
+# nothing else is an argument to a program (pg_dump's), not a message.
+NOT_OURS = re.compile(r"pg_dump [^'\"]*|var\(--[\w-]+\)|--[\w-]+:|^--[\w=-]+$")
+FLAG = re.compile(r"(?<![\w-])--[a-z]")
+COMMAND = re.compile(r"`claimtrack |\(claimtrack [-a-z]")
+
+
+def flags_and_commands(found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The texts that name a claimtrack option (`--force`) or a command to type."""
+    return [
+        (line, text)
+        for line, text in found
+        if FLAG.search(NOT_OURS.sub("", text)) or COMMAND.search(text)
     ]
+
+
+def test_below_the_command_line_no_message_names_an_option_or_a_command():
+    """Below cli/ a message names a field as {field:NAME} and a step as errors.NextStep (or
+    {step:NAME}); the command line words them as the option and the command to type
+    (cli/params.py, cli/next_steps.py), the Python API as the field's name."""
+    wrong = []
+    for name, path in modules().items():
+        if part(name) in ("cli", "__main__"):
+            continue
+        for line, text in flags_and_commands(strings(path)):
+            wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text[:80]}")
+    assert wrong == []
+
+
+def test_the_message_check_sees_an_option_and_a_command():
+    source = (
+        'def f(x):\n    """Docstrings may say --db and `claimtrack init`."""\n'
+        '    a = f"{x} exists: add --force"\n'
+        '    b = "point --db at it"\n'
+        '    c = f"run `claimtrack db upgrade` on {x}"\n'
+        '    d = "{x} (claimtrack --db NEW init)"\n'
+        '    e = ["pg_dump", "--file", x, "run: pg_dump --format=custom FILE"]\n'
+        '    g = "body { color: var(--ink); --c:#fff }"\n'
+    )
+    found = flags_and_commands(strings_of(ast.parse(source)))
+    assert [line for line, _ in found] == [3, 4, 5, 6]
 
 
 def test_services_name_the_next_step_and_the_command_line_words_it():
@@ -156,22 +216,4 @@ def test_services_name_the_next_step_and_the_command_line_words_it():
         for line, text in strings(path):
             if command.search(text):
                 wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text}")
-    assert wrong == []
-
-
-def test_import_and_export_name_settings_not_options():
-    """The transfer package names a setting as {field:NAME} (the command line shows
-    --verdict-map, the Python API verdict_map); a whole command line given as advice
-    (`claimtrack --db NEW init`) stays as the user types it."""
-    import re
-
-    flag = re.compile(r"(?<![\w-])--[a-z]")
-    wrong = []
-    for name, path in modules().items():
-        if part(name) != "transfer":
-            continue
-        for line, text in strings(path):
-            text = re.sub(r"claimtrack [^)]*", "", text)
-            if flag.search(text):
-                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text[:60]}")
     assert wrong == []

@@ -19,7 +19,7 @@ import typer.main
 from .. import __version__
 from ..errors import ClaimtrackError
 from .next_steps import worded
-from .params import RUNNING, PlainValuesGroup, flag_for, option_for
+from .params import RUNNING, PlainValuesGroup, option_for, speller, spelling
 from .state import State
 
 # Every command of the root, in the order `claimtrack --help` lists them, with the module that
@@ -61,7 +61,7 @@ class ClaimtrackGroup(PlainValuesGroup):
         from ..settings import settings_scope
 
         try:
-            with settings_scope():
+            with settings_scope(), spelling(ctx):
                 return super().invoke(ctx)
         except ClaimtrackError as exc:
             if _debug(ctx):
@@ -69,7 +69,7 @@ class ClaimtrackGroup(PlainValuesGroup):
             commands = (ctx.meta.get(RUNNING), ctx.command)
             if exc.field:
                 exc.field = option_for(commands, exc.field)
-            exc.spell = lambda name: flag_for(commands, name)
+            exc.spell = speller(ctx)
             typer.echo(f"Error: {_one_line(_scrubbed(worded(exc), ctx))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):

@@ -20,6 +20,7 @@ from ..output.tables import Listing
 from .database import fail_on_broken_chain
 from .next_steps import worded
 from .options import Format, Json, Limit
+from .params import speller
 
 
 def init(ctx: typer.Context) -> None:
@@ -235,6 +236,7 @@ def info(ctx: typer.Context, json_: Json = False) -> None:
 
     data = database_info(ctx.obj.db, actor=ctx.obj.who)
     if data.get("problem") is not None:
+        data["problem"].spell = speller(ctx)
         data["problem"] = worded(data["problem"])
     if json_:
         print_json(data)

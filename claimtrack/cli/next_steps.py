@@ -25,6 +25,17 @@ WORDING = {
     "init": ": run `claimtrack init` first",
     "create": ": run `claimtrack init` to create it",
     "upgrade": ": run `claimtrack db upgrade`",
+    "back_up_and_upgrade": (
+        ": run `claimtrack db upgrade` (back it up first with `claimtrack db backup FILE`)"
+    ),
+    "init_after": ", then run `claimtrack init`",
+    "init_or_point": (
+        ": create it with `claimtrack init`, or point --db (or {env}) at an existing one"
+    ),
+    "init_new": " (claimtrack --db NEW init)",
+    "upgrade_both": " (claimtrack db upgrade)",
+    "copy_writable": " (`claimtrack db backup COPY`, then --db COPY)",
+    "grant_writer": "; an admin can let it write with `claimtrack db grant {user} --role analyst`",
     "check": (
         ". See what is damaged with `claimtrack db check`; restore an earlier backup, or "
         "salvage what SQLite can read with `sqlite3 DB .recover`"

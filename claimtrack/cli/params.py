@@ -16,12 +16,14 @@ through Typer's own conversion, so its checks and error messages are unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from typer.core import TyperArgument, TyperGroup
 
-from ..errors import spell_fields
+from ..errors import SPELLING, NextStep, spell_fields
+from .next_steps import said
 
 try:
     from typer._coercion import RuntimeParam, build_runtime_param
@@ -52,10 +54,22 @@ def flag_for(commands: Any, field: str) -> str:
     return option if option.startswith("-") else "--" + field.replace("_", "-")
 
 
-def speller(ctx: Any) -> Callable[[str], str]:
-    """How the running command names a service field: as the option that gives it."""
+def speller(ctx: Any) -> Callable[[str | NextStep], str]:
+    """How the running command names a service field (as the option that gives it) and a
+    step to take (as the command that takes it)."""
     commands = (ctx.meta.get(RUNNING), ctx.command)
-    return lambda name: flag_for(commands, name)
+    return lambda name: said(name) if isinstance(name, NextStep) else flag_for(commands, name)
+
+
+@contextmanager
+def spelling(ctx: Any) -> Iterator[None]:
+    """While a command runs, what the layers below print names fields and steps as this
+    command line does (errors.SPELLING): the running command is known once it is resolved."""
+    token = SPELLING.set(lambda name: speller(ctx)(name))
+    try:
+        yield
+    finally:
+        SPELLING.reset(token)
 
 
 def spelled(ctx: Any, message: str) -> str:

@@ -16,7 +16,7 @@ from ..errors import InvalidValue
 from ..terminal import display_width, display_wrap, json_safe, shown
 from .formats import render_listing
 from .json import indented_json
-from .tables import Listing, cell
+from .tables import Listing, cell, spelled
 from .text import record_text
 
 
@@ -118,7 +118,7 @@ def print_shown_of(shown: int, total: int | None) -> None:
     if total is not None and shown >= total:
         return
     of = "more exist" if total is None else f"{shown} of {total} shown"
-    typer.echo(f"({of}; raise --limit or leave it out to see them all)", err=True)
+    typer.echo(spelled(f"({of}; raise {{field:limit}} or leave it out to see them all)"), err=True)
 
 
 def print_wrapped(

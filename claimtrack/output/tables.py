@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import SPELLING, spell_fields
 from ..terminal import display_ljust, display_width, display_wrap
 from .text import (
     CLAIM_COLUMNS,
@@ -34,6 +35,12 @@ TABLE_HEADERS = {
 MIN_WRAP_WIDTH = 12  # a wrapped column narrower than this is harder to read than a hidden one
 MIN_TEXT_WIDTH = 24  # ...and the first wrapped column (a claim's text, a quote) keeps this much
 MIN_NARROW_WIDTH = 8  # when nothing more can be left out, a wrapped column goes down to this
+
+
+def spelled(text: str) -> str:
+    """Text that names a field as {field:NAME}, named as its reader knows it: in a run of the
+    command line, as the running command's option (`--format`), else NAME."""
+    return spell_fields(text, SPELLING.get())
 
 
 @dataclass
@@ -155,8 +162,8 @@ def listing_table(listing: Listing, width: int | None = None) -> str:
     )
     if dropped:
         names = ", ".join(headers[n] for n in dropped)
-        note = f"({names} left out to fit {width} columns; --format csv shows every column)"
-        text += "\n" + "\n".join(textwrap.wrap(note, width))
+        note = f"({names} left out to fit {width} columns; {{field:format}} csv shows every column)"
+        text += "\n" + "\n".join(textwrap.wrap(spelled(note), width))
     if listing.footer:
         text += "\n\n" + listing.footer
     return text

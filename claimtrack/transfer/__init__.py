@@ -20,14 +20,14 @@ check, and keeps their search index current while it writes in bulk.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.orm import Session
 
 from .. import values
-from ..errors import InvalidValue
+from ..errors import InvalidValue, Spell
 from ..outfile import Target, bound_database_files
 from ..services.claim_filter import ClaimFilter
 from ..services.common import actor_of
@@ -55,7 +55,7 @@ def import_files(
     force: bool = False,
     progress: Progress | None = None,
     on_duplicate: str = "warn",
-    spell: Callable[[str], str] | None = None,
+    spell: Spell | None = None,
 ) -> ImportResult:
     """Import files (`-` is stdin) in the session's transaction; all or nothing unless
     `rejects` names a CSV file for the bad rows (an existing one is replaced only with

@@ -5,11 +5,10 @@ the option that gives NAME)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import values
-from ..errors import spell_fields
+from ..errors import Spell, spell_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,7 @@ class Problem:
     def __str__(self) -> str:
         return self.worded()
 
-    def worded(self, spell: Callable[[str], str] | None = None) -> str:
+    def worded(self, spell: Spell | None = None) -> str:
         """The problem as one line, each {field:NAME} in its field and expected text named
         by `spell` (the command line: the option that gives NAME)."""
         shown = self.value if isinstance(self.value, Shown) else show(self.value)

@@ -199,8 +199,8 @@ class Restore:
                     where,
                     "revision",
                     record.get("revision"),
-                    f"{SCHEMA_REVISION}, this claimtrack's schema: upgrade both databases "
-                    "(claimtrack db upgrade) and export again",
+                    f"{SCHEMA_REVISION}, this claimtrack's schema: upgrade both databases"
+                    "{step:upgrade_both} and export again",
                 )
             ]
         self.header, self.header_at = record, where
@@ -266,8 +266,8 @@ class Restore:
         self.note = (
             f"the whole-database copy in {where.file} ({events:,} history events, ids and times) "
             f"was checked but not restored: {reason}; its records were imported as by any "
-            "import. To keep its history, import it alone into an empty database "
-            "(claimtrack --db NEW init)"
+            "import. To keep its history, import it alone into an empty database"
+            "{step:init_new}"
         )
         if dry_run:
             self.note = self.note.replace("were imported", "would be imported")

@@ -14,14 +14,14 @@ from __future__ import annotations
 import marshal
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
-from ...errors import ClaimtrackError, InvalidValue
+from ...errors import ClaimtrackError, InvalidValue, Spell, spell_fields
 from ...outfile import bound_database_files
 from ...services import search_index
 from ..problems import BadRow, Problem, Where
@@ -69,7 +69,7 @@ class ImportOptions:
     # (--on-duplicate merge; see Writer).
     join_look_alike_sources: bool = False
     # How the caller names a setting a problem mentions ({field:map}): the CLI's option.
-    spell: Callable[[str], str] | None = None
+    spell: Spell | None = None
 
 
 @dataclass
@@ -489,6 +489,10 @@ def _run_import(
         created_claim_ids=sorted(writer.created_claims) if writer.write else [],
         created_source_ids=sorted(writer.created_sources) if writer.write else [],
         look_alike_names=writer.look_alike_names,
-        warnings=[restore.note, *writer.relay_warnings] if restore.note else writer.relay_warnings,
+        warnings=(
+            [spell_fields(restore.note, options.spell), *writer.relay_warnings]
+            if restore.note
+            else writer.relay_warnings
+        ),
         warning_count=writer.relay_warning_count,
     )

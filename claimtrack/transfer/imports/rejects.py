@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import ExitStack
 from io import StringIO
 from typing import Any
 
-from ...errors import spell_fields
+from ...errors import Spell, spell_fields
 from ...outfile import Target
 from ...output.csv import csv_cell
 from ..problems import Problem, Where
@@ -28,7 +28,7 @@ class Problems:
         force: bool = False,
         protect: Iterable[Any] = (),
         inputs: Iterable[str] = (),
-        spell: Callable[[str], str] | None = None,
+        spell: Spell | None = None,
     ):
         self.spell = spell
         self.shown: list[str] = []
