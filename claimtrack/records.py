@@ -1,11 +1,18 @@
-"""One definition of each record: its fields, and its JSON shape in history and in an export.
+"""One definition of each record: its fields, the check of each field a user gives, and its
+JSON shape in history and in an export.
 
 History stores a created or removed record whole (`history_json`), an edit as the changed
 fields before and after, under the same field names; `--as-of` (services/as_of.py) replays
 those names. An export writes `export_json`, the shape `import` reads back. The services build
 records from ORM rows (`of`), the bulk importer from the values it writes, the exporter from
-the rows it reads, so the shapes cannot drift apart. Values are checked where they enter
-(claimtrack.values, the same parsers for options, the Python API and import files).
+the rows it reads, so the shapes cannot drift apart.
+
+Each record's CHECKS names the parser (claimtrack.values) of each field a user can give, by its
+name in the record's export JSON (what `import` reads): the services (so the command line and
+the Python API) and the importer (JSON records and sheet rows) check a field through `checked`
+or CHECKS, so a bad value is refused the same way, naming the same field, whichever way it
+came in. A field that names another record (a source's `derived_from`, an evidence item's
+`claim`) is checked as a key; the services then look it up.
 
 NamedTuples: the importer builds one per row (50,000 in a quick benchmark import), and a
 tuple is the cheapest object that still has names.
@@ -14,6 +21,8 @@ tuple is the cheapest object that still has names.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from . import values
 
 if TYPE_CHECKING:
     from .models import Claim, Evidence, Source
@@ -36,6 +45,12 @@ def clean(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v is not None and v != []}
 
 
+def checked(record: Any, name: str, value: Any, *, field: str | None = None) -> Any:
+    """`value` for the record's field `name`, through the parser the record declares for it
+    (CHECKS); a bad value raises InvalidValue naming `field` (default: `name`)."""
+    return record.CHECKS[name](value, field=field or name)
+
+
 class SourceRecord(NamedTuple):
     """A source, references by key; `origin` is where its derived-from chain starts (itself
     when it derives from nothing)."""
@@ -48,6 +63,16 @@ class SourceRecord(NamedTuple):
     origin: str
     url: str | None
     notes: str | None
+
+    CHECKS = {  # not annotated: a class attribute, not a field
+        "key": values.key,
+        "name": values.required_text,
+        "kind": values.kind,
+        "reliability": values.reliability,
+        "derived_from": values.key,
+        "url": values.optional_text,
+        "notes": values.optional_text,
+    }
 
     @classmethod
     def of(cls, source: Source) -> SourceRecord:
@@ -93,6 +118,15 @@ class ClaimRecord(NamedTuple):
     verdict: str | None = None
     verdict_reason: str | None = None
     confidence: str | None = None
+
+    CHECKS = {  # the verdict's fields: VerdictRecord.CHECKS
+        "key": values.key,
+        "text": values.required_text,
+        "tags": values.tag,  # each tag
+        "event_date": values.partial_date,
+        "place": values.optional_text,
+        "notes": values.optional_text,
+    }
 
     @classmethod
     def of(cls, claim: Claim) -> ClaimRecord:
@@ -149,6 +183,20 @@ class EvidenceRecord(NamedTuple):
     observed: str | None
     notes: str | None
     removed_reason: str | None = None
+
+    CHECKS = {
+        "key": values.evidence_key,
+        "claim": values.key,
+        "source": values.key,
+        "stance": values.stance,
+        "credibility": values.credibility,
+        "quote": values.optional_text,
+        "url": values.optional_text,
+        "via": values.key,  # each hop of the chain
+        "observed": values.full_date,
+        "notes": values.optional_text,
+        "removed_reason": values.optional_text,
+    }
 
     @classmethod
     def of(cls, item: Evidence) -> EvidenceRecord:
@@ -223,6 +271,8 @@ class LinkRecord(NamedTuple):
     other: str
     relation: str
 
+    CHECKS = {"claim": values.key, "other": values.key, "relation": values.relation}
+
     def history_json(self) -> dict[str, Any]:
         return self._asdict()
 
@@ -239,6 +289,15 @@ class VerdictRecord(NamedTuple):
     reason: str | None
     confidence: str | None
 
+    # A reason is optional to the record (clearing a verdict needs none in an import);
+    # `claim verdict` asks for one.
+    CHECKS = {
+        "claim": values.key,
+        "verdict": values.verdict,
+        "reason": values.optional_text,
+        "confidence": values.confidence,
+    }
+
     def export_json(self) -> dict[str, Any]:
         return clean({"type": "verdict", **self._asdict()})
 
@@ -249,6 +308,8 @@ class AliasRecord(NamedTuple):
     entity: str
     alias: str
     key: str
+
+    CHECKS = {"entity": values.entity, "alias": values.key, "key": values.key}
 
     def history_json(self) -> dict[str, Any]:
         return {"alias": self.alias, "key": self.key}

@@ -70,6 +70,13 @@ def confidence(value: str | None, *, field: str = "confidence") -> str | None:
     return text
 
 
+def entity(value: str | None, *, field: str = "entity") -> str:
+    """What an alias names: a claim or a source."""
+    if value not in ("claim", "source"):
+        raise InvalidValue(field, value, "claim or source")
+    return value
+
+
 def relation(value: str | None, *, field: str = "relation") -> str:
     text = (value or "").strip().lower()
     if text not in LINK_RELATIONS:

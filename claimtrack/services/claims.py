@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict, InvalidValue, NextStep, NotFound
 from ..models import Claim, ClaimLink, KeyAlias, Tag
-from ..records import ClaimRecord, changed_fields
+from ..records import ClaimRecord, LinkRecord, VerdictRecord, changed_fields, checked
 from ..settings import load_settings
 from ..status import Assessment, EvidenceItem, Standing, assess
 from .assessments import assess_claims
@@ -66,7 +66,7 @@ def claim_view(claim: Claim, assessment: Assessment) -> dict[str, Any]:
 
 
 def tag_rows(session: Session, names: Sequence[str]) -> list[Tag]:
-    wanted = sorted({values.tag(name) for name in names})
+    wanted = sorted({checked(ClaimRecord, "tags", name, field="tag") for name in names})
     if not wanted:
         return []
     existing = {tag.name: tag for tag in session.scalars(select(Tag).where(Tag.name.in_(wanted)))}
@@ -89,20 +89,20 @@ def add_claim(
     source: str | None = None,
 ) -> Claim:
     """Add a claim; `source` records that source as its first supporting evidence."""
-    text = values.required_text(text, field="text")
+    text = checked(ClaimRecord, "text", text)
     if key is not None:
-        key = values.key(key, field="key")
+        key = checked(ClaimRecord, "key", key)
         ensure_key_free(session, Claim, "claim", key)
     else:
         key = new_key(session, Claim, " ".join(text.split()[:6]), "claim")
-    parsed_date = values.partial_date(event_date, field="event_date")
+    parsed_date = checked(ClaimRecord, "event_date", event_date)
     claim = Claim(
         key=key,
         text=text,
         event_date=parsed_date[0] if parsed_date else None,
         event_date_precision=parsed_date[1] if parsed_date else None,
-        place=values.optional_text(place, field="place"),
-        notes=values.optional_text(notes, field="notes"),
+        place=checked(ClaimRecord, "place", place),
+        notes=checked(ClaimRecord, "notes", notes),
     )
     claim.tags = tag_rows(session, tags)
     session.add(claim)
@@ -135,24 +135,26 @@ def edit_claim(
     current = ClaimRecord.of(claim).history_json()
     requested: dict[str, Any] = {}
     if text is not None:
-        requested["text"] = values.required_text(text, field="text")
+        requested["text"] = checked(ClaimRecord, "text", text)
     if event_date is not UNSET:
-        parsed = values.partial_date(event_date, field="event_date")
+        parsed = checked(ClaimRecord, "event_date", event_date)
         requested["event_date"] = parsed[0] if parsed else None
     if place is not UNSET:
-        requested["place"] = values.optional_text(place, field="place")
+        requested["place"] = checked(ClaimRecord, "place", place)
     if notes is not UNSET:
-        requested["notes"] = values.optional_text(notes, field="notes")
+        requested["notes"] = checked(ClaimRecord, "notes", notes)
     if confidence is not UNSET:
-        requested["confidence"] = values.confidence(confidence)
+        requested["confidence"] = checked(VerdictRecord, "confidence", confidence)
     if new_key is not None:
-        new_key = values.key(new_key, field="new_key")
+        new_key = checked(ClaimRecord, "key", new_key, field="new_key")
         if new_key != claim.key and alias_target(session, "claim", new_key) != claim.id:
             ensure_key_free(session, Claim, "claim", new_key, field="new_key")
         requested["key"] = new_key
     if add_tags or remove_tags:
-        removing = {values.tag(name) for name in remove_tags}
-        names = (set(current["tags"]) | {values.tag(n) for n in add_tags}) - removing
+        removing = {checked(ClaimRecord, "tags", name, field="tag") for name in remove_tags}
+        names = (
+            set(current["tags"]) | {checked(ClaimRecord, "tags", n, field="tag") for n in add_tags}
+        ) - removing
         requested["tags"] = sorted(names)
     before, after = changed_fields(current, requested)
     if not after:
@@ -161,7 +163,7 @@ def edit_claim(
         if field_name in after:
             setattr(claim, field_name, after[field_name])
     if "event_date" in after:
-        parsed = values.partial_date(after["event_date"])
+        parsed = checked(ClaimRecord, "event_date", after["event_date"])
         claim.event_date = parsed[0] if parsed else None
         claim.event_date_precision = parsed[1] if parsed else None
     if "tags" in after:
@@ -188,14 +190,16 @@ def set_verdict(
 ) -> Edit:
     """Record the analyst's verdict (confirmed, debunked, or None to withdraw it)."""
     claim = get_claim(session, key)
-    reason_text = values.required_text(reason, field="reason")
+    reason_text = checked(VerdictRecord, "reason", reason)
+    if reason_text is None:  # the record may go without; `claim verdict` asks for one
+        raise InvalidValue("reason", reason, "a non-empty text")
     current = ClaimRecord.of(claim).history_json()
     requested: dict[str, Any] = {
-        "verdict": values.verdict(verdict),
-        "verdict_reason": reason_text if values.verdict(verdict) else None,
+        "verdict": checked(VerdictRecord, "verdict", verdict),
+        "verdict_reason": reason_text if checked(VerdictRecord, "verdict", verdict) else None,
     }
     if confidence is not UNSET:
-        requested["confidence"] = values.confidence(confidence)
+        requested["confidence"] = checked(VerdictRecord, "confidence", confidence)
     before, after = changed_fields(current, requested)
     if not after:
         return Edit(claim, {}, {}, [])
@@ -208,7 +212,7 @@ def set_verdict(
 
 def link_claims(session: Session, *, claim: str, other: str, relation: str) -> ClaimLink:
     """Record that `claim` supports or contradicts `other`."""
-    relation = values.relation(relation)
+    relation = checked(LinkRecord, "relation", relation)
     first, second = get_claim(session, claim), get_claim(session, other)
     if first.id == second.id:
         raise InvalidValue("OTHER", other, "a different claim than CLAIM")

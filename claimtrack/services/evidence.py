@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import values
 from ..errors import Conflict, InvalidValue, NextStep, NotFound
 from ..models import Evidence, EvidenceRelay, Source, utcnow
-from ..records import EvidenceRecord, changed_fields
+from ..records import EvidenceRecord, changed_fields, checked
 from .assessments import assess_claims, relay_keys, reported_by_clause
 from .common import UNSET, Edit, Removal, get_claim, get_source, record
 from .status_changes import record_status_changes
@@ -139,13 +139,15 @@ def add_evidence(
 ) -> Evidence:
     """`via`: one source key, or the chain of those who passed the item on, in order from
     the one who heard it from `source` to the one it reached the user through."""
-    stance = values.stance(stance)
-    grade = values.credibility(credibility) if credibility not in (None, "") else 6
+    stance = checked(EvidenceRecord, "stance", stance)
+    grade = (
+        checked(EvidenceRecord, "credibility", credibility) if credibility not in (None, "") else 6
+    )
     claim_row = get_claim(session, claim)
     source_row = get_source(session, source)
     chain = via_sources(session, source_row, via)
     if key is not None:
-        key = values.evidence_key(key, field="key")
+        key = checked(EvidenceRecord, "key", key)
         if session.scalar(select(Evidence.id).where(Evidence.key == key)):
             raise Conflict(
                 f"evidence with key {key!r} already exists: choose another {{field}}", field="key"
@@ -156,10 +158,10 @@ def add_evidence(
         source_id=source_row.id,
         stance=stance,
         credibility=grade,
-        quote=values.optional_text(quote, field="quote"),
-        locator=values.optional_text(url, field="url"),
-        observed=values.full_date(observed, field="observed"),
-        notes=values.optional_text(notes, field="notes"),
+        quote=checked(EvidenceRecord, "quote", quote),
+        locator=checked(EvidenceRecord, "url", url),
+        observed=checked(EvidenceRecord, "observed", observed),
+        notes=checked(EvidenceRecord, "notes", notes),
     )
     set_via_chain(item, chain)
     session.add(item)
@@ -248,13 +250,13 @@ def edit_evidence(
     current = EvidenceRecord.of(item).history_json()
     requested: dict[str, Any] = {}
     if stance is not UNSET:
-        requested["stance"] = values.stance(stance)
+        requested["stance"] = checked(EvidenceRecord, "stance", stance)
     if credibility is not UNSET:
-        requested["credibility"] = values.credibility(credibility)
+        requested["credibility"] = checked(EvidenceRecord, "credibility", credibility)
     if quote is not UNSET:
-        requested["quote"] = values.optional_text(quote, field="quote")
+        requested["quote"] = checked(EvidenceRecord, "quote", quote)
     if url is not UNSET:
-        requested["url"] = values.optional_text(url, field="url")
+        requested["url"] = checked(EvidenceRecord, "url", url)
     chain: list[Source] = []
     if via is not UNSET:
         keys = [via] if isinstance(via, str) else list(via or ())
@@ -262,9 +264,9 @@ def edit_evidence(
         requested["via"] = chain[0].key if chain else None
         requested["via_chain"] = [row.key for row in chain]
     if observed is not UNSET:
-        requested["observed"] = values.full_date(observed or None, field="observed")
+        requested["observed"] = checked(EvidenceRecord, "observed", observed or None)
     if notes is not UNSET:
-        requested["notes"] = values.optional_text(notes, field="notes")
+        requested["notes"] = checked(EvidenceRecord, "notes", notes)
     before, after = changed_fields(current, requested)
     if not after:
         return Edit(item, {}, {}, [])

@@ -7,10 +7,9 @@ from typing import Any
 from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
-from .. import values
 from ..errors import Conflict
 from ..models import Evidence, KeyAlias, Source, utcnow
-from ..records import SourceRecord, changed_fields
+from ..records import SourceRecord, changed_fields, checked
 from .assessments import assess_claims
 from .common import (
     UNSET,
@@ -96,9 +95,9 @@ def add_source(
     url: str | None = None,
     notes: str | None = None,
 ) -> Source:
-    name = values.required_text(name, field="name")
+    name = checked(SourceRecord, "name", name)
     if key is not None:
-        key = values.key(key, field="key")
+        key = checked(SourceRecord, "key", key)
         ensure_key_free(session, Source, "source", key)
     else:
         key = new_key(session, Source, name, "src")
@@ -106,10 +105,10 @@ def add_source(
     source = Source(
         key=key,
         name=name,
-        kind=values.kind(kind, field="kind") or "unknown",
-        reliability=values.reliability(reliability) if reliability else "F",
-        url=values.optional_text(url, field="url"),
-        notes=values.optional_text(notes, field="notes"),
+        kind=checked(SourceRecord, "kind", kind) or "unknown",
+        reliability=checked(SourceRecord, "reliability", reliability) if reliability else "F",
+        url=checked(SourceRecord, "url", url),
+        notes=checked(SourceRecord, "notes", notes),
     )
     session.add(source)
     session.flush()
@@ -150,21 +149,21 @@ def edit_source(
     current = SourceRecord.of(source).history_json()
     requested: dict[str, Any] = {}
     if name is not None:
-        requested["name"] = values.required_text(name, field="name")
+        requested["name"] = checked(SourceRecord, "name", name)
     if kind is not None:
-        requested["kind"] = values.kind(kind, field="kind") or "unknown"
+        requested["kind"] = checked(SourceRecord, "kind", kind) or "unknown"
     if reliability is not None:
-        requested["reliability"] = values.reliability(reliability)
+        requested["reliability"] = checked(SourceRecord, "reliability", reliability)
     if url is not UNSET:
-        requested["url"] = values.optional_text(url, field="url")
+        requested["url"] = checked(SourceRecord, "url", url)
     if notes is not UNSET:
-        requested["notes"] = values.optional_text(notes, field="notes")
+        requested["notes"] = checked(SourceRecord, "notes", notes)
     parent: Source | None = None
     if derived_from is not UNSET:
         parent = get_source(session, derived_from) if derived_from else None
         requested["derived_from"] = parent.key if parent else None
     if new_key is not None:
-        new_key = values.key(new_key, field="new_key")
+        new_key = checked(SourceRecord, "key", new_key, field="new_key")
         if new_key != source.key and alias_target(session, "source", new_key) != source.id:
             ensure_key_free(session, Source, "source", new_key, field="new_key")
         requested["key"] = new_key

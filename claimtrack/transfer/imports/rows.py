@@ -1,7 +1,8 @@
 """The one validator every input format feeds: raw fields in, normalised records out.
 
-A record is checked field by field with claimtrack.values, so a grade, a stance or a date
-means the same here as on the command line. Every bad field becomes a Problem that names
+A record is checked field by field with the parser its definition names for each field
+(records.py, CHECKS), the one the services use, so a grade, a stance or a date means the same
+here as on the command line and in the Python API. Every bad field becomes a Problem that names
 where it is (FILE:LINE), the field, the value and what was expected; all of a row's problems
 are collected before the row is refused, so one run reports everything wrong with it.
 
@@ -14,36 +15,36 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ... import values
 from ...errors import InvalidValue
-from ...records import AliasRecord, LinkRecord
+from ...records import (
+    AliasRecord,
+    ClaimRecord,
+    EvidenceRecord,
+    LinkRecord,
+    SourceRecord,
+    VerdictRecord,
+)
 from ..problems import MISSING, BadRow, Problem, Where
 from ..sheet import split_list
 
 MAX_TEXT = 1_000_000  # characters in one field; larger cells are refused, not truncated
 
-RECORD_FIELDS: dict[str, tuple[str, ...]] = {
-    "source": ("key", "name", "kind", "reliability", "derived_from", "url", "notes"),
-    "claim": ("key", "text", "tags", "event_date", "place", "notes"),
-    "evidence": (
-        "key",
-        "claim",
-        "source",
-        "stance",
-        "credibility",
-        "quote",
-        "url",
-        "via",
-        "observed",
-        "notes",
-        "removed_reason",
-    ),
-    "link": ("claim", "other", "relation"),
-    "verdict": ("claim", "verdict", "reason", "confidence"),
-    # A former key (renamed or merged away) that still resolves to `key`.
-    "alias": ("entity", "alias", "key"),
+# Each record type a file may give, and its definition (records.py): its fields are those its
+# CHECKS names, in that order. An alias is a former key (renamed or merged away) that still
+# resolves to `key`.
+RECORDS = {
+    "source": SourceRecord,
+    "claim": ClaimRecord,
+    "evidence": EvidenceRecord,
+    "link": LinkRecord,
+    "verdict": VerdictRecord,
+    "alias": AliasRecord,
 }
+RECORD_FIELDS = {kind: tuple(record.CHECKS) for kind, record in RECORDS.items()}
 RECORD_TYPES = tuple(RECORD_FIELDS)
+# Each record's field checks (records.py), by field name.
+SOURCE, CLAIM, EVIDENCE = SourceRecord.CHECKS, ClaimRecord.CHECKS, EvidenceRecord.CHECKS
+LINK, VERDICT, ALIAS = LinkRecord.CHECKS, VerdictRecord.CHECKS, AliasRecord.CHECKS
 
 
 @dataclass(slots=True)
@@ -154,18 +155,23 @@ class Checker:
             self.problems.append(Problem(self.where, exc.field, value, exc.expected))
             return None
 
-    def text(self, value: Any, field_name: str, *, required: bool = False) -> str | None:
+    def text(
+        self, parse: Callable[..., Any], value: Any, field_name: str, *, required: bool = False
+    ) -> Any:
+        """A field given as text, through its record's parser; blank, when not required, is
+        not given."""
         if self._absent(value, field_name, required, "a non-empty text", "a text"):
             return None
-        parse = values.required_text if required else values.optional_text
+        if not required and not value.strip():
+            return None
         return self.check(parse, value, field_name)
 
     def key(
-        self, value: Any, field_name: str, *, required: bool = False, evidence: bool = False
+        self, parse: Callable[..., Any], value: Any, field_name: str, *, required: bool = False
     ) -> str | None:
         if self._absent(value, field_name, required, "a key", "a key"):
             return None
-        return self.check(values.evidence_key if evidence else values.key, value, field_name)
+        return self.check(parse, value, field_name)
 
     def _absent(self, value: Any, field_name: str, required: bool, missing: str, kind: str) -> bool:
         """No string to parse: empty (a problem when required) or not a string at all."""
@@ -189,13 +195,13 @@ class Checker:
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
             self.add(field_name, value, "a list of tags (or tags separated by ;)")
             return None
-        names = [self.check(values.tag, item, field_name) for item in items if item.strip()]
+        names = [self.check(CLAIM["tags"], item, field_name) for item in items if item.strip()]
         return sorted({name for name in names if name})
 
     def event_date(self, value: Any, field_name: str) -> str | None:
         if value is not None and not isinstance(value, str):
             value = str(value)
-        parsed = self.check(values.partial_date, value, field_name)
+        parsed = self.check(CLAIM["event_date"], value, field_name)
         return parsed[0] if parsed else None
 
     def stance(self, value: Any, field_name: str, stance_map: Mapping[str, str]) -> str:
@@ -204,14 +210,14 @@ class Checker:
             return ""
         if isinstance(value, str) and stance_map:
             value = stance_map.get(value.strip().lower(), value)
-        return self.check(values.stance, value, field_name) or ""
+        return self.check(EVIDENCE["stance"], value, field_name) or ""
 
     def credibility(self, value: Any, field_name: str) -> int | None:
         if value is None or value == "":
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return self.check(values.credibility, value, field_name)
+        return self.check(EVIDENCE["credibility"], value, field_name)
 
 
 # --- JSON / JSONL records --------------------------------------------------------------
@@ -241,31 +247,30 @@ def json_record(obj: Any, where: Where) -> tuple[str, Any]:
 
 
 def _json_source(check: Checker, obj: dict) -> SourceIntent:
-    key = check.key(obj.get("key"), "key")
-    name = check.text(obj.get("name"), "name", required=True)
+    key = check.key(SOURCE["key"], obj.get("key"), "key")
+    name = check.text(SOURCE["name"], obj.get("name"), "name", required=True)
     fields: dict[str, Any] = {"name": name}
     if "kind" in obj:
-        kind = check.text(obj["kind"], "kind")
-        if kind is not None and len(kind) > values.MAX_KIND:
-            check.add("kind", kind, f"a kind of at most {values.MAX_KIND} characters")
-        fields["kind"] = kind or "unknown"
+        fields["kind"] = check.text(SOURCE["kind"], obj["kind"], "kind") or "unknown"
     if "reliability" in obj:
         fields["reliability"] = (
-            check.check(values.reliability, obj["reliability"], "reliability")
+            check.check(SOURCE["reliability"], obj["reliability"], "reliability")
             if obj["reliability"] is not None
             else "F"
         )
     if "derived_from" in obj:
-        fields["derived_from"] = check.key(obj["derived_from"], "derived_from")
+        fields["derived_from"] = check.key(
+            SOURCE["derived_from"], obj["derived_from"], "derived_from"
+        )
     for name_ in ("url", "notes"):
         if name_ in obj:
-            fields[name_] = check.text(obj[name_], name_)
+            fields[name_] = check.text(SOURCE[name_], obj[name_], name_)
     return SourceIntent(check.where, key, name or "", fields)
 
 
 def _json_claim(check: Checker, obj: dict) -> ClaimIntent:
-    key = check.key(obj.get("key"), "key")
-    text = check.text(obj.get("text"), "text", required=True)
+    key = check.key(CLAIM["key"], obj.get("key"), "key")
+    text = check.text(CLAIM["text"], obj.get("text"), "text", required=True)
     fields: dict[str, Any] = {"text": text}
     if "tags" in obj:
         fields["tags"] = check.tags(obj["tags"])
@@ -273,7 +278,7 @@ def _json_claim(check: Checker, obj: dict) -> ClaimIntent:
         fields["event_date"] = check.event_date(obj["event_date"], "event_date")
     for name in ("place", "notes"):
         if name in obj:
-            fields[name] = check.text(obj[name], name)
+            fields[name] = check.text(CLAIM[name], obj[name], name)
     return ClaimIntent(check.where, key, text or "", fields)
 
 
@@ -282,23 +287,23 @@ def _json_evidence(check: Checker, obj: dict) -> EvidenceRow:
     for name, bit in GIVEN_BITS.items():
         if name in obj:
             given |= bit
-    source = check.key(obj.get("source"), "source", required=True)
+    source = check.key(EVIDENCE["source"], obj.get("source"), "source", required=True)
     chain = _json_via(check, obj.get("via"))
     return EvidenceRow(
-        check.key(obj.get("key"), "key", evidence=True),
-        check.key(obj.get("claim"), "claim", required=True),
+        check.key(EVIDENCE["key"], obj.get("key"), "key"),
+        check.key(EVIDENCE["claim"], obj.get("claim"), "claim", required=True),
         None,
         source,
         None,
         check.stance(obj.get("stance"), "stance", {}),
         check.credibility(obj.get("credibility"), "credibility"),
-        check.text(obj.get("quote"), "quote"),
-        check.text(obj.get("url"), "url"),
+        check.text(EVIDENCE["quote"], obj.get("quote"), "quote"),
+        check.text(EVIDENCE["url"], obj.get("url"), "url"),
         chain[0] if chain else None,
         None,
-        check.check(values.full_date, obj.get("observed"), "observed"),
-        check.text(obj.get("notes"), "notes"),
-        check.text(obj.get("removed_reason"), "removed_reason"),
+        check.check(EVIDENCE["observed"], obj.get("observed"), "observed"),
+        check.text(EVIDENCE["notes"], obj.get("notes"), "notes"),
+        check.text(EVIDENCE["removed_reason"], obj.get("removed_reason"), "removed_reason"),
         given,
         tuple(chain[1:]),
     )
@@ -309,42 +314,41 @@ def _json_via(check: Checker, value: Any) -> list[str]:
     if value is None or value == "" or value == []:
         return []
     if isinstance(value, str):
-        key = check.key(value, "via")
+        key = check.key(EVIDENCE["via"], value, "via")
         return [key] if key else []
     if not isinstance(value, list) or not all(isinstance(hop, str) for hop in value):
         check.add("via", value, 'a source key, or a list of them in order (["ryg", "dnk"])')
         return []
-    chain = [check.key(hop, "via") for hop in value]
+    chain = [check.key(EVIDENCE["via"], hop, "via") for hop in value]
     return [hop for hop in chain if hop]
 
 
 def _json_link(check: Checker, obj: dict) -> LinkRecord:
-    claim = check.key(obj.get("claim"), "claim", required=True)
-    other = check.key(obj.get("other"), "other", required=True)
-    relation = check.check(values.relation, obj.get("relation"), "relation")
+    claim = check.key(LINK["claim"], obj.get("claim"), "claim", required=True)
+    other = check.key(LINK["other"], obj.get("other"), "other", required=True)
+    relation = check.check(LINK["relation"], obj.get("relation"), "relation")
     if claim and claim == other:
         check.add("other", other, "a different claim than `claim`")
     return LinkRecord(claim, other, relation)
 
 
 def _json_verdict(check: Checker, obj: dict) -> VerdictRow:
-    claim = check.key(obj.get("claim"), "claim", required=True)
-    verdict = check.check(values.verdict, obj.get("verdict"), "verdict")
-    reason = check.text(obj.get("reason"), "reason")
+    claim = check.key(VERDICT["claim"], obj.get("claim"), "claim", required=True)
+    verdict = check.check(VERDICT["verdict"], obj.get("verdict"), "verdict")
+    reason = check.text(VERDICT["reason"], obj.get("reason"), "reason")
     if verdict and not reason:
         check.add("reason", MISSING, "a reason for the verdict")
     confidence = None
     if obj.get("confidence") is not None:
-        confidence = check.check(values.confidence, obj["confidence"], "confidence")
+        confidence = check.check(VERDICT["confidence"], obj["confidence"], "confidence")
     return VerdictRow(claim, verdict, reason, confidence, "confidence" in obj, None, False)
 
 
 def _json_alias(check: Checker, obj: dict) -> AliasRecord:
     entity = obj.get("entity")
-    if entity not in ("claim", "source"):
-        check.add("entity", entity if entity is not None else MISSING, "claim or source")
-    alias = check.key(obj.get("alias"), "alias", required=True)
-    key = check.key(obj.get("key"), "key", required=True)
+    check.check(ALIAS["entity"], entity if entity is not None else MISSING, "entity")
+    alias = check.key(ALIAS["alias"], obj.get("alias"), "alias", required=True)
+    key = check.key(ALIAS["key"], obj.get("key"), "key", required=True)
     if alias and alias == key:
         check.add("alias", alias, "a former key, different from `key`")
     return AliasRecord(entity, alias, key)

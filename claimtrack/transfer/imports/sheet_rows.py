@@ -1,6 +1,7 @@
 """The CSV evidence sheet's rows through the one validator (rows.py): a good row, the common
 case, checked without building messages; any other by the full check, which says what is
-wrong with it, in the user's own column names."""
+wrong with it, in the user's own column names. Both check each cell with the parser its
+record declares for the field (records.py, CHECKS)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ... import values
 from ...errors import InvalidValue
-from ...models import CREDIBILITY_GRADES, RELIABILITY_GRADES, STANCES
 from ..problems import MISSING, Where
 from ..sheet import SHEET_VERDICT_REASON, split_list
 from . import rows
-from .rows import GIVEN_BITS, Checker, ClaimIntent, EvidenceRow, SourceIntent, VerdictRow
+from .rows import (
+    CLAIM,
+    EVIDENCE,
+    GIVEN_BITS,
+    SOURCE,
+    VERDICT,
+    Checker,
+    ClaimIntent,
+    EvidenceRow,
+    SourceIntent,
+    VerdictRow,
+)
 
 
 @dataclass
@@ -50,7 +60,10 @@ def _sheet_verdict(
         return None
     if verdict is None:
         return None
-    reason = check.text(cells.get("verdict_reason"), "verdict_reason") or SHEET_VERDICT_REASON
+    reason = (
+        check.text(VERDICT["reason"], cells.get("verdict_reason"), "verdict_reason")
+        or SHEET_VERDICT_REASON
+    )
     claim_key = (cells.get("claim_key") or "").strip() or None
     claim_text = _clean_text(cells.get("claim_text"))
     return VerdictRow(claim_key, verdict, reason, None, False, claim_text, True)
@@ -80,26 +93,27 @@ def sheet_row(
         fast.verdict = verdict
         return fast
     get = cells.get
-    claim_key, claim_text = _key_or_words(check, cells, columns, "claim", "text")
-    source_key, source_name = _key_or_words(check, cells, columns, "source", "name")
+    claim_key, claim_text = _key_or_words(check, cells, columns, "claim", "text", CLAIM)
+    source_key, source_name = _key_or_words(check, cells, columns, "source", "name", SOURCE)
     reliability = get("reliability")
     if reliability:
-        reliability = check.check(values.reliability, reliability, "reliability")
-    chain = _sheet_via(check.text(get("via"), "via"))
+        reliability = check.check(SOURCE["reliability"], reliability, "reliability")
+    # Each hop is a source's key or its name: the cell is checked as a name.
+    chain = _sheet_via(check.text(SOURCE["name"], get("via"), "via"))
     evidence = EvidenceRow(
-        check.key(get("key"), "key", evidence=True),
+        check.key(EVIDENCE["key"], get("key"), "key"),
         claim_key,
         claim_text,
         source_key,
         source_name,
         check.stance(get("stance"), "stance", stance_map),
         check.credibility(get("credibility"), "credibility"),
-        check.text(get("quote"), "quote"),
-        check.text(get("url"), "url"),
+        check.text(EVIDENCE["quote"], get("quote"), "quote"),
+        check.text(EVIDENCE["url"], get("url"), "url"),
         None,
         chain[0] if chain else None,
-        check.check(values.full_date, get("observed") or None, "observed"),
-        check.text(get("notes"), "notes"),
+        check.check(EVIDENCE["observed"], get("observed") or None, "observed"),
+        check.text(EVIDENCE["notes"], get("notes"), "notes"),
         None,
         sum(bit for name, bit in GIVEN_BITS.items() if (get(name) or "").strip()),
         tuple(chain[1:]),
@@ -114,37 +128,52 @@ def sheet_row(
 
 
 def _key_or_words(
-    check: Checker, cells: Mapping[str, str], columns: Mapping[str, str], kind: str, words: str
+    check: Checker,
+    cells: Mapping[str, str],
+    columns: Mapping[str, str],
+    kind: str,
+    words: str,
+    checks: Mapping[str, Callable[..., Any]],
 ) -> tuple[str | None, str | None]:
-    """A sheet row's claim (by claim_key or claim_text) or source (source_key, source_name):
-    one of the two is needed, unless the row is already refused."""
+    """A sheet row's claim (by claim_key or claim_text) or source (source_key, source_name),
+    each checked as its record's key and text (or name): one of the two is needed, unless
+    the row is already refused."""
     key_field, words_field = f"{kind}_key", f"{kind}_{words}"
-    key = check.key(cells.get(key_field), key_field)
-    text = check.text(cells.get(words_field), words_field)
+    key = check.key(checks["key"], cells.get(key_field), key_field)
+    text = check.text(checks[words], cells.get(words_field), words_field)
     if not key and not text and not check.problems:
         named = words_field if words_field in columns else key_field
         check.add(named, MISSING, f"a {kind} key or a {kind} {words}")
     return key, text
 
 
-_KEY = values.KEY_PATTERN.match
-_CREDIBILITY = {str(g): g for g in CREDIBILITY_GRADES}
-_STANCES = frozenset(STANCES)
-_RELIABILITY = frozenset(RELIABILITY_GRADES)
-_cache: dict[str, Any] = {}
+class _Answers(dict):
+    """A field's parser (its record's CHECKS) as a table of the answers it gave: a sheet
+    repeats its grades, stances, keys, dates and tag lists, so each distinct cell is parsed
+    once and every other is one dict lookup. A bad cell's answer is BAD (the full check then
+    says why)."""
+
+    def __init__(self, parse: Callable[[str], Any]):
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, text: str) -> Any:
+        try:
+            answer = self.parse(text)
+        except InvalidValue:
+            answer = BAD
+        if len(self) > 100_000:
+            self.clear()
+        self[text] = answer
+        return answer
 
 
-def _cached(kind: str, text: str, parse: Callable[[str], Any]) -> Any:
-    """Dates and tag lists repeat across rows: parse each distinct one once."""
-    token = kind + text
-    try:
-        return _cache[token]
-    except KeyError:
-        pass
-    if len(_cache) > 100_000:
-        _cache.clear()
-    value = _cache[token] = parse(text)
-    return value
+BAD = object()
+_CLAIM_KEY, _SOURCE_KEY = _Answers(CLAIM["key"]), _Answers(SOURCE["key"])
+_EVIDENCE_KEY = _Answers(EVIDENCE["key"])
+_STANCE, _CREDIBILITY = _Answers(EVIDENCE["stance"]), _Answers(EVIDENCE["credibility"])
+_RELIABILITY, _OBSERVED = _Answers(SOURCE["reliability"]), _Answers(EVIDENCE["observed"])
+_TAGS = _Answers(lambda text: sorted({CLAIM["tags"](t) for t in split_list(text) if t.strip()}))
 
 
 def _clean_text(value: str | None) -> str | None:
@@ -162,43 +191,36 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
     get = cells.get
     try:
         claim_key = (get("claim_key") or "").strip() or None
-        if claim_key is not None and not _KEY(claim_key):
+        if claim_key is not None and (claim_key := _CLAIM_KEY[claim_key]) is BAD:
             return None
         claim_text = _clean_text(get("claim_text"))
         source_key = (get("source_key") or "").strip() or None
-        if source_key is not None and not _KEY(source_key):
+        if source_key is not None and (source_key := _SOURCE_KEY[source_key]) is BAD:
             return None
         source_name = _clean_text(get("source_name"))
         if not (claim_key or claim_text) or not (source_key or source_name):
             return None
-        stance = (get("stance") or "").strip()
-        stance = (
-            stance_map.get(stance.lower(), stance).strip().lower() if stance_map else stance.lower()
-        )
-        if stance not in _STANCES:
+        stance = get("stance") or ""
+        if stance_map:
+            stance = stance_map.get(stance.strip().lower(), stance)
+        if (stance := _STANCE[stance]) is BAD:
             return None
         credibility = (get("credibility") or "").strip()
-        if credibility:
-            credibility = _CREDIBILITY[credibility]
-        reliability = (get("reliability") or "").strip().upper()
-        if reliability and reliability not in _RELIABILITY:
+        if credibility and (credibility := _CREDIBILITY[credibility]) is BAD:
+            return None
+        reliability = (get("reliability") or "").strip()
+        if reliability and (reliability := _RELIABILITY[reliability]) is BAD:
             return None
         key = (get("key") or "").strip() or None
-        if key is not None and (not _KEY(key) or key.isdigit()):
+        if key is not None and (key := _EVIDENCE_KEY[key]) is BAD:
             return None
         observed = (get("observed") or "").strip() or None
-        if observed is not None:
-            observed = _cached("d", observed, values.full_date)
+        if observed is not None and (observed := _OBSERVED[observed]) is BAD:
+            return None
         tags_text = get("tags")
-        tags = (
-            _cached(
-                "t",
-                tags_text,
-                lambda t: sorted({values.tag(x) for x in split_list(t) if x.strip()}),
-            )
-            if tags_text
-            else []
-        )
+        tags = _TAGS[tags_text] if tags_text else []
+        if tags is BAD:
+            return None
         via = _clean_text(get("via"))
         if via is not None and ";" in via:
             return None  # a via chain: the full check splits and checks it
@@ -224,7 +246,7 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
             | (8 if notes else 0),
             (),
         )
-    except (ValueError, KeyError, InvalidValue):
+    except ValueError:
         return None
     return _sheet_row(
         where,
