@@ -65,7 +65,7 @@ def _sheet_verdict(
         or SHEET_VERDICT_REASON
     )
     claim_key = (cells.get("claim_key") or "").strip() or None
-    claim_text = _clean_text(cells.get("claim_text"))
+    claim_text = _clean_text(cells.get("claim_text"), CLAIM["text"])
     return VerdictRow(claim_key, verdict, reason, None, False, claim_text, True)
 
 
@@ -176,13 +176,17 @@ _RELIABILITY, _OBSERVED = _Answers(SOURCE["reliability"]), _Answers(EVIDENCE["ob
 _TAGS = _Answers(lambda text: sorted({CLAIM["tags"](t) for t in split_list(text) if t.strip()}))
 
 
-def _clean_text(value: str | None) -> str | None:
-    if not value:
+def _clean_text(value: str | None, parse: Callable[..., Any]) -> str | None:
+    """A text cell through its field's parser (CHECKS); blank is not given; ValueError when
+    the cell is bad (the full check then says why)."""
+    if not value or value.isspace():
         return None
-    text = value.strip()
-    if "\x00" in text or len(text) > rows.MAX_TEXT:
+    if len(value) > rows.MAX_TEXT:
         raise ValueError
-    return text or None
+    try:
+        return parse(value, field="")
+    except InvalidValue:
+        raise ValueError from None
 
 
 def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[str, str]):
@@ -193,11 +197,11 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
         claim_key = (get("claim_key") or "").strip() or None
         if claim_key is not None and (claim_key := _CLAIM_KEY[claim_key]) is BAD:
             return None
-        claim_text = _clean_text(get("claim_text"))
+        claim_text = _clean_text(get("claim_text"), CLAIM["text"])
         source_key = (get("source_key") or "").strip() or None
         if source_key is not None and (source_key := _SOURCE_KEY[source_key]) is BAD:
             return None
-        source_name = _clean_text(get("source_name"))
+        source_name = _clean_text(get("source_name"), SOURCE["name"])
         if not (claim_key or claim_text) or not (source_key or source_name):
             return None
         stance = get("stance") or ""
@@ -221,10 +225,10 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
         tags = _TAGS[tags_text] if tags_text else []
         if tags is BAD:
             return None
-        via = _clean_text(get("via"))
+        via = _clean_text(get("via"), SOURCE["name"])
         if via is not None and ";" in via:
             return None  # a via chain: the full check splits and checks it
-        notes = _clean_text(get("notes"))
+        notes = _clean_text(get("notes"), EVIDENCE["notes"])
         evidence = EvidenceRow(
             key,
             claim_key,
@@ -233,8 +237,8 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
             source_name,
             stance,
             credibility or None,
-            _clean_text(get("quote")),
-            _clean_text(get("url")),
+            _clean_text(get("quote"), EVIDENCE["quote"]),
+            _clean_text(get("url"), EVIDENCE["url"]),
             None,
             via,
             observed,
