@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..terminal import shown
+from ..vocabulary import counted
 
 # A claims report's columns, in the order its table shows them (csv adds its own).
 CLAIM_COLUMNS = [
@@ -56,14 +57,15 @@ def record_text(record: dict[str, Any], verb: str | None = None) -> str:
         return f"{lead}no claims"
     statuses = [(name, record[name]) for name in RECORD_FIELDS[1:6] if record[name]]
     verdicts = [(name, record[name]) for name in RECORD_FIELDS[6:] if record[name]]
-    text = f"{lead}{total} claim{'' if total == 1 else 's'}: " + _counted(statuses, total)
+    text = f"{lead}{counted(total, 'claim')}: " + _listed(statuses, total)
     judged = sum(n for _, n in verdicts)
     if judged:
-        text += f"; {judged} with a verdict: " + _counted(verdicts, judged)
+        text += f"; {judged} with a verdict: " + _listed(verdicts, judged)
     return text
 
 
-def _counted(parts: list[tuple[str, int]], total: int) -> str:
+def _listed(parts: list[tuple[str, int]], total: int) -> str:
+    """'2 corroborated, 1 contested'; of one claim, only the name."""
     if total == 1:
         return ", ".join(name for name, _ in parts)
     return ", ".join(f"{n} {name}" for name, n in parts)
@@ -109,8 +111,7 @@ def summary_line(report: dict[str, Any]) -> str:
     summary = report["summary"]
     counts = ", ".join(f"{n} {status}" for status, n in summary["status"].items() if n)
     verdicts = ", ".join(f"{n} {name}" for name, n in summary["verdict"].items() if n)
-    noun = "claim" if summary["claims"] == 1 else "claims"
-    line = f"{summary['claims']} {noun}: {counts or 'none'}"
+    line = f"{counted(summary['claims'], 'claim')}: {counts or 'none'}"
     if verdicts:
         line += f"; verdicts: {verdicts}"
     if report.get("as_of"):

@@ -24,6 +24,7 @@ from ..db import Database, mask_url, schema_drift, scrub, secret_parameter
 from ..errors import Conflict, DatabaseError, NextStep
 from ..history_log import import_ranges_sql, load_ranges, verify_chain
 from ..models import Base, Claim, Evidence, HistoryEvent, Source
+from ..vocabulary import counted
 
 SHOWN = 20  # problems listed per check; the count says how many there are in all
 
@@ -105,10 +106,9 @@ def _dangling(database: Database, *, history: bool) -> list[str]:
             count, first, last = conn.execute(query).one()
             if count:
                 ids = f"{key.name} {first}" if first == last else f"{key.name} {first} to {last}"
-                rows = "row" if count == 1 else "rows"
                 problems.append(
-                    f"{count} {table.name} {rows} ({ids}) with a {column.name} that points at "
-                    f"no row of {referred.name}"
+                    f"{counted(count, table.name + ' row')} ({ids}) with a {column.name} that "
+                    f"points at no row of {referred.name}"
                 )
     return problems
 

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from ...errors import ClaimtrackError, InvalidValue, Spell, spell_fields
 from ...outfile import bound_database_files
 from ...services import search_index
+from ...vocabulary import counted
 from ..problems import BadRow, Problem, Where
 from ..restore import Restore
 from . import rows as _rows
@@ -121,8 +122,7 @@ class ImportRefused(ClaimtrackError):
     def __init__(self, problems: list[str], bad_rows: int, advice: str):
         self.problems = problems
         self.bad_rows = bad_rows
-        noun = "bad row" if bad_rows == 1 else "bad rows"
-        super().__init__(f"{bad_rows} {noun}; nothing was imported. {advice}")
+        super().__init__(f"{counted(bad_rows, 'bad row')}; nothing was imported. {advice}")
 
 
 def detect_format(name: str, source: Input, given: str | None) -> str:
