@@ -180,37 +180,14 @@ class HistoryLog:
             return
         db_user, previous = chain_head(conn)
         rows = []
-        for (
-            at,
-            actor,
-            action,
-            entity,
-            claim_id,
-            source_id,
-            evidence_id,
-            before,
-            after,
-            reason,
-        ) in pending:
+        for event in pending:
+            # (at, actor, action, entity, claim_id, source_id, evidence_id, before, after,
+            # reason): stored with the database user after the actor, and chained.
+            at, actor, action, entity, _, _, _, before, after, reason = event
             previous = event_hash(
                 previous, at, actor, db_user, action, entity, before, after, reason
             )
-            rows.append(
-                (
-                    at,
-                    actor,
-                    db_user,
-                    action,
-                    entity,
-                    claim_id,
-                    source_id,
-                    evidence_id,
-                    before,
-                    after,
-                    reason,
-                    previous,
-                )
-            )
+            rows.append((at, actor, db_user, *event[2:], previous))
         dialect = conn.dialect
         if dialect.name == "sqlite":
             stamp = HistoryEvent.__table__.c.at.type.dialect_impl(dialect).bind_processor(dialect)
@@ -287,13 +264,18 @@ class IdRanges:
 
     def ranges(self) -> list[list[int]]:
         """The ranges in order, those that touch or overlap joined."""
-        merged: list[list[int]] = []
-        for first, last in sorted(self._ranges):
-            if merged and first <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], last)
-            else:
-                merged.append([first, last])
-        return merged
+        return joined_ranges(self._ranges)
+
+
+def joined_ranges(ranges: Iterable[list[int]]) -> list[list[int]]:
+    """[first, last] ranges of ids in order, those that touch or overlap joined into one."""
+    joined: list[list[int]] = []
+    for first, last in sorted(ranges):
+        if joined and first <= joined[-1][1] + 1:
+            joined[-1][1] = max(joined[-1][1], last)
+        else:
+            joined.append([first, last])
+    return joined
 
 
 def import_record(

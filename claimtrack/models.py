@@ -19,14 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from .vocabulary import (  # noqa: F401 (imported from here by the services)
-    CONFIDENCES,
-    CREDIBILITY_GRADES,
-    LINK_RELATIONS,
-    RELIABILITY_GRADES,
-    STANCES,
-    VERDICTS,
-)
+from .vocabulary import CONFIDENCES, LINK_RELATIONS, RELIABILITY_GRADES, STANCES, VERDICTS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

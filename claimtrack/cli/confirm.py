@@ -70,3 +70,28 @@ def confirmed(
         raise typer.Exit(1)
     with ctx.obj.writing() as session:
         return operation(session)
+
+
+def confirmed_and_told(
+    ctx: typer.Context,
+    operation: Callable[[Any], T],
+    *,
+    told: Callable[..., str],
+    action: str,
+    yes: bool,
+    dry_run: bool,
+    ask: bool = True,
+) -> None:
+    """confirmed(), with its preview and what it did both worded by `told(data, future=...)`
+    ("Will remove ..." before, "Removed ..." after)."""
+    done = confirmed(
+        ctx,
+        operation,
+        preview=lambda planned: told(planned, future=True),
+        action=action,
+        yes=yes,
+        dry_run=dry_run,
+        ask=ask,
+    )
+    if done is not None:
+        typer.echo(told(done, future=False))

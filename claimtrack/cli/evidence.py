@@ -9,7 +9,7 @@ import typer
 from ..output.printing import output_format, print_listing, status_change_lines
 from ..output.tables import Listing
 from ..vocabulary import STANCES
-from .confirm import DryRun, confirmed
+from .confirm import DryRun, confirmed_and_told
 from .edits import given, print_edit
 from .options import Credibility, Format, Json, Limit, Quiet, Reason
 from .params import PlainValuesGroup, spelled
@@ -251,21 +251,19 @@ def remove(
             "status_changes": removal.status_changes,
         }
 
-    def lines(done: dict, *, future: bool) -> list[str]:
+    def text(done: dict, *, future: bool) -> str:
         head = f"Removed evidence {done['id']}"
         if future:
             head = f"Will remove evidence {done['id']} ({done['stance']} {done['claim']}, "
             head += f"from {done['source']})"
-        return [head, *status_change_lines(done["status_changes"], future=future)]
+        return "\n".join([head, *status_change_lines(done["status_changes"], future=future)])
 
-    done = confirmed(
+    confirmed_and_told(
         ctx,
         operation,
-        preview=lambda planned: "\n".join(lines(planned, future=True)),
+        told=text,
         action=f"remove evidence {evidence_id}",
         yes=False,
         dry_run=dry_run,
         ask=False,
     )
-    if done is not None:
-        typer.echo("\n".join(lines(done, future=False)))

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..output.printing import output_format, print_listing
-from .confirm import DryRun, confirmed
+from .confirm import DryRun, confirmed_and_told
 from .options import Format, Json, Limit
 from .params import PlainValuesGroup
 
@@ -115,14 +115,12 @@ def remove(
         verb = "Will remove" if future else "Removed"
         return f"{verb} link: {link['claim']} {link['relation']} {link['other']}"
 
-    link = confirmed(
+    confirmed_and_told(
         ctx,
         lambda session: unlink_claims(session, claim=claim, other=other, reason=reason),
-        preview=lambda planned: text(planned, future=True),
+        told=text,
         action=f"remove link {claim} {other}",
         yes=False,
         dry_run=dry_run,
         ask=False,
     )
-    if link is not None:
-        typer.echo(text(link, future=False))

@@ -9,7 +9,7 @@ import typer
 
 from ..output.json import indented_json
 from ..vocabulary import counted
-from .confirm import DryRun, Yes, confirmed
+from .confirm import DryRun, Yes, confirmed_and_told
 from .options import Json, Reason
 
 Keep = Annotated[str, typer.Argument(metavar="KEEP", help="The key of the record to keep.")]
@@ -78,16 +78,14 @@ def _merge(
             said.append(f"{summary['merged']!r} now resolves to {summary['kept']!r}")
         return "\n".join(said)
 
-    summary = confirmed(
+    confirmed_and_told(
         ctx,
         lambda session: run(session, keep=keep, other=other, reason=reason),
-        preview=lambda planned: text(planned, future=True),
+        told=text,
         action=f"merge {entity} {other} into {keep}",
         yes=yes,
         dry_run=dry_run,
     )
-    if summary is not None:
-        typer.echo(text(summary, future=False))
 
 
 def _moved(entity: str, summary: dict[str, Any], also: str, *, future: bool) -> str:

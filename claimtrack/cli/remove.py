@@ -10,7 +10,7 @@ import typer
 from ..output.json import indented_json
 from ..output.printing import print_json, status_change_lines
 from ..vocabulary import counted
-from .confirm import DryRun, Yes, confirmed
+from .confirm import DryRun, Yes, confirmed, confirmed_and_told
 from .options import Json, Reason
 
 RemoveReason = Annotated[
@@ -132,17 +132,15 @@ def _restore(ctx, entity: str, key: str, reason: str | None, dry_run: bool, json
             return indented_json(done | {"dry_run": future})
         return "\n".join(_restore_lines(entity, done, future=future))
 
-    done = confirmed(
+    confirmed_and_told(
         ctx,
         lambda session: restore(session, key, reason=reason).as_dict(),
-        preview=lambda planned: text(planned, future=True),
+        told=text,
         action=f"restore {entity} {key}",
         yes=False,
         dry_run=dry_run,
         ask=False,
     )
-    if done is not None:
-        typer.echo(text(done, future=False))
 
 
 def _restore_lines(entity: str, done: dict[str, Any], *, future: bool) -> list[str]:

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
 from ..errors import Conflict, InvalidValue, NextStep, NotFound
-from ..models import Claim, ClaimLink, KeyAlias, Tag
+from ..models import Claim, ClaimLink, Tag
 from ..records import ClaimRecord, LinkRecord, VerdictRecord, changed_fields, checked
 from ..settings import load_settings
 from ..status import Assessment, EvidenceItem, Standing, assess
@@ -20,9 +20,10 @@ from .claim_filter import ClaimFilter
 from .common import (
     UNSET,
     Edit,
-    alias_target,
     ensure_key_free,
+    free_new_key,
     get_claim,
+    keep_former_key,
     new_key,
     record,
 )
@@ -146,10 +147,7 @@ def edit_claim(
     if confidence is not UNSET:
         requested["confidence"] = checked(VerdictRecord, "confidence", confidence)
     if new_key is not None:
-        new_key = checked(ClaimRecord, "key", new_key, field="new_key")
-        if new_key != claim.key and alias_target(session, "claim", new_key) != claim.id:
-            ensure_key_free(session, Claim, "claim", new_key, field="new_key")
-        requested["key"] = new_key
+        requested["key"] = free_new_key(session, claim, "claim", new_key)
     if add_tags or remove_tags:
         removing = {checked(ClaimRecord, "tags", name, field="tag") for name in remove_tags}
         names = (
@@ -169,12 +167,7 @@ def edit_claim(
     if "tags" in after:
         claim.tags = tag_rows(session, after["tags"])
     if "key" in after:
-        # The old key keeps resolving (notes, scripts and earlier exports cite it), as after a
-        # merge; renaming back to a former key turns that alias back into the key.
-        session.execute(
-            delete(KeyAlias).where(KeyAlias.entity == "claim", KeyAlias.alias == after["key"])
-        )
-        session.add(KeyAlias(entity="claim", alias=before["key"], target_id=claim.id))
+        keep_former_key(session, claim, "claim", before["key"])
     session.flush()
     record(session, "claim.edit", claim, before=before, after=after, reason=reason)
     return Edit(claim, before, after, [])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .. import values
 from ..errors import Conflict, NextStep, NotFound
 from ..history_log import session_log
 from ..models import Claim, Evidence, KeyAlias, Source
+from ..records import ClaimRecord, SourceRecord, checked
 
 if TYPE_CHECKING:
     from .status_changes import StatusChange
@@ -173,3 +174,21 @@ def ensure_key_free(
             field=field,
             next_step=NextStep("show", entity=entity, key=key),
         )
+
+
+def free_new_key(session: Session, row: Claim | Source, entity: str, new_key: str) -> str:
+    """`new_key` for a rename of `row`, checked (its record's key) and free: taken by no other
+    claim or source; the row's own key, or a former key of its, is free to it."""
+    model = type(row)
+    record_type = ClaimRecord if model is Claim else SourceRecord
+    new_key = checked(record_type, "key", new_key, field="new_key")
+    if new_key != row.key and alias_target(session, entity, new_key) != row.id:
+        ensure_key_free(session, model, entity, new_key, field="new_key")
+    return new_key
+
+
+def keep_former_key(session: Session, row: Claim | Source, entity: str, former: str) -> None:
+    """After a rename, the former key keeps resolving (notes, scripts and earlier exports cite
+    it), as after a merge; renaming back to a former key turns that alias back into the key."""
+    session.execute(delete(KeyAlias).where(KeyAlias.entity == entity, KeyAlias.alias == row.key))
+    session.add(KeyAlias(entity=entity, alias=former, target_id=row.id))

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy.engine import Connection
 
+from ..history_log import joined_ranges
+
 SQLITE_CODES = {"claims": 1, "evidence": 2, "sources": 3}
 # The columns a table's documents are made of: changing any other needs no re-indexing.
 SEARCHED = {
@@ -116,13 +118,7 @@ class TouchedIds:
 
     def runs(self) -> list[list[int]]:
         """The runs, sorted, overlapping and adjacent ones merged."""
-        merged: list[list[int]] = []
-        for first, last in sorted(self._runs):
-            if merged and first <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], last)
-            else:
-                merged.append([first, last])
-        self._runs = merged
+        merged = self._runs = joined_ranges(self._runs)
         self._merged = len(merged)
         return merged
 

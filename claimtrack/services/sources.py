@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import Conflict
-from ..models import Evidence, KeyAlias, Source, utcnow
+from ..models import Evidence, Source, utcnow
 from ..records import SourceRecord, changed_fields, checked
 from .assessments import assess_claims
 from .common import (
     UNSET,
     Edit,
-    alias_target,
     ensure_key_free,
+    free_new_key,
     get_source,
+    keep_former_key,
     new_key,
     record,
 )
@@ -163,10 +164,7 @@ def edit_source(
         parent = get_source(session, derived_from) if derived_from else None
         requested["derived_from"] = parent.key if parent else None
     if new_key is not None:
-        new_key = checked(SourceRecord, "key", new_key, field="new_key")
-        if new_key != source.key and alias_target(session, "source", new_key) != source.id:
-            ensure_key_free(session, Source, "source", new_key, field="new_key")
-        requested["key"] = new_key
+        requested["key"] = free_new_key(session, source, "source", new_key)
     before, after = changed_fields(current, requested)
     if not after:
         return Edit(source, {}, {}, [])
@@ -174,12 +172,7 @@ def edit_source(
         if field_name in after:
             setattr(source, field_name, after[field_name])
     if "key" in after:
-        # The old key keeps resolving (notes, scripts and earlier exports cite it), as after a
-        # merge; renaming back to a former key turns that alias back into the key.
-        session.execute(
-            delete(KeyAlias).where(KeyAlias.entity == "source", KeyAlias.alias == after["key"])
-        )
-        session.add(KeyAlias(entity="source", alias=before["key"], target_id=source.id))
+        keep_former_key(session, source, "source", before["key"])
     if "derived_from" in after:
         set_derived_from(session, source, parent)
         source = get_source(session, source.key)
