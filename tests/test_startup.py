@@ -9,6 +9,8 @@ import sys
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claimtrack.output.json import indented_json
 
@@ -126,4 +128,27 @@ def test_a_number_given_as_text_is_still_checked_by_typer(db):
     ],
 )
 def test_indented_json_is_the_standard_library_text(data):
+    assert indented_json(data) == json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+# Text that looks like the printer's own joints: brackets, commas, newlines, indents, quotes.
+_TRICKY = st.text(st.sampled_from(list('{}[],:" \n\\ab0평\u2028')), max_size=8)
+_SCALAR = st.none() | st.booleans() | st.integers(-5, 5) | st.floats() | _TRICKY
+_KEY = _TRICKY | st.integers(-2, 2) | st.none() | st.booleans()
+_TREE = st.recursive(
+    _SCALAR,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(_KEY, inner, max_size=4)
+        # lists of dicts take their own path: make them common, empty and nested ones included
+        | st.lists(st.dictionaries(_KEY, inner, min_size=1, max_size=4), min_size=1, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TREE)
+def test_indented_json_is_the_standard_library_text_for_any_tree(data):
     assert indented_json(data) == json.dumps(data, ensure_ascii=False, indent=2, default=str)

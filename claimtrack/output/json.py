@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import json.encoder
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Collection
+from functools import cache, lru_cache
 from typing import Any
 
 from ..terminal import json_safe
@@ -21,16 +21,20 @@ def indented_json(data: Any, level: int = 0) -> str:
     the newline and indentation as its item separator, its non-empty lists and dicts standing
     in as `0`; those are written the same way one level deeper and put in place of their `0`.
     The JSON text of a scalar or a key never holds a raw newline, so splitting at the separator
-    finds the items. (An empty list or dict is `[]` or `{}` with or without an indent.)
+    finds the items. (An empty list or dict is `[]` or `{}` with or without an indent.) The
+    pieces are joined once at the end: copying a claim's 3 MB of text at every level, into
+    memory the process had not touched yet, cost more than the encoding.
     """
     if not isinstance(data, dict | list | tuple) or not data:
         return json.dumps(data, ensure_ascii=False, default=str)
-    values = data.values() if isinstance(data, dict) else data
-    nested = {
-        n: indented_json(value, level + 1)
-        for n, value in enumerate(values)
-        if isinstance(value, dict | list | tuple) and value
-    }
+    pieces: list[str] = []
+    _write(data, level, pieces)
+    return "".join(pieces)
+
+
+def _write(data: dict | list | tuple, level: int, out: list[str]) -> None:
+    """Append the pieces of a non-empty list or dict's indented text at `level` to `out`."""
+    nested = _nested_at(data.values() if isinstance(data, dict) else data)
     if nested:
         if isinstance(data, dict):
             data = {k: 0 if n in nested else v for n, (k, v) in enumerate(data.items())}
@@ -38,13 +42,42 @@ def indented_json(data: Any, level: int = 0) -> str:
             data = [0 if n in nested else v for n, v in enumerate(data)]
     flat = _flat_encoder(level)(data)
     inner = "\n" + "  " * (level + 1)
-    body = flat[1:-1]
+    out += (flat[0], inner)
     if nested:
-        parts = body.split("," + inner)
-        for n, text in nested.items():
-            parts[n] = parts[n][:-1] + text  # the `0` (after `"key": ` in a dict)
-        body = ("," + inner).join(parts)
-    return flat[0] + inner + body + "\n" + "  " * level + flat[-1]
+        _write_items(flat[1:-1], "," + inner, nested, level + 1, out)
+    else:
+        out.append(flat[1:-1])
+    out += ("\n" + "  " * level, flat[-1])
+
+
+def _write_items(
+    body: str, separator: str, nested: dict[int, Any], level: int, out: list[str]
+) -> None:
+    """The items of a flat body, each nested value written in place of its `0` (which ends
+    the item: after `"key": ` in a dict)."""
+    for n, part in enumerate(body.split(separator)):
+        if n:
+            out.append(separator)
+        if n in nested:
+            out.append(part[:-1])
+            _write(nested[n], level, out)
+        else:
+            out.append(part)
+
+
+@lru_cache(maxsize=256)
+def _containers_at(types: tuple[type, ...]) -> tuple[int, ...]:
+    return tuple(n for n, kind in enumerate(types) if issubclass(kind, dict | list | tuple))
+
+
+def _nested_at(values: Collection[Any]) -> dict[int, Any]:
+    """The non-empty lists, tuples and dicts among `values`, by position. Rows of one shape
+    share their types: where their containers sit is found once per shape."""
+    at = _containers_at(tuple(map(type, values)))
+    if not at:
+        return {}
+    values = list(values)
+    return {n: values[n] for n in at if values[n]}
 
 
 @cache
