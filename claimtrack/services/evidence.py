@@ -329,9 +329,12 @@ def evidence_views(
         "observed": Evidence.observed,
         "notes": Evidence.notes,
     }
-    n = len(fields)  # then created_at, removed_at, removed_reason
+    n = len(fields)  # then created_at (and removed_at, removed_reason)
+    columns = [*fields.values(), Evidence.created_at]
+    if include_removed:
+        columns += [Evidence.removed_at, Evidence.removed_reason]
     query = (
-        select(*fields.values(), Evidence.created_at, Evidence.removed_at, Evidence.removed_reason)
+        select(*columns)
         .join(source, source.id == Evidence.source_id)
         .join(origin, origin.id == source.origin_id)
         .outerjoin(via, via.id == Evidence.via_id)
