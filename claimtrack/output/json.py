@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import json.encoder
 from collections.abc import Callable, Collection
-from functools import cache, lru_cache
+from functools import cache
+from itertools import repeat
 from typing import Any
 
 from ..terminal import json_safe
@@ -65,19 +66,13 @@ def _write_items(
             out.append(part)
 
 
-@lru_cache(maxsize=256)
-def _containers_at(types: tuple[type, ...]) -> tuple[int, ...]:
-    return tuple(n for n, kind in enumerate(types) if issubclass(kind, dict | list | tuple))
-
-
 def _nested_at(values: Collection[Any]) -> dict[int, Any]:
-    """The non-empty lists, tuples and dicts among `values`, by position. Rows of one shape
-    share their types: where their containers sit is found once per shape."""
-    at = _containers_at(tuple(map(type, values)))
-    if not at:
+    """The non-empty lists, tuples and dicts among `values`, by position."""
+    found = list(map(isinstance, values, repeat((dict, list, tuple))))
+    if True not in found:
         return {}
     values = list(values)
-    return {n: values[n] for n in at if values[n]}
+    return {n: values[n] for n, container in enumerate(found) if container and values[n]}
 
 
 @cache
