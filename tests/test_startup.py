@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claimtrack.output.json import indented_json
+from claimtrack.output.json import indented_json, jsonl_text
+from claimtrack.terminal import json_safe
 
 # Run in a fresh interpreter: the modules loaded are the point.
 LOADED = """
@@ -152,3 +153,6 @@ _TREE = st.recursive(
 @given(_TREE)
 def test_indented_json_is_the_standard_library_text_for_any_tree(data):
     assert indented_json(data) == json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    # and a report's rows, one per line, are json.dumps's text too
+    rows = jsonl_text({"kind": "claims", "claims": [data, data]})
+    assert rows == 2 * (json_safe(json.dumps(data, ensure_ascii=False)) + "\n")
