@@ -217,3 +217,11 @@ def test_services_name_the_next_step_and_the_command_line_words_it():
             if command.search(text):
                 wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text}")
     assert wrong == []
+
+
+def test_text_that_reads_like_a_step_stays_as_written_on_the_command_line():
+    from claimtrack.cli.next_steps import said
+    from claimtrack.errors import NextStep, spell_fields
+
+    assert said(NextStep("upgrade")) == ": run `claimtrack db upgrade`"
+    assert spell_fields("a {step:x}.jsonl", said) == "a {step:x}.jsonl"

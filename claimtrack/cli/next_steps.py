@@ -48,8 +48,14 @@ WORDING = {
 
 
 def said(step: NextStep | None) -> str:
-    """The step as the command line words it, to follow the message ("" for none)."""
-    return WORDING[step.name].format(**step.values) if step is not None else ""
+    """The step as the command line words it, to follow the message ("" for none). A name
+    this table does not know is no step of ours but text that reads like one (a file named
+    `{step:x}.jsonl` in a message): it stays as written."""
+    if step is None:
+        return ""
+    if step.name not in WORDING:
+        return "{step:" + step.name + "}"
+    return WORDING[step.name].format(**step.values)
 
 
 def worded(exc: ClaimtrackError) -> str:
