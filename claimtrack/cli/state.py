@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,11 @@ class State:
 
         if self._database is None:
             self._database = open_database(self.db, create=create, check=check)
+            if not gc.isenabled():
+                # main() starts a command without the cyclic collector; what start-up made
+                # (the modules) lives to the end: the collector's passes leave it out.
+                gc.freeze()
+                gc.enable()
         return self._database
 
     @contextmanager
