@@ -50,16 +50,18 @@ KNOWN_MISSES = {
         "reading and checking the file again is most of it",
     ),
     "report_json": (
-        7.0,
+        5.0,
         "report --format json holds its target at full size (1.66x) but not at quick size "
-        "(4.4-7.7x), where start-up is most of the run",
+        "(3.6-4.0x at load 1.5, 5.3x at load 3.5), where start-up alone (Typer, SQLAlchemy, "
+        "its ORM, the models: ~0.2 s) is ~1.5x the baseline",
     ),
 }
 SLACK = 1.5
-# claim show and explain have an absolute target (< 0.5 s, out of reach: start-up). What is
-# guarded is the claim's own cost: the 5,000-item claim against a 1-item claim, same command,
-# same run (measured 1.2-1.45x). A cost per item that grows with the claim fails: explain's
-# fragility, re-assessing the claim once per origin, once took 16 s on it (21.8x).
+# claim show and explain have an absolute target (< 0.5 s, held since issue 13's read path:
+# 0.38 s and 0.42 s), which a loaded machine alone can miss. What is guarded is the claim's own
+# cost: the 5,000-item claim against a 1-item claim, same command, same run (measured
+# 1.2-1.6x). A cost per item that grows with the claim fails: explain's fragility,
+# re-assessing the claim once per origin, once took 16 s on it (21.8x).
 HOT_VS_ONE = {"claim_show": 2.0, "explain": 2.0}
 # Each result comes from one benchmark of bench/run.py (--only takes benchmark names).
 BENCHMARK_OF = {
