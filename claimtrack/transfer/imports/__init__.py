@@ -35,12 +35,14 @@ from .jsonl import JsonlReader
 from .limits import Limits
 from .lines import Input
 from .rejects import Problems, raw_text
-from .rows import ROW_TYPES, ClaimIntent, SourceIntent, json_record
+from .rows import ROW_TYPES, json_record
 from .sqlite_bulk import drop_indexes, restore_indexes
+from .staging import CLAIMS, NAMED_SOURCES, SOURCES, TEXT_CLAIMS, StagedEntities
 from .writer import Writer
 
 FORMATS = ("csv", "jsonl", "json")
 BATCH = 5_000
+TAKE_BATCH = 1_000  # rows checked together in pass 1 (staging.StagedEntities.begin)
 
 
 class Progress(Protocol):
@@ -168,65 +170,8 @@ def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
     return JsonArrayReader(source, options.limits)
 
 
-class _Entities:
-    """Sources and claims met in pass 1, merged by key (or name / text when keyless)."""
-
-    def __init__(self):
-        self.sources: dict[str, SourceIntent] = {}
-        self.named_sources: dict[str, SourceIntent] = {}
-        self.claims: dict[str, ClaimIntent] = {}
-        self.text_claims: dict[str, ClaimIntent] = {}
-
-    def conflicts(self, kind: str, record: Any) -> list[Problem]:
-        held = self._held(kind, record)
-        if held is None or held.fields == record.fields:  # most rows repeat what is held
-            return []
-        problems = []
-        for name, value in record.fields.items():
-            if name == "tags" and getattr(record, "add_tags", False):
-                continue
-            if name in held.fields and held.fields[name] != value:
-                problems.append(
-                    Problem(
-                        record.where,
-                        name,
-                        value,
-                        f"{held.fields[name]!r} as at {held.where} (one {kind}, one {name})",
-                    )
-                )
-        return problems
-
-    def _held(self, kind: str, record: Any):
-        if kind == "source":
-            if record.key:
-                return self.sources.get(record.key)
-            return self.named_sources.get(record.name) if not record.reference else None
-        if record.key:
-            return self.claims.get(record.key)
-        return self.text_claims.get(record.text)
-
-    def add(self, kind: str, record: Any) -> None:
-        held = self._held(kind, record)
-        if held is not None and held.fields == record.fields:
-            return  # the same again: merging it would change nothing
-        if held is None:
-            if kind == "source":
-                if record.key:
-                    self.sources[record.key] = record
-                elif record.name not in self.named_sources:
-                    self.named_sources[record.name] = record
-            elif record.key:
-                self.claims[record.key] = record
-            else:
-                self.text_claims[record.text] = record
-            return
-        for name, value in record.fields.items():
-            if name == "tags" and getattr(record, "add_tags", False):
-                value = sorted(set(held.fields.get("tags") or ()) | set(value))
-            held.fields[name] = value
-
-
 RELATIONS = ("evidence", "link", "verdict", "alias")
+ENTITIES = ("source", "claim")
 
 
 def _spool(spool, pending: list) -> None:
@@ -287,10 +232,11 @@ def _run_import(
         reject=reject,
         join_look_alike_sources=options.join_look_alike_sources,
     )
-    entities = _Entities()
+    entities = StagedEntities()
     restore = Restore()  # a whole-database export's rows and history (transfer.restore)
     ignored: dict[str, list[str]] = {}
-    count = 0
+    count = 0  # records taken
+    read = 0  # records read (the progress shown)
     spool = tempfile.TemporaryFile()
     pending: list[tuple] = []
     spooled = dict.fromkeys(RELATIONS, 0)
@@ -318,19 +264,15 @@ def _run_import(
                 reader = make_reader(fmt, source, options)
                 file_names.append(source.name)
                 for item in reader.records():
-                    if progress is not None and count % 2000 == 0:
-                        progress(done_bytes + source.bytes_read, count)
+                    if progress is not None and read % 2000 == 0:
+                        progress(done_bytes + source.bytes_read, read)
                     yield reader, item
                 if reader.ignored:
                     ignored[source.name] = reader.ignored
                 files_read.append(source.finish())
                 done_bytes += source.bytes_read
             except FileRefused as exc:
-                problems.fatal = True
-                problems.add(exc.problem.where, [exc.problem], None)
-                if exc.advice:
-                    problems.shown.append(exc.advice)
-                writer.write = False
+                yield None, exc  # taken in its place among the rows (take)
             finally:
                 source.close()
 
@@ -338,9 +280,28 @@ def _run_import(
         if progress is not None:
             progress.stage(label)
 
-    try:
-        stage("reading rows")
-        for _reader, (where, result, raw) in parsed_items():
+    def take(batch: list[tuple[int, Any]]) -> None:
+        """Check and merge a batch of parsed rows in file order: sources and claims into the
+        staged entities, the rest to the spool."""
+        nonlocal count, pending
+        marks = [
+            [(kind, rec, entities.mark(kind, rec)) for kind, rec in item[1] if kind in ENTITIES]
+            if not isinstance(item, FileRefused) and isinstance(item[1], list)
+            else ()
+            for _, item in batch
+        ]
+        entities.begin(
+            (kind, rec) for row in marks for kind, rec, mark in row if not entities.fresh(mark)
+        )
+        for (file_index, item), marked in zip(batch, marks, strict=True):
+            if isinstance(item, FileRefused):
+                problems.fatal = True
+                problems.add(item.problem.where, [item.problem], None)
+                if item.advice:
+                    problems.shown.append(item.advice)
+                writer.write = False
+                continue
+            where, result, raw = item
             count += 1
             if isinstance(result, BadRow):
                 reject(where, result.problems, raw)
@@ -350,20 +311,15 @@ def _run_import(
                 if found:
                     reject(where, found, raw)
                 continue
-            found = [
-                p
-                for kind, rec in result
-                if kind in ("source", "claim")
-                for p in entities.conflicts(kind, rec)
-            ]
+            changing = [(kind, rec) for kind, rec, mark in marked if not entities.fresh(mark)]
+            found = [p for kind, rec in changing for p in entities.conflicts(kind, rec)]
             if found:
                 reject(where, found, raw)
                 continue
-            file_index = len(file_names) - 1
+            for kind, rec in changing:
+                entities.add(kind, rec)
             for kind, rec in result:
-                if kind in ("source", "claim"):
-                    entities.add(kind, rec)
-                else:
+                if kind not in ENTITIES:
                     spooled[kind] += 1
                     pending.append(
                         (
@@ -377,6 +333,18 @@ def _run_import(
             if len(pending) >= BATCH:
                 _spool(spool, pending)
                 pending = []
+        entities.end()
+
+    try:
+        stage("reading rows")
+        batch: list[tuple[int, Any]] = []
+        for _reader, item in parsed_items():
+            read += 1
+            batch.append((len(file_names) - 1, item))
+            if len(batch) >= TAKE_BATCH:
+                take(batch)
+                batch = []
+        take(batch)
         if pending:
             _spool(spool, pending)
             pending = []
@@ -386,7 +354,8 @@ def _run_import(
         elif restore.present:
             restore.decide(conn, inputs=len(file_names), dry_run=options.dry_run)
             if restore.restoring:  # the rows are restored as they were; the records not
-                entities = _Entities()
+                entities.close()
+                entities = StagedEntities()
                 spooled = dict.fromkeys(RELATIONS, 0)
                 spool.seek(0)
                 spool.truncate()
@@ -398,7 +367,7 @@ def _run_import(
             search_index.suspend(conn)
             # At most one history event per changed record, two per link (one on each
             # claim); what the import creates is one event (Writer.finish).
-            entity_count = sum(map(len, vars(entities).values()))
+            entity_count = len(entities)
             history_rows = sum(spooled.values()) + spooled["link"] + entity_count
             if restore.restoring:
                 history_rows = restore.counts["history"]
@@ -419,9 +388,10 @@ def _run_import(
                     )
 
                 writer.before_history = drop_history_indexes
-        writer.write_sources(entities.sources, entities.named_sources)
-        writer.write_claims(entities.claims, entities.text_claims)
-        entities = _Entities()  # let the pass-1 intents go
+        entities.pass_over()
+        writer.write_sources(entities.load(SOURCES), entities.load(NAMED_SOURCES))
+        writer.write_claims(entities, CLAIMS, TEXT_CLAIMS)
+        entities.close()
 
         spool.seek(0)
         written, relations = 0, sum(spooled.values())
@@ -460,6 +430,7 @@ def _run_import(
             progress(done_bytes, count)
     finally:
         spool.close()
+        entities.close()
         restore.close()
         refused = problems.bad_rows > 0 and (not skipping or problems.fatal)
         problems.close(keep=not refused and problems.bad_rows > 0 and not options.dry_run)

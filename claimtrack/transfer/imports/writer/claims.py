@@ -16,6 +16,7 @@ from ....records import ClaimRecord, changed_fields
 from ....services import search_index
 from ...problems import MISSING
 from ..rows import ClaimIntent
+from ..staging import StagedEntities
 from .core import HISTORY_FLUSH, WriterCore, chunks
 
 CLAIM_VALUES = ("text", "event_date", "event_date_precision", "place", "notes")
@@ -26,16 +27,28 @@ class ClaimWriter(WriterCore):
         super().__init__(conn, **options)
         self.tag_ids: dict[str, int] = {}
 
-    def write_claims(self, keyed: dict[str, ClaimIntent], unkeyed: dict[str, ClaimIntent]) -> None:
-        """Create or update every claim the files describe (text-only ones matched on text)."""
+    def write_claims(self, staged: StagedEntities, keyed: int, unkeyed: int) -> None:
+        """Create or update every claim the files describe (text-only ones matched on text):
+        those staged in pass 1 under the spaces `keyed` (by key) and `unkeyed` (by text),
+        read back a chunk at a time."""
+        if staged.count(unkeyed):
+            self._key_unkeyed(staged, keyed, staged.load(unkeyed))
+        for chunk in staged.chunks(keyed, 2000):
+            self._write_claim_chunk([intent for _, intent in chunk], [key for key, _ in chunk])
+
+    def _key_unkeyed(
+        self, staged: StagedEntities, space: int, unkeyed: dict[str, ClaimIntent]
+    ) -> None:
+        """Give every claim given by text only a key: the key of a claim with that text in
+        the files or the database, else a new one; merged into the staged claims."""
         texts = {}
-        for key, intent in keyed.items():
+        for key, intent in staged.items(space):
             if intent.fields.get("text"):
                 texts.setdefault(intent.fields["text"], key)
         pending = {}
         for text, intent in unkeyed.items():
             if text in texts:
-                self._merge_tags(keyed[texts[text]], intent)
+                self._merge_staged(staged, space, texts[text], intent)
                 self.claim_by_text[text] = texts[text]
             else:
                 pending[text] = intent
@@ -49,15 +62,23 @@ class ClaimWriter(WriterCore):
         for text, intent in pending.items():
             key = by_text[text]
             self.claim_by_text[text] = key
-            if key in keyed:
-                self._merge_tags(keyed[key], intent)
-            else:
-                keyed[key] = ClaimIntent(
-                    intent.where, key, text, dict(intent.fields), intent.add_tags
+            if not self._merge_staged(staged, space, key, intent):
+                staged.put(
+                    space,
+                    key,
+                    ClaimIntent(intent.where, key, text, dict(intent.fields), intent.add_tags),
                 )
-        keys = list(keyed)
-        for chunk in chunks(keys, 2000):
-            self._write_claim_chunk([keyed[key] for key in chunk], chunk)
+
+    def _merge_staged(
+        self, staged: StagedEntities, space: int, key: str, other: ClaimIntent
+    ) -> bool:
+        """Merge `other`'s tags into the staged claim `key`; False when none is staged."""
+        into = staged.get(space, key)
+        if into is None:
+            return False
+        self._merge_tags(into, other)
+        staged.put(space, key, into)
+        return True
 
     @staticmethod
     def _merge_tags(into: ClaimIntent, other: ClaimIntent) -> None:

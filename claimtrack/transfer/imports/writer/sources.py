@@ -125,7 +125,6 @@ class SourceWriter(WriterCore):
             key_of[sid] = key
             if key not in existing:
                 parent_of[sid] = None
-                stored_origin[sid] = None
             if "derived_from" in intent.fields:
                 parent = intent.fields["derived_from"]
                 parent_of[sid] = self.source_ids[parent] if parent else None
@@ -178,37 +177,9 @@ class SourceWriter(WriterCore):
             sid = self.source_ids[key]
             fields = intent.fields
             parent_id = parent_of.get(sid)
-            parent_key = key_of[parent_id] if parent_id else None
             origin_key = key_of[origin[sid]]
             if key not in existing:
-                record = SourceRecord(
-                    key,
-                    fields.get("name") or key,
-                    fields.get("kind") or "unknown",
-                    fields.get("reliability") or "F",
-                    parent_key,
-                    origin_key,
-                    fields.get("url"),
-                    fields.get("notes"),
-                )
-                inserts.append(
-                    (
-                        depth[sid],
-                        (
-                            sid,
-                            key,
-                            record.name,
-                            record.kind,
-                            record.reliability,
-                            parent_id,
-                            origin[sid],
-                            record.url,
-                            record.notes,
-                            self.now_db,
-                            self.now_db,
-                        ),
-                    )
-                )
+                inserts.append((depth[sid], key))  # rows made a chunk at a time (below)
                 self.count("source", "created")  # recorded by the import's event (finish)
                 self.created_sources.add(sid)
                 continue
@@ -244,8 +215,39 @@ class SourceWriter(WriterCore):
                 self.count("source", "updated")
             else:
                 self.count("source", "unchanged")
-        inserts.sort(key=lambda item: item[0])
-        self.insert("sources", (*columns, "created_at", "updated_at"), [row for _, row in inserts])
+        inserts.sort(key=lambda item: item[0])  # parents first
+        for chunk in chunks(inserts, 5000):
+            rows = []
+            for _, key in chunk:
+                sid = self.source_ids[key]
+                fields = keyed[key].fields
+                parent_id = parent_of.get(sid)
+                record = SourceRecord(
+                    key,
+                    fields.get("name") or key,
+                    fields.get("kind") or "unknown",
+                    fields.get("reliability") or "F",
+                    key_of[parent_id] if parent_id else None,
+                    key_of[origin[sid]],
+                    fields.get("url"),
+                    fields.get("notes"),
+                )
+                rows.append(
+                    (
+                        sid,
+                        key,
+                        record.name,
+                        record.kind,
+                        record.reliability,
+                        parent_id,
+                        origin[sid],
+                        record.url,
+                        record.notes,
+                        self.now_db,
+                        self.now_db,
+                    )
+                )
+            self.insert("sources", (*columns, "created_at", "updated_at"), rows)
         self.update("sources", (*SOURCE_VALUES, "updated_at"), updates)
         # Sources the files did not mention whose origin moved with an ancestor.
         touched = {self.source_ids[key] for key in keyed}
