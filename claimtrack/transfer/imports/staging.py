@@ -19,7 +19,7 @@ import sqlite3
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -234,12 +234,24 @@ class StagedEntities:
         """Every entity of a space, in the order first met: name -> intent."""
         return dict(self.items(space))
 
+    def encoded(self, space: int) -> Encoded:
+        """Every entity of a space, in the order first met, held encoded: a mapping that
+        decodes an intent on each read (a third of the memory of the intents themselves)."""
+        found = Encoded(space)
+        for rows in self._chunks_of_rows(space):
+            found.data.update((name, data) for name, _, data in rows)
+        return found
+
     def items(self, space: int) -> Iterator[tuple[str, Any]]:
         for chunk in self.chunks(space):
             yield from chunk
 
     def chunks(self, space: int, size: int = 2000) -> Iterator[list[tuple[str, Any]]]:
         """The entities of a space in the order first met, `size` at a time."""
+        for rows in self._chunks_of_rows(space, size):
+            yield [(name, _decode(space, data)) for name, _, data in rows]
+
+    def _chunks_of_rows(self, space: int, size: int = 2000) -> Iterator[list[tuple]]:
         after = -1
         while True:
             rows = self._db.execute(
@@ -249,7 +261,7 @@ class StagedEntities:
             if not rows:
                 return
             after = rows[-1][1]
-            yield [(name, _decode(space, data)) for name, _, data in rows]
+            yield rows
 
     def get(self, space: int, name: str) -> Any:
         row = self._db.execute(
@@ -271,3 +283,34 @@ class StagedEntities:
             "INSERT OR REPLACE INTO held (space, name, seq, data) VALUES (?, ?, ?, ?)",
             (space, name, seq, _encode(intent)),
         )
+
+
+class Encoded(MutableMapping):
+    """name -> intent, each held as the bytes `_encode` makes and decoded on every read: a
+    change to an intent read from it is kept only by assigning the intent again."""
+
+    def __init__(self, space: int) -> None:
+        self.space = space
+        self.data: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        return _decode(self.space, self.data[name])
+
+    def __setitem__(self, name: str, intent: Any) -> None:
+        self.data[name] = _encode(intent)
+
+    def __delitem__(self, name: str) -> None:
+        del self.data[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        space = self.space
+        return ((name, _decode(space, data)) for name, data in self.data.items())

@@ -5,7 +5,8 @@ loaded in bulk (CHUNK keys per IN (...) lookup)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -37,6 +38,41 @@ def unknown(entity: str) -> str:
 def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class IdSet(IdRanges):
+    """A set of ids held as runs of consecutive ids (what an import creates comes from a
+    counter): 100,000 new claims take a few runs, not a set of 100,000 ints (~7 MB). Ids
+    that come in no order (the claims new evidence is of) are joined into runs as they
+    accumulate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._joined = 0  # how many runs there were after the last join
+
+    def add(self, row_id: int) -> None:
+        self.update((row_id,))
+
+    def update(self, ids: Iterable[int]) -> None:
+        self.extend(ids)
+        if len(self._ranges) > 2 * self._joined + 1000:
+            self._ranges = self.ranges()
+            self._joined = len(self._ranges)
+
+    def __contains__(self, row_id: object) -> bool:
+        if len(self._ranges) != self._joined:
+            self._ranges = self.ranges()
+            self._joined = len(self._ranges)
+        runs = self._ranges
+        at = bisect_right(runs, [row_id, float("inf")]) - 1
+        return at >= 0 and runs[at][0] <= row_id <= runs[at][1]
+
+    def __iter__(self) -> Iterator[int]:
+        for first, last in self.ranges():
+            yield from range(first, last + 1)
+
+    def __len__(self) -> int:
+        return sum(last - first + 1 for first, last in self.ranges())
 
 
 class WriterCore:
@@ -84,12 +120,12 @@ class WriterCore:
         self.source_ids: dict[str, int] = {}
         self.source_by_name: dict[str, str] = {}  # name -> key for sources given by name only
         self.claim_by_text: dict[str, str] = {}  # text -> key for claims given by text only
-        self.created_claims: set[int] = set()
-        self.created_sources: set[int] = set()
+        self.created_claims = IdSet()
+        self.created_sources = IdSet()
         # What the import's one event lists (finish): the evidence it created, as ranges
         # (never a list of a million ids), and the claims and sources that evidence is of.
         self.created_evidence = IdRanges()
-        self.evidence_of: dict[str, set[int]] = {"claim": set(), "source": set()}
+        self.evidence_of = {"claim": IdSet(), "source": IdSet()}
         self._key_cache: dict[Any, dict] = {}  # see _keys_of
         # Rows whose full-text entries must be rebuilt (the search triggers are suspended
         # during the import; see services.search_index).

@@ -4,6 +4,7 @@ where a chain moved."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from sqlalchemy import select
@@ -32,9 +33,11 @@ class SourceWriter(WriterCore):
         self.look_alike_names: list[tuple[str, str, str]] = []
 
     def write_sources(
-        self, keyed: dict[str, SourceIntent], unkeyed: dict[str, SourceIntent]
+        self, keyed: MutableMapping[str, SourceIntent], unkeyed: dict[str, SourceIntent]
     ) -> None:
-        """Create or update every source the files describe, then set every origin."""
+        """Create or update every source the files describe, then set every origin. `keyed`
+        may decode its intents on each read (staging.Encoded): a change is kept by assigning
+        the intent again."""
         table = Source.__table__
         columns = ("id", "key", *SOURCE_VALUES)
         existing: dict[str, Any] = {}
@@ -96,7 +99,8 @@ class SourceWriter(WriterCore):
         self.load_source_ids(k for k in parent_keys if k not in keyed)
         while True:
             dropped = False
-            for key, intent in list(keyed.items()):
+            for key in list(keyed):
+                intent = keyed[key]
                 parent = intent.fields.get("derived_from")
                 if parent and parent not in keyed and not self.source_ids.get(parent):
                     self.refuse(intent.where, "derived_from", parent, unknown("source"), None)
@@ -129,7 +133,8 @@ class SourceWriter(WriterCore):
                 parent = intent.fields["derived_from"]
                 parent_of[sid] = self.source_ids[parent] if parent else None
         # Loops: refuse the sources on one, restoring what the database had.
-        for key, intent in list(keyed.items()):
+        for key in list(keyed):
+            intent = keyed[key]
             sid = self.source_ids[key]
             seen = [sid]
             node = parent_of.get(sid)
@@ -145,6 +150,7 @@ class SourceWriter(WriterCore):
                     )
                     parent_of[sid] = existing[key].derived_from_id if key in existing else None
                     intent.fields.pop("derived_from", None)
+                    keyed[key] = intent  # kept (keyed may hold its intents encoded)
                     break
                 if node in seen:
                     break  # a loop further up, reported for its own members
