@@ -284,14 +284,16 @@ def _run_import(
         """Check and merge a batch of parsed rows in file order: sources and claims into the
         staged entities, the rest to the spool."""
         nonlocal count, pending
+        mark = entities.mark
         marks = [
-            [(kind, rec, entities.mark(kind, rec)) for kind, rec in item[1] if kind in ENTITIES]
+            [(kind, rec, mark(kind, rec)) for kind, rec in item[1] if kind in ENTITIES]
             if not isinstance(item, FileRefused) and isinstance(item[1], list)
             else ()
             for _, item in batch
         ]
+        # A mark is (digests, slot, digest): the record is held as it is when they agree.
         entities.begin(
-            (kind, rec) for row in marks for kind, rec, mark in row if not entities.fresh(mark)
+            entry for row in marks for entry in row if entry[2][0][entry[2][1]] != entry[2][2]
         )
         for (file_index, item), marked in zip(batch, marks, strict=True):
             if isinstance(item, FileRefused):
@@ -311,7 +313,9 @@ def _run_import(
                 if found:
                     reject(where, found, raw)
                 continue
-            changing = [(kind, rec) for kind, rec, mark in marked if not entities.fresh(mark)]
+            changing = [
+                (kind, rec) for kind, rec, (table, at, digest) in marked if table[at] != digest
+            ]
             found = [p for kind, rec in changing for p in entities.conflicts(kind, rec)]
             if found:
                 reject(where, found, raw)

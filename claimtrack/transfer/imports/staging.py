@@ -47,6 +47,16 @@ def _encode(intent: Any) -> bytes:
     return marshal.dumps((sys.intern(where.file), where.line, intent.key, name, fields, flag))
 
 
+# A slot's digest: NOTHING (no record with this slot was ever held), UNKNOWN (one is held,
+# changed in this batch), else the digest of the held record's fields.
+NOTHING, UNKNOWN = 0, 1
+
+
+def _digest(slot: tuple[int, str], fields: dict) -> int:
+    digest = hash((*slot, marshal.dumps(fields)))
+    return digest if digest not in (NOTHING, UNKNOWN) else 2
+
+
 def _decode(space: int, data: bytes) -> Any:
     file, line, key, name, fields, flag = marshal.loads(data)
     cls = SourceIntent if space in _SOURCE_SPACES else ClaimIntent
@@ -100,30 +110,35 @@ class StagedEntities:
         return (CLAIMS, record.key) if record.key else (TEXT_CLAIMS, record.text)
 
     def mark(self, kind: str, record: Any) -> tuple[array, int, int]:
-        """Where the digest of `record` goes, and the digest: of its fields (a `via` cell's
-        name: of the name alone, which is all it asks to be held)."""
-        space, name = self._slot(kind, record)
-        index = hash((space, name)) & (SLOTS - 1)
-        if kind == "source" and record.reference and not record.key:
-            return self._present, index, hash((space, name)) or 1
-        return self._digests, index, hash((space, name, marshal.dumps(record.fields))) or 1
+        """(table, slot, digest): the record is held exactly as it is (it changes nothing)
+        when table[slot] == digest. The digest is of its fields (a `via` cell's name: of the
+        name alone, which is all it asks to be held); 64 bits stand for the fields, so two
+        different records share one with a chance of 2**-64, and another record in the same
+        slot only makes the test fail (the record is then read)."""
+        if record.key:
+            slot = (SOURCES if kind == "source" else CLAIMS, record.key)
+        elif kind == "source":
+            slot = (NAMED_SOURCES, record.name)
+            if record.reference:
+                at = hash(slot)
+                return self._present, at & (SLOTS - 1), at or 1
+        else:
+            slot = (TEXT_CLAIMS, record.text)
+        digest = hash((*slot, marshal.dumps(record.fields)))
+        return self._digests, hash(slot) & (SLOTS - 1), digest if digest > 1 or digest < 0 else 2
 
-    @staticmethod
-    def fresh(mark: tuple[array, int, int]) -> bool:
-        """Whether the record marked is held exactly as it is (it changes nothing). A
-        digest of 64 bits stands for the fields: two different records share one with a
-        chance of 2**-64, and the slot of another record only makes this False."""
-        table, index, digest = mark
-        return table[index] == digest
-
-    def begin(self, records: Iterable[tuple[str, Any]]) -> None:
-        """Read what is held for these (kind, record) pairs, for the batch's checks (the
-        caller passes those that are not `fresh`)."""
+    def begin(self, records: Iterable[tuple[str, Any, tuple]]) -> None:
+        """Read what is held for these (kind, record, mark), for the batch's checks (the
+        caller passes those that are not `fresh`). A record whose slot never held anything
+        is new without reading (most records, the first time they are met)."""
         wanted: list[set[str]] = [set(), set(), set(), set()]
-        for kind, record in records:
-            space, name = self._slot(kind, record)
-            wanted[space].add(name)
-        batch = self._batch
+        batch, digests = self._batch, self._digests
+        for kind, record, mark in records:
+            slot = self._slot(kind, record)
+            if digests[mark[1]] == NOTHING:
+                batch[slot] = None
+            else:
+                wanted[slot[0]].add(slot[1])
         for space, names in enumerate(wanted):
             ordered = sorted(names)
             batch.update(((space, name), None) for name in ordered)  # unless found
@@ -160,9 +175,8 @@ class StagedEntities:
         for slot, entry in batch.items():
             if entry is None:
                 continue
-            intent = entry[1]
             index = hash(slot) & (SLOTS - 1)
-            digests[index] = hash((*slot, marshal.dumps(intent.fields))) or 1
+            digests[index] = _digest(slot, entry[1].fields)
             if slot[0] == NAMED_SOURCES:
                 present[index] = hash(slot) or 1
         self._batch = {}
@@ -221,7 +235,7 @@ class StagedEntities:
 
     def _changed(self, slot: tuple[int, str]) -> None:
         self._dirty.add(slot)
-        self._digests[hash(slot) & (SLOTS - 1)] = 0  # until `end` notes the new digest
+        self._digests[hash(slot) & (SLOTS - 1)] = UNKNOWN  # until `end` notes the new one
 
     def pass_over(self) -> None:
         """Pass 1 is over: let the digests go (8 MB, back to the system before the writers
