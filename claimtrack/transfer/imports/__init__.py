@@ -284,18 +284,21 @@ def _run_import(
         """Check and merge a batch of parsed rows in file order: sources and claims into the
         staged entities, the rest to the spool."""
         nonlocal count, pending
-        mark = entities.mark
-        marks = [
-            [(kind, rec, mark(kind, rec)) for kind, rec in item[1] if kind in ENTITIES]
-            if not isinstance(item, FileRefused) and isinstance(item[1], list)
-            else ()
-            for _, item in batch
-        ]
-        # A mark is (digests, slot, digest): the record is held as it is when they agree.
-        entities.begin(
-            entry for row in marks for entry in row if entry[2][0][entry[2][1]] != entry[2][2]
-        )
-        for (file_index, item), marked in zip(batch, marks, strict=True):
+        staged = entities.staged
+        marks: list = []
+        if staged:
+            mark = entities.mark
+            marks = [
+                [(kind, rec, mark(kind, rec)) for kind, rec in item[1] if kind in ENTITIES]
+                if not isinstance(item, FileRefused) and isinstance(item[1], list)
+                else ()
+                for _, item in batch
+            ]
+            # A mark is (digests, slot, digest): the record is held as it is when they agree.
+            entities.begin(
+                entry for row in marks for entry in row if entry[2][0][entry[2][1]] != entry[2][2]
+            )
+        for n, (file_index, item) in enumerate(batch):
             if isinstance(item, FileRefused):
                 problems.fatal = True
                 problems.add(item.problem.where, [item.problem], None)
@@ -313,9 +316,12 @@ def _run_import(
                 if found:
                     reject(where, found, raw)
                 continue
-            changing = [
-                (kind, rec) for kind, rec, (table, at, digest) in marked if table[at] != digest
-            ]
+            if staged:
+                changing = [
+                    (k, rec) for k, rec, (table, at, digest) in marks[n] if table[at] != digest
+                ]
+            else:
+                changing = [(kind, rec) for kind, rec in result if kind in ENTITIES]
             found = [p for kind, rec in changing for p in entities.conflicts(kind, rec)]
             if found:
                 reject(where, found, raw)
