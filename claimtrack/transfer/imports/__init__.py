@@ -42,7 +42,7 @@ from .writer import Writer
 
 FORMATS = ("csv", "jsonl", "json")
 BATCH = 5_000
-TAKE_BATCH = 1_000  # rows checked together in pass 1 (staging.StagedEntities.begin)
+TAKE_BATCH = 250  # rows checked together in pass 1 (staging.StagedEntities.begin)
 
 
 class Progress(Protocol):
@@ -351,7 +351,7 @@ def _run_import(
         for _reader, item in parsed_items():
             read += 1
             batch.append((len(file_names) - 1, item))
-            if len(batch) >= TAKE_BATCH:
+            if len(batch) >= (TAKE_BATCH if entities.staged else 1):
                 take(batch)
                 batch = []
         take(batch)

@@ -51,7 +51,11 @@ class IdSet(IdRanges):
         self._joined = 0  # how many runs there were after the last join
 
     def add(self, row_id: int) -> None:
-        self.update((row_id,))
+        ranges = self._ranges
+        if ranges and row_id == ranges[-1][1] + 1:
+            ranges[-1][1] = row_id
+        else:
+            self.update((row_id,))
 
     def update(self, ids: Iterable[int]) -> None:
         self.extend(ids)
