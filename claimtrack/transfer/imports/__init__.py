@@ -5,8 +5,9 @@ Pass 1 reads each file once: sources and claims are gathered (merged by key, in 
 their definitions checked for agreement), while evidence, links and verdicts are validated
 and spooled to a temporary file. Then sources are written (their derived-from chains can be
 resolved only once all are known) and claims. Pass 2 reads the spool back in batches and
-writes evidence, links and verdicts. Memory grows with the number of distinct sources and
-claims, never with the number of evidence rows.
+writes evidence, links and verdicts. Memory does not grow with the evidence rows, and past
+staging.SPILL claims and sources it does not grow with them either: they are held in a
+scratch file (staging.py) and checked a batch of rows at a time.
 """
 
 from __future__ import annotations

@@ -27,7 +27,6 @@ from ..problems import Problem, Where
 from .rows import ClaimIntent, SourceIntent
 
 CHUNK = 500  # names per IN (...) lookup
-CACHE_KIB = 4096  # the scratch file's page cache
 SLOTS = 1 << 20  # the digests of what is held (8 MB)
 # Entities held in dicts before they move to the scratch file (~700 bytes each: ~14 MB).
 # Below it an import checks rows at the speed of dicts; above it memory stays flat, and
@@ -92,8 +91,9 @@ class StagedEntities:
         """Move what is held to the scratch file and hold it there from now on."""
         self._dir = tempfile.TemporaryDirectory(prefix="claimtrack-import-")
         self._db = sqlite3.connect(Path(self._dir.name) / "staged.db", isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}"):
-            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("PRAGMA cache_size = -4096")  # KiB
         # Rows in the order first met (seq is the rowid: new ones are appended), found by
         # name through a narrow index: at 150,000 entities a table keyed by name, the
         # intents inside its B-tree, cost pass 1 a random page write per new entity.
