@@ -8,19 +8,19 @@ and 50,000 sources, the largest part of the import's peak (184 MB). Rows are che
 at a time: the intents the batch names are read in one statement per space and CHUNK names
 (`begin`), the rows are checked and merged in file order against them exactly as against the
 dicts they replace, and what changed is written back (`end`). The scratch file is private to
-the import (a temporary directory, no journal, no fsync); the database's own transaction is
+the import (an unlinked temporary file, no journal, no fsync); the database's own transaction is
 untouched by it, on either engine.
 """
 
 from __future__ import annotations
 
 import marshal
+import os
 import sqlite3
 import sys
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, MutableMapping
-from pathlib import Path
 from typing import Any
 
 from ..problems import Problem, Where
@@ -78,7 +78,6 @@ class StagedEntities:
         self._counts = [0, 0, 0, 0]
         self._batch: dict[tuple[int, str], list] = {}
         self._dirty: set[tuple[int, str]] = set()
-        self._dir: tempfile.TemporaryDirectory | None = None
         self._db: sqlite3.Connection | None = None
         self._digests = array("q")
 
@@ -89,9 +88,15 @@ class StagedEntities:
 
     def _spill(self) -> None:
         """Move what is held to the scratch file and hold it there from now on."""
-        self._dir = tempfile.TemporaryDirectory(prefix="claimtrack-import-")
-        self._db = sqlite3.connect(Path(self._dir.name) / "staged.db", isolation_level=None)
-        self._db.execute("PRAGMA journal_mode = OFF")
+        # A file unlinked as soon as it is open (no journal: SQLite opens nothing else), so
+        # nothing is left behind even by a killed import.
+        handle, path = tempfile.mkstemp(prefix="claimtrack-import-", suffix=".db")
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode = OFF")
+        finally:
+            os.close(handle)
+            os.unlink(path)
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute("PRAGMA cache_size = -4096")  # KiB
         # Rows in the order first met (seq is the rowid: new ones are appended), found by
@@ -124,7 +129,6 @@ class StagedEntities:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
-            self._dir.cleanup()
             self._db = None
 
     # --- pass 1, a batch at a time ------------------------------------------------------
