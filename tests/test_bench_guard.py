@@ -41,13 +41,14 @@ RESULTS = [
 KNOWN_MISSES = {
     "import_sqlite": (
         16.0,
-        "the quick import is 11-24x csv.reader + executemany (target 2.5x): per-row history "
-        "and search entries, the duplicate check, Python validation",
+        "the quick import is 11x csv.reader + executemany on a quiet machine and up to 24x on "
+        "a loaded one (target 4x, issue 13): reading, checking and normalising every row in "
+        "Python, key resolution, the indexes",
     ),
     "reimport_sqlite": (
         0.7,
-        "an unchanged re-import is 0.43-0.48x the first import (target 0.3x, issue 13): "
-        "reading and checking the file again is most of it",
+        "an unchanged re-import is 0.6-0.75x the first import (target 0.3x, issue 13; the "
+        "first import got faster): reading and checking the file again is most of it",
     ),
     "report_json": (
         5.0,
