@@ -109,6 +109,26 @@ def test_a_changed_parent_moves_the_origin_of_existing_descendants(cli, tmp_path
     assert cli.ok("source", "show", "reprint", "--json").json()["origin"] == "dnk"
 
 
+def test_a_cut_chain_moves_the_origin_back_and_records_it(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "a.jsonl", BASE)))
+    cli.ok("source", "add", "Reprint", "--key", "reprint", "--derived-from", "wire")
+    assert cli.ok("source", "show", "reprint", "--json").json()["origin"] == "ryg"
+    cut = [{"type": "source", "key": "wire", "name": "Wire copy", "derived_from": ""}]
+    cli.ok("import", str(write_jsonl(tmp_path / "b.jsonl", cut)))
+    assert cli.ok("source", "show", "reprint", "--json").json()["origin"] == "wire"
+    assert cli.ok("source", "show", "wire", "--json").json()["origin"] == "wire"
+    edits = rows(
+        cli.url,
+        "SELECT before, after FROM history WHERE action = 'source.edit' ORDER BY id",
+    )
+    assert [(json.loads(b), json.loads(a)) for b, a in edits][-1] == (
+        {"derived_from": "ryg", "origin": "ryg"},
+        {"derived_from": None, "origin": "wire"},
+    )
+    cli.ok("import", str(write_jsonl(tmp_path / "b.jsonl", cut)))  # again: nothing changes
+    assert len(rows(cli.url, "SELECT id FROM history WHERE action = 'source.edit'")) == len(edits)
+
+
 def test_derived_from_loop_is_refused(cli, tmp_path, db_dump):
     records = [
         {"type": "source", "key": "a", "name": "A", "derived_from": "b"},
