@@ -37,6 +37,7 @@ from .limits import Limits
 from .lines import Input
 from .rejects import Problems, raw_text
 from .rows import ROW_TYPES, json_record
+from .sheet_rows import forget_answers
 from .sqlite_bulk import drop_indexes, restore_indexes
 from .staging import CLAIMS, NAMED_SOURCES, SOURCES, TEXT_CLAIMS, StagedEntities
 from .writer import Writer
@@ -356,6 +357,7 @@ def _run_import(
                 take(batch)
                 batch = []
         take(batch)
+        forget_answers()
         if pending:
             _spool(spool, pending)
             pending = []
@@ -430,6 +432,7 @@ def _run_import(
             stage("restoring the database's rows and history")
             restore.write(conn, writer.touched)
         writer.finish(files=files_read, records=count, rejected=problems.bad_rows)
+        writer.forget_keys()
         if rebuilt:
             stage("indexes")
             restore_indexes(conn, rebuilt)
