@@ -187,7 +187,11 @@ class SourceWriter(WriterCore):
                     depth[item] = depth.get(parent, 0) + 1
         # Keys of the sources some source derives from or starts at, and of those on a loop.
         wanted = {*parent_of.values(), *origin.values()}
-        wanted.update(i for row in existing.values() for i in (row.derived_from_id, row.origin_id))
+        for row in existing.values():  # a source's own key is known: only other sources'
+            if row.derived_from_id is not None:
+                wanted.update((row.derived_from_id, row.origin_id))
+            elif row.origin_id != row.id:
+                wanted.add(row.origin_id)
         wanted.update(i for *_, seen in loops for i in seen)
         wanted.discard(None)
         key_of = self._derived_keys(wanted, keyed)
