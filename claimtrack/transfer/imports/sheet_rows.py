@@ -170,11 +170,10 @@ class _Answers(dict):
 
 BAD = object()
 _CLAIM_KEY, _SOURCE_KEY = _Answers(CLAIM["key"]), _Answers(SOURCE["key"])
-_EVIDENCE_KEY = _Answers(EVIDENCE["key"])
 _STANCE, _CREDIBILITY = _Answers(EVIDENCE["stance"]), _Answers(EVIDENCE["credibility"])
 _RELIABILITY, _OBSERVED = _Answers(SOURCE["reliability"]), _Answers(EVIDENCE["observed"])
 _TAGS = _Answers(lambda text: sorted({CLAIM["tags"](t) for t in split_list(text) if t.strip()}))
-_ANSWERS = (_CLAIM_KEY, _SOURCE_KEY, _EVIDENCE_KEY, _STANCE, _CREDIBILITY, _RELIABILITY)
+_ANSWERS = (_CLAIM_KEY, _SOURCE_KEY, _STANCE, _CREDIBILITY, _RELIABILITY)
 _ANSWERS += (_OBSERVED, _TAGS)
 
 
@@ -225,8 +224,11 @@ def _fast_sheet_row(cells: Mapping[str, str], where: Where, stance_map: Mapping[
         if reliability and (reliability := _RELIABILITY[reliability]) is BAD:
             return None
         key = (get("key") or "").strip() or None
-        if key is not None and (key := _EVIDENCE_KEY[key]) is BAD:
-            return None
+        if key is not None:  # an evidence key is given once: nothing to remember
+            try:
+                key = EVIDENCE["key"](key)
+            except InvalidValue:
+                return None
         observed = (get("observed") or "").strip() or None
         if observed is not None and (observed := _OBSERVED[observed]) is BAD:
             return None
