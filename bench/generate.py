@@ -3,6 +3,7 @@
     python bench/generate.py            # full: 100,000 claims, 50,000 sources, 1,000,000 evidence
     python bench/generate.py --quick    # 1/20 of that
     python bench/generate.py --size tiny
+    python bench/generate.py --size 100k  # 10k, 100k and 5M: the full size's proportions
 
 Shapes meant to look like a real archive: sources in derived-from chains (most short, a few
 dozen long ones up to 40 links), claims with a skewed number of evidence items (one "hot" claim
@@ -62,6 +63,11 @@ SIZES = {
     "full": Size("full", 100_000, 50_000, 1_000_000, 5_000, 60),
     "quick": Size("quick", 5_000, 2_500, 50_000, 5_000, 10),
     "tiny": Size("tiny", 100, 50, 1_000, 50, 2),
+    # bench/scale.py's sizes: 10 evidence rows per claim, 2 claims per source and the hot claim
+    # at 0.5% of the rows, as at full size (quick keeps a 5,000-item claim for `claim show`).
+    "10k": Size("10k", 1_000, 500, 10_000, 50, 2),
+    "100k": Size("100k", 10_000, 5_000, 100_000, 500, 6),
+    "5M": Size("5M", 500_000, 250_000, 5_000_000, 25_000, 300),
 }
 
 PLACES = [
@@ -437,7 +443,9 @@ def ensure(size_name: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1/20 of the full size")
-    parser.add_argument("--size", choices=sorted(SIZES), help="full (default), quick or tiny")
+    parser.add_argument(
+        "--size", choices=sorted(SIZES), help="full (default), quick, tiny, 10k, 100k or 5M"
+    )
     parser.add_argument("--force", action="store_true", help="regenerate even if present")
     args = parser.parse_args(argv)
     size_name = args.size or ("quick" if args.quick else "full")
