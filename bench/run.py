@@ -29,7 +29,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -213,7 +214,7 @@ class Context:
         self.jsonl = self.data / "dataset.jsonl"
         self.work = work
         self.rebuild = rebuild
-        self.reps = REPS[size]
+        self.reps = REPS.get(size, REPS["full"])  # bench/scale.py's sizes set their own
         self.commands = self._commands()
         self.env = {**os.environ, "CLAIMTRACK_ACTOR": "bench"}
         self.env.pop("CLAIMTRACK_DB", None)
@@ -408,7 +409,7 @@ def bench_evidence_add(ctx: Context) -> list[Result]:
     ]
 
 
-def _verify_import(db: Path, meta: dict) -> str:
+def verify_import(db: Path, meta: dict) -> str:
     import sqlite3
 
     conn = sqlite3.connect(db)
@@ -421,6 +422,21 @@ def _verify_import(db: Path, meta: dict) -> str:
         conn.close()
     want = {"claims": meta["claims"], "sources": meta["sources"], "evidence": meta["evidence"]}
     return "" if counts == want else f"imported {counts}, expected {want}"
+
+
+def import_twice(ctx: Context, db: Path | str) -> tuple[Run, Run]:
+    """`claimtrack import` of the sheet into an initialised database, then the same file again
+    (all unchanged: nothing to write)."""
+    first = measure(ctx.ct(db, "import", str(ctx.sheet)), env=ctx.env)
+    return first, measure(ctx.ct(db, "import", str(ctx.sheet)), env=ctx.env)
+
+
+def csv_executemany(ctx: Context) -> Run:
+    """The SQLite import's baseline: csv.reader + executemany into one bare table of a new file."""
+    db = ctx.fresh_sqlite("bare.db", init=False)
+    return measure(
+        [PYTHON, str(BENCH / "baselines" / "csv_executemany.py"), str(db), str(ctx.sheet)]
+    )
 
 
 def bench_import_sqlite(ctx: Context) -> list[Result]:
@@ -444,24 +460,19 @@ def bench_import_sqlite(ctx: Context) -> list[Result]:
     reimports: list[Run] = []
 
     def claimtrack() -> Run:
-        db = ctx.fresh_sqlite("import.db", init=True)
-        first = measure(ctx.ct(db, "import", sheet), env=ctx.env)
-        reimports.append(measure(ctx.ct(db, "import", sheet), env=ctx.env))
+        first, again = import_twice(ctx, ctx.fresh_sqlite("import.db", init=True))
+        reimports.append(again)
         return first
-
-    def executemany() -> Run:
-        db = ctx.fresh_sqlite("bare.db", init=False)
-        return measure([PYTHON, str(BENCH / "baselines" / "csv_executemany.py"), str(db), sheet])
 
     def sqlite_utils() -> Run:
         db = ctx.fresh_sqlite("su.db", init=False)
         return measure([SQLITE_UTILS, "insert", str(db), "bare", sheet, "--csv"])
 
-    variants = {"ct": claimtrack, "base": executemany, "su": sqlite_utils}
+    variants = {"ct": claimtrack, "base": lambda: csv_executemany(ctx), "su": sqlite_utils}
     if not Path(SQLITE_UTILS).exists():
         del variants["su"]
     runs = alternate(variants, reps, enough_after=60)
-    check = _verify_import(ctx.work / "import.db", ctx.meta)
+    check = verify_import(ctx.work / "import.db", ctx.meta)
     results = [
         compare(names[0], whats[0], targets[0], 4.0, runs["ct"], runs["base"], note=check),
         compare(
@@ -538,6 +549,56 @@ class PgDatabases:
         with self._conn() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
+    @contextmanager
+    def fresh(self, ctx: Context, *, init: bool) -> Iterator[str]:
+        """A new database (initialised by `claimtrack init` if INIT), dropped on leaving."""
+        url = self.create()
+        try:
+            if init:
+                run_quiet(ctx.ct(url, "init"), env=ctx.env)
+            yield url
+        finally:
+            self.drop(url)
+
+
+PG_UNAVAILABLE = f"no PostgreSQL at ${PG_ENV} ({PG_DEFAULT}) or no psql"
+
+
+def postgres() -> PgDatabases | None:
+    """The server the PostgreSQL benchmarks make their databases on; None without one (or
+    without psql, which the baseline needs)."""
+    url = _pg_url()
+    return PgDatabases(url) if url and shutil.which("psql") else None
+
+
+def psql_copy(ctx: Context, pg: PgDatabases) -> Run:
+    """The PostgreSQL import's baseline: `psql \\copy` of the sheet into one bare table of a new
+    database."""
+    with pg.fresh(ctx, init=False) as url:
+        dsn = _dsn(url)
+        run_quiet(
+            [
+                "psql",
+                dsn,
+                "-qX",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                f"CREATE TABLE bare ({BARE_COLUMNS})",
+            ]
+        )
+        return measure(
+            [
+                "psql",
+                dsn,
+                "-qX",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                f"\\copy bare FROM '{ctx.sheet}' WITH (FORMAT csv, HEADER true)",
+            ]
+        )
+
 
 def bench_import_postgres(ctx: Context) -> list[Result]:
     what = "`claimtrack import` CSV sheet into PostgreSQL vs `psql \\copy` into one bare table"
@@ -545,35 +606,21 @@ def bench_import_postgres(ctx: Context) -> list[Result]:
         return [
             unavailable("import_postgres", what, PG_IMPORT_TARGET_TEXT, "no `import` command yet")
         ]
-    admin = _pg_url()
-    if admin is None or shutil.which("psql") is None:
-        return [
-            unavailable(
-                "import_postgres",
-                what,
-                PG_IMPORT_TARGET_TEXT,
-                f"no PostgreSQL at ${PG_ENV} ({PG_DEFAULT}) or no psql",
-            )
-        ]
-    pg = PgDatabases(admin)
+    pg = postgres()
+    if pg is None:
+        return [unavailable("import_postgres", what, PG_IMPORT_TARGET_TEXT, PG_UNAVAILABLE)]
     sheet = str(ctx.sheet)
     rows = ctx.work / "pg-rows"
 
     def claimtrack() -> Run:
-        url = pg.create()
-        try:
-            run_quiet(ctx.ct(url, "init"), env=ctx.env)
+        with pg.fresh(ctx, init=True) as url:
             run = measure(ctx.ct(url, "import", sheet), env=ctx.env)
             if not rows.exists():
                 _dump_written_rows(_dsn(url), rows)
             return run
-        finally:
-            pg.drop(url)
 
     def floor() -> Run:
-        url = pg.create()
-        try:
-            run_quiet(ctx.ct(url, "init"), env=ctx.env)
+        with pg.fresh(ctx, init=True) as url:
             return measure(
                 [
                     "psql",
@@ -586,40 +633,11 @@ def bench_import_postgres(ctx: Context) -> list[Result]:
                     str(rows / "load.sql"),
                 ]
             )
-        finally:
-            pg.drop(url)
-
-    def copy() -> Run:
-        url = pg.create()
-        dsn = _dsn(url)
-        try:
-            run_quiet(
-                [
-                    "psql",
-                    dsn,
-                    "-qX",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-c",
-                    f"CREATE TABLE bare ({BARE_COLUMNS})",
-                ]
-            )
-            return measure(
-                [
-                    "psql",
-                    dsn,
-                    "-qX",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-c",
-                    f"\\copy bare FROM '{sheet}' WITH (FORMAT csv, HEADER true)",
-                ]
-            )
-        finally:
-            pg.drop(url)
 
     runs = alternate(
-        {"ct": claimtrack, "base": copy, "floor": floor}, ctx.reps["pg"], enough_after=60
+        {"ct": claimtrack, "base": lambda: psql_copy(ctx, pg), "floor": floor},
+        ctx.reps["pg"],
+        enough_after=60,
     )
     return [
         compare(
@@ -977,7 +995,7 @@ def write_results(
     return report
 
 
-def _as_installed() -> None:
+def as_installed() -> None:
     """Run the commands as a user's installed copy runs: `pip install` byte-compiles the
     package, so its modules load from .pyc files. An editable checkout under
     PYTHONDONTWRITEBYTECODE=1 would instead compile every module on every run (35-55 ms of
@@ -1007,7 +1025,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print("\n".join(BENCHMARKS))
         return 0
-    _as_installed()
+    as_installed()
     names = list(BENCHMARKS)
     if args.only:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
