@@ -23,7 +23,7 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, list | tuple):
         value = ";".join(str(v) for v in value)
     # A text that starts with the quote itself is quoted too, so that import can take
-    # exactly one quote off where export added it (transfer.imports.csv_sheet.unguard).
+    # exactly one quote off where export added it (transfer.imports.sheet_rows.unguard).
     if isinstance(value, str) and value.startswith(_GUARDED):
         return "'" + value
     return "" if value is None else value

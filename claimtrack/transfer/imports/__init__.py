@@ -37,9 +37,8 @@ from .limits import Limits
 from .lines import Input
 from .rejects import Problems, raw_text
 from .rows import ROW_TYPES, json_record
-from .sheet_rows import forget_answers
 from .sqlite_bulk import drop_indexes, restore_indexes
-from .staging import CLAIMS, NAMED_SOURCES, SOURCES, TEXT_CLAIMS, StagedEntities
+from .staging import CLAIMS, NAMED_SOURCES, SOURCES, TEXT_CLAIMS, StagedEntities, Taken
 from .writer import Writer
 
 FORMATS = ("csv", "jsonl", "json")
@@ -150,7 +149,9 @@ def detect_format(name: str, source: Input, given: str | None) -> str:
     return "csv"
 
 
-def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
+def make_reader(
+    fmt: str, source: Input, options: ImportOptions, *, taken: Taken | None = None
+) -> Reader:
     if fmt == "csv":
         return SheetReader(
             source,
@@ -159,6 +160,7 @@ def make_reader(fmt: str, source: Input, options: ImportOptions) -> Reader:
             verdict_map=options.verdict_map,
             delimiter=options.delimiter,
             limits=options.limits,
+            taken=taken,
         )
     if options.mapping or options.stance_map or options.verdict_map or options.delimiter:
         raise InvalidValue(
@@ -263,7 +265,7 @@ def _run_import(
             source.max_line_bytes = options.limits.max_line_bytes
             try:
                 fmt = detect_format(name, source, options.format)
-                reader = make_reader(fmt, source, options)
+                reader = make_reader(fmt, source, options, taken=entities.taken)
                 file_names.append(source.name)
                 for item in reader.records():
                     if progress is not None and read % 2000 == 0:
@@ -286,7 +288,7 @@ def _run_import(
         """Check and merge a batch of parsed rows in file order: sources and claims into the
         staged entities, the rest to the spool."""
         nonlocal count, pending
-        staged = entities.staged
+        staged, taken = entities.staged, entities.taken
         marks: list = []
         if staged:
             mark = entities.mark
@@ -330,6 +332,9 @@ def _run_import(
                 continue
             for kind, rec in changing:
                 entities.add(kind, rec)
+            for entry in marks[n] if staged else changing:
+                if entry[1].digest:
+                    taken.add(entry[1].digest)
             for kind, rec in result:
                 if kind not in ENTITIES:
                     spooled[kind] += 1
@@ -357,7 +362,6 @@ def _run_import(
                 take(batch)
                 batch = []
         take(batch)
-        forget_answers()
         if pending:
             _spool(spool, pending)
             pending = []

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 from ... import values
 from ...errors import InvalidValue
@@ -14,20 +15,12 @@ from ..sheet import SHEET_FIELDS
 from .formats import FileRefused, Parsed, Reader, refused, unreadable
 from .limits import Limits
 from .lines import Input, LineTooLong, Undecodable
-from .sheet_rows import sheet_row
+from .sheet_rows import SheetRows
+
+if TYPE_CHECKING:
+    from .staging import Taken
 
 DELIMITERS = (",", ";", "\t", "|")
-# What a cell may start with after the quote that CSV exports add against formulas.
-_GUARDED = ("=", "+", "-", "@", "\t", "\r", "'")
-
-
-def unguard(cell: str) -> str:
-    """A cell without the leading quote claimtrack's CSV export adds to a text starting with
-    = + - @ tab CR or a quote (so a spreadsheet shows it as text): export, then import,
-    gives back the same text."""
-    if cell[:1] == "'" and cell[1:2] and cell[1:2] in _GUARDED:
-        return cell[1:]
-    return cell
 
 
 def _normal(header: str) -> str:
@@ -56,6 +49,7 @@ class SheetReader(Reader):
         verdict_map: Mapping[str, str | None] | None = None,
         delimiter: str | None = None,
         limits: Limits | None = None,
+        taken: Taken | None = None,
     ):
         # Cells may be large (a quote of a few hundred kilobytes): the validator refuses
         # those over the field limit with a message; the csv module's own limit (a cell
@@ -67,6 +61,7 @@ class SheetReader(Reader):
         self.stance_map = {k.lower(): v for k, v in (stance_map or {}).items()}
         self.verdict_map = {k.lower(): v for k, v in (verdict_map or {}).items()}
         self.delimiter = delimiter
+        self.taken = taken  # what the import has taken whole (SheetRows)
         self.ignored: list[str] = []
 
     def _columns(self, header: list[str]) -> dict[str, int]:
@@ -127,6 +122,17 @@ class SheetReader(Reader):
             index = self._columns(header)
             columns = {f: column_label(header, i) for f, i in index.items()}
             width = len(header)
+            sheet_rows = SheetRows(
+                columns=columns,
+                stance_map=self.stance_map,
+                verdict_map=self.verdict_map,
+                taken=self.taken,
+            )
+            parsed = sheet_rows.parsed
+            # A row's cells in SHEET_FIELDS order: a field without a column takes the ""
+            # appended at `width`, as do a short row's missing cells.
+            pick = itemgetter(*(index.get(name, width) for name in SHEET_FIELDS))
+            padding = [""]
             reader = csv.reader(lines, delimiter=delimiter)
             line = 1
             while True:
@@ -140,36 +146,22 @@ class SheetReader(Reader):
                     yield refused(Where(name, start), "row", str(exc), "a well-formed CSV row", "")
                     continue
                 line = reader.line_num + 1
-                where = Where(name, start)
                 if not cells or not any(cells):
                     continue
-                if len(cells) > width:
+                where = Where(name, start)
+                given = len(cells)
+                if given > width:
                     expected = (
                         f"at most {width} cells like the header (quote cells that contain "
                         f"{delimiter!r})"
                     )
-                    yield refused(where, "row", f"{len(cells)} cells", expected, cells)
+                    yield refused(where, "row", f"{given} cells", expected, cells)
                     continue
-                by_field = {f: unguard(cells[i]) for f, i in index.items() if i < len(cells)}
                 try:
-                    row = sheet_row(
-                        by_field,
-                        where,
-                        columns=columns,
-                        stance_map=self.stance_map,
-                        verdict_map=self.verdict_map,
-                    )
+                    result = parsed(where, pick(cells + padding * (width + 1 - given)))
                 except BadRow as bad:
-                    yield where, bad, cells
-                    continue
-                parsed: list = []
-                if row.claim is not None:
-                    parsed.append(("claim", row.claim))
-                parsed.extend(("source", source) for source in row.sources)
-                parsed.append(("evidence", row.evidence))
-                if row.verdict is not None:
-                    parsed.append(("verdict", row.verdict))
-                yield where, parsed, cells
+                    result = bad
+                yield where, result, cells
         except (Undecodable, LineTooLong) as exc:
             raise unreadable(name, exc) from None
 

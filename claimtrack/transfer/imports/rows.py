@@ -58,6 +58,7 @@ class SourceIntent:
     fields: dict[str, Any]
     # A sheet's `via` cell: a source's key if one has it, else its name (created when new).
     reference: bool = False
+    digest: int = 0  # of the sheet cells it was made from (staging.Taken); 0: none
 
 
 @dataclass(slots=True)
@@ -70,6 +71,7 @@ class ClaimIntent:
     text: str
     fields: dict[str, Any]
     add_tags: bool = False
+    digest: int = 0  # of the sheet cells it was made from (staging.Taken); 0: none
 
 
 # Which optional fields an evidence row gives (a bit per field), so a re-import that leaves out
