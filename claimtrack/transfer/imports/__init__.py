@@ -320,21 +320,25 @@ def _run_import(
                 if found:
                     reject(where, found, raw)
                 continue
-            if staged:
-                changing = [
-                    (k, rec) for k, rec, (table, at, digest) in marks[n] if table[at] != digest
-                ]
-            else:
-                changing = [(kind, rec) for kind, rec in result if kind in ENTITIES]
-            found = [p for kind, rec in changing for p in entities.conflicts(kind, rec)]
-            if found:
-                reject(where, found, raw)
-                continue
-            for kind, rec in changing:
-                entities.add(kind, rec)
-            for entry in marks[n] if staged else changing:
-                if entry[1].digest:
-                    taken.add(entry[1].digest)
+            # Most rows of a large sheet name no claim or source: the reader left out
+            # those already taken (staging.Taken).
+            named = marks[n] if staged else [(k, rec) for k, rec in result if k in ENTITIES]
+            if named:
+                if staged:
+                    changing = [
+                        (k, rec) for k, rec, (table, at, digest) in named if table[at] != digest
+                    ]
+                else:
+                    changing = named
+                found = [p for kind, rec in changing for p in entities.conflicts(kind, rec)]
+                if found:
+                    reject(where, found, raw)
+                    continue
+                for kind, rec in changing:
+                    entities.add(kind, rec)
+                for entry in named:
+                    if entry[1].digest:
+                        taken.add(entry[1].digest)
             for kind, rec in result:
                 if kind not in ENTITIES:
                     spooled[kind] += 1
@@ -355,12 +359,14 @@ def _run_import(
     try:
         stage("reading rows")
         batch: list[tuple[int, Any]] = []
+        size = 1  # rows taken together: one at a time until the entities are staged
         for _reader, item in parsed_items():
             read += 1
             batch.append((len(file_names) - 1, item))
-            if len(batch) >= (TAKE_BATCH if entities.staged else 1):
+            if len(batch) >= size:
                 take(batch)
                 batch = []
+                size = TAKE_BATCH if entities.staged else 1
         take(batch)
         if pending:
             _spool(spool, pending)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator, Mapping
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ... import values
 from ...errors import InvalidValue
-from ..problems import BadRow, Problem, Shown, Where
+from ..problems import Problem, Shown, Where
 from ..sheet import SHEET_FIELDS
 from .formats import FileRefused, Parsed, Reader, refused, unreadable
 from .limits import Limits
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from .staging import Taken
 
 DELIMITERS = (",", ";", "\t", "|")
+BATCH = 256  # rows checked together (SheetRows.batch)
 
 
 def _normal(header: str) -> str:
@@ -123,19 +123,28 @@ class SheetReader(Reader):
             columns = {f: column_label(header, i) for f, i in index.items()}
             width = len(header)
             sheet_rows = SheetRows(
+                index=index,
+                width=width,
                 columns=columns,
                 stance_map=self.stance_map,
                 verdict_map=self.verdict_map,
                 taken=self.taken,
             )
-            parsed = sheet_rows.parsed
-            # A row's cells in SHEET_FIELDS order: a field without a column takes the ""
-            # appended at `width`, as do a short row's missing cells.
-            pick = itemgetter(*(index.get(name, width) for name in SHEET_FIELDS))
-            padding = [""]
+            wheres: list[Where] = []  # the rows read, not yet checked (a batch)
+            raws: list[list[str]] = []
+            padded: list[list[str]] = []
+
+            def checked() -> list[Parsed]:
+                nonlocal wheres, raws, padded
+                done = [*zip(wheres, sheet_rows.batch(wheres, padded), raws, strict=True)]
+                wheres, raws, padded = [], [], []
+                return done
+
             reader = csv.reader(lines, delimiter=delimiter)
             line = 1
             while True:
+                if len(raws) >= BATCH:
+                    yield from checked()
                 start = line + 1
                 try:
                     cells = next(reader)
@@ -143,6 +152,7 @@ class SheetReader(Reader):
                     break
                 except csv.Error as exc:
                     line = reader.line_num + 1
+                    yield from checked()
                     yield refused(Where(name, start), "row", str(exc), "a well-formed CSV row", "")
                     continue
                 line = reader.line_num + 1
@@ -155,13 +165,13 @@ class SheetReader(Reader):
                         f"at most {width} cells like the header (quote cells that contain "
                         f"{delimiter!r})"
                     )
+                    yield from checked()
                     yield refused(where, "row", f"{given} cells", expected, cells)
                     continue
-                try:
-                    result = parsed(where, pick(cells + padding * (width + 1 - given)))
-                except BadRow as bad:
-                    result = bad
-                yield where, result, cells
+                wheres.append(where)
+                raws.append(cells)
+                padded.append(cells if given == width else cells + [""] * (width - given))
+            yield from checked()
         except (Undecodable, LineTooLong) as exc:
             raise unreadable(name, exc) from None
 

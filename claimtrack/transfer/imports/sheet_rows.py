@@ -6,10 +6,12 @@ record declares for the field (records.py, CHECKS)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from itertools import filterfalse, repeat, starmap
 from typing import TYPE_CHECKING, Any
 
+from ... import values
 from ...errors import InvalidValue
-from ..problems import MISSING, Where
+from ..problems import MISSING, BadRow, Where
 from ..sheet import SHEET_FIELDS, SHEET_VERDICT_REASON, split_list
 from . import rows
 from .rows import (
@@ -49,25 +51,31 @@ assert SHEET_FIELDS[VERDICT_REASON] == "verdict_reason" and len(SHEET_FIELDS) ==
 
 
 class SheetRows:
-    """One sheet's rows, each as its cells (raw, in SHEET_FIELDS order) -> what it gives:
-    [("claim", ClaimIntent), ("source", SourceIntent)..., ("evidence", EvidenceRow),
-    ("verdict", VerdictRow)], or BadRow. `columns` maps fields to the header the user sees,
-    so messages name their column.
+    """One sheet's rows -> what each gives: [("claim", ClaimIntent), ("source",
+    SourceIntent)..., ("evidence", EvidenceRow), ("verdict", VerdictRow)], or BadRow.
+    `index` maps fields to their column, `columns` to the header the user sees (messages
+    name it).
 
-    A sheet repeats its grades, stances, keys, dates and tag lists: each distinct cell is
-    parsed once per sheet, through its field's parser, and every other is one dict lookup
-    (the tables go with the sheet's reader). With `taken` (staging.Taken), a claim or source
-    whose cells repeat those of a row the import has taken whole is left out of the row: it
-    would merge nothing new."""
+    Rows are checked a batch at a time, column by column: a sheet repeats its grades,
+    stances, keys, dates and tag lists, so each distinct cell is parsed once per sheet
+    through its field's parser and every other is one dict lookup (the tables go with the
+    sheet), and a column of text is checked by its parser at once. A good row, the common
+    case, is checked without building messages; any other by the full check, which says
+    what is wrong with it. With `taken` (staging.Taken), a claim or source whose cells
+    repeat those of a row the import has taken whole is left out of the row: it would merge
+    nothing new."""
 
     def __init__(
         self,
         *,
+        index: Mapping[str, int],
+        width: int,
         columns: Mapping[str, str],
         stance_map: Mapping[str, str],
         verdict_map: Mapping[str, str | None],
         taken: Taken | None = None,
     ):
+        self.positions = [index.get(name, width) for name in SHEET_FIELDS]
         self.columns = columns
         self.stance_map = stance_map
         self.verdict_map = verdict_map
@@ -87,119 +95,197 @@ class SheetRows:
         self._observed = _Answers(EVIDENCE["observed"], blank=None)
         self._tags = _Answers(_tags, blank=[], strip=False)
 
-    def parsed(self, where: Where, cells: Sequence[str]) -> list:
-        """What one row gives (raises BadRow): a good row, the common case, checked without
-        building messages; any other by the full check, which says what is wrong."""
-        fast = self._fast(where, *cells)
-        if fast is not None and not cells[VERDICT_CELL]:
-            return fast
+    def batch(self, wheres: Sequence[Where], rows: Sequence[Sequence[str]]) -> list:
+        """What each row gives, in order (a list, or BadRow). Each row has as many cells as
+        the header (a short one padded with "")."""
+        if not rows:
+            return []
+        blank = ("",) * len(rows)
+        by_column = [*zip(*rows, strict=True), blank]  # a field without a column: blank
+        cells = [by_column[at] for at in self.positions]
+        (claim_key, claim_text, source_key, source_name, stance, credibility) = cells[:6]
+        (reliability, quote, url, via, observed, tags, key, notes, verdict) = cells[6:15]
+        claim_keys = [*map(self._claim_key.__getitem__, claim_key)]
+        source_keys = [*map(self._source_key.__getitem__, source_key)]
+        stances = [*map(self._stance.__getitem__, stance)]
+        credibilities = [*map(self._credibility.__getitem__, credibility)]
+        reliabilities = [*map(self._reliability.__getitem__, reliability)]
+        observed_ = [*map(self._observed.__getitem__, observed)]
+        tags_ = [*map(self._tags.__getitem__, tags)]
+        keys = [_evidence_key(cell) for cell in key] if any(key) else blank
+        taken = self.taken
+        if taken is None:
+            digests = known = [NO_DIGESTS] * len(rows)
+        else:
+            # Each intent's digest is of the cells it is made from: equal cells, equal intent.
+            made = (
+                taken.digests(zip(repeat(1), claim_key, claim_text, tags)),
+                taken.digests(zip(repeat(2), source_key, source_name, reliability)),
+                taken.digests(zip(repeat(3), via)),
+            )
+            digests = zip(*made, strict=True)
+            known = zip(*map(taken.known, made), strict=True)
+        return [
+            *starmap(
+                self._good,
+                zip(
+                    wheres,
+                    claim_keys,
+                    _texts(claim_text, CLAIM["text"]),
+                    source_keys,
+                    _texts(source_name, SOURCE["name"]),
+                    stances,
+                    credibilities,
+                    reliabilities,
+                    _texts(quote, EVIDENCE["quote"]),
+                    _texts(url, EVIDENCE["url"]),
+                    _texts(via, SOURCE["name"]),
+                    observed_,
+                    tags_,
+                    keys,
+                    _texts(notes, EVIDENCE["notes"]),
+                    verdict,
+                    digests,
+                    known,
+                    rows,
+                    strict=True,
+                ),
+            )
+        ]
+
+    def _good(
+        self,
+        where: Where,
+        claim_key: Any,
+        claim_text: Any,
+        source_key: Any,
+        source_name: Any,
+        stance: Any,
+        credibility: Any,
+        reliability: Any,
+        quote: Any,
+        url: Any,
+        via: Any,
+        observed: Any,
+        tags: Any,
+        key: Any,
+        notes: Any,
+        verdict: str,
+        digests: tuple[int, int, int],
+        known: tuple[bool, bool, bool],
+        row: Sequence[str],
+    ) -> list | BadRow:
+        """One row from its checked cells (each BAD when bad, "" when blank); a row with a
+        bad cell, or a verdict, goes on to the full check."""
+        if (
+            BAD
+            in (claim_key, claim_text, source_key, source_name, stance, credibility, reliability)
+            or BAD in (quote, url, via, observed, tags, key, notes)
+            or not (claim_key or claim_text)
+            or not (source_key or source_name)
+            or (via and ";" in via)  # a via chain: the full check splits and checks it
+        ):
+            return self._checked(where, row, None)
+        claim_text, source_name, via = claim_text or None, source_name or None, via or None
+        evidence = _new_tuple(
+            EvidenceRow,
+            (
+                key or None,
+                claim_key,
+                claim_text,
+                source_key,
+                source_name,
+                stance,
+                credibility,
+                quote or None,
+                url or None,
+                None,
+                via,
+                observed,
+                notes or None,
+                None,
+                (1 if credibility else 0)
+                | (2 if via else 0)
+                | (4 if observed else 0)
+                | (8 if notes else 0),
+                (),
+            ),
+        )
+        parsed = _sheet_row(
+            where,
+            evidence,
+            claim_key,
+            claim_text,
+            tags,
+            source_key,
+            source_name,
+            reliability,
+            [via] if via else [],
+            digests,
+            known,
+        )
+        return self._checked(where, row, parsed) if verdict else parsed
+
+    def _checked(self, where: Where, row: Sequence[str], fast: list | None) -> list | BadRow:
+        """A row through the full check (`fast`: its good cells, but a verdict to check)."""
         named = {
-            name: unguard(cell) for name, cell in zip(SHEET_FIELDS, cells, strict=True) if cell
+            name: unguard(row[at])
+            for name, at in zip(SHEET_FIELDS, self.positions, strict=True)
+            if at < len(row) and row[at]
         }
         check = Checker(where, self.columns)
-        verdict = _sheet_verdict(check, named, self.verdict_map)
-        if fast is None:
-            fast = _full_sheet_row(check, named, self.columns, self.stance_map)
-        check.done()
+        try:
+            verdict = _sheet_verdict(check, named, self.verdict_map)
+            if fast is None:
+                fast = _full_sheet_row(check, named, self.columns, self.stance_map)
+            check.done()
+        except BadRow as bad:
+            return bad
         if verdict is not None:
             evidence = fast[-1][1]  # its claim, as the row names it
             claim_key, claim_text = evidence.claim_key, evidence.claim_text
             fast.append(("verdict", VerdictRow(claim_key, *verdict, None, False, claim_text, True)))
         return fast
 
-    def _fast(
-        self,
-        where: Where,
-        claim_key: str,
-        claim_text: str,
-        source_key: str,
-        source_name: str,
-        stance: str,
-        credibility: str,
-        reliability: str,
-        quote: str,
-        url: str,
-        via: str,
-        observed: str,
-        tags: str,
-        key: str,
-        notes: str,
-        *_verdict: str,
-    ) -> list | None:
-        """A good row without messages; None sends the row to the full check."""
+
+_new_tuple = tuple.__new__  # a NamedTuple from a tuple, as _make does, without its call
+
+
+def _evidence_key(cell: str) -> Any:
+    """An evidence key is given once: parsed, not remembered."""
+    key = unguard(cell).strip() if cell else ""
+    if not key:
+        return ""
+    try:
+        return EVIDENCE["key"](key)
+    except InvalidValue:
+        return BAD
+
+
+def _texts(cells: tuple[str, ...], parse: Callable[..., Any]) -> Sequence[Any]:
+    """A column of text cells through their field's parser: each stripped, "" when blank,
+    BAD when bad. The two text parsers take a storable text to its strip, so when the
+    parser takes the column joined (a text is storable when each of its parts is), each
+    cell is its strip; otherwise, or with a cell to unguard or over the size limit, each is
+    parsed alone. (Parsing each good cell alone cost ~1.5 s at 1M rows.)"""
+    if not any(cells):
+        return cells
+    if (
+        parse in _STRIPPING
+        and not any(map(str.startswith, cells, repeat("'")))
+        and max(map(len, cells)) <= rows.MAX_TEXT
+    ):
+        # Apart, the ASCII cells are not searched for what only other text can hold.
+        joined = ("".join(filter(str.isascii, cells)), "".join(filterfalse(str.isascii, cells)))
         try:
-            claim_text_ = _clean_text(claim_text, CLAIM["text"])
-            source_name_ = _clean_text(source_name, SOURCE["name"])
-            quote_ = _clean_text(quote, EVIDENCE["quote"])
-            url_ = _clean_text(url, EVIDENCE["url"])
-            via_ = _clean_text(via, SOURCE["name"]) if via else None
-            notes_ = _clean_text(notes, EVIDENCE["notes"]) if notes else None
-            key = unguard(key).strip() if key else ""
-            # An evidence key is given once: parsed, not remembered.
-            key = EVIDENCE["key"](key) if key else None
-        except (ValueError, InvalidValue):
-            return None
-        if via_ is not None and ";" in via_:
-            return None  # a via chain: the full check splits and checks it
-        claim_key_ = self._claim_key[claim_key]
-        source_key_ = self._source_key[source_key]
-        stance_ = self._stance[stance]
-        credibility_ = self._credibility[credibility]
-        reliability_ = self._reliability[reliability]
-        observed_ = self._observed[observed]
-        tags_ = self._tags[tags]
-        if (
-            BAD in (claim_key_, source_key_, stance_, credibility_, reliability_, observed_, tags_)
-            or not (claim_key_ or claim_text_)
-            or not (source_key_ or source_name_)
-        ):
-            return None
-        evidence = EvidenceRow(
-            key,
-            claim_key_,
-            claim_text_,
-            source_key_,
-            source_name_,
-            stance_,
-            credibility_,
-            quote_,
-            url_,
-            None,
-            via_,
-            observed_,
-            notes_,
-            None,
-            (1 if credibility_ else 0)
-            | (2 if via_ else 0)
-            | (4 if observed_ else 0)
-            | (8 if notes_ else 0),
-            (),
-        )
-        taken = self.taken
-        # Each intent's digest is of the cells it is made from (equal cells, equal intent);
-        # never 0, which is no digest.
-        digests = (
-            (
-                hash((1, claim_key, claim_text, tags)) | 1,
-                hash((2, source_key, source_name, reliability)) | 1,
-                hash((3, via)) | 1,
-            )
-            if taken is not None
-            else NO_DIGESTS
-        )
-        return _sheet_row(
-            where,
-            evidence,
-            claim_key_,
-            claim_text_,
-            tags_,
-            source_key_,
-            source_name_,
-            reliability_,
-            [via_] if via_ else [],
-            digests,
-            taken,
-        )
+            for text in joined:
+                if text:
+                    parse(text, field="")
+        except InvalidValue:
+            pass
+        else:
+            return [*map(str.strip, cells)]
+    return [_text(cell, parse) for cell in cells]
 
 
 def _sheet_verdict(
@@ -340,19 +426,21 @@ BAD = object()
 NO_DIGESTS = (0, 0, 0)
 
 
-def _clean_text(value: str, parse: Callable[..., Any]) -> str | None:
-    """A text cell through its field's parser (CHECKS); blank is not given; ValueError when
-    the cell is bad (the full check then says why)."""
-    if value[:1] == "'":
-        value = unguard(value)
+_STRIPPING = (values.required_text, values.optional_text)
+
+
+def _text(cell: str, parse: Callable[..., Any]) -> Any:
+    """A text cell through its field's parser (CHECKS): "" when blank, BAD when bad (the
+    full check then says why)."""
+    value = unguard(cell)
     if not value or value.isspace():
-        return None
+        return ""
     if len(value) > rows.MAX_TEXT:
-        raise ValueError
+        return BAD
     try:
-        return parse(value, field="")
+        return parse(value, field="") or ""
     except InvalidValue:
-        raise ValueError from None
+        return BAD
 
 
 def _sheet_row(
@@ -366,12 +454,13 @@ def _sheet_row(
     reliability: str | None,
     chain: list[str],
     digests: tuple[int, int, int] = NO_DIGESTS,
-    taken: Taken | None = None,
+    known: tuple[bool, bool, bool] = (False, False, False),
 ) -> list:
     """What a checked sheet row gives (both sheet paths end here): its claim and source
-    intents, each left out when `taken` holds its digest, then its evidence item."""
+    intents with their digests, each left out when it is `known` (staging.Taken), then its
+    evidence item."""
     parsed: list[tuple[str, Any]] = []
-    if (claim_text or claim_key) and (taken is None or digests[0] not in taken):
+    if (claim_text or claim_key) and not known[0]:
         fields: dict[str, Any] = {}
         if claim_text:
             fields["text"] = claim_text
@@ -379,7 +468,7 @@ def _sheet_row(
             fields["tags"] = tags
         claim = ClaimIntent(where, claim_key, claim_text or "", fields, True, digests[0])
         parsed.append(("claim", claim))
-    if taken is None or digests[1] not in taken:
+    if not known[1]:
         source_fields: dict[str, Any] = {}
         if source_name:
             source_fields["name"] = source_name
@@ -390,7 +479,7 @@ def _sheet_row(
         )
         parsed.append(("source", source))
     for hop in chain:  # one hop on the fast path (digests[2] is its digest), else no digest
-        if taken is None or digests[2] not in taken:
+        if not known[2]:
             parsed.append(
                 ("source", SourceIntent(where, None, hop, {"name": hop}, True, digests[2]))
             )

@@ -21,6 +21,8 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, MutableMapping
+from itertools import repeat
+from operator import and_, eq, or_
 from typing import Any
 
 from ..problems import Problem, Where
@@ -81,8 +83,15 @@ class Taken:
     def __init__(self) -> None:
         self.forget()
 
-    def __contains__(self, digest: int) -> bool:
-        return self._table[digest & self._mask] == digest
+    @staticmethod
+    def digests(cells: Iterable[tuple]) -> list[int]:
+        """The digest of each intent's cells (never 0, which is no digest)."""
+        return [*map(or_, map(hash, cells), repeat(1))]
+
+    def known(self, digests: list[int]) -> list[bool]:
+        """Whether each digest is held, a column at a time."""
+        table, mask = self._table, self._mask
+        return [*map(eq, map(table.__getitem__, map(and_, digests, repeat(mask))), digests)]
 
     def add(self, digest: int) -> None:
         if not self._mask:
