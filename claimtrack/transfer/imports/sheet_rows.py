@@ -43,13 +43,6 @@ def unguard(cell: str) -> str:
     return cell
 
 
-# A sheet row's cells in this order (a column the sheet lacks, or a short row's missing
-# cells: ""), as SheetRows.parsed takes them.
-(CLAIM_KEY, CLAIM_TEXT, SOURCE_KEY, SOURCE_NAME, STANCE, CREDIBILITY, RELIABILITY) = range(7)
-(QUOTE, URL, VIA, OBSERVED, TAGS, KEY, NOTES, VERDICT_CELL, VERDICT_REASON) = range(7, 16)
-assert SHEET_FIELDS[VERDICT_REASON] == "verdict_reason" and len(SHEET_FIELDS) == 16
-
-
 class SheetRows:
     """One sheet's rows -> what each gives: [("claim", ClaimIntent), ("source",
     SourceIntent)..., ("evidence", EvidenceRow), ("verdict", VerdictRow)], or BadRow.
@@ -102,9 +95,13 @@ class SheetRows:
             return []
         blank = ("",) * len(rows)
         by_column = [*zip(*rows, strict=True), blank]  # a field without a column: blank
-        cells = [by_column[at] for at in self.positions]
-        (claim_key, claim_text, source_key, source_name, stance, credibility) = cells[:6]
-        (reliability, quote, url, via, observed, tags, key, notes, verdict) = cells[6:15]
+        # Each field's cells, in SHEET_FIELDS order.
+        (claim_key, claim_text, source_key, source_name, stance, credibility, reliability) = (
+            by_column[at] for at in self.positions[:7]
+        )
+        (quote, url, via, observed, tags, key, notes, verdict, _verdict_reason) = (
+            by_column[at] for at in self.positions[7:]
+        )
         claim_keys = [*map(self._claim_key.__getitem__, claim_key)]
         source_keys = [*map(self._source_key.__getitem__, source_key)]
         stances = [*map(self._stance.__getitem__, stance)]
