@@ -95,7 +95,7 @@ class Taken:
 
     def add(self, digest: int) -> None:
         if not self._mask:
-            self._table, self._mask = array("q", bytes(8 * SLOTS)), SLOTS - 1
+            self._table, self._mask = array("q", [0]) * SLOTS, SLOTS - 1  # no 8 MB bytes first
         self._table[digest & self._mask] = digest
 
     def forget(self) -> None:
