@@ -232,13 +232,13 @@ def _pg_analyze(conn: Connection, touched: dict[str, TouchedIds]) -> None:
         > 50 + 0.1 * _pg_estimated_rows(conn, touched_table)
         for table in _GROWS_WITH[touched_table]
     }
-    for name in sorted(grown):
-        table = Base.metadata.tables.get(name)
-        columns = ""
-        if table is not None:
-            planned = [c.name for c in table.columns if not isinstance(c.type, Text) or c.index]
-            columns = f" ({', '.join(planned)})"
-        conn.exec_driver_sql(f"ANALYZE {name}{columns}")
+    for table in sorted(grown):
+        model = Base.metadata.tables.get(table)
+        cols = ""
+        if model is not None:
+            planned = [c.name for c in model.columns if not isinstance(c.type, Text) or c.index]
+            cols = f" ({', '.join(planned)})"
+        conn.exec_driver_sql(f"ANALYZE {table}{cols}")
 
 
 def _pg_estimated_rows(conn: Connection, table: str) -> float:
