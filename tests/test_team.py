@@ -133,6 +133,20 @@ def test_an_analyst_imports_edits_merges_and_searches(team, tmp_path):
     team.cli("reader").ok("db", "check")
 
 
+def test_an_analyst_imports_a_sheet_large_enough_to_be_analyzed(team, tmp_path):
+    """An import that grows a table past autovacuum's threshold runs ANALYZE before it commits;
+    a role that does not own the tables has it skipped (a server warning, not an error)."""
+    analyst = team.cli("analyst")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "claim_key,claim_text,source_name,stance,quote\n"
+        + "".join(f"k{n},Claim {n} on rice,Daily NK,supports,raid {n}\n" for n in range(120)),
+        encoding="utf-8",
+    )
+    analyst.ok("import", str(sheet))
+    assert len(team.cli("reader").ok("search", "rice", "--json", "--limit", "500").json()) == 120
+
+
 def test_an_analyst_can_neither_change_nor_delete_history_through_sql(team):
     seed(team.cli("analyst"))
     with team.connect("analyst") as conn:
