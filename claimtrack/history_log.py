@@ -253,6 +253,10 @@ class IdRanges:
 
     def extend(self, ids: Iterable[int]) -> None:
         ranges = self._ranges
+        if isinstance(ids, range) and ids.step == 1:
+            if ids:
+                ranges.append([ids.start, ids.stop - 1])
+            return
         for row_id in ids:
             if ranges and row_id == ranges[-1][1] + 1:
                 ranges[-1][1] = row_id

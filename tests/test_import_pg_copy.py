@@ -147,7 +147,7 @@ def test_reserved_ids_follow_other_draws_from_the_sequence(pg_conn):
     copier = PgCopy(pg_conn)
     taken = pg_conn.exec_driver_sql("SELECT nextval('tags_id_seq')").scalar()
     first = copier.reserve_ids("tags", 3)
-    assert first == [taken + 1, taken + 2, taken + 3]
+    assert list(first) == [taken + 1, taken + 2, taken + 3]
     # Ids drawn by someone else during the statement leave gaps (claimtrack's own writers
     # queue on the write lock; hand-written SQL need not): the exact list comes back.
     pg_conn.exec_driver_sql("ALTER SEQUENCE tags_id_seq INCREMENT BY 3")

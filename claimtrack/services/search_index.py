@@ -110,6 +110,10 @@ class TouchedIds:
 
     def update(self, ids: Iterable[int]) -> None:
         runs = self._runs
+        if isinstance(ids, range) and ids.step == 1:
+            if ids:
+                runs.append([ids.start, ids.stop - 1])
+            return
         last = runs[-1] if runs else [0, -2]
         for i in ids:
             if i == last[1] + 1:

@@ -2,12 +2,14 @@
 (writer/), in two passes over the input, all inside the caller's transaction.
 
 Pass 1 reads each file once: sources and claims are gathered (merged by key, in any order,
-their definitions checked for agreement), while evidence, links and verdicts are validated
-and spooled to a temporary file. Then sources are written (their derived-from chains can be
-resolved only once all are known) and claims. Pass 2 reads the spool back in batches and
-writes evidence, links and verdicts. Memory does not grow with the evidence rows, and past
-staging.SPILL claims and sources it does not grow with them either: they are held in a
-scratch file (staging.py) and checked a batch of rows at a time.
+their definitions checked for agreement), evidence rows are staged in a temporary table of the
+import's connection (writer/staged_evidence.py), and links, verdicts and aliases are spooled
+to a temporary file. Then sources are written (their derived-from chains can be resolved only
+once all are known) and claims; the staged evidence is resolved, compared and inserted by
+statements over the whole table; the spool is read back in batches for the rest. Memory does
+not grow with the evidence rows, and past staging.SPILL claims and sources it does not grow
+with them either: they are held in a scratch file (staging.py) and checked a batch of rows at
+a time.
 """
 
 from __future__ import annotations
@@ -174,7 +176,7 @@ def make_reader(
     return JsonArrayReader(source, options.limits)
 
 
-RELATIONS = ("evidence", "link", "verdict", "alias")
+RELATIONS = ("evidence", "link", "verdict", "alias")  # evidence: staged by the writer
 ENTITIES = ("source", "claim")
 
 
@@ -242,7 +244,8 @@ def _run_import(
     count = 0  # records taken
     read = 0  # records read (the progress shown)
     spool = tempfile.TemporaryFile()
-    pending: list[tuple] = []
+    pending: list[tuple] = []  # links, verdicts and aliases, spooled a batch at a time
+    evidence: list[tuple] = []  # evidence rows, staged a batch at a time (Writer)
     spooled = dict.fromkeys(RELATIONS, 0)
     file_names: list[str] = []
     files_read: list[dict[str, Any]] = []  # name, sha256 and size, for the import's event
@@ -287,7 +290,7 @@ def _run_import(
     def take(batch: list[tuple[int, Any]]) -> None:
         """Check and merge a batch of parsed rows in file order: sources and claims into the
         staged entities, the rest to the spool."""
-        nonlocal count, pending
+        nonlocal count, pending, evidence
         staged, taken = entities.staged, entities.taken
         marks: list = []
         if staged:
@@ -340,7 +343,12 @@ def _run_import(
                     if entry[1].digest:
                         taken.add(entry[1].digest)
             for kind, rec in result:
-                if kind not in ENTITIES:
+                if kind == "evidence":
+                    spooled[kind] += 1
+                    evidence.append(
+                        (file_index, where.line, raw_text(raw) if keep_raw else None, *rec)
+                    )
+                elif kind not in ENTITIES:
                     spooled[kind] += 1
                     pending.append(
                         (
@@ -354,6 +362,9 @@ def _run_import(
             if len(pending) >= BATCH:
                 _spool(spool, pending)
                 pending = []
+            if len(evidence) >= BATCH:
+                writer.stage_evidence(evidence)
+                evidence = []
         entities.end()
 
     try:
@@ -371,6 +382,8 @@ def _run_import(
         if pending:
             _spool(spool, pending)
             pending = []
+        writer.stage_evidence(evidence)
+        evidence = []
         if restore.present and problems.bad_rows:
             problems.fatal = True  # a whole-database copy is restored whole or not at all
             writer.write = False
@@ -382,6 +395,7 @@ def _run_import(
                 spooled = dict.fromkeys(RELATIONS, 0)
                 spool.seek(0)
                 spool.truncate()
+                writer.forget_staged_evidence()
 
         stage("merging claims and sources")
         indexing_suspended = writer.write
@@ -419,6 +433,12 @@ def _run_import(
         spool.seek(0)
         written, relations = 0, sum(spooled.values())
         stage(f"writing rows: 0 of {relations:,}")
+
+        def evidence_written(done: int) -> None:
+            stage(f"writing rows: {done:,} of {relations:,}")
+
+        writer.write_staged_evidence(file_names, evidence_written)
+        written = spooled["evidence"]
         while True:
             size = spool.read(8)
             if not size:
@@ -428,8 +448,6 @@ def _run_import(
             for kind, file_index, line, rec, raw in chunk:
                 row = tuple.__new__(ROW_TYPES[kind], rec)  # as _make does, without its call
                 grouped[kind].append((Where(file_names[file_index], line), row, raw))
-            if grouped["evidence"]:
-                writer.write_evidence(grouped["evidence"])
             if grouped["link"]:
                 writer.write_links(grouped["link"])
             if grouped["verdict"]:

@@ -43,7 +43,7 @@ class PgCopy:
             for row in rows:
                 copy.write_row(row)
 
-    def reserve_ids(self, table: str, count: int) -> list[int]:
+    def reserve_ids(self, table: str, count: int) -> Sequence[int]:
         """`count` new ids from the table's sequence. One row comes back: the first and last
         id, and the whole list only when another session drew from the sequence meanwhile
         (claimtrack's own writers wait for the write lock, so only someone else's SQL can)."""
@@ -59,4 +59,4 @@ class PgCopy:
         ).one()
         if scattered is not None:
             return list(scattered)
-        return list(range(first, last + 1))
+        return range(first, last + 1)

@@ -14,8 +14,10 @@ One module per entity, each a class over the shared core; Writer is all of them 
     core.py               ids, bulk INSERT / UPDATE, history, counts, key lookups
     sources.py            sources and their derived-from chains and origins
     claims.py             claims and their tags
-    evidence.py           evidence items and their via chains
+    evidence.py           evidence items and their via chains, a batch at a time
     evidence_matching.py  which stored item an incoming one is, and what changes
+    staged_evidence.py    evidence staged in a temporary table in pass 1, then resolved,
+                          compared and inserted set-based (the rest through evidence.py)
     links.py, aliases.py, verdicts.py
 """
 
@@ -23,13 +25,16 @@ from __future__ import annotations
 
 from .aliases import AliasWriter
 from .claims import ClaimWriter
-from .evidence import EvidenceWriter
 from .links import LinkWriter
 from .sources import SourceWriter
+from .staged_evidence import StagedEvidenceWriter
 from .verdicts import VerdictWriter
 
 
-class Writer(SourceWriter, ClaimWriter, EvidenceWriter, LinkWriter, AliasWriter, VerdictWriter):
-    """Writer(conn, actor=, reason=, write=, reject=, join_look_alike_sources=): write_sources
-    and write_claims once, after pass 1; write_evidence, write_links, write_verdicts and
-    write_aliases for each batch of pass 2; finish at the end."""
+class Writer(
+    SourceWriter, ClaimWriter, StagedEvidenceWriter, LinkWriter, AliasWriter, VerdictWriter
+):
+    """Writer(conn, actor=, reason=, write=, reject=, join_look_alike_sources=):
+    stage_evidence for each batch of pass 1; write_sources, write_claims and
+    write_staged_evidence once, after it; write_links, write_verdicts and write_aliases for
+    each batch of pass 2; finish at the end."""

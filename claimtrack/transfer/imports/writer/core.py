@@ -137,13 +137,15 @@ class WriterCore:
 
     # --- low-level writing ------------------------------------------------------------
 
-    def new_ids(self, table: str, count: int) -> list[int]:
+    def new_ids(self, table: str, count: int) -> Sequence[int]:
+        """`count` new ids, as a range where they are consecutive (a million of them are
+        never a list)."""
         if count == 0:
-            return []
+            return range(0)
         if not self.write:
             start = self._simulated
             self._simulated += count
-            return [-(start + i + 1) for i in range(count)]
+            return range(-(start + 1), -(start + count + 1), -1)
         if self.pg is not None:
             return self.pg.reserve_ids(table, count)
         if table not in self._next_id:
@@ -152,7 +154,7 @@ class WriterCore:
             ) + 1
         start = self._next_id[table]
         self._next_id[table] = start + count
-        return list(range(start, start + count))
+        return range(start, start + count)
 
     def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
         if not rows or not self.write:

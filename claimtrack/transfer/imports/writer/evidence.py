@@ -36,6 +36,8 @@ class EvidenceWriter(EvidenceMatching):
         self.relay_warnings: list[str] = []
         self.relay_warning_count = 0
         self._parents: dict[int, int] | None = None
+        # Ids set aside, in file order, for rows that may turn out new (staged_evidence.py).
+        self.reserved_ids: dict[Where, int] = {}
 
     def _claim_of(self, item: tuple) -> str | None:
         return item.claim_key or self.claim_by_text.get(item.claim_text)
@@ -124,7 +126,7 @@ class EvidenceWriter(EvidenceMatching):
                 if item.key:
                     batch_keys[item.key] = entry.target()
                 new_items.append(entry)
-        ids = self.new_ids("evidence", len(new_items))
+        ids = self._ids_for(new_items)
         now, record = self.now_db, self.record
         for entry, item_id in zip(new_items, ids, strict=True):
             item, claim_id, source_id, via_id = (
@@ -209,23 +211,25 @@ class EvidenceWriter(EvidenceMatching):
         self.insert("evidence_relays", ("evidence_id", "position", "source_id"), relay_rows)
         self.flush_history(at_least=HISTORY_FLUSH)
 
+    def _ids_for(self, items: list[Resolved]) -> list[int] | range:
+        """Ids for these new items: those set aside for them, else new ones."""
+        reserved = self.reserved_ids
+        if not reserved:
+            return self.new_ids("evidence", len(items))
+        ids = [reserved.pop(entry.where, 0) for entry in items]
+        missing = [n for n, item_id in enumerate(ids) if not item_id]
+        for n, item_id in zip(missing, self.new_ids("evidence", len(missing)), strict=True):
+            ids[n] = item_id
+        return ids
+
     def _check_relays(self, resolved: list[Resolved]) -> None:
         """Note items whose via chain names a source their source is derived from (as
         `evidence add` warns): one query for the derived-from links, then a walk per item."""
         relayed = [entry for entry in resolved if entry.via_id]
         if not relayed:
             return
-        if self._parents is None:
-            self._parents = dict(
-                self.conn.execute(
-                    select(Source.id, Source.derived_from_id).where(
-                        Source.derived_from_id.is_not(None)
-                    )
-                ).all()
-            )
-        parents = self._parents
+        parents = self._derived_from()
         for entry in relayed:
-            where, source_key = entry.where, entry.source_key
             chain = dict(
                 zip(
                     (entry.via_id, *entry.relay_ids),
@@ -240,12 +244,31 @@ class EvidenceWriter(EvidenceMatching):
                     self.relay_warning_count += 1
                     if len(self.relay_warnings) < 20:
                         self.relay_warnings.append(
-                            f"{where}: {chain[node]} is both on this item's via chain and what "
-                            f"its source {source_key} is derived from: keep one (via: who passed "
-                            "it on; derived_from: a source that repeats another)"
+                            self.relay_warning(entry.where, chain[node], entry.source_key)
                         )
                     break
                 node = parents.get(node)
+
+    def _derived_from(self) -> dict[int, int]:
+        """Source id -> the id it is derived from, for every source derived from another
+        (read once per import)."""
+        if self._parents is None:
+            self._parents = dict(
+                self.conn.execute(
+                    select(Source.id, Source.derived_from_id).where(
+                        Source.derived_from_id.is_not(None)
+                    )
+                ).all()
+            )
+        return self._parents
+
+    @staticmethod
+    def relay_warning(where: Where, hop_key: str, source_key: str) -> str:
+        return (
+            f"{where}: {hop_key} is both on this item's via chain and what its source "
+            f"{source_key} is derived from: keep one (via: who passed it on; derived_from: a "
+            "source that repeats another)"
+        )
 
     def _relay_rows(self, evidence_id: int, relay_ids: tuple[int, ...]) -> list[tuple]:
         if not self.write and (
