@@ -58,6 +58,8 @@ STAGE_TABLES = (
     "import_refs",
     "import_new_claims",
     "import_pairs",
+    "import_parts",
+    "import_stored",
 )
 # How each row is written (import_resolved.state).
 PENDING, ONE_BY_ONE, NEW, UNCHANGED = 0, 1, 2, 3
@@ -307,18 +309,27 @@ class StagedEvidenceWriter(EvidenceWriter):
             "AND NOT EXISTS (SELECT 1 FROM import_new_claims AS c "
             "WHERE x.claim_id BETWEEN c.lo AND c.hi)"
         )
+        # Each step a table with its key: SQLite ran a WITH query's grouping again per row.
+        sql("CREATE TEMPORARY TABLE import_parts (seq BIGINT PRIMARY KEY, part BIGINT)")
+        sql("INSERT INTO import_parts SELECT seq, min(id) FROM import_pairs GROUP BY seq")
         sql(
-            "WITH parts AS (SELECT seq, min(id) AS part FROM import_pairs GROUP BY seq), "
-            "incoming AS (SELECT seq, part, "
-            "row_number() OVER (PARTITION BY part ORDER BY seq) AS n FROM parts), "
-            "stored AS (SELECT id, part, row_number() OVER (PARTITION BY part ORDER BY id) AS n "
-            "FROM (SELECT DISTINCT p.id, parts.part FROM import_pairs AS p "
-            "JOIN parts ON parts.seq = p.seq) AS ids), "
-            "matched AS (SELECT i.seq, t.id FROM incoming AS i JOIN stored AS t "
-            "ON t.part = i.part AND t.n = i.n) "
-            "UPDATE import_resolved AS x SET match_id = matched.id, loose = 1 "
-            "FROM matched WHERE matched.seq = x.seq"
+            "CREATE TEMPORARY TABLE import_stored "
+            "(part BIGINT, n BIGINT, id BIGINT, PRIMARY KEY (part, n))"
         )
+        sql(
+            "INSERT INTO import_stored SELECT part, "
+            "row_number() OVER (PARTITION BY part ORDER BY id), id FROM "
+            "(SELECT DISTINCT q.part, p.id FROM import_pairs AS p "
+            "JOIN import_parts AS q ON q.seq = p.seq) AS ids"
+        )
+        sql(
+            "UPDATE import_resolved AS x SET match_id = t.id, loose = 1 FROM "
+            "(SELECT seq, part, row_number() OVER (PARTITION BY part ORDER BY seq) AS n "
+            "FROM import_parts) AS i JOIN import_stored AS t ON t.part = i.part AND t.n = i.n "
+            "WHERE i.seq = x.seq"
+        )
+        for table in ("import_parts", "import_stored"):
+            sql(f"DROP TABLE {table}")
         sql("DROP TABLE import_pairs")
 
     def _write_new(self) -> int:
