@@ -75,17 +75,16 @@ class StagedEvidenceWriter(EvidenceWriter):
     # --- pass 1 -------------------------------------------------------------------------
 
     def _create_stage(self) -> None:
-        temporary = "TEMPORARY TABLE"
         self._drop_stage()
-        columns = ", ".join(f"{name} {_TYPES.get(name, 'TEXT')}" for name in STAGE_COLUMNS)
+        cols = ", ".join(f"{name} {_TYPES.get(name, 'TEXT')}" for name in STAGE_COLUMNS)
         if self.pg is not None:
             # Dropped at commit or rollback: nothing is left in a shared database's session.
             self.conn.exec_driver_sql(
-                f"CREATE {temporary} import_evidence ({columns}) ON COMMIT DROP"
+                f"CREATE TEMPORARY TABLE import_evidence ({cols}) ON COMMIT DROP"
             )
         else:
-            columns = columns.replace("seq BIGINT", "seq INTEGER PRIMARY KEY")
-            self.conn.exec_driver_sql(f"CREATE {temporary} import_evidence ({columns})")
+            cols = cols.replace("seq BIGINT", "seq INTEGER PRIMARY KEY")
+            self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE import_evidence ({cols})")
 
     def _drop_stage(self) -> None:
         for table in STAGE_TABLES:
@@ -106,9 +105,9 @@ class StagedEvidenceWriter(EvidenceWriter):
         if self.pg is not None:
             self.pg.copy_rows("import_evidence", STAGE_COLUMNS, staged)
             return
-        marks = ", ".join("?" * len(STAGE_COLUMNS))
+        names, marks = ", ".join(STAGE_COLUMNS), ", ".join("?" * len(STAGE_COLUMNS))
         self.conn.exec_driver_sql(
-            f"INSERT INTO import_evidence ({', '.join(STAGE_COLUMNS)}) VALUES ({marks})",
+            f"INSERT INTO import_evidence ({names}) VALUES ({marks})",
             staged,
         )
 
@@ -460,14 +459,14 @@ class StagedEvidenceWriter(EvidenceWriter):
         """The rows to write one by one, in file order, BATCH at a time (pages by seq, not
         one open cursor: the writer uses the connection between pages)."""
         file_names = self._file_names
-        columns = ", ".join(f"s.{name}" for name in STAGE_COLUMNS)
+        cols = ", ".join(f"s.{name}" for name in STAGE_COLUMNS)
         after = -1
         make = EvidenceRow._make
         while True:
             rows = self.conn.exec_driver_sql(
-                f"SELECT {columns} FROM import_evidence AS s JOIN import_resolved AS x "
-                f"ON x.seq = s.seq WHERE x.state = {ONE_BY_ONE} AND s.seq > {self.mark} "
-                f"ORDER BY s.seq LIMIT {BATCH}",
+                f"SELECT {cols} FROM import_evidence AS s JOIN import_resolved AS x "
+                f"ON x.seq = s.seq WHERE x.state = {int(ONE_BY_ONE)} AND s.seq > {self.mark} "
+                f"ORDER BY s.seq LIMIT {int(BATCH)}",
                 (after,),
             ).all()
             if not rows:
