@@ -363,7 +363,9 @@ def test_import_names_its_duplicate_check_to_the_progress_display(database, tmp_
     assert recorder.stages == [
         "reading rows",
         "merging claims and sources",
-        "writing rows: 0 of 2",
+        "writing rows: resolving the claims and sources of 2 evidence items",
+        "writing rows: comparing evidence with the items stored",
+        "writing rows: inserting the new evidence items",
         "writing rows: 2 of 2",
         "search index",
         "duplicate check: 2 new claims",

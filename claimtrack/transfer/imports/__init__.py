@@ -55,8 +55,8 @@ class Progress(Protocol):
 
     def stage(self, label: str) -> None:
         """The phase the import is in, named for the user: "reading rows", "merging claims
-        and sources", "writing rows: N of M", "indexes", "search index", then (services)
-        "duplicate check: N new claims"."""
+        and sources", "writing rows: STEP" (its steps, then "N of M" rows), "indexes",
+        "search index", then (services) "duplicate check: N new claims"."""
 
 
 @dataclass
@@ -432,13 +432,10 @@ def _run_import(
 
         spool.seek(0)
         written, relations = 0, sum(spooled.values())
-        stage(f"writing rows: 0 of {relations:,}")
-
-        def evidence_written(done: int) -> None:
-            stage(f"writing rows: {done:,} of {relations:,}")
-
-        writer.write_staged_evidence(file_names, evidence_written)
+        writer.write_staged_evidence(file_names, lambda step: stage(f"writing rows: {step}"))
         written = spooled["evidence"]
+        if written < relations:
+            stage(f"writing rows: {written:,} of {relations:,}")
         while True:
             size = spool.read(8)
             if not size:

@@ -120,32 +120,32 @@ class StagedEvidenceWriter(EvidenceWriter):
     # --- pass 2 -------------------------------------------------------------------------
 
     def write_staged_evidence(
-        self, file_names: list[str], progress: Callable[[int], None] | None = None
+        self, file_names: list[str], stage: Callable[[str], None] | None = None
     ) -> None:
-        """Write every staged row (see the module's docstring); `progress(done)` after each
-        step, with the number of rows written so far."""
+        """Write every staged row (see the module's docstring); `stage(label)` names each
+        step for the progress bar, then says "N of M" rows done."""
         if not self._staged:
             return
         total = self._staged
         self._file_names = file_names
+        say = stage or (lambda label: None)
         sql = self.conn.exec_driver_sql
         if self.pg is not None:
             sql("ALTER TABLE import_evidence ADD PRIMARY KEY (seq)")
             sql("ANALYZE import_evidence")
+        say(f"resolving the claims and sources of {total:,} evidence items")
         self._resolve()
+        say("comparing evidence with the items stored")
         self._classify()
+        say("inserting the new evidence items")
         done = self._write_new()
         done += self._count_unchanged()
-        if progress is not None:
-            progress(done)
+        say(f"{done:,} of {total:,}")
         self._warn_relays()
         for batch in self._one_by_one():
             self.write_evidence(batch)
             done += len(batch)
-            if progress is not None:
-                progress(done)
-        if progress is not None and done != total:
-            progress(total)
+            say(f"{done:,} of {total:,}")
         self._drop_stage()
         self._staged = 0
 
