@@ -89,24 +89,20 @@ class IdSet(IdRanges):
 class KeyMap(dict):
     """key -> id of the keys met lately, in one space of import_keys (0 claims, 1 sources).
     Emptied only at the start of a batch (WriterCore.bound_keys), so a batch's
-    `load_*_ids` then `get` finds what it loaded. What was set since the last save
-    (`fresh`, in the order it was set) goes to import_keys every KEY_CACHE keys and before
-    the map is emptied: a batch that sets 250,000 keys holds no second copy of them."""
+    `load_*_ids` then `get` finds what it loaded; what was set since the last save
+    (`fresh`) is saved to import_keys first."""
 
-    __slots__ = ("fresh", "generation", "save", "space")
+    __slots__ = ("fresh", "generation", "space")
 
-    def __init__(self, space: int, save: Callable[[KeyMap], None]):
+    def __init__(self, space: int):
         super().__init__()
         self.space = space
-        self.save = save
-        self.fresh: dict[str, None] = {}
+        self.fresh: set[str] = set()
         self.generation = 0  # how many times it was emptied (see _keys_of)
 
     def __setitem__(self, key: str, value: int) -> None:
         dict.__setitem__(self, key, value)
-        self.fresh[key] = None
-        if len(self.fresh) >= KEY_CACHE:
-            self.save(self)
+        self.fresh.add(key)
 
 
 class WriterCore:
@@ -151,8 +147,8 @@ class WriterCore:
         self._simulated = 0
         # key -> id (0: known not to exist) for the keys met lately; all of them in
         # import_keys once a map was first emptied (_keys_table)
-        self.claim_ids = KeyMap(0, self._save_keys)
-        self.source_ids = KeyMap(1, self._save_keys)
+        self.claim_ids = KeyMap(0)
+        self.source_ids = KeyMap(1)
         self._keys_table = False
         self._key_seq = 0  # the order keys were first saved in (see _met_keys_of)
         self.source_by_name: dict[str, str] = {}  # name -> key for sources given by name only
@@ -268,8 +264,7 @@ class WriterCore:
     def forget_keys(self) -> None:
         """Drop the key -> id maps and import_keys once every row is written: the steps
         after the rows (indexes, the search index, the duplicate check) need neither."""
-        self.claim_ids = KeyMap(0, self._save_keys)
-        self.source_ids = KeyMap(1, self._save_keys)
+        self.claim_ids, self.source_ids = KeyMap(0), KeyMap(1)
         if self._keys_table:
             for table in KEY_TABLES:
                 self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
@@ -358,10 +353,13 @@ class WriterCore:
             if self.pg is not None:
                 sql(f"CREATE TEMPORARY TABLE import_keys_in ({columns}){drop}")
             self._keys_table = True
-        first = self._key_seq
-        rows = [(ids.space, key, ids[key], first + n) for n, key in enumerate(ids.fresh)]
+        first, fresh = self._key_seq, ids.fresh
+        rows = [
+            (ids.space, key, key_id, first + n)
+            for n, (key, key_id) in enumerate(item for item in ids.items() if item[0] in fresh)
+        ]
         self._key_seq += len(rows)
-        ids.fresh = {}
+        ids.fresh = set()
         # A key saved before keeps its place (seq) and takes its new id.
         upsert = "ON CONFLICT (space, key) DO UPDATE SET id = excluded.id"
         if self.pg is not None:
