@@ -99,7 +99,6 @@ class ClaimWriter(WriterCore):
         self.tag_ids.update(zip(new, ids, strict=True))
 
     def _write_claim_chunk(self, intents: list[ClaimIntent], keys: Sequence[str]) -> None:
-        self.bound_keys()
         table = Claim.__table__
         columns = (
             "id",

@@ -1,12 +1,7 @@
 """The writer's core: what every entity's writer shares. Ids (reserved in bulk, negative in a
 dry run), INSERT and UPDATE of many rows in one statement (executemany, or COPY on
 PostgreSQL), the buffered history, the counts, and the key -> id maps of what was met,
-loaded in bulk (CHUNK keys per IN (...) lookup).
-
-The key -> id maps are bounded caches (KeyMap, KEY_CACHE keys each) over `import_keys`, a
-TEMP table of the import's own connection holding every key resolved or created (0: known not
-to exist; the negative ids of a dry run, which exist nowhere else). A map of every key met
-took ~140 bytes a key: ~100 MB at a 5M-row sheet's 500,000 claims and 250,000 sources."""
+loaded in bulk (CHUNK keys per IN (...) lookup)."""
 
 from __future__ import annotations
 
@@ -27,8 +22,6 @@ from ..rows import RECORD_TYPES
 
 CHUNK = 500  # keys per IN (...) lookup
 HISTORY_FLUSH = 20_000
-KEY_CACHE = 20_000  # keys a KeyMap holds before it is emptied at the start of a batch
-KEY_TABLES = ("import_keys", "import_keys_in")
 
 Reject = Callable[[Where, list[Problem], Any], None]
 
@@ -86,25 +79,6 @@ class IdSet(IdRanges):
         return sum(last - first + 1 for first, last in self.ranges())
 
 
-class KeyMap(dict):
-    """key -> id of the keys met lately, in one space of import_keys (0 claims, 1 sources).
-    Emptied only at the start of a batch (WriterCore.bound_keys), so a batch's
-    `load_*_ids` then `get` finds what it loaded; what was set since the last save
-    (`fresh`) is saved to import_keys first."""
-
-    __slots__ = ("fresh", "generation", "space")
-
-    def __init__(self, space: int):
-        super().__init__()
-        self.space = space
-        self.fresh: set[str] = set()
-        self.generation = 0  # how many times it was emptied (see _keys_of)
-
-    def __setitem__(self, key: str, value: int) -> None:
-        dict.__setitem__(self, key, value)
-        self.fresh.add(key)
-
-
 class WriterCore:
     """The state and the low-level writing the entities' writers (sources.py, claims.py, ...)
     share; Writer (writer/__init__.py) is all of them in one."""
@@ -145,12 +119,9 @@ class WriterCore:
         self.before_history: Callable[[int, bool], None] | None = None
         self._next_id: dict[str, int] = {}
         self._simulated = 0
-        # key -> id (0: known not to exist) for the keys met lately; all of them in
-        # import_keys once a map was first emptied (_keys_table)
-        self.claim_ids = KeyMap(0)
-        self.source_ids = KeyMap(1)
-        self._keys_table = False
-        self._key_seq = 0  # the order keys were first saved in (see _met_keys_of)
+        # key -> id (0: known not to exist) for everything met so far
+        self.claim_ids: dict[str, int] = {}
+        self.source_ids: dict[str, int] = {}
         self.source_by_name: dict[str, str] = {}  # name -> key for sources given by name only
         self.claim_by_text: dict[str, str] = {}  # text -> key for claims given by text only
         self.created_claims = IdSet()
@@ -262,13 +233,10 @@ class WriterCore:
         self.flush_history()
 
     def forget_keys(self) -> None:
-        """Drop the key -> id maps and import_keys once every row is written: the steps
-        after the rows (indexes, the search index, the duplicate check) need neither."""
-        self.claim_ids, self.source_ids = KeyMap(0), KeyMap(1)
-        if self._keys_table:
-            for table in KEY_TABLES:
-                self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
-            self._keys_table = False
+        """Drop the key -> id maps once every row is written: at 100,000 claims and 50,000
+        sources they hold ~15 MB that the steps after the rows (indexes, the search index,
+        the duplicate check) would otherwise add to."""
+        self.claim_ids, self.source_ids = {}, {}
         self.source_by_name, self.claim_by_text = {}, {}
         self._key_cache = {}
 
@@ -310,87 +278,16 @@ class WriterCore:
     def load_source_ids(self, keys: Iterable[str]) -> None:
         self._load_ids(Source, "source", self.source_ids, keys)
 
-    def _load_ids(self, model, entity: str, ids: KeyMap, keys: Iterable[str]) -> None:
-        """Resolve keys (and merged-away aliases) to ids in bulk: those met before from
-        import_keys, the rest from the table and key_aliases; 0 marks a key not found."""
+    def _load_ids(self, model, entity: str, ids: dict[str, int], keys: Iterable[str]) -> None:
+        """Resolve keys (and merged-away aliases) to ids in bulk; 0 marks a key not found."""
         missing = {key for key in keys if key and key not in ids}
-        if missing and self._keys_table:
-            for key, found_id in self._saved_ids(ids.space, missing):
-                dict.__setitem__(ids, key, found_id)  # saved already
-            missing = {key for key in missing if key not in ids}
         if not missing:
             return
         for found_id, key in self._lookup(model, "key", missing, ("id",)):
             ids[key] = found_id
-        for alias, target in self._aliases(entity, [k for k in missing if k not in ids]).items():
-            ids[alias] = target
+        ids.update(self._aliases(entity, [key for key in missing if key not in ids]))
         for key in missing:
-            if key not in ids:
-                ids[key] = 0
-
-    def bound_keys(self) -> None:
-        """Empty each key map holding more than KEY_CACHE keys, saving to import_keys what
-        it alone holds. Called where no key loaded before is read afterwards: at the start
-        of each batch (every key a batch reads is loaded in it) and after the sources."""
-        for ids in (self.claim_ids, self.source_ids):
-            if len(ids) > KEY_CACHE:
-                self._save_keys(ids)
-                dict.clear(ids)
-                ids.generation += 1
-
-    def _save_keys(self, ids: KeyMap) -> None:
-        if not ids.fresh:
-            return
-        sql = self.conn.exec_driver_sql
-        if not self._keys_table:
-            for table in KEY_TABLES:
-                sql(f"DROP TABLE IF EXISTS {table}")
-            # Dropped at commit or rollback on PostgreSQL, as the staged evidence's tables.
-            drop = " ON COMMIT DROP" if self.pg is not None else ""
-            columns = "space INTEGER, key TEXT, id BIGINT, seq BIGINT"
-            sql(f"CREATE TEMPORARY TABLE import_keys ({columns}, PRIMARY KEY (space, key)){drop}")
-            sql("CREATE INDEX ix_import_keys_id ON import_keys (space, id)")
-            if self.pg is not None:
-                sql(f"CREATE TEMPORARY TABLE import_keys_in ({columns}){drop}")
-            self._keys_table = True
-        first, fresh = self._key_seq, ids.fresh
-        rows = [
-            (ids.space, key, key_id, first + n)
-            for n, (key, key_id) in enumerate(item for item in ids.items() if item[0] in fresh)
-        ]
-        self._key_seq += len(rows)
-        ids.fresh = set()
-        # A key saved before keeps its place (seq) and takes its new id.
-        upsert = "ON CONFLICT (space, key) DO UPDATE SET id = excluded.id"
-        if self.pg is not None:
-            self.pg.copy_rows("import_keys_in", ("space", "key", "id", "seq"), rows)
-            sql(f"INSERT INTO import_keys SELECT * FROM import_keys_in {upsert}")  # noqa: S608
-            sql("TRUNCATE import_keys_in")
-        else:
-            sql(f"INSERT INTO import_keys VALUES (?, ?, ?, ?) {upsert}", rows)  # noqa: S608
-
-    def _saved_ids(self, space: int, keys: Iterable[str]) -> list[tuple[str, int]]:
-        """(key, id) of these keys in import_keys."""
-        found = []
-        for chunk in chunks(sorted(keys)):
-            marks = ", ".join([self.mark] * len(chunk))
-            found.extend(
-                self.conn.exec_driver_sql(
-                    f"SELECT key, id FROM import_keys WHERE space = {int(space)} "  # noqa: S608
-                    f"AND key IN ({marks})",
-                    tuple(chunk),
-                )
-            )
-        return found
-
-    def _met_keys(self, ids: KeyMap, keys: Iterable[str]) -> set[str]:
-        """Which of these keys were met with an id (in the map, else in import_keys)."""
-        keys = set(keys)
-        met = {key for key in keys if ids.get(key)}
-        if self._keys_table:
-            rest = [key for key in keys if key not in ids]
-            met.update(key for key, found_id in self._saved_ids(ids.space, rest) if found_id)
-        return met
+            ids.setdefault(key, 0)
 
     def free_keys(self, model, entity: str, stems: list[str]) -> list[str]:
         """A free key for each stem ('daily-nk', then 'daily-nk-2', ...), in few queries."""
@@ -398,7 +295,7 @@ class WriterCore:
         taken = {row[0] for row in self._lookup(model, "key", stems)}
         taken |= set(self._aliases(entity, stems))
         known = self.claim_ids if entity == "claim" else self.source_ids
-        taken |= self._met_keys(known, stems)
+        taken |= {stem for stem in stems if known.get(stem)}
         result = []
         used: set[str] = set()
         for stem in stems:
@@ -425,7 +322,7 @@ class WriterCore:
             while (
                 (candidate := f"{stem}-{number}") in like
                 or candidate in used
-                or self._met_keys(known, (candidate,))
+                or known.get(candidate)
             ):
                 number += 1
             used.add(candidate)
@@ -438,45 +335,23 @@ class WriterCore:
     def _claim_keys(self, ids: set) -> dict[int, str]:
         return self._keys_of(Claim, self.claim_ids, ids)
 
-    def _keys_of(self, model, ids_by_key: KeyMap, ids: set) -> dict[int, str]:
+    def _keys_of(self, model, ids_by_key: dict[str, int], ids: set) -> dict[int, str]:
         """id -> key for these ids: the key met in the files (the last one met, if an alias
-        and a key share an id; in the map, else in import_keys), else the stored key. The
-        map's id -> key inverse is rebuilt only when keys were met since, not for every
-        changed row (re-importing 47,000 changed evidence rows spent 113 of 170 s inverting
-        the key maps)."""
-        cache = self._key_cache.setdefault(model, {"size": None, "met": {}, "stored": {}})
+        and a key share an id), else the stored key. The id -> key map of the keys met is
+        rebuilt only when keys were met since, not for every changed row (re-importing 47,000
+        changed evidence rows spent 113 of 170 s inverting the key maps)."""
+        cache = self._key_cache.setdefault(model, {"size": -1, "met": {}, "stored": {}})
         wanted = {i for i in ids if i}
         met = cache["met"]
-        size = (ids_by_key.generation, len(ids_by_key))
-        saved = self._keys_table  # a negative id not in the map is then in import_keys
-        if cache["size"] != size or any(
-            ids_by_key.get(met[i]) != i if i in met else i < 0 and not saved for i in wanted
+        if cache["size"] != len(ids_by_key) or any(
+            ids_by_key.get(met[i]) != i if i in met else i < 0 for i in wanted
         ):
             met = cache["met"] = {v: k for k, v in ids_by_key.items()}
-            cache["size"] = size
-        known = {i: met[i] for i in wanted if i in met}
-        if saved:
-            known.update(self._met_keys_of(ids_by_key, [i for i in wanted if i not in known]))
+            cache["size"] = len(ids_by_key)
         stored = cache["stored"]
-        if len(stored) > KEY_CACHE:
-            stored.clear()
+        known = {i: met[i] for i in wanted if i in met}
         rest = [i for i in wanted if i not in known and i > 0 and i not in stored]
         for key, found_id in self._lookup(model, "id", rest, ("key",)):
             stored[found_id] = key
         known.update((i, stored[i]) for i in wanted if i not in known and i in stored)
         return known
-
-    def _met_keys_of(self, ids_by_key: KeyMap, ids: list[int]) -> dict[int, str]:
-        """id -> the key last met for it, from import_keys (a key the map holds now with
-        another id is no longer that id's)."""
-        found: dict[int, str] = {}
-        for chunk in chunks(sorted(ids)):
-            marks = ", ".join([self.mark] * len(chunk))
-            for found_id, key in self.conn.exec_driver_sql(
-                f"SELECT id, key FROM import_keys WHERE space = {int(ids_by_key.space)} "  # noqa: S608
-                f"AND id IN ({marks}) ORDER BY seq",
-                tuple(chunk),
-            ):
-                if ids_by_key.get(key, found_id) == found_id:
-                    found[found_id] = key
-        return found

@@ -20,7 +20,6 @@ class LinkWriter(WriterCore):
         self.links: dict[tuple[int, int], tuple[int, str]] = {}
 
     def write_links(self, batch: list[tuple[Where, LinkRecord, Any]]) -> None:
-        self.bound_keys()
         self.load_claim_ids(key for _, link, _ in batch for key in (link.claim, link.other))
         resolved = []
         for where, link, raw in batch:

@@ -311,7 +311,6 @@ class SourceWriter(WriterCore):
         ]
         self.update("sources", ("origin_id", "updated_at"), moved)
         self.flush_history(at_least=HISTORY_FLUSH)
-        self.bound_keys()
 
     def _derived_keys(
         self, ids: set[int], keyed: MutableMapping[str, SourceIntent]

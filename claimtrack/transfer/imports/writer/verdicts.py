@@ -22,7 +22,6 @@ class VerdictWriter(WriterCore):
         self.sheet_verdicts: dict[int, tuple[str, Where]] = {}  # claim id -> first sheet verdict
 
     def write_verdicts(self, batch: list[tuple[Where, VerdictRow, Any]]) -> None:
-        self.bound_keys()
         # A sheet row names its claim by key or by text, as its evidence does.
         batch = [
             (where, item._replace(claim=item.claim or self.claim_by_text.get(item.claim_text)), raw)
