@@ -575,29 +575,9 @@ def psql_copy(ctx: Context, pg: PgDatabases) -> Run:
     """The PostgreSQL import's baseline: `psql \\copy` of the sheet into one bare table of a new
     database."""
     with pg.fresh(ctx, init=False) as url:
-        dsn = _dsn(url)
-        run_quiet(
-            [
-                "psql",
-                dsn,
-                "-qX",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                f"CREATE TABLE bare ({BARE_COLUMNS})",
-            ]
-        )
-        return measure(
-            [
-                "psql",
-                dsn,
-                "-qX",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                f"\\copy bare FROM '{ctx.sheet}' WITH (FORMAT csv, HEADER true)",
-            ]
-        )
+        psql = ["psql", _dsn(url), "-qX", "-v", "ON_ERROR_STOP=1", "-c"]
+        run_quiet([*psql, f"CREATE TABLE bare ({BARE_COLUMNS})"])
+        return measure([*psql, f"\\copy bare FROM '{ctx.sheet}' WITH (FORMAT csv, HEADER true)"])
 
 
 def bench_import_postgres(ctx: Context) -> list[Result]:

@@ -327,9 +327,8 @@ class StagedEvidenceWriter(EvidenceWriter):
             "FROM import_parts) AS i JOIN import_stored AS t ON t.part = i.part AND t.n = i.n "
             "WHERE i.seq = x.seq"
         )
-        for table in ("import_parts", "import_stored"):
+        for table in ("import_pairs", "import_parts", "import_stored"):
             sql(f"DROP TABLE {table}")
-        sql("DROP TABLE import_pairs")
 
     def _write_new(self) -> int:
         """Insert the new rows in one statement; returns how many. Ids follow file order:
