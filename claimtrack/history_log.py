@@ -290,12 +290,15 @@ def import_record(
     counts: Mapping[str, Mapping[str, int]],
     created: Mapping[str, Iterable[int] | IdRanges],
     evidence_of: Mapping[str, Iterable[int] | IdRanges],
+    settled: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The `after` of an import's event: the files read (name, sha256 and size of what was
     read; None for records given through the Python API), how many records they held and how
     many were skipped as bad rows, the import's counts, the ids it created, and the ids of
-    the claims and sources its new evidence belongs to, all as ranges."""
-    return {
+    the claims and sources its new evidence belongs to, all as ranges; and, for an import
+    whose files could be imported again without being read (transfer.imports.repeat), what
+    that needs."""
+    record = {
         "files": [dict(file) for file in files],
         "records": records,
         "rejected": rejected,
@@ -303,6 +306,9 @@ def import_record(
         "created": {entity: id_ranges(created.get(entity, ())) for entity in CREATED},
         "evidence_of": {entity: id_ranges(evidence_of.get(entity, ())) for entity in EVIDENCE_OF},
     }
+    if settled is not None:
+        record["settled"] = dict(settled)
+    return record
 
 
 def import_ranges_sql(dialect: str, group: str, entity: str) -> str:

@@ -30,6 +30,7 @@ RESULTS = [
     "evidence_add",
     "import_sqlite",
     "reimport_sqlite",
+    "reimport_recheck_sqlite",
     "import_rss",
     "report_json",
     "report_statements",
@@ -45,11 +46,11 @@ KNOWN_MISSES = {
         "up to 24x on a loaded one (target 4x, issue 13): reading and checking every row in "
         "Python, claims and sources, the indexes and the full-text index",
     ),
-    "reimport_sqlite": (
+    "reimport_recheck_sqlite": (
         0.7,
-        "an unchanged re-import is 0.66x the first import at quick size, 0.82x at 1M (target "
-        "0.3x, issue 13): the comparison is set-based; reading and checking the file again is "
-        "most of it",
+        "an unchanged re-import that reads every row (--recheck, or any write since the last "
+        "import) is 0.66x the first import at quick size, 0.82x at 1M (target 0.3x, issue 13): "
+        "the comparison is set-based; reading and checking the file again is most of it",
     ),
     "report_json": (
         5.0,
@@ -71,6 +72,7 @@ BENCHMARK_OF = {
     "evidence_add": "evidence_add",
     "import_sqlite": "import_sqlite",
     "reimport_sqlite": "import_sqlite",
+    "reimport_recheck_sqlite": "import_sqlite",
     "import_rss": "import_sqlite",
     "report_json": "report",
     "report_statements": "report",

@@ -14,7 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = (
-    "| rows | engine | import | rows/s | re-import (÷ import) | peak RSS: import / re-import "
+    "| rows | engine | import | rows/s | re-import (÷ import) "
+    "| re-import --recheck (÷ import) | peak RSS: import / re-import "
     "| baseline | baseline: time, peak RSS | import ÷ baseline |"
 )
 
@@ -46,8 +47,14 @@ def assert_measured(table: list[str], report: dict, engine: str, baseline: str) 
     assert row["rows_per_s"] == pytest.approx(1000 / row["import_s"])
     assert row["ratio"] == pytest.approx(row["import_s"] / row["baseline_s"])
     assert row["reimport_ratio"] == pytest.approx(row["reimport_s"] / row["import_s"])
+    assert row["recheck_ratio"] == pytest.approx(row["recheck_s"] / row["import_s"])
     assert row["import_rss_mb"] > 0 and row["reimport_rss_mb"] > 0 and row["baseline_rss_mb"] > 0
-    assert [len(row["samples"][k]) for k in ("import", "reimport", "baseline")] == [1, 1, 1]
+    assert [len(row["samples"][k]) for k in ("import", "reimport", "recheck", "baseline")] == [
+        1,
+        1,
+        1,
+        1,
+    ]
     assert f"{row['ratio']:.1f}×" in table[2]
 
 

@@ -93,12 +93,22 @@ def import_(
             "merge each into the existing one (merge), or do not look (ignore).",
         ),
     ] = "warn",
+    recheck: Annotated[
+        bool,
+        typer.Option(
+            "--recheck",
+            help="Read and compare every row even when these files are the last import, "
+            "unchanged, and nothing has been written since (then they are not read again).",
+        ),
+    ] = False,
     json_: Json = False,
 ) -> None:
     """Import claims, sources, evidence, links and verdicts from CSV sheets, JSONL or JSON.
 
     All or nothing: any bad row is reported as FILE:LINE: field: value — expected ..., and
-    nothing is written (unless --skip-errors). Importing the same file again changes nothing.
+    nothing is written (unless --skip-errors). Importing the same file again changes nothing;
+    when it was the last import and nothing has been written since, it is not even read again
+    (only hashed): --recheck reads it anyway.
     A whole-database export (`claimtrack export`, jsonl) imported into an empty database is
     restored exactly: every row with its id, and the history after checking its hash chain (a
     changed line is refused naming FILE:LINE); into a database holding data, its records are
@@ -138,6 +148,7 @@ def import_(
                     progress=progress,
                     on_duplicate=on_duplicate,
                     spell=speller(ctx),
+                    recheck=recheck,
                 )
         except ImportRefused as exc:
             if progress is not None:
@@ -164,6 +175,13 @@ def _print_summary(result) -> None:
     ]
     text, _ = table_text(["", "created", "updated", "unchanged"], rows, right=[1, 2, 3])
     typer.echo(text)
+    if result.unchanged_since is not None:
+        event = result.unchanged_since
+        typer.echo(
+            f"Not read again: these files are the last import (event {event['event']}, "
+            f"{event['at'][:19].replace('T', ' ')} UTC), unchanged, and nothing has been "
+            "written since (--recheck reads every row)"
+        )
     for name, columns in result.ignored_columns.items():
         typer.echo(f"Ignored columns of {name} (no field maps to them): {', '.join(columns)}")
     if result.rejected:

@@ -56,6 +56,7 @@ def import_files(
     progress: Progress | None = None,
     on_duplicate: str = "warn",
     spell: Spell | None = None,
+    recheck: bool = False,
 ) -> ImportResult:
     """Import files (`-` is stdin) in the session's transaction; all or nothing unless
     `rejects` names a CSV file for the bad rows (an existing one is replaced only with
@@ -93,6 +94,7 @@ def import_files(
         actor=actor_of(session),
         join_look_alike_sources=on_duplicate == "merge",
         spell=spell,
+        recheck=recheck,
     )
     with _savepoint(session):
         result = run_import(session.connection(), files, options, progress=progress)

@@ -30,6 +30,7 @@ from ...services import search_index
 from ...vocabulary import counted
 from ..problems import BadRow, Problem, Where
 from ..restore import Restore
+from . import repeat
 from . import rows as _rows
 from .csv_sheet import SheetReader
 from .formats import FileRefused, Reader
@@ -38,6 +39,7 @@ from .jsonl import JsonlReader
 from .limits import Limits
 from .lines import Input
 from .rejects import Problems, raw_text
+from .repeat import Previous
 from .rows import ROW_TYPES, json_record
 from .sqlite_bulk import drop_indexes, restore_indexes
 from .staging import CLAIMS, NAMED_SOURCES, SOURCES, TEXT_CLAIMS, StagedEntities, Taken
@@ -76,6 +78,8 @@ class ImportOptions:
     join_look_alike_sources: bool = False
     # How the caller names a setting a problem mentions ({field:map}): the CLI's option.
     spell: Spell | None = None
+    # Read and compare every row even when these files repeat the last import (repeat.py).
+    recheck: bool = False
 
 
 @dataclass
@@ -103,6 +107,9 @@ class ImportResult:
     # 20, and how many in all).
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
+    # The import these files repeat, when no row was read again (repeat.py): its event's id
+    # and time.
+    unchanged_since: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +125,7 @@ class ImportResult:
             "duplicate_check": self.duplicate_check,
             "warnings": self.warnings,
             "warning_count": self.warning_count,
+            "unchanged_since": self.unchanged_since,
         }
 
 
@@ -221,6 +229,14 @@ def _run_import(
     records: Iterable[dict] | None,
 ) -> ImportResult:
     started = time.monotonic()
+    if not options.recheck and records is None:
+        if progress is not None:
+            progress.stage("checking whether these files were the last import")
+        previous = repeat.find(conn, names, options)
+        if previous is not None:
+            problems.close(keep=False)
+            return _repeated(previous, names, options, started)
+    since = repeat.newest_event(conn)
     # The field limit is read by the one validator wherever a field is checked.
     _rows.MAX_TEXT = options.limits.max_field_chars
     skipping = options.rejects is not None
@@ -456,7 +472,23 @@ def _run_import(
         if restore.restoring and writer.write:
             stage("restoring the database's rows and history")
             restore.write(conn, writer.touched)
-        writer.finish(files=files_read, records=count, rejected=problems.bad_rows)
+        settled = None
+        if (
+            writer.write
+            and records is None
+            and not restore.present
+            and not problems.bad_rows
+            and not writer.look_alike_names
+        ):
+            writer.flush_history()  # the import's own events, to look for a record written twice
+            if not repeat.wrote_a_record_twice(conn, since):
+                settled = repeat.Settled(
+                    options=repeat.read_the_same_way(conn, options),
+                    ignored_columns=ignored,
+                    warnings=writer.relay_warnings,
+                    warning_count=writer.relay_warning_count,
+                )
+        writer.finish(files=files_read, records=count, rejected=problems.bad_rows, settled=settled)
         writer.forget_keys()
         if rebuilt:
             stage("indexes")
@@ -505,4 +537,23 @@ def _run_import(
             else writer.relay_warnings
         ),
         warning_count=writer.relay_warning_count,
+    )
+
+
+def _repeated(
+    previous: Previous, names: list[str], options: ImportOptions, started: float
+) -> ImportResult:
+    """The result of importing again the files of the last import, none of it read again."""
+    kept = previous.settled
+    return ImportResult(
+        files=list(names),
+        counts=previous.unchanged_counts(),
+        records=previous.records,
+        rejected=0,
+        ignored_columns=kept.ignored_columns,
+        seconds=time.monotonic() - started,
+        dry_run=options.dry_run,
+        warnings=kept.warnings,
+        warning_count=kept.warning_count,
+        unchanged_since={"event": previous.event, "at": previous.at.isoformat()},
     )

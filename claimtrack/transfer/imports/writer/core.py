@@ -18,6 +18,7 @@ from ....services import search_index
 from ....services.search_index import TouchedIds
 from ...problems import Problem, Where
 from ..pg_copy import PgCopy
+from ..repeat import Settled
 from ..rows import RECORD_TYPES
 
 CHUNK = 500  # keys per IN (...) lookup
@@ -206,10 +207,18 @@ class WriterCore:
         """Reject a row for one problem (raw None: a source or claim gathered in pass 1)."""
         self.reject(where, [Problem(where, field, value, expected)], raw)
 
-    def finish(self, *, files: list[dict[str, Any]], records: int, rejected: int) -> None:
+    def finish(
+        self,
+        *,
+        files: list[dict[str, Any]],
+        records: int,
+        rejected: int,
+        settled: Settled | None = None,
+    ) -> None:
         """Record the import in one event, after its per-record events (history_log's
-        import_record: the files, counts, and what it created), and write what is buffered.
-        An import that wrote nothing records nothing."""
+        import_record: the files, counts, what it created and, for an import its files could
+        repeat without being read again, `settled`), and write what is buffered. An import
+        that wrote nothing records nothing."""
         wrote = any(c["created"] or c["updated"] for c in self.counts.values())
         if self.write and wrote:
             self.history.add(
@@ -228,6 +237,7 @@ class WriterCore:
                         "evidence": self.created_evidence,
                     },
                     evidence_of=self.evidence_of,
+                    settled=settled.as_dict() if settled is not None else None,
                 ),
             )
         self.flush_history()

@@ -18,6 +18,9 @@ class LinkWriter(WriterCore):
     def __init__(self, conn: Connection, **options: Any):
         super().__init__(conn, **options)
         self.links: dict[tuple[int, int], tuple[int, str]] = {}
+        # (claim id, other id) -> where this import first gave the link: one relation per
+        # link within an import, so that importing the same files again changes nothing.
+        self.given_links: dict[tuple[int, int], Where] = {}
 
     def write_links(self, batch: list[tuple[Where, LinkRecord, Any]]) -> None:
         self.load_claim_ids(key for _, link, _ in batch for key in (link.claim, link.other))
@@ -50,6 +53,11 @@ class LinkWriter(WriterCore):
         for where, link, first, second in resolved:
             relation = link.relation
             current = self.links.get((first, second))
+            given = self.given_links.setdefault((first, second), where)
+            if current is not None and current[1] != relation and given is not where:
+                earlier = f"{current[1]!r} as given at {given} (one relation per link)"
+                self.refuse(where, "relation", relation, earlier, raw)
+                continue
             data = link.history_json()
             if current is None:
                 self.links[(first, second)] = (0, relation)
@@ -59,12 +67,7 @@ class LinkWriter(WriterCore):
                 self.count("link", "created")
             elif current[1] != relation:
                 self.links[(first, second)] = (current[0], relation)
-                if current[0]:
-                    updates.append((relation, current[0]))
-                else:
-                    earlier = f"{current[1]!r} as given earlier in this import"
-                    self.refuse(where, "relation", relation, earlier, raw)
-                    continue
+                updates.append((relation, current[0]))
                 before = {"relation": current[1]}
                 self.record("link.edit", "link", claim_id=first, before=before, after=data)
                 self.record("link.edit", "link", claim_id=second, before=before, after=data)

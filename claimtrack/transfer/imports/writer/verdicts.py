@@ -1,5 +1,6 @@
 """Verdicts: a claim's verdict, reason and confidence, from a verdict record or a sheet's
-verdict column (one verdict per claim within a file)."""
+verdict column: one verdict per claim within an import (a second, different one is refused,
+so that importing the same files again changes nothing)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ class VerdictWriter(WriterCore):
     def __init__(self, conn: Connection, **options: Any):
         super().__init__(conn, **options)
         self.verdicts: dict[int, tuple] = {}
-        self.sheet_verdicts: dict[int, tuple[str, Where]] = {}  # claim id -> first sheet verdict
+        # claim id -> the first verdict this import gives it, and where: a sheet's verdict
+        # column (repeated on each of the claim's rows, with no reason) or a verdict record.
+        self.given_verdicts: dict[int, tuple[tuple, Where]] = {}
 
     def write_verdicts(self, batch: list[tuple[Where, VerdictRow, Any]]) -> None:
         # A sheet row names its claim by key or by text, as its evidence does.
@@ -43,11 +46,16 @@ class VerdictWriter(WriterCore):
         for where, item, raw in batch:
             claim, verdict, reason, confidence, has_confidence, _text, from_sheet = item
             claim_id = self.claim_ids.get(claim, 0) if claim else 0
-            if from_sheet and claim_id:
-                held = self.sheet_verdicts.setdefault(claim_id, (verdict, where))
-                if held[0] != verdict:
-                    one = f"{held[0]!r} as at {held[1]} (one verdict per claim)"
+            if claim_id:
+                given = (verdict,) if from_sheet else (verdict, reason, has_confidence, confidence)
+                held = self.given_verdicts.setdefault(claim_id, (given, where))
+                if held[0][0] != verdict:
+                    one = f"{held[0][0]!r} as at {held[1]} (one verdict per claim)"
                     self.refuse(where, "verdict", verdict, one, raw)
+                    continue
+                if held[0] != given and len(held[0]) == len(given):
+                    one = f"the reason and confidence given at {held[1]} (one verdict per claim)"
+                    self.refuse(where, "reason", reason, one, raw)
                     continue
             if not claim_id:
                 self.refuse(where, "claim", claim, unknown("claim"), raw)
