@@ -22,13 +22,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from ... import __version__
 from ...history_log import IMPORT
 from ...models import HistoryEvent
 from .rows import RECORD_TYPES
@@ -86,7 +86,7 @@ def read_the_same_way(conn: Connection, options: ImportOptions) -> str:
         "delimiter": options.delimiter,
         "join_look_alike_sources": options.join_look_alike_sources,
         "limits": asdict(options.limits),
-        "version": __version__,
+        "version": version("claimtrack"),
         "schema": schema,
     }
     text = json.dumps(reading, sort_keys=True, ensure_ascii=False)
