@@ -31,7 +31,8 @@ def readme_script() -> str:
 def history(database: api.Database, key: str) -> list[dict]:
     """The key's history without what differs between two runs; an import's reason and event
     name its files (`import claims.jsonl`, or `import (api)` for records), so only `import`
-    stays of the reason and the event's `files` go."""
+    stays of the reason and the event's `files` go, with `settled` (files can be imported
+    again unread, records given to the API cannot)."""
     with database.session() as session:
         events = api.history_of(session, key)
     kept = [{k: v for k, v in event.items() if k not in VOLATILE} for event in events]
@@ -39,7 +40,8 @@ def history(database: api.Database, key: str) -> list[dict]:
         if (event["reason"] or "").startswith("import "):
             event["reason"] = "import"
         if event["action"] == "import":
-            event["after"] = {k: v for k, v in event["after"].items() if k != "files"}
+            after = event["after"].items()
+            event["after"] = {k: v for k, v in after if k not in ("files", "settled")}
     return kept
 
 
