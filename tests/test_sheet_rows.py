@@ -19,28 +19,28 @@ from claimtrack.transfer.imports.sheet_rows import SheetRows
 from claimtrack.transfer.problems import BadRow, Where
 from claimtrack.transfer.sheet import SHEET_FIELDS
 
-# Cells for each field: good ones, bad ones, blank, guarded by an export's quote, with a NUL
-# or a lone surrogate, non-ASCII. Whitespace-only keys and grades are left out: the fast path
-# takes them as not given where the full check refuses them (as before the batch check).
+# Cells for each field: good ones, bad ones, blank, of only spaces (or a tab behind an
+# export's quote), guarded by an export's quote, with a NUL or a lone surrogate, non-ASCII.
+SPACES = ["  ", " \t ", "'\t"]
 TEXTS = ["", "A claim.", "  padded  ", "양강도 report", "'=formula", "'-1 minus", "nul\x00",
-         "lone \ud800", "'' quoted", "x" * 40]  # fmt: skip
+         "lone \ud800", "'' quoted", "x" * 40, "   "]  # fmt: skip
 CELLS = {
-    "claim_key": ["", "c1", "c2", "bad key!", "'=c1", " c1 "],
+    "claim_key": ["", "c1", "c2", "bad key!", "'=c1", " c1 ", *SPACES],
     "claim_text": TEXTS,
-    "source_key": ["", "s1", "s2", "no good", " s1"],
+    "source_key": ["", "s1", "s2", "no good", " s1", *SPACES],
     "source_name": TEXTS,
-    "stance": ["supports", "contradicts", "for", "maybe", "", " Neutral ", "'=supports"],
-    "credibility": ["", "1", "6", "9", "x", " 3 "],
-    "reliability": ["", "A", "f", "G", " C "],
+    "stance": ["supports", "contradicts", "for", "maybe", "", " Neutral ", "'=supports", "  "],
+    "credibility": ["", "1", "6", "9", "x", " 3 ", *SPACES],
+    "reliability": ["", "A", "f", "G", " C ", *SPACES],
     "quote": TEXTS,
     "url": TEXTS,
-    "via": ["", "dnk", "ryg; dnk", "relay\x00", "Relay one"],
-    "observed": ["", "2018-07-06", "2018-02-30", "2018-07"],
-    "tags": ["", "a", "a;b", "b;a", "A ;  ; b", "x" * 201, "nul\x00"],
-    "key": ["", "e1", "2024", "bad key!", "'=e1"],
+    "via": ["", "dnk", "ryg; dnk", "relay\x00", "Relay one", "  "],
+    "observed": ["", "2018-07-06", "2018-02-30", "2018-07", *SPACES],
+    "tags": ["", "a", "a;b", "b;a", "A ;  ; b", "x" * 201, "nul\x00", "  "],
+    "key": ["", "e1", "2024", "bad key!", "'=e1", *SPACES],
     "notes": TEXTS,
-    "verdict": ["", "", "", "true", "confirmed", "none", "perhaps"],
-    "verdict_reason": ["", "later reporting", "nul\x00"],
+    "verdict": ["", "", "", "true", "confirmed", "none", "perhaps", "  "],
+    "verdict_reason": ["", "later reporting", "nul\x00", "  "],
 }
 
 
@@ -175,3 +175,26 @@ def test_a_bad_claim_text_beside_a_verdict_is_named(cli, tmp_path):
     assert run.stderr.splitlines()[0] == (
         f"{path}:2: claim_text: <text with a NUL byte> — expected text without NUL bytes"
     )
+
+
+def test_a_cell_of_only_spaces_is_not_given_on_both_paths(cli, tmp_path):
+    """A spreadsheet shows a cell of spaces as empty: a key so given is generated and a grade
+    takes its default (line 2), and a refused row is refused for its bad cells only, not for
+    those (line 3, which goes through the full check)."""
+    path = tmp_path / "sheet.csv"
+    header = "claim_key,claim_text,source_key,source_name,stance,credibility,reliability,key\n"
+    path.write_text(header + "  ,Claim one,\t,Daily NK,supports,  ,  ,  \n", encoding="utf-8")
+    cli.ok("import", str(path))
+    found = rows(
+        cli.url,
+        "SELECT c.text, s.key, s.reliability, e.credibility FROM evidence e "
+        "JOIN claims c ON c.id = e.claim_id JOIN sources s ON s.id = e.source_id",
+    )
+    assert found == [("Claim one", "daily-nk", "F", 6)]
+    path.write_text(header + "  ,Claim two, ,Daily NK,maybe,  ,  ,  \n", encoding="utf-8")
+    run = cli("import", str(path))
+    assert run.exit_code == 1
+    assert run.stderr.splitlines()[0] == (
+        f"{path}:2: stance: 'maybe' — expected one of supports, contradicts, neutral"
+    )
+    assert "credibility" not in run.stderr and "reliability" not in run.stderr

@@ -224,11 +224,13 @@ class SheetRows:
         return self._checked(where, row, parsed) if verdict else parsed
 
     def _checked(self, where: Where, row: Sequence[str], fast: list | None) -> list | BadRow:
-        """A row through the full check (`fast`: its good cells, but a verdict to check)."""
+        """A row through the full check (`fast`: its good cells, but a verdict to check). A
+        cell of only spaces looks empty in a spreadsheet and is taken as one, as the batch
+        takes it: not given (a key generated, a grade its default), or missing if required."""
         named = {
-            name: unguard(row[at])
+            name: cell
             for name, at in zip(SHEET_FIELDS, self.positions, strict=True)
-            if at < len(row) and row[at]
+            if at < len(row) and (cell := unguard(row[at])).strip()
         }
         check = Checker(where, self.columns)
         try:
