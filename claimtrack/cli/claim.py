@@ -8,10 +8,12 @@ import typer
 
 from .. import values
 from ..output.printing import (
+    check_limit,
     output_format,
     print_fields,
     print_json,
     print_listing,
+    print_shown_of,
     print_table,
 )
 from ..output.tables import Listing
@@ -145,22 +147,25 @@ def list_(
     \b
     Example: claimtrack claim list --status corroborated --tag crackdown --since 2018-07-01 --format csv
     """
-    from ..services.claims import list_claims
+    from ..services.claims import claim_page
 
     fmt = output_format(fmt, json_)
+    check_limit(limit)
     with ctx.obj.reading() as session:
-        rows = list_claims(
-            session, statuses=status or [], tags=tag or [], source=source, since=since
+        page = claim_page(
+            session, statuses=status or [], tags=tag or [], source=source, since=since, limit=limit
         )
     listing = Listing(
-        rows=rows,
+        rows=page.rows,
         columns=LIST_COLUMNS,
         headers={"support_origins": "S", "contradict_origins": "X"},
         wrap=["text", "tags"],
         drop=["tags", "verdict"],
         empty="No claims match.",
     )
-    print_listing(ctx, listing, fmt=fmt, limit=limit)
+    print_listing(ctx, listing, fmt=fmt)
+    if page.rows:
+        print_shown_of(len(page.rows), page.total)
 
 
 @app.command("show")

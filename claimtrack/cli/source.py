@@ -7,10 +7,12 @@ from typing import Annotated
 import typer
 
 from ..output.printing import (
+    check_limit,
     output_format,
     print_fields,
     print_json,
     print_listing,
+    print_shown_of,
     print_track_record,
 )
 from ..output.tables import Listing
@@ -133,20 +135,23 @@ def list_(
     \b
     Example: claimtrack source list --kind informant --json
     """
-    from ..services.sources import list_sources
+    from ..services.sources import source_page
 
     fmt = output_format(fmt, json_)
+    check_limit(limit)
     with ctx.obj.reading() as session:
-        rows = list_sources(session, kind=kind)
+        page = source_page(session, kind=kind, limit=limit)
     listing = Listing(
-        rows=rows,
+        rows=page.rows,
         columns=["key", "name", "kind", "reliability", "derived_from", "origin", "evidence_count"],
         headers={"evidence_count": "evidence"},
         wrap=["name"],
         drop=["derived_from", "kind", "evidence_count"],
         empty="No sources yet: add one with `claimtrack source add NAME`.",
     )
-    print_listing(ctx, listing, fmt=fmt, limit=limit)
+    print_listing(ctx, listing, fmt=fmt)
+    if page.rows:
+        print_shown_of(len(page.rows), page.total)
 
 
 @app.command("show")

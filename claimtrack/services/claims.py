@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
@@ -313,6 +313,20 @@ def claim_links(session: Session, claim: Claim) -> list[dict[str, str]]:
     ]
 
 
+class ClaimPage(NamedTuple):
+    """What `claim list` shows: the claims, and how many the filter keeps in all (None: more
+    than are shown, not counted, as a status is known only once a claim is assessed)."""
+
+    rows: list[dict[str, Any]]
+    total: int | None
+
+
+# Claims read and assessed at a time when a status filter walks them for a limited list: the
+# first page is 4 times the limit (or this), then pages double, up to PAGE_MAX (bound params).
+PAGE_MIN = 200
+PAGE_MAX = 5_000
+
+
 def list_claims(
     session: Session,
     *,
@@ -320,24 +334,73 @@ def list_claims(
     tags: Sequence[str] = (),
     source: str | None = None,
     since: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Claims with their derived status, kept by the claim filter (see claim_filter)."""
+    """Claims with their derived status, kept by the claim filter (see claim_filter), in key
+    order: the first `limit` of them (None: all)."""
+    return claim_page(
+        session, statuses=statuses, tags=tags, source=source, since=since, limit=limit
+    ).rows
+
+
+def claim_page(
+    session: Session,
+    *,
+    statuses: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    source: str | None = None,
+    since: str | None = None,
+    limit: int | None = None,
+) -> ClaimPage:
+    """The first `limit` claims the filter keeps (None: all), in key order, and how many it
+    keeps. A limit limits the work: only the claims shown are read and assessed, or, with a
+    status filter, those walked in key order until `limit` are kept."""
     flt = ClaimFilter.parse(statuses=statuses, tags=tags, source=source, since=since)
     ids = flt.claim_ids(session)
-    query = select(Claim).where(Claim.removed_at.is_(None)).order_by(Claim.key)
+    current = Claim.removed_at.is_(None)
     if ids is not None:
-        query = query.where(Claim.id.in_(ids))
-    claims = list(session.scalars(query))
+        current &= Claim.id.in_(ids)
     settings = load_settings()
     model = model_in_use(session, settings)
-    wanted = None if ids is None else [c.id for c in claims]
-    assessments = assess_claims(session, wanted, settings, model=model)
-    views = []
-    for claim in claims:
-        assessment = assessments.get(claim.id) or assess([], settings, model.for_claim(claim.id))
-        if flt.keeps(assessment.status):
-            views.append(claim_view(claim, assessment))
-    return views
+    in_order = select(Claim).where(current).order_by(Claim.key)
+    if limit is None or not flt.statuses:
+        if limit is None:
+            claims = list(session.scalars(in_order))
+            total = len(claims)
+        else:
+            claims = list(session.scalars(in_order.limit(limit)))
+            total = session.scalar(select(func.count(Claim.id)).where(current))
+        # Every claim's items are read in one pass, not named one by one.
+        wanted = ids if limit is None else [claim.id for claim in claims]
+        assessments = assess_claims(session, wanted, settings, model=model)
+        rows = []
+        for claim in claims:
+            assessment = assessments.get(claim.id) or assess(
+                [], settings, model.for_claim(claim.id)
+            )
+            if flt.keeps(assessment.status):
+                rows.append(claim_view(claim, assessment))
+        return ClaimPage(rows, len(rows) if flt.statuses else total)
+    # A status is known once a claim is assessed: the claims' ids are walked in key order a
+    # page at a time, assessed, and only the claims kept are read whole.
+    keys = select(Claim.id, Claim.key).where(current).order_by(Claim.key)
+    found: dict[int, Assessment] = {}
+    page, after = max(limit * 4, PAGE_MIN), None
+    while len(found) <= limit:
+        walked = session.execute(
+            (keys if after is None else keys.where(Claim.key > after)).limit(page)
+        ).all()
+        assessments = assess_claims(session, [i for i, _ in walked], settings, model=model)
+        for claim_id, _ in walked:
+            if flt.keeps(assessments[claim_id].status) and len(found) <= limit:
+                found[claim_id] = assessments[claim_id]
+        if len(walked) < page:
+            break
+        after, page = walked[-1][1], min(page * 2, PAGE_MAX)
+    shown = dict(list(found.items())[:limit])
+    claims = session.scalars(select(Claim).where(Claim.id.in_(shown)).order_by(Claim.key))
+    rows = [claim_view(claim, shown[claim.id]) for claim in claims]
+    return ClaimPage(rows, None if len(found) > limit else len(rows))
 
 
 def show_claim(session: Session, key: str, *, reported_by: str | None = None) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, aliased
@@ -197,28 +197,52 @@ def edit_source(
     return Edit(source, before, after, status_changes)
 
 
-def list_sources(session: Session, *, kind: str | None = None) -> list[dict[str, Any]]:
-    """Every source with its origin and how much evidence cites it, in one query."""
+class SourcePage(NamedTuple):
+    """What `source list` shows: the sources, and how many there are in all."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def list_sources(
+    session: Session, *, kind: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Sources (of `kind`, if given) in key order, the first `limit` of them (None: all),
+    with their origin and how much evidence cites each."""
+    return source_page(session, kind=kind, limit=limit).rows
+
+
+def source_page(
+    session: Session, *, kind: str | None = None, limit: int | None = None
+) -> SourcePage:
+    """The first `limit` sources (of `kind`; None: all) in key order, with their origin and
+    how much evidence cites each, and how many there are: the evidence counted is only that
+    of the sources shown."""
     origin = aliased(Source)
     parent = aliased(Source)
-    counts = (
-        select(Evidence.source_id, func.count().label("n"))
-        .where(Evidence.removed_at.is_(None))
-        .group_by(Evidence.source_id)
-        .subquery()
-    )
-    query = (
-        select(Source, parent.key, origin.key, func.coalesce(counts.c.n, 0))
+    current = Source.removed_at.is_(None)
+    if kind:
+        current &= Source.kind == kind
+    sources = session.execute(
+        select(Source, parent.key, origin.key)
         .outerjoin(parent, parent.id == Source.derived_from_id)
         .outerjoin(origin, origin.id == Source.origin_id)
-        .outerjoin(counts, counts.c.source_id == Source.id)
+        .where(current)
         .order_by(Source.key)
+        .limit(limit)
+    ).all()
+    counts = (
+        select(Evidence.source_id, func.count())
+        .where(Evidence.removed_at.is_(None))
+        .group_by(Evidence.source_id)
     )
-    query = query.where(Source.removed_at.is_(None))
-    if kind:
-        query = query.where(Source.kind == kind)
+    total = len(sources)
+    if limit is not None:
+        counts = counts.where(Evidence.source_id.in_([source.id for source, _, _ in sources]))
+        total = session.scalar(select(func.count(Source.id)).where(current))
+    evidence_counts = dict(session.execute(counts).all()) if sources else {}
     rows = []
-    for source, parent_key, origin_key, evidence_count in session.execute(query):
+    for source, parent_key, origin_key in sources:
         rows.append(
             {
                 "key": source.key,
@@ -229,10 +253,10 @@ def list_sources(session: Session, *, kind: str | None = None) -> list[dict[str,
                 "origin": origin_key or source.key,
                 "url": source.url,
                 "notes": source.notes,
-                "evidence_count": evidence_count,
+                "evidence_count": evidence_counts.get(source.id, 0),
             }
         )
-    return rows
+    return SourcePage(rows, total)
 
 
 def show_source(session: Session, key: str) -> dict[str, Any]:

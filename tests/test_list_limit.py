@@ -1,0 +1,119 @@
+"""`claim list` and `source list` with --limit do the work of what they show, not of the whole
+database: the rows fetched from the database (counted in process, under SQLAlchemy's cursor
+results) stay a few per row shown however many claims there are, where a full list fetches
+every claim and every evidence item. With a status filter (known only once a claim is
+assessed) the claims are walked in key order, a page at a time, until the limit is met."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import event, insert, update
+from sqlalchemy.engine import CursorResult, Engine
+from test_query_count import T0, fill
+
+from claimtrack.models import Source
+from claimtrack.services.claims import PAGE_MIN
+
+CLAIMS = 1000  # 3 evidence items each (test_query_count.fill)
+
+
+@pytest.fixture
+def fetched(monkeypatch):
+    """Counter of the rows fetched and the statements run, in this process, since reset."""
+    seen: Counter = Counter()
+
+    def counting(name):
+        original = getattr(CursorResult, name)
+
+        def fetch(self, *args, **kwargs):
+            rows = original(self, *args, **kwargs)
+            seen["rows"] += len(rows) if isinstance(rows, list) else rows is not None
+            return rows
+
+        monkeypatch.setattr(CursorResult, name, fetch)
+
+    for name in ("_fetchone_impl", "_fetchall_impl", "_fetchmany_impl"):
+        counting(name)
+    original_iter = CursorResult._fetchiter_impl
+
+    def fetch_each(self):
+        for row in original_iter(self):
+            seen["rows"] += 1
+            yield row
+
+    monkeypatch.setattr(CursorResult, "_fetchiter_impl", fetch_each)
+
+    def statement(*_):
+        seen["statements"] += 1
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", statement)
+
+
+def _run(cli, fetched, *args):
+    fetched.clear()
+    run = cli.ok(*args)
+    return fetched["rows"], run
+
+
+@pytest.fixture
+def filled(database):
+    fill(database, CLAIMS)
+
+
+def test_claim_list_with_a_limit_fetches_the_rows_it_shows(cli, filled, fetched):
+    every_row, everything = _run(cli, fetched, "claim", "list", "--json")
+    assert every_row > 3 * CLAIMS  # every claim and every item
+    rows, run = _run(cli, fetched, "claim", "list", "--limit", "5", "--json")
+    assert run.json() == everything.json()[:5]
+    assert run.stderr == f"(5 of {CLAIMS} shown; raise --limit or leave it out to see them all)\n"
+    # 5 claims, their tags and 15 items, a count, the schema's version, the score's model.
+    assert rows <= 40, rows
+    rows, run = _run(cli, fetched, "claim", "list", "--limit", "5", "--tag", "even", "--json")
+    assert run.json() == [c for c in everything.json() if "even" in c["tags"]][:5]
+    assert rows <= 40, rows
+
+
+def test_claim_list_with_a_status_and_a_limit_walks_only_until_it_is_met(cli, filled, fetched):
+    everything = cli.ok("claim", "list", "--json").json()
+    statuses = Counter(claim["status"] for claim in everything)
+    common, rare = statuses.most_common()[0][0], statuses.most_common()[-1][0]
+    assert statuses[common] > 20  # met within the first page
+    rows, run = _run(cli, fetched, "claim", "list", "--status", common, "--limit", "5", "--json")
+    assert run.json() == [claim for claim in everything if claim["status"] == common][:5]
+    assert "more exist" in run.stderr
+    # The first page's ids and items (4 rows a claim), then the 5 claims kept and their tags.
+    assert rows <= 4 * PAGE_MIN + 20, rows
+    # Walked to the end: every claim is assessed once, and the total is known.
+    wanted = [claim for claim in everything if claim["status"] == rare]
+    limit = str(len(wanted) + 1)
+    run = cli.ok("claim", "list", "--status", rare, "--limit", limit, "--json")
+    assert run.json() == wanted and run.stderr == ""
+    run = cli.ok("claim", "list", "--status", rare, "--limit", "1", "--format", "csv")
+    assert run.stdout.splitlines()[1].startswith(wanted[0]["key"] + ",")
+
+
+def test_source_list_with_a_limit_counts_the_evidence_of_the_sources_shown(cli, database, fetched):
+    fill(database, 200)
+    with database.session(write=True, actor="test") as session:
+        session.execute(
+            insert(Source),
+            [
+                {"id": n, "key": f"t{n}", "name": f"Other {n}", "reliability": "C",
+                 "created_at": T0, "updated_at": T0}
+                for n in range(6, 506)
+            ],
+        )  # fmt: skip
+        session.execute(update(Source).where(Source.id > 5).values(origin_id=Source.id))
+    every_row, everything = _run(cli, fetched, "source", "list", "--json")
+    assert every_row >= 505
+    rows, run = _run(cli, fetched, "source", "list", "--limit", "3", "--json")
+    assert run.json() == everything.json()[:3]
+    assert [s["evidence_count"] for s in run.json()] == [
+        s["evidence_count"] for s in everything.json()[:3]
+    ]
+    assert run.stderr == "(3 of 505 shown; raise --limit or leave it out to see them all)\n"
+    assert rows <= 15, rows  # 3 sources, their counts, the total; PostgreSQL's first connect
