@@ -117,3 +117,18 @@ def test_source_list_with_a_limit_counts_the_evidence_of_the_sources_shown(cli, 
     ]
     assert run.stderr == "(3 of 505 shown; raise --limit or leave it out to see them all)\n"
     assert rows <= 15, rows  # 3 sources, their counts, the total; PostgreSQL's first connect
+
+
+@pytest.mark.parametrize("model", ["grade defaults", "calibrated"])
+def test_a_full_list_and_a_limited_one_agree(cli, database, model):
+    """A full list reads every claim's standing in one pass over the items' grades; a limited
+    one assesses the claims it shows: the same claims, statuses and scores."""
+    fill(database, 300)
+    if model == "calibrated":
+        cli.ok("calibrate")
+        assert cli.ok("claim", "list", "--json").json()[0]["model"] != "grade defaults"
+    for args in ([], ["--tag", "odd"], ["--status", "contested", "--status", "refuted"]):
+        everything = cli.ok("claim", "list", *args, "--json").json()
+        assert everything
+        limited = cli.ok("claim", "list", *args, "--limit", "300", "--json").json()
+        assert limited == everything

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
 from ..errors import Conflict, InvalidValue, NextStep, NotFound
 from ..models import Claim, ClaimLink, Tag
 from ..records import ClaimRecord, LinkRecord, VerdictRecord, changed_fields, checked
-from ..settings import load_settings
+from ..settings import Settings, load_settings
 from ..status import Assessment, EvidenceItem, Standing, assess
-from .assessments import assess_claims
+from .assessments import ClaimStanding, assess_claims, claim_standings
 from .claim_filter import ClaimFilter
 from .common import (
     UNSET,
@@ -27,7 +27,10 @@ from .common import (
     new_key,
     record,
 )
-from .score_model import model_in_use
+from .score_model import ModelInUse, model_in_use
+
+if TYPE_CHECKING:
+    from .as_of import ClaimState
 
 
 def judgement_fields(standing: Standing, model: str) -> dict[str, Any]:
@@ -43,20 +46,34 @@ def judgement_fields(standing: Standing, model: str) -> dict[str, Any]:
 
 def claim_view(claim: Claim, assessment: Assessment) -> dict[str, Any]:
     """Claim JSON as `claim list --json` prints it (add fields, never remove: scripts read it)."""
+    return listed_claim(
+        claim,
+        [tag.name for tag in claim.tags],
+        assessment.standing,
+        len(assessment.support_channels),
+        assessment.model,
+    )
+
+
+def listed_claim(
+    claim: Claim | ClaimState, tags: list[str], standing: Standing, channels: int, model: str
+) -> dict[str, Any]:
+    """claim_view from a claim (or its columns read as plain rows, as_of.ClaimState), its tag
+    names and its standing: `channels` of support, scored with `model`."""
     return {
         "key": claim.key,
         "text": claim.text,
-        "status": assessment.status,
+        "status": standing.status,
         "verdict": claim.verdict,
         "verdict_reason": claim.verdict_reason,
         "confidence": claim.confidence,
-        "score": getattr(assessment, "score", None),
-        "likelihood": getattr(assessment, "likelihood", None),
-        **judgement_fields(assessment.standing, assessment.model),
-        "support_origins": assessment.support_origins,
-        "contradict_origins": assessment.contradict_origins,
-        "support_channels": len(assessment.support_channels),
-        "tags": [tag.name for tag in claim.tags],
+        "score": standing.score,
+        "likelihood": standing.likelihood,
+        **judgement_fields(standing, model),
+        "support_origins": standing.support_origins,
+        "contradict_origins": standing.contradict_origins,
+        "support_channels": channels,
+        "tags": tags,
         "event_date": claim.event_date,
         "event_date_precision": claim.event_date_precision,
         "place": claim.place,
@@ -362,25 +379,21 @@ def claim_page(
         current &= Claim.id.in_(ids)
     settings = load_settings()
     model = model_in_use(session, settings)
-    in_order = select(Claim).where(current).order_by(Claim.key)
-    if limit is None or not flt.statuses:
-        if limit is None:
-            claims = list(session.scalars(in_order))
-            total = len(claims)
-        else:
-            claims = list(session.scalars(in_order.limit(limit)))
-            total = session.scalar(select(func.count(Claim.id)).where(current))
-        # Every claim's items are read in one pass, not named one by one.
-        wanted = ids if limit is None else [claim.id for claim in claims]
-        assessments = assess_claims(session, wanted, settings, model=model)
+    if limit is None:
+        rows = _every_claim(session, flt, ids, settings, model)
+        return ClaimPage(rows, len(rows))
+    if not flt.statuses:
+        in_order = select(Claim).where(current).order_by(Claim.key)
+        claims = list(session.scalars(in_order.limit(limit)))
+        total = session.scalar(select(func.count(Claim.id)).where(current))
+        assessments = assess_claims(session, [c.id for c in claims], settings, model=model)
         rows = []
         for claim in claims:
             assessment = assessments.get(claim.id) or assess(
                 [], settings, model.for_claim(claim.id)
             )
-            if flt.keeps(assessment.status):
-                rows.append(claim_view(claim, assessment))
-        return ClaimPage(rows, len(rows) if flt.statuses else total)
+            rows.append(claim_view(claim, assessment))
+        return ClaimPage(rows, total)
     # A status is known once a claim is assessed: the claims' ids are walked in key order a
     # page at a time, assessed, and only the claims kept are read whole.
     keys = select(Claim.id, Claim.key).where(current).order_by(Claim.key)
@@ -401,6 +414,34 @@ def claim_page(
     claims = session.scalars(select(Claim).where(Claim.id.in_(shown)).order_by(Claim.key))
     rows = [claim_view(claim, shown[claim.id]) for claim in claims]
     return ClaimPage(rows, None if len(found) > limit else len(rows))
+
+
+def _every_claim(
+    session: Session, flt: ClaimFilter, ids: Select | None, settings: Settings, model: ModelInUse
+) -> list[dict[str, Any]]:
+    """Every claim the filter keeps, in key order. Read as plain rows (ORM objects cost more
+    than the rest of a 100,000-claim list), with every claim's standing from one pass over
+    the items' grades when no claim is left out (as a report without detail reads them)."""
+    # Imported here, as in assessments: --as-of costs other commands start-up.
+    from .as_of import claim_states
+
+    claims = claim_states(session, ids)
+    if ids is None:
+        standings = claim_standings(session, settings, model)
+    else:
+        standings = {
+            claim_id: ClaimStanding(a.standing, list(a.support_channels), a.evidence_count)
+            for claim_id, a in assess_claims(session, ids, settings, model=model).items()
+        }
+    rows = []
+    for claim in claims.values():
+        weights = model.for_claim(claim.id)
+        found = standings.get(claim.id)
+        standing = found.standing if found else assess([], settings, weights).standing
+        if flt.keeps(standing.status):
+            channels = len(found.support_channels) if found else 0
+            rows.append(listed_claim(claim, claim.tags, standing, channels, weights.name))
+    return rows
 
 
 def show_claim(session: Session, key: str, *, reported_by: str | None = None) -> dict[str, Any]:
