@@ -1,5 +1,5 @@
-"""`claim list` and `source list` with --limit do the work of what they show, not of the whole
-database: the rows fetched from the database (counted in process, under SQLAlchemy's cursor
+"""`claim list`, `source list` and `evidence list` with --limit do the work of what they
+show, not of the whole database: the rows fetched from the database (counted in process, under SQLAlchemy's cursor
 results) stay a few per row shown however many claims there are, where a full list fetches
 every claim and every evidence item. With a status filter (known only once a claim is
 assessed) the claims are walked in key order, a page at a time, until the limit is met."""
@@ -13,7 +13,7 @@ from sqlalchemy import event, insert, update
 from sqlalchemy.engine import CursorResult, Engine
 from test_query_count import T0, fill
 
-from claimtrack.models import Source
+from claimtrack.models import Evidence, Source
 from claimtrack.services.claims import PAGE_MIN
 
 CLAIMS = 1000  # 3 evidence items each (test_query_count.fill)
@@ -132,3 +132,23 @@ def test_a_full_list_and_a_limited_one_agree(cli, database, model):
         assert everything
         limited = cli.ok("claim", "list", *args, "--limit", "300", "--json").json()
         assert limited == everything
+
+
+def test_evidence_list_with_a_limit_fetches_the_items_it_shows(cli, database, fetched):
+    fill(database, 10)
+    with database.session(write=True, actor="test") as session:
+        session.execute(
+            insert(Evidence),
+            [
+                {"id": 1000 + n, "claim_id": 1, "source_id": 1 + n % 5, "stance": "supports",
+                 "credibility": 3, "created_at": T0, "updated_at": T0}
+                for n in range(500)
+            ],
+        )  # fmt: skip
+    every_row, everything = _run(cli, fetched, "evidence", "list", "c00001", "--json")
+    assert every_row > 500
+    rows, run = _run(cli, fetched, "evidence", "list", "c00001", "--limit", "2", "--json")
+    assert run.json() == everything.json()[:2]
+    total = len(everything.json())
+    assert run.stderr == f"(2 of {total} shown; raise --limit or leave it out to see them all)\n"
+    assert rows <= 15, rows

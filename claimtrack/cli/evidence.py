@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from ..output.printing import output_format, print_listing, status_change_lines
+from ..output.printing import (
+    check_limit,
+    output_format,
+    print_listing,
+    print_shown_of,
+    status_change_lines,
+)
 from ..output.tables import Listing
 from ..vocabulary import STANCES
 from .confirm import DryRun, confirmed_and_told
@@ -130,11 +136,13 @@ def list_(
     \b
     Example: claimtrack evidence list halt --json
     """
-    from ..services.evidence import list_evidence
+    from ..services.evidence import evidence_page
 
     fmt = output_format(fmt, json_)
+    check_limit(limit)
     with ctx.obj.reading() as session:
-        rows = list_evidence(session, claim, include_removed=removed)
+        page = evidence_page(session, claim, include_removed=removed, limit=limit)
+    rows = page.rows
     columns = ["id", "stance", "source", "origin", "credibility", "via", "observed", "quote"]
     if removed:
         columns.append("removed_reason")
@@ -145,7 +153,9 @@ def list_(
         drop=["observed", "origin"],
         empty="No evidence for this claim.",
     )
-    print_listing(ctx, listing, fmt=fmt, limit=limit)
+    print_listing(ctx, listing, fmt=fmt)
+    if rows:
+        print_shown_of(len(rows), page.total)
 
 
 @app.command("edit")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
@@ -307,9 +307,10 @@ def evidence_views(
     claim_id: int,
     include_removed: bool = False,
     reported_by: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """A claim's evidence with source, origin and via keys, in one query of plain columns
-    (no ORM objects: a claim may have thousands of items)."""
+    (no ORM objects: a claim may have thousands of items): the first `limit` (None: all)."""
     source = aliased(Source)
     origin = aliased(Source)
     via = aliased(Source)
@@ -340,6 +341,7 @@ def evidence_views(
         .outerjoin(via, via.id == Evidence.via_id)
         .where(Evidence.claim_id == claim_id)
         .order_by(Evidence.id)
+        .limit(limit)
     )
     if not include_removed:
         query = query.where(Evidence.removed_at.is_(None))
@@ -362,6 +364,31 @@ def evidence_views(
     return views
 
 
-def list_evidence(session: Session, claim: str, *, include_removed: bool = False):
+def list_evidence(
+    session: Session, claim: str, *, include_removed: bool = False, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """A claim's evidence in the order it was added: the first `limit` items (None: all)."""
+    return evidence_page(session, claim, include_removed=include_removed, limit=limit).rows
+
+
+class EvidencePage(NamedTuple):
+    """What `evidence list` shows: the items, and how many the claim has in all."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def evidence_page(
+    session: Session, claim: str, *, include_removed: bool = False, limit: int | None = None
+) -> EvidencePage:
+    """The first `limit` items of a claim's evidence (None: all), and how many it has."""
     claim_row = get_claim(session, claim)
-    return evidence_views(session, claim_id=claim_row.id, include_removed=include_removed)
+    rows = evidence_views(
+        session, claim_id=claim_row.id, include_removed=include_removed, limit=limit
+    )
+    if limit is None or len(rows) < limit:
+        return EvidencePage(rows, len(rows))
+    counted = select(func.count(Evidence.id)).where(Evidence.claim_id == claim_row.id)
+    if not include_removed:
+        counted = counted.where(Evidence.removed_at.is_(None))
+    return EvidencePage(rows, session.scalar(counted))
