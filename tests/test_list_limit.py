@@ -14,6 +14,7 @@ from sqlalchemy.engine import CursorResult, Engine
 from test_query_count import T0, fill
 
 from claimtrack.models import Evidence, Source
+from claimtrack.services import claims
 from claimtrack.services.claims import PAGE_MIN
 
 CLAIMS = 1000  # 3 evidence items each (test_query_count.fill)
@@ -94,6 +95,29 @@ def test_claim_list_with_a_status_and_a_limit_walks_only_until_it_is_met(cli, fi
     assert run.json() == wanted and run.stderr == ""
     run = cli.ok("claim", "list", "--status", rare, "--limit", "1", "--format", "csv")
     assert run.stdout.splitlines()[1].startswith(wanted[0]["key"] + ",")
+
+
+def test_a_rare_status_is_found_in_one_pass_once_walking_is_too_long(
+    cli, filled, fetched, monkeypatch
+):
+    everything = cli.ok("claim", "list", "--json").json()
+    rare = Counter(claim["status"] for claim in everything).most_common()[-1][0]
+    wanted = [claim for claim in everything if claim["status"] == rare]
+    assert 50 < len(wanted) < CLAIMS / 4  # not met in the first page of 4 times the limit
+    monkeypatch.setattr(claims, "WALK_MAX", 300)
+    limit = len(wanted) - 1
+    rows, run = _run(
+        cli, fetched, "claim", "list", "--status", rare, "--limit", str(limit), "--json"
+    )
+    assert run.json() == wanted[:limit]
+    # Every status is known after the pass: the total is counted.
+    assert (
+        run.stderr
+        == f"({limit} of {len(wanted)} shown; raise --limit or leave it out to see them all)\n"
+    )
+    # The first page walked (an id and 3 items a claim), then each claim and its tags, each
+    # item's grades, each source once.
+    assert rows <= 4 * 4 * limit + 2 * CLAIMS + 3 * CLAIMS + 50, rows
 
 
 def test_source_list_with_a_limit_counts_the_evidence_of_the_sources_shown(cli, database, fetched):
