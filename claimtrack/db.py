@@ -585,11 +585,11 @@ def schema_drift(database: Database) -> list[str]:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from .models import Base
+    from .models import schema_metadata
 
     with database.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False})
-        diffs = compare_metadata(context, Base.metadata)
+        diffs = compare_metadata(context, schema_metadata())
     return [_describe_diff(diff) for diff in diffs if not _ignored_diff(diff)]
 
 

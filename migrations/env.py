@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from claimtrack.models import Base
+from claimtrack.models import schema_metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = schema_metadata()
 
 
 def _include_object(obj, name, type_, reflected, compare_to) -> bool:
