@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..calibration import ScoreModel
 from ..models import ScoreModel as ScoreModelRow
 from ..settings import Settings, load_settings
 from ..status import GradeDefaults, Weights
+
+if TYPE_CHECKING:
+    from ..calibration import ScoreModel
 
 
 def current_model(session: Session, as_of: datetime | None = None) -> ScoreModel | None:
@@ -26,6 +28,9 @@ def current_model(session: Session, as_of: datetime | None = None) -> ScoreModel
 
 
 def _from_row(row: ScoreModelRow) -> ScoreModel:
+    # Imported here: the fitting code is needed only once `calibrate` has stored a fit.
+    from ..calibration import ScoreModel
+
     return ScoreModel.from_params(
         json.loads(row.params),
         id=row.id,
