@@ -33,7 +33,7 @@ def loaded_modules(*args: str) -> set[str]:
     )
     modules = done.stdout.splitlines()[-1].split()
     return {name.split(".")[0] for name in modules} | {
-        name for name in modules if name.startswith("claimtrack")
+        name for name in modules if name.startswith(("claimtrack", "sqlalchemy.dialects."))
     }
 
 
@@ -67,6 +67,8 @@ def test_commands_do_not_load_pydantic_or_alembic(db, args):
     assert "sqlalchemy" in loaded  # the command did run
     assert "pydantic" not in loaded
     assert "alembic" not in loaded
+    # On SQLite: the PostgreSQL dialect (every driver module with it) is ~20 ms of start-up.
+    assert "sqlalchemy.dialects.postgresql" not in loaded
 
 
 def test_a_command_builds_only_its_own_group(db):
@@ -78,6 +80,29 @@ def test_a_command_builds_only_its_own_group(db):
 def test_only_an_html_report_loads_the_html_renderer(db):
     assert "claimtrack.output.html" not in loaded_modules("--db", db, "report")
     assert "claimtrack.output.html" in loaded_modules("--db", db, "report", "--format", "html")
+
+
+def test_a_json_report_loads_only_what_it_prints(db):
+    """`report --format json` (bench/run.py's report_json): the report's services and the JSON
+    printer; no other renderer, no migrations, no fitting code, no PostgreSQL dialect."""
+    loaded = loaded_modules("--db", db, "report", "--format", "json")
+    assert {"sqlalchemy", "claimtrack.services.report", "claimtrack.output.json"} <= loaded
+    unwanted = {"alembic", "pydantic", "tabulate", "rich", "sqlalchemy.dialects.postgresql"}
+    unwanted |= {f"claimtrack.{name}" for name in ("output.html", "calibration", "transfer")}
+    assert not unwanted & loaded
+
+
+def test_the_postgresql_partial_index_is_in_the_schema_alembic_compares():
+    """models.schema_metadata() adds what only PostgreSQL reads (kept out of the import)."""
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex
+
+    from claimtrack.models import schema_metadata
+
+    table = schema_metadata().tables["history"]
+    index = next(i for i in table.indexes if i.name == "ix_history_imports")
+    ddl = str(CreateIndex(index).compile(dialect=postgresql.dialect()))
+    assert ddl.endswith("WHERE entity = 'import'")
 
 
 def test_export_loads_neither_the_importer_nor_the_duplicate_check(db):
