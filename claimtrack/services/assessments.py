@@ -276,7 +276,8 @@ def claim_standings(
         channel_keys.setdefault(claim_id, []).append(keys[source_id])
     # (weight, ungraded, channel) per claim, split by stance: support that shares a channel is
     # discounted, which is known only once every origin is counted.
-    weight_of: dict[tuple[int, int, int, int, int], float] = {}
+    # (weight, ungraded) per fold, origin, grade and stance: keyed by one int too.
+    term_of: dict[int, tuple[float, bool]] = {}
     folds: dict[int, int] = {}
     terms: dict[int, tuple[list[tuple[float, bool, int]], list[tuple[float, bool, int]]]] = {}
     for group, grade in best.items():
@@ -284,14 +285,13 @@ def claim_standings(
         claim_id, origin_id = divmod(claim_origin, span)
         weights = model.for_claim(claim_id)
         fold = folds.setdefault(id(weights), len(folds))
-        cache_key = (fold, origin_id, grade, contradicts, 0)
-        weight = weight_of.get(cache_key)
-        if weight is None:
+        term_key = (((fold * span + origin_id) * 8) + grade) * 2 + contradicts
+        term = term_of.get(term_key)
+        if term is None:
             stance = "contradicts" if contradicts else "supports"
-            weight = weight_of[cache_key] = weights.weight(
-                keys[origin_id], reliability[origin_id], stance, grade
-            )
-        ungraded = reliability[origin_id] == "F" or grade == 6
+            weight = weights.weight(keys[origin_id], reliability[origin_id], stance, grade)
+            term = term_of[term_key] = (weight, reliability[origin_id] == "F" or grade == 6)
+        weight, ungraded = term
         channel = -1 if contradicts else channel_of_origin[group]
         terms.setdefault(claim_id, ([], []))[contradicts].append((weight, ungraded, channel))
     rows.close()
