@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 from itertools import chain
 from typing import NamedTuple
 
@@ -248,10 +247,9 @@ def claim_standings(
             Evidence.via_id,
         ).where(Evidence.removed_at.is_(None))
     )
-    # The driver's own rows: plain tuples of ints and text, which need no conversion. Row
-    # objects made fetching and unpacking 50,000 items 30% slower (10 ms at quick size).
-    batches = iter(partial(rows.cursor.fetchmany, PARTITION), [])
-    for claim_id, stance, source_id, credibility, via_id in chain.from_iterable(batches):
+    for claim_id, stance, source_id, credibility, via_id in chain.from_iterable(
+        rows.partitions(PARTITION)
+    ):
         origin_id = counted_origin.get(source_id)
         if origin_id is None:  # left out, as evidence_items leaves it out
             continue
@@ -294,7 +292,6 @@ def claim_standings(
         weight, ungraded = term
         channel = -1 if contradicts else channel_of_origin[group]
         terms.setdefault(claim_id, ([], []))[contradicts].append((weight, ungraded, channel))
-    rows.close()
     result = {}
     for claim_id, count in counts.items():
         support, contradiction = terms.get(claim_id, ((), ()))
