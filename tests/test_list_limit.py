@@ -14,7 +14,7 @@ from sqlalchemy.engine import CursorResult, Engine
 from test_query_count import T0, fill
 
 from claimtrack.models import Evidence, Source
-from claimtrack.services import claims
+from claimtrack.services import assessments, claims
 from claimtrack.services.claims import PAGE_MIN
 
 CLAIMS = 1000  # 3 evidence items each (test_query_count.fill)
@@ -45,6 +45,15 @@ def fetched(monkeypatch):
             yield row
 
     monkeypatch.setattr(CursorResult, "_fetchiter_impl", fetch_each)
+    # claim_standings reads the items as the driver's own rows, past CursorResult.
+    original_batches = assessments.driver_batches
+
+    def driver_batches(result, size=assessments.PARTITION):
+        for batch in original_batches(result, size):
+            seen["rows"] += len(batch)
+            yield batch
+
+    monkeypatch.setattr(assessments, "driver_batches", driver_batches)
 
     def statement(*_):
         seen["statements"] += 1

@@ -4,12 +4,13 @@ number of claims, grouped in memory and handed to the pure rules in claimtrack.s
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import partial
 from itertools import chain
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import values
@@ -195,6 +196,13 @@ def assess_claims(
     }
 
 
+def driver_batches(result: CursorResult, size: int = PARTITION) -> Iterator[list[tuple]]:
+    """A result's rows as the driver returns them (plain tuples), `size` at a time, for a
+    query whose columns need no conversion (ints and text). Row objects made reading and
+    unpacking the million items of claim_standings 0.6 s slower (6.35 -> 5.73 s CPU)."""
+    return iter(partial(result.cursor.fetchmany, size), [])
+
+
 class ClaimStanding(NamedTuple):
     """What a report without detail lists for a claim: its standing, its channels of
     support (source keys, in no order) and how many items it has."""
@@ -248,7 +256,7 @@ def claim_standings(
         ).where(Evidence.removed_at.is_(None))
     )
     for claim_id, stance, source_id, credibility, via_id in chain.from_iterable(
-        rows.partitions(PARTITION)
+        driver_batches(rows)
     ):
         origin_id = counted_origin.get(source_id)
         if origin_id is None:  # left out, as evidence_items leaves it out
@@ -292,6 +300,7 @@ def claim_standings(
         weight, ungraded = term
         channel = -1 if contradicts else channel_of_origin[group]
         terms.setdefault(claim_id, ([], []))[contradicts].append((weight, ungraded, channel))
+    rows.close()
     result = {}
     for claim_id, count in counts.items():
         support, contradiction = terms.get(claim_id, ((), ()))
