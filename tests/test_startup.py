@@ -60,6 +60,8 @@ def db(tmp_path):
         ["claim", "show", "halt", "--json"],
         ["explain", "halt", "--json"],
         ["claim", "list", "--tag", "a", "--tag", "b"],
+        ["claim", "list", "--limit", "5"],  # a number given as text: read without pydantic
+        ["search", "crackdown", "-n", "3"],
     ],
 )
 def test_commands_do_not_load_pydantic_or_alembic(db, args):

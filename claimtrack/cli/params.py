@@ -10,15 +10,18 @@ Command-line values that are already what the command asks for pass through as g
 Typer 0.29 converts every value through a pydantic TypeAdapter it builds on first use, even a
 str that is to stay a str. Importing pydantic and building the adapters costs 150-300 ms on
 each run, more than some commands' own work. Here a text, flag or number that already has its
-annotated type is kept as it is; anything else (a number given as text, a path) still goes
-through Typer's own conversion, so its checks and error messages are unchanged.
+annotated type is kept as it is, and a number written plainly (`--limit 20`: digits, a sign,
+a decimal point) is read as one; anything else (`--limit twenty`, a path) still goes through
+Typer's own conversion, so its checks and error messages are unchanged.
 """
 
 from __future__ import annotations
 
+import re
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Union
 
 from typer.core import TyperArgument, TyperGroup
 
@@ -31,6 +34,8 @@ except ImportError:  # another Typer release: its own conversion, only slower
     RuntimeParam = None
 
 PLAIN_TYPES = (str, bool, int, float)
+# Numbers as a user writes them, which int() and float() read exactly as Typer would.
+PLAIN_NUMBER = {int: re.compile(r"[+-]?[0-9]+"), float: re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")}
 RUNNING = "claimtrack.command"  # ctx.meta key of the command being run
 
 
@@ -158,10 +163,16 @@ if RuntimeParam is not None:
 
     class _GivenValue(RuntimeParam):
         def _coerce_value(self, value: Any, param, ctx) -> Any:
-            wanted = self.annotation
+            wanted = _optional_of(self.annotation)
             if isinstance(wanted, type):
                 if type(value) is wanted:
                     return value
+                number = PLAIN_NUMBER.get(wanted)
+                bounded = getattr(self.parameter_info, "min", None) is not None or (
+                    getattr(self.parameter_info, "max", None) is not None
+                )  # Typer checks (or clamps) to the bounds
+                if number and not bounded and type(value) is str and number.fullmatch(value):
+                    return wanted(value)
             elif isinstance(value, tuple | list) and all(
                 type(item) is wanted.__args__[0] for item in value
             ):
@@ -186,7 +197,17 @@ def _pass_plain_values(params) -> None:
         )
 
 
+def _optional_of(annotation: Any) -> Any:
+    """`int` for `int | None` (an option that may be left out); else the annotation."""
+    if isinstance(annotation, types.UnionType) or getattr(annotation, "__origin__", None) is Union:
+        given = [arg for arg in annotation.__args__ if arg is not type(None)]
+        if len(given) == 1:
+            return given[0]
+    return annotation
+
+
 def _plain(annotation: Any) -> bool:
+    annotation = _optional_of(annotation)
     if annotation in PLAIN_TYPES:
         return True
     return getattr(annotation, "__origin__", None) is list and annotation.__args__[0] in (
