@@ -442,7 +442,7 @@ def _run_import(
 
                 writer.before_history = drop_history_indexes
         entities.pass_over()
-        writer.write_sources(entities.encoded(SOURCES), entities.load(NAMED_SOURCES))
+        writer.write_sources(entities, SOURCES, NAMED_SOURCES)
         writer.write_claims(entities, CLAIMS, TEXT_CLAIMS)
         entities.close()
 

@@ -20,7 +20,7 @@ import sqlite3
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator
 from itertools import repeat
 from operator import and_, eq, or_
 from typing import Any
@@ -38,6 +38,9 @@ SPILL = 20_000
 # The four spaces an entity is held in, as _held finds it.
 SOURCES, NAMED_SOURCES, CLAIMS, TEXT_CLAIMS = range(4)
 _SOURCE_SPACES = (SOURCES, NAMED_SOURCES)
+INSERT = (
+    "INSERT OR REPLACE INTO held (space, name, seq, data, label, parent) VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 def _encode(intent: Any) -> bytes:
@@ -60,6 +63,17 @@ NOTHING, UNKNOWN = 0, 1
 def _digest(slot: tuple[int, str], fields: dict) -> int:
     digest = hash((*slot, marshal.dumps(fields)))
     return digest if digest not in (NOTHING, UNKNOWN) else 2
+
+
+def _columns(space: int, intent: Any) -> tuple[str | None, str | None]:
+    """(label, parent) held beside an intent, for the writers' set-based lookups: its name
+    (a source) or text (a claim) where it gives one; a source's derived_from ('' where the
+    field is given empty, None where it is not given)."""
+    fields = intent.fields
+    if space in _SOURCE_SPACES:
+        parent = fields["derived_from"] or "" if "derived_from" in fields else None
+        return fields.get("name") or None, parent
+    return fields.get("text") or None, None
 
 
 def _decode(space: int, data: bytes) -> Any:
@@ -126,6 +140,17 @@ class StagedEntities:
 
     def _spill(self) -> None:
         """Move what is held to the scratch file and hold it there from now on."""
+        # Per slot, the digest of a held record's fields: a row that repeats what is held
+        # is known to change nothing without reading it. A fixed size, whatever the file:
+        # records that share a slot only read more.
+        self._digests = digests = array("q", bytes(8 * SLOTS))
+        for space, held in enumerate(self._memory):
+            for name, intent in held.items():
+                digests[hash((space, name)) & (SLOTS - 1)] = _digest((space, name), intent.fields)
+        self._to_disk()
+
+    def _to_disk(self) -> None:
+        """Move what is held in dicts to the scratch file."""
         # A file unlinked as soon as it is open (no journal: SQLite opens nothing else), so
         # nothing is left behind even by a killed import.
         handle, path = tempfile.mkstemp(prefix="claimtrack-import-", suffix=".db")
@@ -139,24 +164,21 @@ class StagedEntities:
         self._db.execute("PRAGMA cache_size = -4096")  # KiB
         # Rows in the order first met (seq is the rowid: new ones are appended), found by
         # name through a narrow index: at 150,000 entities a table keyed by name, the
-        # intents inside its B-tree, cost pass 1 a random page write per new entity.
+        # intents inside its B-tree, cost pass 1 a random page write per new entity. label
+        # and parent (_columns) are what the writers look up set-based once pass 1 is over.
         self._db.execute(
-            "CREATE TABLE held (seq INTEGER PRIMARY KEY, space INTEGER, name TEXT, data BLOB)"
+            "CREATE TABLE held (seq INTEGER PRIMARY KEY, space INTEGER, name TEXT, data BLOB, "
+            "label TEXT, parent TEXT)"
         )
         self._db.execute("CREATE UNIQUE INDEX held_name ON held (space, name)")
         self._db.execute("BEGIN")
-        # Per slot, the digest of a held record's fields: a row that repeats what is held
-        # is known to change nothing without reading it. A fixed size, whatever the file:
-        # records that share a slot only read more.
-        self._digests = digests = array("q", bytes(8 * SLOTS))
         memory, self._memory = self._memory, None
         rows = []
         for space, held in enumerate(memory):
             for name, intent in held.items():
-                rows.append((space, name, self._seq, _encode(intent)))
-                digests[hash((space, name)) & (SLOTS - 1)] = _digest((space, name), intent.fields)
+                rows.append((space, name, self._seq, _encode(intent), *_columns(space, intent)))
                 self._seq += 1
-        self._db.executemany("INSERT INTO held (space, name, seq, data) VALUES (?, ?, ?, ?)", rows)
+        self._db.executemany(INSERT, rows)
 
     def __len__(self) -> int:
         return sum(self._counts)
@@ -242,8 +264,11 @@ class StagedEntities:
             return
         batch = self._batch
         self._db.executemany(
-            "INSERT OR REPLACE INTO held (space, name, seq, data) VALUES (?, ?, ?, ?)",
-            [(*slot, batch[slot][0], _encode(batch[slot][1])) for slot in self._dirty],
+            INSERT,
+            [
+                (*slot, batch[slot][0], _encode(batch[slot][1]), *_columns(slot[0], batch[slot][1]))
+                for slot in self._dirty
+            ],
         )
         digests = self._digests
         for slot, entry in batch.items():
@@ -325,9 +350,13 @@ class StagedEntities:
 
     def pass_over(self) -> None:
         """Pass 1 is over: let the digests go (8 MB each, back to the system before the
-        writers take theirs)."""
+        writers take theirs), and hold everything in the scratch file, where the writers
+        read it a chunk at a time and look it up set-based (`has`, `named`, `derived`)."""
         self._digests = array("q")
         self.taken.forget()
+        if self._memory is not None:
+            self._to_disk()
+        self._db.execute("CREATE INDEX held_label ON held (space, label)")
 
     # --- reading them back --------------------------------------------------------------
 
@@ -337,15 +366,75 @@ class StagedEntities:
             return self._memory[space]
         return dict(self.items(space))
 
-    def encoded(self, space: int) -> Encoded:
-        """Every entity of a space, in the order first met, held encoded: a mapping that
-        decodes an intent on each read (a third of the memory of the intents themselves)."""
-        if self._memory is not None:
-            return self._memory[space]
-        found = Encoded(space)
-        for rows in self._chunks_of_rows(space):
-            found.data.update((name, data) for name, _, data in rows)
+    def has(self, space: int, names: Iterable[str]) -> set[str]:
+        """Which of these names are held in the space."""
+        return {name for name, _ in self._where(space, "name", names, "name, seq")}
+
+    def named(self, space: int, labels: Iterable[str]) -> dict[str, str]:
+        """label -> name of the first entity of the space (in the order met) that gives
+        this name (sources) or text (claims), for these labels."""
+        found: dict[str, str] = {}
+        for label, name in sorted(
+            self._where(space, "label", labels, "label, name, seq"), key=_third
+        ):
+            found.setdefault(label, name)
         return found
+
+    def _where(self, space: int, column: str, values: Iterable[str], what: str) -> list[tuple]:
+        """`what` of the space's rows whose `column` is one of `values`, CHUNK at a time."""
+        values = sorted(set(values))
+        found: list[tuple] = []
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            found.extend(
+                self._db.execute(
+                    f"SELECT {what} FROM held WHERE space = ? AND {column} IN ({marks})",  # noqa: S608
+                    (space, *chunk),
+                )
+            )
+        return found
+
+    def unlabelled(self, space: int) -> Iterator[list[str]]:
+        """Names of the space's entities that give no name (or text), CHUNK at a time."""
+        names = [
+            name
+            for (name,) in self._db.execute(
+                "SELECT name FROM held WHERE space = ? AND label IS NULL ORDER BY seq", (space,)
+            )
+        ]
+        for start in range(0, len(names), CHUNK):
+            yield names[start : start + CHUNK]
+
+    def set_labels(self, space: int, labels: Iterable[tuple[str, str]]) -> None:
+        """Give these (label, name) entities the label (a stored source's name)."""
+        self._db.executemany(
+            "UPDATE held SET label = ? WHERE space = ? AND name = ?",
+            [(label, space, name) for label, name in labels],
+        )
+
+    def labels(self, space: int) -> Iterator[tuple[str, str]]:
+        """(label, name) of the space's entities that have a label, in the order met."""
+        yield from self._db.execute(
+            "SELECT label, name FROM held WHERE space = ? AND label IS NOT NULL ORDER BY seq",
+            (space,),
+        )
+
+    def derived(self, space: int) -> list[tuple[str, str]]:
+        """(name, parent) of the sources that give derived_from ('' to derive from nothing),
+        in the order met: the only ones whose write depends on other sources."""
+        return self._db.execute(
+            "SELECT name, parent FROM held WHERE space = ? AND parent IS NOT NULL ORDER BY seq",
+            (space,),
+        ).fetchall()
+
+    def drop(self, space: int, names: Iterable[str]) -> None:
+        """Hold these entities no longer (refused)."""
+        names = list(names)
+        self._db.executemany(
+            "DELETE FROM held WHERE space = ? AND name = ?", [(space, name) for name in names]
+        )
+        self._counts[space] -= len(names)
 
     def items(self, space: int) -> Iterator[tuple[str, Any]]:
         for chunk in self.chunks(space):
@@ -381,8 +470,9 @@ class StagedEntities:
         ).fetchone()
         return _decode(space, row[0]) if row is not None else None
 
-    def put(self, space: int, name: str, intent: Any) -> None:
-        """Hold `intent` under `name` (replacing what was, in its place in the order)."""
+    def put(self, space: int, name: str, intent: Any, *, labelled: bool = True) -> None:
+        """Hold `intent` under `name` (replacing what was, in its place in the order); not
+        found by `named` unless `labelled`."""
         if self._memory is not None:
             self._counts[space] += name not in self._memory[space]
             self._memory[space][name] = intent
@@ -395,38 +485,11 @@ class StagedEntities:
             self._counts[space] += 1
         else:
             seq = row[0]
+        label, parent = _columns(space, intent)
         self._db.execute(
-            "INSERT OR REPLACE INTO held (space, name, seq, data) VALUES (?, ?, ?, ?)",
-            (space, name, seq, _encode(intent)),
+            INSERT, (space, name, seq, _encode(intent), label if labelled else None, parent)
         )
 
 
-class Encoded(MutableMapping):
-    """name -> intent, each held as the bytes `_encode` makes and decoded on every read: a
-    change to an intent read from it is kept only by assigning the intent again."""
-
-    def __init__(self, space: int) -> None:
-        self.space = space
-        self.data: dict[str, bytes] = {}
-
-    def __getitem__(self, name: str) -> Any:
-        return _decode(self.space, self.data[name])
-
-    def __setitem__(self, name: str, intent: Any) -> None:
-        self.data[name] = _encode(intent)
-
-    def __delitem__(self, name: str) -> None:
-        del self.data[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.data
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.data)
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
-        space = self.space
-        return ((name, _decode(space, data)) for name, data in self.data.items())
+def _third(row: tuple) -> Any:
+    return row[2]

@@ -15,6 +15,7 @@ class AliasWriter(WriterCore):
     def write_aliases(self, batch: list[tuple[Where, AliasRecord, Any]]) -> None:
         """Former keys (as `export` writes them after a merge or a rename) made to resolve
         again: `claim show OLDKEY` works in the database the export is imported into."""
+        self.bound_keys()
         table = KeyAlias.__table__
         for entity, load, ids, model in (
             ("claim", self.load_claim_ids, self.claim_ids, Claim),

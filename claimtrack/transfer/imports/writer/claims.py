@@ -32,42 +32,43 @@ class ClaimWriter(WriterCore):
         those staged in pass 1 under the spaces `keyed` (by key) and `unkeyed` (by text),
         read back a chunk at a time."""
         if staged.count(unkeyed):
-            self._key_unkeyed(staged, keyed, staged.load(unkeyed))
+            self._key_unkeyed(staged, keyed, unkeyed)
         for chunk in staged.chunks(keyed, 2000):
             self._write_claim_chunk([intent for _, intent in chunk], [key for key, _ in chunk])
+            self.bound_keys()
 
-    def _key_unkeyed(
-        self, staged: StagedEntities, space: int, unkeyed: dict[str, ClaimIntent]
-    ) -> None:
-        """Give every claim given by text only a key: the key of a claim with that text in
-        the files or the database, else a new one; merged into the staged claims."""
-        texts = {}
-        for key, intent in staged.items(space):
-            if intent.fields.get("text"):
-                texts.setdefault(intent.fields["text"], key)
-        pending = {}
-        for text, intent in unkeyed.items():
-            if text in texts:
-                self._merge_staged(staged, space, texts[text], intent)
-                self.claim_by_text[text] = texts[text]
-            else:
-                pending[text] = intent
-        by_text = {}
-        for row in self._lookup(Claim, "text", pending, ("key",)):
-            by_text.setdefault(row[1], row[0])
-        new_texts = [text for text in pending if text not in by_text]
-        stems = [values.slugify(" ".join(text.split()[:6])) or "claim" for text in new_texts]
-        for text, key in zip(new_texts, self.free_keys(Claim, "claim", stems), strict=True):
-            by_text[text] = key
-        for text, intent in pending.items():
-            key = by_text[text]
-            self.claim_by_text[text] = key
-            if not self._merge_staged(staged, space, key, intent):
-                staged.put(
-                    space,
-                    key,
-                    ClaimIntent(intent.where, key, text, dict(intent.fields), intent.add_tags),
-                )
+    def _key_unkeyed(self, staged: StagedEntities, space: int, unkeyed: int) -> None:
+        """Give every claim given by text only a key, a chunk at a time: the key of a claim
+        with that text in the files (the first one), else in the database, else a new one;
+        merged into the staged claims."""
+        used: set[str] = set()  # keys made from texts
+        for chunk in staged.chunks(unkeyed, 2000):
+            texts = staged.named(space, [text for text, _ in chunk])
+            pending = {}
+            for text, intent in chunk:
+                if text in texts:
+                    self._merge_staged(staged, space, texts[text], intent)
+                    self.claim_by_text[text] = texts[text]
+                else:
+                    pending[text] = intent
+            by_text = {}
+            for row in self._lookup(Claim, "text", pending, ("key",)):
+                by_text.setdefault(row[1], row[0])
+            new_texts = [text for text in pending if text not in by_text]
+            stems = [values.slugify(" ".join(text.split()[:6])) or "claim" for text in new_texts]
+            made = self.free_keys(Claim, "claim", stems, used)
+            for text, key in zip(new_texts, made, strict=True):
+                by_text[text] = key
+            for text, intent in pending.items():
+                key = by_text[text]
+                self.claim_by_text[text] = key
+                if not self._merge_staged(staged, space, key, intent):
+                    staged.put(
+                        space,
+                        key,
+                        ClaimIntent(intent.where, key, text, dict(intent.fields), intent.add_tags),
+                        labelled=False,
+                    )
 
     def _merge_staged(
         self, staged: StagedEntities, space: int, key: str, other: ClaimIntent

@@ -1,7 +1,13 @@
 """The writer's core: what every entity's writer shares. Ids (reserved in bulk, negative in a
 dry run), INSERT and UPDATE of many rows in one statement (executemany, or COPY on
 PostgreSQL), the buffered history, the counts, and the key -> id maps of what was met,
-loaded in bulk (CHUNK keys per IN (...) lookup)."""
+loaded in bulk (CHUNK keys per IN (...) lookup).
+
+While the writer writes, the key -> id maps are caches of what the database holds: emptied
+past KEY_CACHE keys (`bound_keys`), where every key they hold is written, and loaded again
+from the tables. A map of every key met took ~100 bytes a key, ~75 MB at a 5M-row sheet's
+500,000 claims and 250,000 sources. A dry run (or an import refused part way) keeps every
+key: its new rows exist nowhere else."""
 
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from ..rows import RECORD_TYPES
 
 CHUNK = 500  # keys per IN (...) lookup
 HISTORY_FLUSH = 20_000
+KEY_CACHE = 20_000  # keys a key -> id map holds before bound_keys empties it
 
 Reject = Callable[[Where, list[Problem], Any], None]
 
@@ -242,6 +249,16 @@ class WriterCore:
             )
         self.flush_history()
 
+    def bound_keys(self) -> None:
+        """Empty each key -> id map past KEY_CACHE keys, while writing: called only where
+        every key a map holds names a row written (or none), so each is found again in the
+        tables. Those of a dry run are kept: its new ids exist nowhere else."""
+        if not self.write:
+            return
+        for ids in (self.claim_ids, self.source_ids):
+            if len(ids) > KEY_CACHE:
+                ids.clear()
+
     def forget_keys(self) -> None:
         """Drop the key -> id maps once every row is written: at 100,000 claims and 50,000
         sources they hold ~15 MB that the steps after the rows (indexes, the search index,
@@ -299,15 +316,18 @@ class WriterCore:
         for key in missing:
             ids.setdefault(key, 0)
 
-    def free_keys(self, model, entity: str, stems: list[str]) -> list[str]:
-        """A free key for each stem ('daily-nk', then 'daily-nk-2', ...), in few queries."""
+    def free_keys(
+        self, model, entity: str, stems: list[str], used: set[str] | None = None
+    ) -> list[str]:
+        """A free key for each stem ('daily-nk', then 'daily-nk-2', ...), in few queries;
+        `used` holds the keys given out by earlier calls (each added as it is given)."""
         table = model.__table__
         taken = {row[0] for row in self._lookup(model, "key", stems)}
         taken |= set(self._aliases(entity, stems))
         known = self.claim_ids if entity == "claim" else self.source_ids
         taken |= {stem for stem in stems if known.get(stem)}
         result = []
-        used: set[str] = set()
+        used = set() if used is None else used
         for stem in stems:
             if stem not in taken and stem not in used:
                 used.add(stem)
@@ -359,6 +379,8 @@ class WriterCore:
             met = cache["met"] = {v: k for k, v in ids_by_key.items()}
             cache["size"] = len(ids_by_key)
         stored = cache["stored"]
+        if len(stored) > KEY_CACHE:
+            stored.clear()
         known = {i: met[i] for i in wanted if i in met}
         rest = [i for i in wanted if i not in known and i > 0 and i not in stored]
         for key, found_id in self._lookup(model, "id", rest, ("key",)):

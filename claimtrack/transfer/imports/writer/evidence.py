@@ -46,12 +46,20 @@ class EvidenceWriter(EvidenceMatching):
         return key or self.source_by_name.get(name) or (name if self.source_ids.get(name) else None)
 
     def write_evidence(self, batch: list[tuple[Where, tuple, Any]]) -> None:
+        self.bound_keys()
         self.load_claim_ids(self._claim_of(item) for _, item, _ in batch)
         self.load_source_ids(
             key
             for _, item, _ in batch
             for key in (item.source_key, item.via_key, item.via_name, *item.relays)
             if key
+        )
+        # The keys names stand for (a name may be a key: loaded above).
+        self.load_source_ids(
+            self._source_of(None, name)
+            for _, item, _ in batch
+            for name in (item.source_name, item.via_name, *item.relays)
+            if name
         )
         claim_ids, source_ids = self.claim_ids, self.source_ids
         resolved = []

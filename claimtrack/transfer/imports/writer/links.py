@@ -23,6 +23,7 @@ class LinkWriter(WriterCore):
         self.given_links: dict[tuple[int, int], Where] = {}
 
     def write_links(self, batch: list[tuple[Where, LinkRecord, Any]]) -> None:
+        self.bound_keys()
         self.load_claim_ids(key for _, link, _ in batch for key in (link.claim, link.other))
         resolved = []
         for where, link, raw in batch:

@@ -4,7 +4,6 @@ where a chain moved."""
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -13,8 +12,9 @@ from sqlalchemy.engine import Connection
 from .... import values
 from ....confusables import normalise_name
 from ....models import Source
-from ....records import SourceRecord, changed_fields
+from ....records import changed_fields
 from ..rows import SourceIntent
+from ..staging import StagedEntities
 from .core import HISTORY_FLUSH, WriterCore, chunks, unknown
 
 # The columns an import writes: the values a file sets, which an update writes again.
@@ -31,95 +31,170 @@ class SourceWriter(WriterCore):
         self.join_look_alike_sources = join_look_alike_sources
         # (name in the files, key of the source taken for it, that source's name)
         self.look_alike_names: list[tuple[str, str, str]] = []
+        self._alike_forms: dict[str, tuple[str, str | None]] | None = None  # _look_alikes
 
-    def write_sources(
-        self, keyed: MutableMapping[str, SourceIntent], unkeyed: dict[str, SourceIntent]
-    ) -> None:
-        """Create or update every source the files describe, then set every origin. `keyed`
-        may decode its intents on each read (staging.Encoded): a change is kept by assigning
-        the intent again."""
+    def write_sources(self, staged: StagedEntities, keyed: int, unkeyed: int) -> None:
+        """Create or update every source the files describe, then set every origin: those
+        staged in pass 1 under the spaces `keyed` (by key) and `unkeyed` (by name), read back
+        a chunk at a time. Only the sources whose derived-from chain the files set or the
+        database holds are held together (their origins depend on each other); the rest are
+        written a chunk at a time as they are read."""
+        self._label_by_stored_names(staged, keyed)
+        self._key_unkeyed_sources(staged, keyed, unkeyed)
+        derived = self._check_parents(staged, keyed)
         table = Source.__table__
         columns = ("id", "key", *SOURCE_VALUES)
-        # Stored sources the files name, by key: what the graph needs, not every column (the
-        # rest is read a chunk at a time where it is compared: holding every column of 50,000
-        # sources took ~10 MB more on a re-import).
-        held = ("id", "key", "name", "derived_from_id", "origin_id")
+        # The sources of the derived-from graph: by key, their intents, ids and stored rows.
+        graph: dict[str, SourceIntent] = {}
+        graph_ids: dict[str, int] = {}
         existing: dict[str, Any] = {}
-        for chunk in chunks(sorted(keyed)):
-            for row in self.conn.execute(
-                select(*(table.c[c] for c in held)).where(table.c.key.in_(chunk))
-            ):
-                existing[row.key] = row
-        # Sources named but not keyed: a `via` cell may be a key; else match on name; else new.
-        refs = [name for name, intent in unkeyed.items() if intent.reference]
-        self.load_source_ids(refs)
-        keyed_names = {}
-        for key, intent in keyed.items():
-            name = intent.fields.get("name") or (existing[key].name if key in existing else None)
-            if name:
-                keyed_names.setdefault(name, key)
-        pending = {}
-        for name, intent in unkeyed.items():
-            if intent.reference and (name in keyed or self.source_ids.get(name)):
-                self.source_by_name[name] = name
-            elif name in keyed_names:
-                self.source_by_name[name] = keyed_names[name]
-            else:
-                pending[name] = intent
-        by_name = {}
-        for row in self._lookup(Source, "name", pending, ("key",)):
-            by_name.setdefault(row[1], row[0])
-        new_names = [name for name in pending if name not in by_name]
-        looks_like: dict[str, str] = {}  # a new name -> the name (stored or new) it looks like
-        if self.join_look_alike_sources and new_names:
-            looks_like, new_names = self._look_alikes(new_names, keyed_names, by_name)
-        stems = [values.slugify(name) or "src" for name in new_names]
-        for name, key in zip(new_names, self.free_keys(Source, "source", stems), strict=True):
-            by_name[name] = key
-        for name, other in looks_like.items():
-            by_name[name] = by_name[other]
-            self.look_alike_names.append((name, by_name[other], other))
-            pending.pop(name)
-            self.source_by_name[name] = by_name[other]
-        # A stored source taken for a look-alike name is not among those the files write.
-        self.load_source_ids({by_name[other] for other in looks_like.values()} - set(keyed))
-        for name, intent in pending.items():
-            key = by_name[name]
-            self.source_by_name[name] = key
-            if key not in keyed:
-                keyed[key] = SourceIntent(intent.where, key, name, dict(intent.fields))
-        missing_rows = [key for key in keyed if key not in existing]
-        for chunk in chunks(missing_rows):
-            for row in self.conn.execute(
-                select(*(table.c[c] for c in held)).where(table.c.key.in_(chunk))
-            ):
-                existing[row.key] = row
+        for chunk in staged.chunks(keyed, 2000):
+            stored = {
+                row.key: row
+                for row in self.conn.execute(
+                    select(*(table.c[c] for c in columns)).where(
+                        table.c.key.in_([key for key, _ in chunk])
+                    )
+                )
+            }
+            new_ids = iter(self.new_ids("sources", sum(key not in stored for key, _ in chunk)))
+            inserts, updates = [], []
+            for key, intent in chunk:
+                row = stored.get(key)
+                sid = row.id if row is not None else next(new_ids)
+                if key in derived or (
+                    row is not None and (row.derived_from_id is not None or row.origin_id != row.id)
+                ):
+                    graph[key], graph_ids[key] = intent, sid
+                    if row is not None:
+                        existing[key] = row
+                    continue
+                self.source_ids[key] = sid
+                fields = intent.fields
+                if row is None:
+                    self.count("source", "created")  # recorded by the import's event (finish)
+                    self.created_sources.add(sid)
+                    inserts.append(self._source_row(sid, key, fields, None, sid))
+                    continue
+                current = self._current(row, {})
+                before, after = changed_fields(current, fields)
+                if after:
+                    updates.append(self._update_row(row, current, after, None, sid))
+                    self.record("source.edit", "source", source_id=sid, before=before, after=after)
+                    self.count("source", "updated")
+                else:
+                    self.count("source", "unchanged")
+            self.insert("sources", (*columns, "created_at", "updated_at"), inserts)
+            self.update("sources", (*SOURCE_VALUES, "updated_at"), updates)
+            self.flush_history(at_least=HISTORY_FLUSH)
+            self.bound_keys()
+        self.source_ids.update(graph_ids)
+        self._write_graph(graph, existing)
+        self.flush_history(at_least=HISTORY_FLUSH)
+        self.bound_keys()
 
-        # Parents must exist (in the files or the database); a refused source is dropped,
-        # and so is anything derived from it.
-        parent_keys = {
-            i.fields["derived_from"] for i in keyed.values() if i.fields.get("derived_from")
-        }
-        self.load_source_ids(k for k in parent_keys if k not in keyed)
+    def _label_by_stored_names(self, staged: StagedEntities, keyed: int) -> None:
+        """A source the files give by key without a name goes by its stored name (a name
+        given by another row is that source)."""
+        table = Source.__table__
+        for names in staged.unlabelled(keyed):
+            staged.set_labels(
+                keyed,
+                self.conn.execute(
+                    select(table.c.name, table.c.key).where(
+                        table.c.key.in_(names), table.c.name.is_not(None)
+                    )
+                ),
+            )
+
+    def _key_unkeyed_sources(self, staged: StagedEntities, keyed: int, unkeyed: int) -> None:
+        """Give every source named without a key a key, a chunk at a time: a `via` cell's
+        name may be a key; else the key of a source with that name in the files (the first
+        one), else in the database; else a new key. Those new to the files are staged with
+        the keyed ones."""
+        used: set[str] = set()  # keys made from names
+        for chunk in staged.chunks(unkeyed, 2000):
+            refs = [name for name, intent in chunk if intent.reference]
+            self.load_source_ids(refs)
+            refs_keyed = staged.has(keyed, refs)
+            keys = {
+                name for name in refs if name in refs_keyed or self.source_ids.get(name)
+            }  # found as keys where they are used (EvidenceWriter._source_of)
+            keyed_names = staged.named(keyed, [name for name, _ in chunk if name not in keys])
+            pending = {}
+            for name, intent in chunk:
+                if name in keys:
+                    continue
+                if name in keyed_names:
+                    self.source_by_name[name] = keyed_names[name]
+                else:
+                    pending[name] = intent
+            by_name = {}
+            for row in self._lookup(Source, "name", pending, ("key",)):
+                by_name.setdefault(row[1], row[0])
+            new_names = [name for name in pending if name not in by_name]
+            looks_like: dict[str, str] = {}  # a new name -> the name it looks like
+            if self.join_look_alike_sources and new_names:
+                looks_like, new_names = self._look_alikes(new_names, staged, keyed, by_name)
+            stems = [values.slugify(name) or "src" for name in new_names]
+            made = self.free_keys(Source, "source", stems, used)
+            for name, key in zip(new_names, made, strict=True):
+                by_name[name] = key
+                self._alike_key(name, key)
+            for name, other in looks_like.items():
+                by_name[name] = by_name[other]
+                self.look_alike_names.append((name, by_name[other], other))
+                pending.pop(name)
+                self.source_by_name[name] = by_name[other]
+            # A stored source taken for a look-alike name is not among those the files write.
+            others = {by_name[other] for other in looks_like.values()}
+            self.load_source_ids(others - staged.has(keyed, others))
+            held = staged.has(keyed, [by_name[name] for name in pending])
+            for name, intent in pending.items():
+                key = by_name[name]
+                self.source_by_name[name] = key
+                if key not in held:
+                    held.add(key)
+                    source = SourceIntent(intent.where, key, name, dict(intent.fields))
+                    staged.put(keyed, key, source, labelled=False)
+            self.bound_keys()
+
+    def _check_parents(self, staged: StagedEntities, keyed: int) -> set[str]:
+        """Parents must exist (in the files or the database); a refused source is dropped,
+        and so is anything derived from it. The keys of the sources left that give
+        derived_from."""
+        derived = staged.derived(keyed)
+        parents = {parent for _, parent in derived if parent}
+        present = staged.has(keyed, parents)
+        self.load_source_ids(parent for parent in parents if parent not in present)
+        dropped: set[str] = set()
         while True:
-            dropped = False
-            for key in list(keyed):
-                intent = keyed[key]
-                parent = intent.fields.get("derived_from")
-                if parent and parent not in keyed and not self.source_ids.get(parent):
-                    self.refuse(intent.where, "derived_from", parent, unknown("source"), None)
-                    del keyed[key]
-                    dropped = True
-            if not dropped:
+            refused = [
+                key
+                for key, parent in derived
+                if key not in dropped
+                and parent
+                and (parent in dropped or parent not in present and not self.source_ids.get(parent))
+            ]
+            if not refused:
                 break
+            for key in refused:
+                intent = staged.get(keyed, key)
+                parent = intent.fields.get("derived_from")
+                self.refuse(intent.where, "derived_from", parent, unknown("source"), None)
+            dropped.update(refused)
+        staged.drop(keyed, dropped)
+        return {key for key, _ in derived if key not in dropped}
 
-        new_keys = [key for key in keyed if key not in existing]
-        for key, new_id in zip(new_keys, self.new_ids("sources", len(new_keys)), strict=True):
-            self.source_ids[key] = new_id
-        for key, row in existing.items():
-            if key in keyed:
-                self.source_ids[key] = row.id
-
+    def _write_graph(self, keyed: dict[str, SourceIntent], existing: dict[str, Any]) -> None:
+        """Write the sources whose derived-from chain the files set or the database holds
+        (`keyed`, with their ids in source_ids; `existing`: the stored rows of those stored),
+        and every origin that moved with them."""
+        table = Source.__table__
+        columns = ("id", "key", *SOURCE_VALUES)
+        self.load_source_ids(
+            {i.fields["derived_from"] for i in keyed.values() if i.fields.get("derived_from")}
+        )
         # The derived-from graph: the database's, with the files' changes laid over it. Only
         # sources that derive from another are held (a source deriving from nothing is its own
         # origin at depth 0): holding every source's parent, origin, depth and key took ~25 MB
@@ -212,89 +287,39 @@ class SourceWriter(WriterCore):
         # History is encoded as it is recorded (a few hundred bytes per source instead of the
         # record dicts) and written after the sources it refers to.
         inserts, updates = [], []
-        stored_rows: dict[int, Any] = {}
-        for key_chunk in chunks(list(keyed)):
-            ids = [existing[key].id for key in key_chunk if key in existing]
-            stored_rows.clear()
-            for chunk in chunks(ids):
-                for row in self.conn.execute(
-                    select(*(table.c[c] for c in columns)).where(table.c.id.in_(chunk))
-                ):
-                    stored_rows[row.id] = row
-            for key in key_chunk:
-                intent = keyed[key]
-                sid = self.source_ids[key]
-                fields = intent.fields
-                parent_id = parent_of.get(sid)
-                if key not in existing:
-                    inserts.append(key)  # rows made a chunk at a time (below)
-                    self.count("source", "created")  # recorded by the import's event (finish)
-                    self.created_sources.add(sid)
-                    continue
-                row = stored_rows[existing[key].id]
-                current = {
-                    "name": row.name,
-                    "kind": row.kind,
-                    "reliability": row.reliability,
-                    "derived_from": key_of.get(row.derived_from_id)
-                    if row.derived_from_id
-                    else None,
-                    "url": row.url,
-                    "notes": row.notes,
-                }
-                before, after = changed_fields(current, fields)
-                if "derived_from" in after:
-                    before["origin"] = key_of.get(row.origin_id, key)
-                    after["origin"] = key_of[origin[sid]] if sid in origin else key
-                if after:
-                    merged = {**current, **{k: v for k, v in after.items() if k != "origin"}}
-                    updates.append(
-                        (
-                            merged["name"],
-                            merged["kind"],
-                            merged["reliability"],
-                            parent_id,
-                            origin.get(sid, sid),
-                            merged["url"],
-                            merged["notes"],
-                            self.now_db,
-                            sid,
-                        )
+        for key, intent in keyed.items():
+            sid = self.source_ids[key]
+            fields = intent.fields
+            if key not in existing:
+                inserts.append(key)  # rows made below, parents first
+                self.count("source", "created")  # recorded by the import's event (finish)
+                self.created_sources.add(sid)
+                continue
+            row = existing[key]
+            current = self._current(row, key_of)
+            before, after = changed_fields(current, fields)
+            if "derived_from" in after:
+                before["origin"] = key_of.get(row.origin_id, key)
+                after["origin"] = key_of[origin[sid]] if sid in origin else key
+            if after:
+                after_values = {k: v for k, v in after.items() if k != "origin"}
+                updates.append(
+                    self._update_row(
+                        row, current, after_values, parent_of.get(sid), origin.get(sid, sid)
                     )
-                    self.record("source.edit", "source", source_id=sid, before=before, after=after)
-                    self.count("source", "updated")
-                else:
-                    self.count("source", "unchanged")
+                )
+                self.record("source.edit", "source", source_id=sid, before=before, after=after)
+                self.count("source", "updated")
+            else:
+                self.count("source", "unchanged")
         inserts.sort(key=lambda key: depth.get(self.source_ids[key], 0))  # parents first
         for chunk in chunks(inserts, 5000):
             rows = []
             for key in chunk:
                 sid = self.source_ids[key]
-                fields = keyed[key].fields
-                parent_id = parent_of.get(sid)
-                record = SourceRecord(
-                    key,
-                    fields.get("name") or key,
-                    fields.get("kind") or "unknown",
-                    fields.get("reliability") or "F",
-                    key_of[parent_id] if parent_id else None,
-                    key_of[origin[sid]] if sid in origin else key,
-                    fields.get("url"),
-                    fields.get("notes"),
-                )
                 rows.append(
-                    (
-                        sid,
-                        key,
-                        record.name,
-                        record.kind,
-                        record.reliability,
-                        parent_id,
-                        origin.get(sid, sid),
-                        record.url,
-                        record.notes,
-                        self.now_db,
-                        self.now_db,
+                    self._source_row(
+                        sid, key, keyed[key].fields, parent_of.get(sid), origin.get(sid, sid)
                     )
                 )
             self.insert("sources", (*columns, "created_at", "updated_at"), rows)
@@ -312,10 +337,61 @@ class SourceWriter(WriterCore):
         self.update("sources", ("origin_id", "updated_at"), moved)
         self.flush_history(at_least=HISTORY_FLUSH)
 
-    def _derived_keys(
-        self, ids: set[int], keyed: MutableMapping[str, SourceIntent]
-    ) -> dict[int, str]:
-        """id -> key of these sources: those the files write by their keys, the rest read."""
+    def _source_row(
+        self, sid: int, key: str, fields: dict, parent_id: int | None, origin_id: int
+    ) -> tuple:
+        """A new source's row (the columns of `insert`, then created and updated at)."""
+        return (
+            sid,
+            key,
+            fields.get("name") or key,
+            fields.get("kind") or "unknown",
+            fields.get("reliability") or "F",
+            parent_id,
+            origin_id,
+            fields.get("url"),
+            fields.get("notes"),
+            self.now_db,
+            self.now_db,
+        )
+
+    @staticmethod
+    def _current(row: Any, key_of: dict[int, str]) -> dict[str, Any]:
+        """A stored source's values as a file gives them (derived_from by key)."""
+        return {
+            "name": row.name,
+            "kind": row.kind,
+            "reliability": row.reliability,
+            "derived_from": key_of.get(row.derived_from_id) if row.derived_from_id else None,
+            "url": row.url,
+            "notes": row.notes,
+        }
+
+    def _update_row(
+        self,
+        row: Any,
+        current: dict[str, Any],
+        after: dict[str, Any],
+        parent_id: int | None,
+        origin_id: int,
+    ) -> tuple:
+        """An UPDATE's values (SOURCE_VALUES, updated at, id) for a stored source."""
+        merged = {**current, **after}
+        return (
+            merged["name"],
+            merged["kind"],
+            merged["reliability"],
+            parent_id,
+            origin_id,
+            merged["url"],
+            merged["notes"],
+            self.now_db,
+            row.id,
+        )
+
+    def _derived_keys(self, ids: set[int], keyed: dict[str, SourceIntent]) -> dict[int, str]:
+        """id -> key of these sources: those of the graph by their keys, the rest read (in
+        a dry run, a new source's from the key map: it is not stored)."""
         key_of = {}
         if ids:
             for key in keyed:
@@ -328,41 +404,49 @@ class SourceWriter(WriterCore):
                 select(table.c.id, table.c.key).where(table.c.id.in_(chunk))
             ):
                 key_of[sid] = key
+        if any(sid not in key_of for sid in ids):
+            key_of.update(self._source_keys({sid for sid in ids if sid not in key_of}))
         return key_of
 
     def _look_alikes(
-        self, new_names: list[str], keyed_names: dict[str, str], by_name: dict[str, str]
+        self, new_names: list[str], staged: StagedEntities, keyed: int, by_name: dict[str, str]
     ) -> tuple[dict[str, str], list[str]]:
         """Which of the new names look like a source already stored, keyed in the files, or
         a new name earlier in the files: {name: name of that source}, and the names left to
-        create. One pass over the stored sources' names (only with --on-duplicate merge)."""
-        first: dict[str, str] = {}  # look-alike form -> the name that has it
-        table = Source.__table__
-        rows = self.conn.execute(
-            select(table.c.key, table.c.name)
-            .where(table.c.removed_at.is_(None))
-            .order_by(table.c.id)
-            .execution_options(yield_per=5000)
-        )
-        for key, name in rows:
-            form = normalise_name(name)
-            if form and form not in first:
-                first[form] = name
-                by_name.setdefault(name, key)
-        for name, key in keyed_names.items():
-            form = normalise_name(name)
-            if form and form not in first:
-                first[form] = name
-                by_name.setdefault(name, key)
+        create. One pass over the stored sources' names, at the first call (only with
+        --on-duplicate merge); by_name gains the keys of the names they look like."""
+        first = self._alike_forms  # look-alike form -> (the name that has it, its key)
+        if first is None:
+            first = self._alike_forms = {}
+            table = Source.__table__
+            rows = self.conn.execute(
+                select(table.c.name, table.c.key)
+                .where(table.c.removed_at.is_(None))
+                .order_by(table.c.id)
+                .execution_options(yield_per=5000)
+            )
+            for name, key in [*rows, *staged.labels(keyed)]:
+                form = normalise_name(name)
+                if form and form not in first:
+                    first[form] = (name, key)
         looks_like: dict[str, str] = {}
         remaining = []
         for name in new_names:
             form = normalise_name(name)
             other = first.get(form) if form else None
-            if other is None or other == name:
+            if other is None or other[0] == name:
                 if form:
-                    first.setdefault(form, name)
+                    first.setdefault(form, (name, None))  # its key once made (_alike_key)
                 remaining.append(name)
             else:
-                looks_like[name] = other
+                looks_like[name] = other[0]
+                if other[1] is not None:
+                    by_name.setdefault(other[0], other[1])
         return looks_like, remaining
+
+    def _alike_key(self, name: str, key: str) -> None:
+        """The key made for a new name that later names may look like."""
+        if self._alike_forms is not None:
+            form = normalise_name(name)
+            if form and self._alike_forms.get(form, (None,))[0] == name:
+                self._alike_forms[form] = (name, key)

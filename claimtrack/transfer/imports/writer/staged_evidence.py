@@ -213,6 +213,7 @@ class StagedEvidenceWriter(EvidenceWriter):
 
     def _add_refs(self, space: int, names: list[str]) -> None:
         """Resolve these distinct names of one space as write_evidence would."""
+        self.bound_keys()
         claim_ids, source_ids = self.claim_ids, self.source_ids
         if space == 0:
             self.load_claim_ids(names)
@@ -230,6 +231,7 @@ class StagedEvidenceWriter(EvidenceWriter):
         else:
             self.load_source_ids(names)  # a name may be a key (a `via` cell)
             keys = [self._source_of(None, name) for name in names]
+            self.load_source_ids(key for key in keys if key)
             refs = [
                 (3, name, source_ids.get(key, 0) if key else 0, int(bool(key)))
                 for name, key in zip(names, keys, strict=True)

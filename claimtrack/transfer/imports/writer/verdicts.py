@@ -25,6 +25,7 @@ class VerdictWriter(WriterCore):
         self.given_verdicts: dict[int, tuple[tuple, Where]] = {}
 
     def write_verdicts(self, batch: list[tuple[Where, VerdictRow, Any]]) -> None:
+        self.bound_keys()
         # A sheet row names its claim by key or by text, as its evidence does.
         batch = [
             (where, item._replace(claim=item.claim or self.claim_by_text.get(item.claim_text)), raw)
