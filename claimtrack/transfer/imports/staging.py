@@ -38,6 +38,10 @@ SPILL = 20_000
 # The four spaces an entity is held in, as _held finds it.
 SOURCES, NAMED_SOURCES, CLAIMS, TEXT_CLAIMS = range(4)
 _SOURCE_SPACES = (SOURCES, NAMED_SOURCES)
+LOOKUPS = {  # StagedEntities._where
+    "name": "SELECT name, seq FROM held WHERE space = ? AND name IN ({marks})",
+    "label": "SELECT label, name, seq FROM held WHERE space = ? AND label IN ({marks})",
+}
 INSERT = (
     "INSERT OR REPLACE INTO held (space, name, seq, data, label, parent) VALUES (?, ?, ?, ?, ?, ?)"
 )
@@ -368,31 +372,25 @@ class StagedEntities:
 
     def has(self, space: int, names: Iterable[str]) -> set[str]:
         """Which of these names are held in the space."""
-        return {name for name, _ in self._where(space, "name", names, "name, seq")}
+        return {name for name, _ in self._where(space, "name", names)}
 
     def named(self, space: int, labels: Iterable[str]) -> dict[str, str]:
         """label -> name of the first entity of the space (in the order met) that gives
         this name (sources) or text (claims), for these labels."""
         found: dict[str, str] = {}
-        for label, name in sorted(
-            self._where(space, "label", labels, "label, name, seq"), key=_third
-        ):
+        for label, name in sorted(self._where(space, "label", labels), key=_third):
             found.setdefault(label, name)
         return found
 
-    def _where(self, space: int, column: str, values: Iterable[str], what: str) -> list[tuple]:
-        """`what` of the space's rows whose `column` is one of `values`, CHUNK at a time."""
+    def _where(self, space: int, column: str, values: Iterable[str]) -> list[tuple]:
+        """The space's rows (as LOOKUPS selects them) whose `column` is one of `values`,
+        CHUNK at a time."""
         values = sorted(set(values))
         found: list[tuple] = []
         for start in range(0, len(values), CHUNK):
             chunk = values[start : start + CHUNK]
             marks = ", ".join("?" * len(chunk))
-            found.extend(
-                self._db.execute(
-                    f"SELECT {what} FROM held WHERE space = ? AND {column} IN ({marks})",  # noqa: S608
-                    (space, *chunk),
-                )
-            )
+            found.extend(self._db.execute(LOOKUPS[column].format(marks=marks), (space, *chunk)))
         return found
 
     def unlabelled(self, space: int) -> Iterator[list[str]]:
