@@ -17,7 +17,7 @@ from __future__ import annotations
 import marshal
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,6 +44,7 @@ from .rows import ROW_TYPES, json_record
 from .sqlite_bulk import drop_indexes, restore_indexes
 from .staging import CLAIMS, NAMED_SOURCES, SOURCES, TEXT_CLAIMS, StagedEntities, Taken
 from .writer import Writer
+from .writer.core import IdSet
 
 FORMATS = ("csv", "jsonl", "json")
 BATCH = 5_000
@@ -92,9 +93,10 @@ class ImportResult:
     seconds: float
     dry_run: bool
     rejects: str | None = None
-    # Ids of the claims this import created (none on a dry run), for the duplicate check.
-    created_claim_ids: list[int] = field(default_factory=list)
-    created_source_ids: list[int] = field(default_factory=list)
+    # Ids of the claims this import created (none on a dry run), for the duplicate check: in
+    # order, held as runs of ids (a list of 750,000 ids took ~27 MB at the end of a 5M import).
+    created_claim_ids: Collection[int] = field(default_factory=IdSet)
+    created_source_ids: Collection[int] = field(default_factory=IdSet)
     # (name in the files, key and name of the source it was taken for): look-alike names
     # joined to a source with --on-duplicate merge.
     look_alike_names: list[tuple[str, str, str]] = field(default_factory=list)
@@ -528,8 +530,8 @@ def _run_import(
         seconds=time.monotonic() - started,
         dry_run=options.dry_run,
         rejects=options.rejects if problems.bad_rows and not options.dry_run else None,
-        created_claim_ids=sorted(writer.created_claims) if writer.write else [],
-        created_source_ids=sorted(writer.created_sources) if writer.write else [],
+        created_claim_ids=writer.created_claims if writer.write else IdSet(),
+        created_source_ids=writer.created_sources if writer.write else IdSet(),
         look_alike_names=writer.look_alike_names,
         warnings=(
             [spell_fields(restore.note, options.spell), *writer.relay_warnings]
