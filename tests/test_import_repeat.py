@@ -114,6 +114,28 @@ def test_the_emergent_dataset_again(cli, shared_dir):
     assert_repeat_equals_recheck(cli, str(path), *EMERGENT_ARGS)
 
 
+def test_the_progress_display_names_the_comparison_and_nothing_else(database, tmp_path):
+    from claimtrack.transfer import import_files
+
+    class Recorder:
+        def __init__(self):
+            self.stages: list[str] = []
+
+        def __call__(self, done_bytes: int, records: int) -> None:
+            pass
+
+        def stage(self, label: str) -> None:
+            self.stages.append(label)
+
+    path = str(write_jsonl(tmp_path / "base.jsonl", BASE))
+    first, again = Recorder(), Recorder()
+    for recorder in (first, again):
+        with database.session(write=True, actor="test") as session:
+            import_files(session, files=[path], progress=recorder)
+    assert first.stages[0] == "reading rows"
+    assert again.stages == ["comparing the files with the last import's"]
+
+
 def test_a_write_since_the_import_means_the_files_are_read_again(cli, tmp_path):
     path = str(write_jsonl(tmp_path / "base.jsonl", BASE))
     imported(cli, path)

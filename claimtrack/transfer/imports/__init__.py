@@ -59,7 +59,9 @@ class Progress(Protocol):
     def stage(self, label: str) -> None:
         """The phase the import is in, named for the user: "reading rows", "merging claims
         and sources", "writing rows: STEP" (its steps, then "N of M" rows), "indexes",
-        "search index", then (services) "duplicate check: N new claims"."""
+        "search index", then (services) "duplicate check: N new claims"; or, when the files
+        may be those of the last import, first "comparing the files with the last import's"
+        (repeat.py), and nothing after it when they are."""
 
 
 @dataclass
@@ -232,9 +234,12 @@ def _run_import(
 ) -> ImportResult:
     started = time.monotonic()
     if not options.recheck and records is None:
-        if progress is not None:
-            progress.stage("checking whether these files were the last import")
-        previous = repeat.find(conn, names, options)
+
+        def hashing() -> None:
+            if progress is not None:
+                progress.stage("comparing the files with the last import's")
+
+        previous = repeat.find(conn, names, options, hashing)
         if previous is not None:
             problems.close(keep=False)
             return _repeated(previous, names, options, started)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from importlib.metadata import version
@@ -113,9 +113,15 @@ def wrote_a_record_twice(conn: Connection, since: int) -> bool:
     return conn.execute(twice).first() is not None
 
 
-def find(conn: Connection, names: Sequence[str], options: ImportOptions) -> Previous | None:
+def find(
+    conn: Connection,
+    names: Sequence[str],
+    options: ImportOptions,
+    hashing: Callable[[], None] | None = None,
+) -> Previous | None:
     """The previous import these files repeat, if importing them again can be answered
-    without reading them (see the module's docstring); else None."""
+    without reading them (see the module's docstring); else None. `hashing` is called before
+    the files are read through to compare their hashes (only when all else agrees)."""
     if not names or "-" in names:
         return None
     table = HistoryEvent.__table__
@@ -138,6 +144,8 @@ def find(conn: Connection, names: Sequence[str], options: ImportOptions) -> Prev
         if file.get("name") != name or file.get("bytes") != path.stat().st_size:
             return None
     # The sizes agree: only now is each file read through, to compare its hash.
+    if hashing is not None:
+        hashing()
     for name, file in zip(names, files, strict=True):
         if file.get("sha256") != _sha256(Path(name)):
             return None
