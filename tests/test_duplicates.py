@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
+from transfer_helpers import StageRecorder
 
 from claimtrack.services.duplicates import (
     ClaimIndex,
@@ -347,17 +348,7 @@ def test_import_names_its_duplicate_check_to_the_progress_display(database, tmp_
         encoding="utf-8",
     )
 
-    class Recorder:
-        def __init__(self):
-            self.stages: list[str] = []
-
-        def __call__(self, done_bytes: int, records: int) -> None:
-            pass
-
-        def stage(self, label: str) -> None:
-            self.stages.append(label)
-
-    recorder = Recorder()
+    recorder = StageRecorder()
     with database.session(write=True, actor="test") as session:
         result = import_files(session, files=[str(sheet)], progress=recorder)
     assert recorder.stages == [
@@ -385,17 +376,7 @@ def test_a_large_import_names_every_phase_indexes_included(database, tmp_path):
     ]
     sheet.write_text("claim_key,claim_text,source_key,stance,quote\n" + "".join(rows), "utf-8")
 
-    class Recorder:
-        def __init__(self):
-            self.stages: list[str] = []
-
-        def __call__(self, done_bytes: int, records: int) -> None:
-            pass
-
-        def stage(self, label: str) -> None:
-            self.stages.append(label)
-
-    recorder = Recorder()
+    recorder = StageRecorder()
     with database.session(write=True, actor="test") as session:
         import_files(session, files=[str(sheet)], progress=recorder, on_duplicate="ignore")
     phases = [label.split(":")[0] for label in recorder.stages]

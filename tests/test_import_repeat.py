@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import dump
-from transfer_helpers import BASE, SEED, scalar, write_jsonl
+from transfer_helpers import BASE, SEED, StageRecorder, scalar, write_jsonl
 
 from claimtrack.transfer.imports import repeat
 
@@ -117,18 +117,8 @@ def test_the_emergent_dataset_again(cli, shared_dir):
 def test_the_progress_display_names_the_comparison_and_nothing_else(database, tmp_path):
     from claimtrack.transfer import import_files
 
-    class Recorder:
-        def __init__(self):
-            self.stages: list[str] = []
-
-        def __call__(self, done_bytes: int, records: int) -> None:
-            pass
-
-        def stage(self, label: str) -> None:
-            self.stages.append(label)
-
     path = str(write_jsonl(tmp_path / "base.jsonl", BASE))
-    first, again = Recorder(), Recorder()
+    first, again = StageRecorder(), StageRecorder()
     for recorder in (first, again):
         with database.session(write=True, actor="test") as session:
             import_files(session, files=[path], progress=recorder)

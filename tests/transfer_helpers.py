@@ -39,6 +39,19 @@ def rows(url: str, sql: str) -> list[tuple]:
         database.dispose()
 
 
+class StageRecorder:
+    """An import's progress display that keeps the phases it is told (Progress.stage)."""
+
+    def __init__(self):
+        self.stages: list[str] = []
+
+    def __call__(self, done_bytes: int, records: int) -> None:
+        pass
+
+    def stage(self, label: str) -> None:
+        self.stages.append(label)
+
+
 def summary(run) -> dict:
     """The counts of `import --json`."""
     return json.loads(run.stdout)["counts"]
