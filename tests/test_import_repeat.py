@@ -155,14 +155,30 @@ def test_a_changed_file_of_the_same_size_is_read(cli, tmp_path):
     assert again["counts"]["verdict"]["updated"] == 1
 
 
-def test_other_options_or_another_name_mean_the_files_are_read(cli, tmp_path):
+def test_other_options_mean_the_files_are_read(cli, tmp_path):
     path = sheet(tmp_path / "sheet.csv")
     imported(cli, str(path), *STANCES)
     mapped = imported(cli, str(path), *STANCES, "--map", "notes=tags")
     assert mapped["unchanged_since"] is None
-    copy = tmp_path / "copy.csv"
+
+
+def test_the_same_contents_under_another_name_are_answered_in_that_name(cli, tmp_path):
+    """Contents decide, not names (a relative or an absolute path, a copy): what the answer
+    says of the files names them as given now."""
+    path = relays(tmp_path / "relays.jsonl")
+    extra = sheet(tmp_path / "sheet.csv", True, ("supports", "contradicts"))
+    imported(cli, str(path), str(extra))
+    copy, moved = tmp_path / "copy.jsonl", tmp_path / "moved.csv"
     copy.write_bytes(path.read_bytes())
-    assert imported(cli, str(copy), *STANCES)["unchanged_since"] is None
+    moved.write_bytes(extra.read_bytes())
+    fast = imported(cli, str(copy), str(moved))
+    full = imported(cli, str(copy), str(moved), "--recheck")
+    assert fast["unchanged_since"] is not None
+    assert comparable(fast) == comparable(full)
+    assert fast["ignored_columns"] == {str(moved): ["colour"]}
+    assert fast["warnings"][0].startswith(f"{copy}:4: ")
+    swapped = imported(cli, str(moved), str(copy))  # the order counts
+    assert swapped["unchanged_since"] is None
 
 
 def test_an_import_that_skipped_bad_rows_is_read_again(cli, tmp_path):

@@ -551,16 +551,16 @@ def _repeated(
     previous: Previous, names: list[str], options: ImportOptions, started: float
 ) -> ImportResult:
     """The result of importing again the files of the last import, none of it read again."""
-    kept = previous.settled
+    ignored, warnings = previous.said_of(names)
     return ImportResult(
         files=list(names),
         counts=previous.unchanged_counts(),
         records=previous.records,
         rejected=0,
-        ignored_columns=kept.ignored_columns,
+        ignored_columns=ignored,
         seconds=time.monotonic() - started,
         dry_run=options.dry_run,
-        warnings=kept.warnings,
-        warning_count=kept.warning_count,
+        warnings=warnings,
+        warning_count=previous.settled.warning_count,
         unchanged_since={"event": previous.event, "at": previous.at.isoformat()},
     )

@@ -1,8 +1,8 @@
 """Importing again what was imported last: the common re-import (a scheduled job, a second
 run by mistake) answered without reading a row.
 
-When the newest event in the history is the import of these very files (the same names and
-the same sha256), read the same way (the same options, claimtrack version and schema), and
+When the newest event in the history is the import of these very files (the same contents,
+by size and sha256, in the same order, under any name), read the same way (the same options, claimtrack version and schema), and
 that import was *settled*, importing them again would find every record unchanged: nothing
 has been written since (every change is an event, and history is append-only), and a settled
 import left each record as its files give it. The answer is then that import's counts, all
@@ -63,6 +63,23 @@ class Previous:
     records: int
     counts: dict[str, dict[str, int]]
     settled: Settled
+    names: list[str]  # the files as that import named them
+
+    def said_of(self, names: Sequence[str]) -> tuple[dict[str, list[str]], list[str]]:
+        """Its ignored columns and relay warnings, naming the files as `names` does."""
+        renamed = dict(zip(self.names, names, strict=True))
+        ignored = {
+            renamed.get(name, name): kept for name, kept in self.settled.ignored_columns.items()
+        }
+        warnings = []
+        for warning in self.settled.warnings:
+            # A warning starts with where it was found: FILE:LINE.
+            for old, new in renamed.items():
+                if warning.startswith(old + ":"):
+                    warning = new + warning[len(old) :]
+                    break
+            warnings.append(warning)
+        return ignored, warnings
 
     def unchanged_counts(self) -> dict[str, dict[str, int]]:
         """Every record the files describe, now unchanged (in the writer's order of kinds:
@@ -140,8 +157,7 @@ def find(
     if kept["options"] != read_the_same_way(conn, options):
         return None
     for name, file in zip(names, files, strict=True):
-        path = Path(name)
-        if file.get("name") != name or file.get("bytes") != path.stat().st_size:
+        if file.get("bytes") != Path(name).stat().st_size:
             return None
     # The sizes agree: only now is each file read through, to compare its hash.
     if hashing is not None:
@@ -155,6 +171,7 @@ def find(
         records=after.get("records", 0),
         counts=after.get("counts") or {},
         settled=Settled(**kept),
+        names=[file.get("name") for file in files],
     )
 
 
