@@ -324,24 +324,13 @@ def _cutoffs(
     with fewer is ranked whole, exactly as if every match were ranked.
 
     Nothing here ranks a match or parses its text (PostgreSQL parses every evidence quote it
-    ranks). On PostgreSQL a count that stops at the window tells whether a kind has more; if
-    so, the matches with ids up to 4 x window, then 16 x, ... are searched for the window-th
-    (each range an index scan: PostgreSQL ANDs the document index with the primary key's), so
-    a common word reads a few windows' worth of matches, not all of them."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    ranks). The matches with ids up to 4 x window, then 16 x, ... are searched for the
+    window-th (each range an index scan: PostgreSQL ANDs the document index with the primary
+    key's), so a common word reads a few windows' worth of matches, not all of them."""
     bounded = _bounded(session, matches)
     top = _top_ids(session)
     cutoffs = {}
     for kind in kinds:
-        if postgresql and not claims.selects_ids:
-            # Most words are rare: one count that stops at the window settles it. (Each kind
-            # has its own index there; SQLite's one index would be walked to its end to count
-            # a kind with few matches among many of another.)
-            m = _matches(matches)
-            first = select(m.c.ref_id).where(m.c.kind == kind).limit(window).subquery()
-            count = select(func.count()).select_from(first)
-            if session.scalar(count, params) < window:
-                continue
         kept = _kept(session, bounded, claims)
         nth = (
             select(kept.c.ref_id)
