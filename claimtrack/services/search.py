@@ -52,9 +52,8 @@ from .common import get_source
 
 KINDS = ("claim", "evidence", "source")
 DEFAULT_LIMIT = 20
-# Ranking reads every candidate's document (PostgreSQL parses each quote again: 36 us each,
-# 3 s for the 235,000 quotes with "crackdown" in the bench data), so a kind with more matches
-# than max(WINDOW_MIN, WINDOW_PER_RESULT x limit) is ranked among its first matches only.
+# Ranking reads every candidate's document (PostgreSQL parses each quote again), so a kind
+# with more matches than this window is ranked among its first matches (the lowest ids) only.
 WINDOW_MIN = 2000
 WINDOW_PER_RESULT = 100
 
@@ -245,12 +244,6 @@ def search(
     and the evidence items of the claims it keeps. With `source`, an evidence item must also
     come from, via or (through derived-from) from an origin at that source, and the source
     itself is a result.
-
-    Ranking reads each candidate's document, so the work is kept to the results asked for: a
-    kind (claims, evidence, sources) with more matches than the window, max(WINDOW_MIN,
-    WINDOW_PER_RESULT x limit), is ranked among its first matches (the lowest ids, the oldest)
-    up to the window; a kind with fewer is ranked whole, the results those of ranking every
-    match. A common word in a million quotes then costs a few windows, not a million ranks.
     """
     for kind in kinds:
         values.one_of(kind, KINDS, field="type")
