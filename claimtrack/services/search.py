@@ -27,19 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Float,
-    Integer,
-    Select,
-    String,
-    bindparam,
-    case,
-    func,
-    or_,
-    select,
-    sql,
-    text,
-)
+from sqlalchemy import Float, Integer, Select, String, bindparam, case, or_, select, sql, text
 from sqlalchemy.orm import Session
 
 from .. import values
@@ -52,10 +40,6 @@ from .common import get_source
 
 KINDS = ("claim", "evidence", "source")
 DEFAULT_LIMIT = 20
-# Ranking reads every candidate's document (PostgreSQL parses each quote again), so a kind
-# with more matches than this window is ranked among its first matches (the lowest ids) only.
-WINDOW_MIN = 2000
-WINDOW_PER_RESULT = 100
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -185,45 +169,15 @@ def tsquery_text(parsed: ParsedQuery) -> str:
 
 _SQLITE_MATCHES = """
     SELECT CASE rowid % 4 WHEN 1 THEN 'claim' WHEN 2 THEN 'evidence' ELSE 'source' END AS kind,
-           rowid / 4 AS ref_id, {score} AS score
+           rowid / 4 AS ref_id, -bm25(search_index, 0, 0, 4.0, 2.0, 2.0, 1.0) AS score
     FROM search_index WHERE search_index MATCH :query {kind_filter}
 """
-_SQLITE_SCORE = "-bm25(search_index, 0, 0, 4.0, 2.0, 2.0, 1.0)"
 _SQLITE_KIND_CODES = {"claim": 1, "evidence": 2, "source": 3}
-# The documents of each kind as migration 0007 indexes them (the same expressions, or the
-# indexes are not used), straight from the table that holds their ids: the view
-# search_documents takes a claim's id from `claims`, and a range of ids then reaches only that
-# table, not search_claims and its index.
-_PG_TSQUERY = "to_tsquery('simple', search_fold(:query))"
-_PG_DOCUMENTS = {
-    "claim": ("search_claims", "ref_id", "document", "TRUE"),
-    "evidence": (
-        "evidence",
-        "id",
-        "setweight(to_tsvector('simple'::regconfig, coalesce(search_fold(quote), '')), 'A')",
-        "removed_at IS NULL AND quote IS NOT NULL",
-    ),
-    "source": (
-        "sources",
-        "id",
-        "setweight(to_tsvector('simple'::regconfig, coalesce(search_fold(name), '')), 'A')",
-        "TRUE",
-    ),
-}
-
-
-def _pg_matches(*, scored: bool) -> str:
-    """The matches of every kind (kind, ref_id, score); not `scored`: score 0, nothing parsed."""
-    return (
-        "SELECT d.kind, d.ref_id, d.score FROM ("  # noqa: S608 -- constants of this module
-        + " UNION ALL ".join(
-            f"SELECT CAST('{kind}' AS varchar(10)) AS kind, {ref} AS ref_id, "  # noqa: S608
-            + (f"ts_rank({document}, {_PG_TSQUERY})" if scored else "0")
-            + f" AS score FROM {table} WHERE {document} @@ {_PG_TSQUERY} AND {active}"
-            for kind, (table, ref, document, active) in _PG_DOCUMENTS.items()
-        )
-        + ") AS d WHERE TRUE {kind_filter}"
-    )
+_PG_MATCHES = """
+    SELECT d.kind, d.ref_id, ts_rank(d.document, q.query) AS score
+    FROM search_documents AS d, to_tsquery('simple', search_fold(:query)) AS q(query)
+    WHERE d.document @@ q.query {kind_filter}
+"""
 
 
 def search(
@@ -263,123 +217,32 @@ def search(
     if filter_kinds:
         params["kinds"] = wanted_kinds
     if session.get_bind().dialect.name == "postgresql":
-        kind_filter = " AND d.kind IN :kinds" if filter_kinds else ""
-        matches = _pg_matches(scored=True).format(kind_filter=kind_filter)
-        bare = _pg_matches(scored=False).format(kind_filter=kind_filter)
+        matches = _PG_MATCHES.format(kind_filter=" AND d.kind IN :kinds" if filter_kinds else "")
         params["query"] = tsquery_text(parsed)
     else:
-        kind_filter = " AND rowid % 4 IN :kinds" if filter_kinds else ""
-        matches = _SQLITE_MATCHES.format(score=_SQLITE_SCORE, kind_filter=kind_filter)
-        bare = _SQLITE_MATCHES.format(score="0", kind_filter=kind_filter)
+        matches = _SQLITE_MATCHES.format(
+            kind_filter=" AND rowid % 4 IN :kinds" if filter_kinds else ""
+        )
         params["query"] = fts5_query(parsed)
         if filter_kinds:
             params["kinds"] = [_SQLITE_KIND_CODES[kind] for kind in wanted_kinds]
-    window = max(WINDOW_MIN, WINDOW_PER_RESULT * limit)
-    cutoffs, top = _cutoffs(session, bare, params, claims, wanted_kinds, window)
-    # The highest id ranked, over all kinds, bounds the walk of the index (SQLite) too.
-    params["bound"] = max(cutoffs.get(kind, top[kind]) for kind in wanted_kinds)
-    windowed = _bounded(session, matches) + _window_filter(session, cutoffs)
-    ranked = windowed
+    ranked = matches
     if not claims.selects_ids:
         # Nothing to join on: rank inside the index and join only the page shown.
-        ranked += " ORDER BY score DESC, kind, ref_id LIMIT :limit + :offset"
+        ranked += " ORDER BY score DESC, ref_id, kind LIMIT :limit + :offset"
     statement = _results(session, ranked, claims)
-    columns = statement.selected_columns
-    statement = statement.order_by(columns.score.desc(), columns.kind, columns.ref_id)
-    params.update({f"{kind}_cutoff": cutoff for kind, cutoff in cutoffs.items()})
 
     results: list[dict[str, Any]] = []
     page = limit if not claims.statuses else max(limit * 4, 200)
     offset = 0
     while len(results) < limit:
-        rows = session.execute(
-            statement.limit(bindparam("limit")).offset(bindparam("offset")),
-            {**params, "limit": page, "offset": offset},
-        ).all()
+        rows = session.execute(statement, {**params, "limit": page, "offset": offset}).all()
         views = _views(session, rows, parsed)
         results.extend(v for v in views if claims.keeps(v["status"]))
         if len(rows) < page:
             break
         offset += page
     return results[:limit]
-
-
-def _cutoffs(
-    session: Session,
-    matches: str,
-    params: dict[str, Any],
-    claims: ClaimFilter,
-    kinds: Sequence[str],
-    window: int,
-) -> tuple[dict[str, int], dict[str, int]]:
-    """For each kind with more than `window` matches (kept by the claim filter), the id of its
-    window-th match in id order: that kind is ranked among its matches up to this id. A kind
-    with fewer is ranked whole, exactly as if every match were ranked.
-
-    Nothing here ranks a match or parses its text (PostgreSQL parses every evidence quote it
-    ranks). The matches with ids up to 4 x window, then 16 x, ... are searched for the
-    window-th (each range an index scan: PostgreSQL ANDs the document index with the primary
-    key's), so a common word reads a few windows' worth of matches, not all of them."""
-    bounded = _bounded(session, matches)
-    top = _top_ids(session)
-    cutoffs = {}
-    for kind in kinds:
-        kept = _kept(session, bounded, claims)
-        nth = (
-            select(kept.c.ref_id)
-            .where(kept.c.kind == kind)
-            .order_by(kept.c.ref_id)
-            .offset(window - 1)
-            .limit(1)
-        )
-        # A filter may keep few matches, far apart: give up searching after 64 x window ids
-        # (and rank them all) rather than walk every match a few times over.
-        last = min(top[kind], 64 * window) if claims.selects_ids else top[kind]
-        bound = 4 * window
-        while True:
-            cutoff = session.scalar(nth, {**params, "bound": min(bound, last)})
-            if cutoff is not None:
-                cutoffs[kind] = int(cutoff)
-            if cutoff is not None or bound >= last:
-                break
-            bound *= 4
-    return cutoffs, top
-
-
-def _bounded(session: Session, matches: str) -> str:
-    """The matches with ids up to :bound."""
-    if session.get_bind().dialect.name == "postgresql":
-        return matches + " AND d.ref_id <= :bound"
-    return matches + " AND rowid <= :bound * 4 + 3"
-
-
-def _top_ids(session: Session) -> dict[str, int]:
-    """The highest id of each kind's table."""
-    row = session.execute(
-        select(
-            *(select(func.max(model.id)).scalar_subquery() for model in (Claim, Evidence, Source))
-        )
-    ).one()
-    return {kind: int(value or 0) for kind, value in zip(KINDS, row, strict=True)}
-
-
-def _window_filter(session: Session, cutoffs: dict[str, int]) -> str:
-    """The condition (appended to the matches' WHERE) that keeps each windowed kind's matches
-    up to its cutoff."""
-    if session.get_bind().dialect.name == "postgresql":
-        conditions = [
-            f" AND (d.kind <> '{kind}' OR d.ref_id <= :{kind}_cutoff)"  # noqa: S608
-            for kind in KINDS
-            if kind in cutoffs
-        ]
-    else:
-        conditions = [
-            f" AND (rowid % 4 <> {int(_SQLITE_KIND_CODES[kind])} "
-            f"OR rowid <= :{kind}_cutoff * 4 + 3)"
-            for kind in KINDS
-            if kind in cutoffs
-        ]
-    return "".join(conditions)
 
 
 _MATCH_COLUMNS = (
@@ -389,29 +252,15 @@ _MATCH_COLUMNS = (
 )
 
 
-def _matches(matches: str) -> Any:
-    """The matches (kind, ref_id, score) as a subquery."""
+def _results(session: Session, matches: str, claims: ClaimFilter) -> Select:
+    """The page of results: the matches (kind, ref_id, score) joined to their claim and
+    source, removed ones left out, kept by the claim filter. Only ids and scores travel
+    through the sort: the text of a document is read for the page shown (carrying it for
+    every match makes a common word several times slower)."""
     statement = text(matches)
     if ":kinds" in matches:
         statement = statement.bindparams(bindparam("kinds", expanding=True))
-    return statement.columns(*_MATCH_COLUMNS).subquery("m")
-
-
-def _kept(session: Session, matches: str, claims: ClaimFilter) -> Any:
-    """The matches the claim filter keeps, as a subquery (kind, ref_id, ...): only the
-    matches themselves when there is no filter (removed claims and sources are left out later,
-    by `_results`)."""
-    if not claims.selects_ids:
-        return _matches(matches)
-    return _results(session, matches, claims).subquery("kept")
-
-
-def _results(session: Session, matches: str, claims: ClaimFilter) -> Select:
-    """The results: the matches (kind, ref_id, score) joined to their claim and source,
-    removed ones left out, kept by the claim filter. Only ids and scores travel through the
-    sort: the text of a document is read for the page shown (carrying it for every match makes
-    a common word several times slower)."""
-    m = _matches(matches)
+    m = statement.columns(*_MATCH_COLUMNS).subquery("m")
     e, c, s = Evidence.__table__.alias("e"), Claim.__table__.alias("c"), Source.__table__.alias("s")
     claim_id = case((m.c.kind == "claim", m.c.ref_id), (m.c.kind == "evidence", e.c.claim_id))
     source_id = case((m.c.kind == "source", m.c.ref_id), (m.c.kind == "evidence", e.c.source_id))
@@ -435,6 +284,9 @@ def _results(session: Session, matches: str, claims: ClaimFilter) -> Select:
             or_(c.c.id.is_(None), c.c.removed_at.is_(None)),
             or_(s.c.id.is_(None), s.c.removed_at.is_(None)),
         )
+        .order_by(m.c.score.desc(), m.c.kind, m.c.ref_id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
     kept = claims.claim_ids(session)
     if claims.source:
