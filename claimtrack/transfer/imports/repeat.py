@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from ...history_log import IMPORT
 from ...models import HistoryEvent
+from .lines import Input
 from .rows import RECORD_TYPES
 
 if TYPE_CHECKING:
@@ -163,8 +164,12 @@ def find(
     if hashing is not None:
         hashing()
     for name, file in zip(names, files, strict=True):
-        if file.get("sha256") != _sha256(Path(name)):
-            return None
+        source = Input.open(name)
+        try:
+            if file.get("sha256") != source.finish()["sha256"]:
+                return None
+        finally:
+            source.close()
     return Previous(
         event=head.id,
         at=head.at,
@@ -173,11 +178,3 @@ def find(
         settled=Settled(**kept),
         names=[file.get("name") for file in files],
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
