@@ -156,13 +156,13 @@ def engine_name(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture
-def db_url(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty claimtrack database of its own for this test."""
+def migrated_database(
+    engine_name: str, request: pytest.FixtureRequest, path: Path
+) -> Iterator[str]:
+    """A migrated, empty claimtrack database of `engine_name` (SQLite: the file `path`), for
+    a fixture to yield from: the PostgreSQL one is dropped after the test."""
     if engine_name == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "claimtrack.db"
-        shutil.copyfile(template, path)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         os.chmod(path, 0o600)
         yield str(path)
         return
@@ -170,6 +170,12 @@ def db_url(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
     url = server.create()
     yield url
     server.drop(url)
+
+
+@pytest.fixture
+def db_url(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty claimtrack database of its own for this test."""
+    yield from migrated_database(engine_name, request, tmp_path / "claimtrack.db")
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ Real SQLite and PostgreSQL (CLAIMTRACK_TEST_POSTGRES_URL): SQLite -> PostgreSQL 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from datetime import UTC, datetime
 
 import pytest
-from conftest import Cli
+from conftest import Cli, migrated_database
 
 pytestmark = pytest.mark.postgres
 
@@ -21,16 +20,9 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def other_url(engine_name, request, tmp_path):
     """An empty, migrated database of the other engine."""
-    if engine_name == "postgres":
-        template = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "target.db"
-        shutil.copyfile(template, path)
-        yield str(path)
-        return
-    server = request.getfixturevalue("postgres")
-    url = server.create()
-    yield url
-    server.drop(url)
+    yield from migrated_database(
+        "sqlite" if engine_name == "postgres" else "postgres", request, tmp_path / "target.db"
+    )
 
 
 def build(cli: Cli) -> str:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from datetime import UTC, datetime
 
 import pytest
-from conftest import Cli
+from conftest import Cli, migrated_database
 from seed_example import enter_seed
 from transfer_helpers import write_jsonl
 
@@ -373,15 +372,9 @@ def test_since_counts_imports_over_claims_scattered_among_many(cli, tmp_path):
 @pytest.fixture
 def other_url(engine_name, request, tmp_path):
     """An empty, migrated database of the other engine."""
-    if engine_name == "postgres":
-        path = tmp_path / "target.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        yield str(path)
-        return
-    server = request.getfixturevalue("postgres")
-    url = server.create()
-    yield url
-    server.drop(url)
+    yield from migrated_database(
+        "sqlite" if engine_name == "postgres" else "postgres", request, tmp_path / "target.db"
+    )
 
 
 def test_import_events_move_to_the_other_engine_with_the_database(cli, other_url, tmp_path):

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import shutil
 import sys
 import tracemalloc
 from collections.abc import Iterator
@@ -20,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import Cli, dump
+from conftest import Cli, dump, migrated_database
 from transfer_helpers import summary
 
 from claimtrack.transfer.imports import staging
@@ -32,16 +30,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
 @pytest.fixture
 def other_url(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A second empty database, as db_url makes them."""
-    if engine_name == "sqlite":
-        path = tmp_path / "other.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        os.chmod(path, 0o600)
-        yield str(path)
-        return
-    server = request.getfixturevalue("postgres")
-    url = server.create()
-    yield url
-    server.drop(url)
+    yield from migrated_database(engine_name, request, tmp_path / "other.db")
 
 
 def _tiny(tmp_path: Path) -> Path:
