@@ -35,7 +35,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -296,11 +296,12 @@ class ClaimIndex:
         sig = signature(text)
         ids = self._vocabulary
         self.labels.append(label)
-        self._tokens.append(tuple(ids.setdefault(w, len(ids)) for w in sig.tokens))
-        self._numbers.append(frozenset(ids[w] for w in sig.numbers) if sig.numbers else _NONE)
-        self._names.append(
-            frozenset(ids.setdefault(w, len(ids)) for w in sig.names) if sig.names else _NONE
-        )
+        # Which id a word gets does not matter (pairs() ranks words by frequency and spelling).
+        for word in sig.tokens.union(sig.names).difference(ids):
+            ids[word] = len(ids)
+        self._tokens.append(tuple(map(ids.__getitem__, sig.tokens)))
+        self._numbers.append(frozenset(map(ids.__getitem__, sig.numbers)) if sig.numbers else _NONE)
+        self._names.append(frozenset(map(ids.__getitem__, sig.names)) if sig.names else _NONE)
         self._negated.append(sig.negated)
 
     def _ranked(self) -> list[tuple[int, ...]]:
@@ -308,10 +309,7 @@ class ClaimIndex:
         words = [""] * len(self._vocabulary)
         for word, word_id in self._vocabulary.items():
             words[word_id] = word
-        frequency = [0] * len(words)
-        for tokens in self._tokens:
-            for word_id in tokens:
-                frequency[word_id] += 1
+        frequency = Counter(itertools.chain.from_iterable(self._tokens))
         rank = [0] * len(words)
         for position, word in enumerate(
             sorted(range(len(words)), key=lambda w: (frequency[w], words[w]))
@@ -320,7 +318,7 @@ class ClaimIndex:
         self._numbers = [frozenset(rank[w] for w in n) if n else _NONE for n in self._numbers]
         self._names = [frozenset(rank[w] for w in n) if n else _NONE for n in self._names]
         self._vocabulary = {word: rank[word_id] for word_id, word in enumerate(words)}
-        self._tokens = [tuple(sorted(rank[w] for w in tokens)) for tokens in self._tokens]
+        self._tokens = [tuple(sorted(map(rank.__getitem__, tokens))) for tokens in self._tokens]
         return self._tokens
 
     def pairs(self, only: set[int] | None = None) -> Iterable[tuple[int, int, float]]:
