@@ -14,7 +14,7 @@ from transfer_helpers import rows, summary
 
 from claimtrack.transfer.imports import staging
 
-ROWS = 2_400  # more than two batches of rows (TAKE_BATCH)
+ROWS = 2_400  # more than two batches of rows (formats.BATCH)
 CONFLICT = 1_702  # a line: claim c5 again with another text
 
 

@@ -33,7 +33,7 @@ from ..restore import Restore
 from . import repeat
 from . import rows as _rows
 from .csv_sheet import SheetReader
-from .formats import FileRefused, Reader
+from .formats import FileRefused, Parsed, Reader
 from .json_array import JsonArrayReader
 from .jsonl import JsonlReader
 from .limits import Limits
@@ -48,7 +48,7 @@ from .writer.core import IdSet
 
 FORMATS = ("csv", "jsonl", "json")
 BATCH = 5_000
-TAKE_BATCH = 250  # rows checked together in pass 1 (staging.StagedEntities.begin)
+PROGRESS_ROWS = 2_000  # rows read between two calls of the progress display
 
 
 class Progress(Protocol):
@@ -275,17 +275,21 @@ def _run_import(
     done_bytes = 0
     keep_raw = skipping
 
-    def parsed_items() -> Iterator[tuple[Reader | None, Any]]:
+    def parsed_batches() -> Iterator[tuple[int, list[Parsed] | FileRefused]]:
+        """(file index, parsed rows in file order) a batch at a time (Reader.batches), or
+        (_, FileRefused) in its place among them."""
         nonlocal done_bytes
         if records is not None:
             file_names.append("<records>")
             files_read.append({"name": "<records>", "sha256": None, "bytes": None})
+            # One at a time: the caller's dicts are taken as they are given.
             for number, obj in enumerate(records, 1):
                 where = Where("<records>", number)
                 try:
-                    yield None, (where, [json_record(obj, where)], obj)
+                    yield 0, [(where, [json_record(obj, where)], obj)]
                 except BadRow as bad:
-                    yield None, (where, bad, obj)
+                    yield 0, [(where, bad, obj)]
+        shown = 0  # the progress shown, every PROGRESS_ROWS rows
         for name in names:
             source = Input.open(name)
             source.max_line_bytes = options.limits.max_line_bytes
@@ -293,16 +297,18 @@ def _run_import(
                 fmt = detect_format(name, source, options.format)
                 reader = make_reader(fmt, source, options, taken=entities.taken)
                 file_names.append(source.name)
-                for item in reader.records():
-                    if progress is not None and read % 2000 == 0:
+                file_index = len(file_names) - 1
+                for batch in reader.batches():
+                    if progress is not None and read >= shown:
                         progress(done_bytes + source.bytes_read, read)
-                    yield reader, item
+                        shown = read + PROGRESS_ROWS
+                    yield file_index, batch
                 if reader.ignored:
                     ignored[source.name] = reader.ignored
                 files_read.append(source.finish())
                 done_bytes += source.bytes_read
             except FileRefused as exc:
-                yield None, exc  # taken in its place among the rows (take)
+                yield len(file_names) - 1, exc  # taken in its place among the rows
             finally:
                 source.close()
 
@@ -310,46 +316,40 @@ def _run_import(
         if progress is not None:
             progress.stage(label)
 
-    def take(batch: list[tuple[int, Any]]) -> None:
-        """Check and merge a batch of parsed rows in file order: sources and claims into the
-        staged entities, the rest to the spool."""
+    def take(file_index: int, batch: list[Parsed]) -> None:
+        """Check and merge a batch of parsed rows of one file in file order: sources and
+        claims into the staged entities, the rest to the spool."""
         nonlocal count, pending, evidence
         staged, taken = entities.staged, entities.taken
+        count += len(batch)
         marks: list = []
         if staged:
             mark = entities.mark
             marks = [
-                [(kind, rec, mark(kind, rec)) for kind, rec in item[1] if kind in ENTITIES]
-                if not isinstance(item, FileRefused) and isinstance(item[1], list)
+                [(kind, rec, mark(kind, rec)) for kind, rec in result if kind in ENTITIES]
+                if isinstance(result, list) and result[0][0] in ENTITIES
                 else ()
-                for _, item in batch
+                for _, result, _ in batch
             ]
             # A mark is (digests, slot, digest): the record is held as it is when they agree.
             entities.begin(
                 entry for row in marks for entry in row if entry[2][0][entry[2][1]] != entry[2][2]
             )
-        for n, (file_index, item) in enumerate(batch):
-            if isinstance(item, FileRefused):
-                problems.fatal = True
-                problems.add(item.problem.where, [item.problem], None)
-                if item.advice:
-                    problems.shown.append(item.advice)
-                writer.write = False
-                continue
-            where, result, raw = item
-            count += 1
+        staged_before = len(evidence)
+        for n, (where, result, raw) in enumerate(batch):
             if isinstance(result, BadRow):
                 reject(where, result.problems, raw)
                 continue
-            if result and result[0][0] == "restore":
+            first = result[0][0]
+            if first == "restore":
                 found = restore.take(where, result[0][1])
                 if found:
                     reject(where, found, raw)
                 continue
-            # Most rows of a large sheet name no claim or source: the reader left out
-            # those already taken (staging.Taken).
-            named = marks[n] if staged else [(k, rec) for k, rec in result if k in ENTITIES]
-            if named:
+            # A record's claims and sources come first (Reader); most rows of a large sheet
+            # name none: the reader left out those already taken (staging.Taken).
+            if first in ENTITIES:
+                named = marks[n] if staged else [(k, rec) for k, rec in result if k in ENTITIES]
                 if staged:
                     changing = [
                         (k, rec) for k, rec, (table, at, digest) in named if table[at] != digest
@@ -367,9 +367,9 @@ def _run_import(
                         taken.add(entry[1].digest)
             for kind, rec in result:
                 if kind == "evidence":
-                    spooled[kind] += 1
+                    # One tuple added to another: no list built on the way, as (..., *rec) does.
                     evidence.append(
-                        (file_index, where.line, raw_text(raw) if keep_raw else None, *rec)
+                        (file_index, where.line, raw_text(raw) if keep_raw else None) + rec
                     )
                 elif kind not in ENTITIES:
                     spooled[kind] += 1
@@ -382,26 +382,27 @@ def _run_import(
                             raw_text(raw) if keep_raw else None,
                         )
                     )
-            if len(pending) >= BATCH:
-                _spool(spool, pending)
-                pending = []
-            if len(evidence) >= BATCH:
-                writer.stage_evidence(evidence)
-                evidence = []
+                    if len(pending) >= BATCH:
+                        _spool(spool, pending)
+                        pending = []
+        spooled["evidence"] += len(evidence) - staged_before
+        if len(evidence) >= BATCH:
+            writer.stage_evidence(evidence)
+            evidence = []
         entities.end()
 
     try:
         stage("reading rows")
-        batch: list[tuple[int, Any]] = []
-        size = 1  # rows taken together: one at a time until the entities are staged
-        for _reader, item in parsed_items():
-            read += 1
-            batch.append((len(file_names) - 1, item))
-            if len(batch) >= size:
-                take(batch)
-                batch = []
-                size = TAKE_BATCH if entities.staged else 1
-        take(batch)
+        for file_index, batch in parsed_batches():
+            if isinstance(batch, FileRefused):
+                problems.fatal = True
+                problems.add(batch.problem.where, [batch.problem], None)
+                if batch.advice:
+                    problems.shown.append(batch.advice)
+                writer.write = False
+                continue
+            take(file_index, batch)
+            read += len(batch)
         if pending:
             _spool(spool, pending)
             pending = []

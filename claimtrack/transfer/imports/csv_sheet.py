@@ -11,7 +11,7 @@ from ... import values
 from ...errors import InvalidValue
 from ..problems import Problem, Shown, Where
 from ..sheet import SHEET_FIELDS
-from .formats import FileRefused, Parsed, Reader, refused, unreadable
+from .formats import BATCH, FileRefused, Parsed, Reader, refused, unreadable
 from .limits import Limits
 from .lines import Input, LineTooLong, Undecodable
 from .sheet_rows import SheetRows
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from .staging import Taken
 
 DELIMITERS = (",", ";", "\t", "|")
-BATCH = 256  # rows checked together (SheetRows.batch)
 
 
 def _normal(header: str) -> str:
@@ -111,8 +110,15 @@ class SheetReader(Reader):
         return index
 
     def records(self) -> Iterator[Parsed]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Parsed]]:
+        """The sheet's rows, checked BATCH at a time (SheetRows.batch), each batch with the
+        rows refused on the way (too many cells, broken quoting) in file order."""
         name = self.source.name
         lines = self.source.lines()
+        done: list[Parsed] = []  # the batch to yield: rows checked, rows refused
         try:
             first = next(lines, None)
             if first is None:
@@ -130,49 +136,69 @@ class SheetReader(Reader):
                 verdict_map=self.verdict_map,
                 taken=self.taken,
             )
-            wheres: list[Where] = []  # the rows read, not yet checked (a batch)
+            wheres: list[Where] = []  # the rows read, not yet checked
             raws: list[list[str]] = []
             padded: list[list[str]] = []
 
-            def checked() -> list[Parsed]:
+            def check() -> None:
                 nonlocal wheres, raws, padded
-                done = [*zip(wheres, sheet_rows.batch(wheres, padded), raws, strict=True)]
+                done.extend(zip(wheres, sheet_rows.batch(wheres, padded), raws, strict=True))
                 wheres, raws, padded = [], [], []
-                return done
 
             reader = csv.reader(lines, delimiter=delimiter)
-            line = 1
+            line = 1  # the last line read
             while True:
-                if len(raws) >= BATCH:
-                    yield from checked()
-                start = line + 1
+                # One loop per stretch of well-formed CSV (a csv.Error ends it), not a
+                # try per row.
                 try:
-                    cells = next(reader)
-                except StopIteration:
-                    break
+                    for cells in reader:
+                        start, line = line + 1, reader.line_num + 1
+                        if not cells or not (cells[0] or any(cells)):
+                            continue
+                        given = len(cells)
+                        if given != width:
+                            if given > width:
+                                expected = (
+                                    f"at most {width} cells like the header (quote cells that "
+                                    f"contain {delimiter!r})"
+                                )
+                                check()
+                                where = Where(name, start)
+                                done.append(
+                                    refused(where, "row", f"{given} cells", expected, cells)
+                                )
+                                if len(done) >= BATCH:
+                                    yield done
+                                    done = []
+                                continue
+                            padded.append(cells + [""] * (width - given))
+                        else:
+                            padded.append(cells)
+                        wheres.append(Where(name, start))
+                        raws.append(cells)
+                        if len(raws) >= BATCH:
+                            check()
+                            yield done
+                            done = []
                 except csv.Error as exc:
-                    line = reader.line_num + 1
-                    yield from checked()
-                    yield refused(Where(name, start), "row", str(exc), "a well-formed CSV row", "")
-                    continue
-                line = reader.line_num + 1
-                if not cells or not any(cells):
-                    continue
-                where = Where(name, start)
-                given = len(cells)
-                if given > width:
-                    expected = (
-                        f"at most {width} cells like the header (quote cells that contain "
-                        f"{delimiter!r})"
+                    start, line = line + 1, reader.line_num + 1
+                    check()
+                    done.append(
+                        refused(Where(name, start), "row", str(exc), "a well-formed CSV row", "")
                     )
-                    yield from checked()
-                    yield refused(where, "row", f"{given} cells", expected, cells)
+                    if len(done) >= BATCH:
+                        yield done
+                        done = []
                     continue
-                wheres.append(where)
-                raws.append(cells)
-                padded.append(cells if given == width else cells + [""] * (width - given))
-            yield from checked()
+                break
+            check()
+            if done:
+                yield done
         except (Undecodable, LineTooLong) as exc:
+            # The rows checked before the line that cannot be read are taken (those read
+            # but not yet checked are not): the file is then refused.
+            if done:
+                yield done
             raise unreadable(name, exc) from None
 
 

@@ -13,6 +13,7 @@ from .rows import json_record
 # One input record: where it is, what it became (or why it was refused), and its raw text
 # for a --skip-errors rejects file.
 Parsed = tuple[Where, "list[tuple[str, Any]] | BadRow", Any]
+BATCH = 256  # records a reader yields together (Reader.batches)
 
 
 class FileRefused(Exception):
@@ -25,13 +26,31 @@ class FileRefused(Exception):
 
 
 class Reader:
-    """Base of the format readers: `records()` yields Parsed items, `ignored` names input
-    columns that no field takes (sheets only)."""
+    """Base of the format readers: `records()` yields Parsed items, `batches()` the same
+    items a list at a time (as the import takes them), `ignored` names input columns that no
+    field takes (sheets only). A record's claims and sources come first in what it gives."""
 
     ignored: list[str] = []
 
     def records(self) -> Iterator[Parsed]:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def batches(self) -> Iterator[list[Parsed]]:
+        """records(), BATCH at a time: the import's loop then runs once per batch, not per
+        record. A file refused part way is refused after the records read before it."""
+        batch: list[Parsed] = []
+        try:
+            for item in self.records():
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+        except FileRefused:
+            if batch:
+                yield batch
+            raise
+        if batch:
+            yield batch
 
 
 def refused(where: Where, field: str, shown: str, expected: str, raw: Any) -> Parsed:

@@ -208,6 +208,8 @@ class SheetRows:
                 (),
             ),
         )
+        if known[0] and known[1] and (known[2] or not via) and not verdict:
+            return [("evidence", evidence)]  # most rows of a large sheet (_sheet_row)
         parsed = _sheet_row(
             where,
             evidence,
