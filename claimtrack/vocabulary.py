@@ -16,5 +16,6 @@ STATUSES = ("unverified", "corroborated", "contested", "disputed", "refuted")
 
 
 def counted(number: int, noun: str) -> str:
-    """A number with its noun, plural unless one: `1 link`, `3 evidence items`."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    """A number with its noun, plural unless one: `1 link`, `3 evidence items`,
+    `100,000 records`."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

@@ -224,7 +224,7 @@ def test_skip_errors_imports_the_rest_and_writes_rejects(cli, tmp_path):
     run = cli.ok(
         "import", str(write_jsonl(tmp_path / "x.jsonl", records)), "--skip-errors", str(rejects)
     )
-    assert "Rejected 1 bad rows: see" in run.stdout
+    assert "Rejected 1 bad row: see" in run.stdout
     import csv
 
     with rejects.open(encoding="utf-8") as handle:

@@ -12,6 +12,7 @@ import typer
 
 from ..output.printing import print_json
 from ..output.tables import table_text
+from ..vocabulary import counted
 from .options import ExportReportedBy, Json, Since, SourceFilter, Status, Tag
 
 # What an import that skipped its duplicate check (too many new claims) says to run instead.
@@ -168,7 +169,7 @@ def import_(
 def _print_summary(result) -> None:
     head = "Dry run, nothing written" if result.dry_run else "Imported"
     files = ", ".join(result.files) or "(no files)"
-    typer.echo(f"{head}: {files}: {result.records:,} records in {result.seconds:.1f} s")
+    typer.echo(f"{head}: {files}: {counted(result.records, 'record')} in {result.seconds:.1f} s")
     rows = [
         [kind, f"{c['created']:,}", f"{c['updated']:,}", f"{c['unchanged']:,}"]
         for kind, c in result.counts.items()
@@ -186,7 +187,7 @@ def _print_summary(result) -> None:
         typer.echo(f"Ignored columns of {name} (no field maps to them): {', '.join(columns)}")
     if result.rejected:
         where = f": see {result.rejects}" if result.rejects else ""
-        typer.echo(f"Rejected {result.rejected:,} bad rows{where}")
+        typer.echo(f"Rejected {counted(result.rejected, 'bad row')}{where}")
     for warning in result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
     if result.warning_count > len(result.warnings):
@@ -205,7 +206,7 @@ def _print_duplicate_check(check: dict | None) -> None:
         typer.echo("Did not check the new claims for duplicates (--on-duplicate ignore)")
     elif check["done"] == "skipped":
         typer.echo(
-            f"Did not check {new:,} new claims for duplicates (more than "
+            f"Did not check {counted(new, 'new claim')} for duplicates (more than "
             f"{check['max_new_claims']:,}, so the import did not wait): {check['advice']}"
         )
     else:
@@ -216,7 +217,7 @@ def _print_duplicate_check(check: dict | None) -> None:
             if capped
             else ""
         )
-        typer.echo(f"Checked {new:,} new claims for duplicates{note}")
+        typer.echo(f"Checked {counted(new, 'new claim')} for duplicates{note}")
 
 
 def _print_duplicates(pairs: list[dict], shown: int = 20) -> None:
