@@ -83,6 +83,12 @@ class StagedEvidenceWriter(EvidenceWriter):
                 f"CREATE TEMPORARY TABLE import_evidence ({cols}) ON COMMIT DROP"
             )
         else:
+            # The temporary database gets the main one's page cache (2 MB; otherwise
+            # `PRAGMA temp.cache_size` reads 0, the library's own default) and frees pages
+            # without zeroing them (Debian's SQLite is built with SECURE_DELETE; nothing
+            # there outlives the connection): dropping the 1M stage took 1.8 s, now 0.4 s.
+            self.conn.exec_driver_sql("PRAGMA temp.cache_size = -2000")
+            self.conn.exec_driver_sql("PRAGMA temp.secure_delete = OFF")
             cols = cols.replace("seq BIGINT", "seq INTEGER PRIMARY KEY")
             self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE import_evidence ({cols})")
 
@@ -159,10 +165,13 @@ class StagedEvidenceWriter(EvidenceWriter):
         sql = self.conn.exec_driver_sql
         # import_refs (space, name, id, found): space 0 a claim key, 1 a claim text, 2 a
         # source key, 3 a source name; found 0 where a name is no source's.
-        sql(
-            "CREATE TEMPORARY TABLE import_refs "
-            "(space INTEGER, name TEXT, id BIGINT, found INTEGER, PRIMARY KEY (space, name))"
-        )
+        # SQLite: WITHOUT ROWID, so that each of the 3 probes per row below is one B-tree
+        # descent, not the key's index and then the table (at 1M rows 15.3 s → 9.5 s, and
+        # 7.7 s with the 2 MB temp cache).
+        cols = "(space INTEGER, name TEXT, id BIGINT, found INTEGER, PRIMARY KEY (space, name))"
+        if self.pg is None:
+            cols += " WITHOUT ROWID"
+        sql("CREATE TEMPORARY TABLE import_refs " + cols)
         spaces = {
             0: "SELECT DISTINCT claim_key FROM import_evidence WHERE claim_key IS NOT NULL",
             1: "SELECT DISTINCT claim_text FROM import_evidence "
@@ -178,10 +187,13 @@ class StagedEvidenceWriter(EvidenceWriter):
                 self._add_refs(space, [name for (name,) in part])
         if self.pg is not None:
             sql("ANALYZE import_refs")
-        sql(
-            "CREATE TEMPORARY TABLE import_resolved (seq BIGINT PRIMARY KEY, claim_id BIGINT, "
-            "source_id BIGINT, via_id BIGINT, state INTEGER, match_id BIGINT, loose INTEGER)"
+        cols = (
+            "(seq BIGINT PRIMARY KEY, claim_id BIGINT, source_id BIGINT, via_id BIGINT, "
+            "state INTEGER, match_id BIGINT, loose INTEGER)"
         )
+        if self.pg is None:  # seq the rowid itself, not a second B-tree beside the table
+            cols = cols.replace("seq BIGINT", "seq INTEGER")
+        sql("CREATE TEMPORARY TABLE import_resolved " + cols)
         sql(
             "INSERT INTO import_resolved (seq, claim_id, source_id, via_id, state) "
             "SELECT s.seq, COALESCE(c.id, 0), "
