@@ -51,14 +51,10 @@ class ClaimWriter(WriterCore):
                     self.claim_by_text[text] = texts[text]
                 else:
                     pending[text] = intent
-            by_text = {}
-            for row in self._lookup(Claim, "text", pending, ("key",)):
-                by_text.setdefault(row[1], row[0])
+            by_text = self.stored_keys(Claim, "text", pending)
             new_texts = [text for text in pending if text not in by_text]
             stems = [values.slugify(" ".join(text.split()[:6])) or "claim" for text in new_texts]
-            made = self.free_keys(Claim, "claim", stems, used)
-            for text, key in zip(new_texts, made, strict=True):
-                by_text[text] = key
+            by_text.update(zip(new_texts, self.free_keys(Claim, "claim", stems, used), strict=True))
             for text, intent in pending.items():
                 key = by_text[text]
                 self.claim_by_text[text] = key

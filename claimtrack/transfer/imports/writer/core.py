@@ -287,6 +287,13 @@ class WriterCore:
             )
         return rows
 
+    def stored_keys(self, model, column: str, wanted: Iterable[str]) -> dict[str, str]:
+        """The key of the first stored record (by id) with each wanted value of `column`."""
+        found: dict[str, str] = {}
+        for key, value in self._lookup(model, column, wanted, ("key",)):
+            found.setdefault(value, key)
+        return found
+
     def _aliases(self, entity: str, wanted: Iterable[str]) -> dict[str, int]:
         table = KeyAlias.__table__
         found = {}

@@ -129,9 +129,7 @@ class SourceWriter(WriterCore):
                     self.source_by_name[name] = keyed_names[name]
                 else:
                     pending[name] = intent
-            by_name = {}
-            for row in self._lookup(Source, "name", pending, ("key",)):
-                by_name.setdefault(row[1], row[0])
+            by_name = self.stored_keys(Source, "name", pending)
             new_names = [name for name in pending if name not in by_name]
             looks_like: dict[str, str] = {}  # a new name -> the name it looks like
             if self.join_look_alike_sources and new_names:
