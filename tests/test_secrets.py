@@ -79,7 +79,7 @@ def spying_pg_dump(tmp_path):
         "#!/bin/sh\n"
         f'printf "%s\\n" "$@" > {tmp_path}/argv\n'
         f'printf "%s" "$PGPASSWORD" > {tmp_path}/env\n'
-        f"ps -eo args > {tmp_path}/ps\n"
+        f"ps -ww -eo args > {tmp_path}/ps\n"
         f'exec {real} "$@"\n'
     )
     spy.chmod(spy.stat().st_mode | stat.S_IXUSR)
