@@ -5,6 +5,7 @@ them)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -41,7 +42,7 @@ class ClaimWriter(WriterCore):
         """Give every claim given by text only a key, a chunk at a time: the key of a claim
         with that text in the files (the first one), else in the database, else a new one;
         merged into the staged claims."""
-        used: set[str] = set()  # keys made from texts
+        staged_keys = partial(staged.has, space)  # a key given in the files is taken
         for chunk in staged.chunks(unkeyed, 2000):
             texts = staged.named(space, [text for text, _ in chunk])
             pending = {}
@@ -54,7 +55,9 @@ class ClaimWriter(WriterCore):
             by_text = self.stored_keys(Claim, "text", pending)
             new_texts = [text for text in pending if text not in by_text]
             stems = [values.slugify(" ".join(text.split()[:6])) or "claim" for text in new_texts]
-            by_text.update(zip(new_texts, self.free_keys(Claim, "claim", stems, used), strict=True))
+            by_text.update(
+                zip(new_texts, self.free_keys(Claim, "claim", stems, staged_keys), strict=True)
+            )
             for text, intent in pending.items():
                 key = by_text[text]
                 self.claim_by_text[text] = key

@@ -47,6 +47,13 @@ class EvidenceWriter(EvidenceMatching):
 
     def write_evidence(self, batch: list[tuple[Where, tuple, Any]]) -> None:
         self.bound_keys()
+        self.claim_by_text.load(item.claim_text for _, item, _ in batch if not item.claim_key)
+        self.source_by_name.load(
+            name
+            for _, item, _ in batch
+            for name in (item.source_name, item.via_name, *item.relays)
+            if name
+        )
         self.load_claim_ids(self._claim_of(item) for _, item, _ in batch)
         self.load_source_ids(
             key

@@ -4,6 +4,7 @@ where a chain moved."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -112,7 +113,7 @@ class SourceWriter(WriterCore):
         name may be a key; else the key of a source with that name in the files (the first
         one), else in the database; else a new key. Those new to the files are staged with
         the keyed ones."""
-        used: set[str] = set()  # keys made from names
+        staged_keys = partial(staged.has, keyed)  # a key given in the files is taken
         for chunk in staged.chunks(unkeyed, 2000):
             refs = [name for name, intent in chunk if intent.reference]
             self.load_source_ids(refs)
@@ -135,7 +136,7 @@ class SourceWriter(WriterCore):
             if self.join_look_alike_sources and new_names:
                 looks_like, new_names = self._look_alikes(new_names, staged, keyed, by_name)
             stems = [values.slugify(name) or "src" for name in new_names]
-            made = self.free_keys(Source, "source", stems, used)
+            made = self.free_keys(Source, "source", stems, staged_keys)
             for name, key in zip(new_names, made, strict=True):
                 by_name[name] = key
                 self._alike_key(name, key)

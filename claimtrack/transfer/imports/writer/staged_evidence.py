@@ -231,6 +231,7 @@ class StagedEvidenceWriter(EvidenceWriter):
             self.load_claim_ids(names)
             refs = [(0, key, claim_ids.get(key, 0), 1) for key in names]
         elif space == 1:
+            self.claim_by_text.load(names)
             keys = [self.claim_by_text.get(text) for text in names]
             self.load_claim_ids(key for key in keys if key)
             refs = [
@@ -242,6 +243,7 @@ class StagedEvidenceWriter(EvidenceWriter):
             refs = [(2, key, source_ids.get(key, 0), 1) for key in names]
         else:
             self.load_source_ids(names)  # a name may be a key (a `via` cell)
+            self.source_by_name.load(names)
             keys = [self._source_of(None, name) for name in names]
             self.load_source_ids(key for key in keys if key)
             refs = [

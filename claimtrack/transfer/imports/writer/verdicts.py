@@ -27,6 +27,7 @@ class VerdictWriter(WriterCore):
     def write_verdicts(self, batch: list[tuple[Where, VerdictRow, Any]]) -> None:
         self.bound_keys()
         # A sheet row names its claim by key or by text, as its evidence does.
+        self.claim_by_text.load(item.claim_text for _, item, _ in batch if not item.claim)
         batch = [
             (where, item._replace(claim=item.claim or self.claim_by_text.get(item.claim_text)), raw)
             for where, item, raw in batch
