@@ -46,7 +46,6 @@ CLAIMTRACK = str(BIN / "claimtrack")
 SQLITE_UTILS = str(BIN / "sqlite-utils")
 PG_ENV = "CLAIMTRACK_BENCH_POSTGRES_URL"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-BARE_COLUMNS = ", ".join(f"{name} text" for name in generate.SHEET_HEADER)
 
 # Issue 13: an import's peak RSS must not grow with the file (the same cap at 1M and 5M
 # rows), and PostgreSQL's import within 8x `psql \copy` (was 3.0x).
@@ -591,7 +590,9 @@ def psql_copy(ctx: Context, pg: PgDatabases) -> Run:
     database."""
     with pg.fresh(ctx, init=False) as url:
         psql = ["psql", _dsn(url), "-qX", "-v", "ON_ERROR_STOP=1", "-c"]
-        run_quiet([*psql, f"CREATE TABLE bare ({BARE_COLUMNS})"])
+        with ctx.sheet.open(encoding="utf-8") as sheet:  # one bare column per sheet column
+            columns = ", ".join(f"{name} text" for name in sheet.readline().strip().split(","))
+        run_quiet([*psql, f"CREATE TABLE bare ({columns})"])
         return measure([*psql, f"\\copy bare FROM '{ctx.sheet}' WITH (FORMAT csv, HEADER true)"])
 
 

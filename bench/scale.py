@@ -4,6 +4,7 @@ and 1,000,000 rows.
     python bench/scale.py                        # 10k, 100k and 1M rows, SQLite and PostgreSQL
     python bench/scale.py --sizes 10k,100k --reps 3
     python bench/scale.py --sizes 5M --engines sqlite
+    python bench/scale.py --sizes 100k,1M --keyless   # claims by text only, sources by name only
 
 For each size, bench/generate.py's CSV evidence sheet (10 evidence rows per claim, 2 claims per
 source) is imported into a new SQLite database and into a new PostgreSQL database, then imported
@@ -13,12 +14,17 @@ csv.reader + executemany into one bare table (SQLite), `psql \\copy` into one ba
 the wall time around it, the peak RSS of that process; with --reps N, the imports and the
 baseline alternate and the medians are shown. For PostgreSQL the peak RSS is the client's only.
 
+With --keyless the sheet loses its claim_key and source_key columns (a copy in the work
+folder): every claim is given by its text and every source by its name, as in many sheets
+found in the wild (the Emergent data set has no keys); the import then makes every key.
+
 Prints a Markdown table; the raw samples go to bench/results/scale.json, or --out FILE.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
@@ -154,6 +160,27 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def keyless(sheet: Path, out: Path) -> Path:
+    """A copy of the sheet without its claim_key and source_key columns, its `via` cells
+    naming sources by name instead of by key."""
+    with sheet.open(newline="", encoding="utf-8") as src:
+        rows = csv.reader(src)
+        header = next(rows)
+        key, name = header.index("source_key"), header.index("source_name")
+        names = {row[key]: row[name] for row in rows}
+    with sheet.open(newline="", encoding="utf-8") as src, out.open("w", newline="") as dst:
+        rows, writer = csv.reader(src), csv.writer(dst)
+        next(rows)
+        kept = [i for i, name in enumerate(header) if name not in ("claim_key", "source_key")]
+        via = header.index("via")
+        writer.writerow([header[i] for i in kept])
+        for row in rows:
+            if row[via]:
+                row[via] = ";".join(names[hop] for hop in row[via].split(";"))
+            writer.writerow([row[i] for i in kept])
+    return out
+
+
 def write(out: Path, report: dict) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp")
@@ -182,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reps", type=int, default=1, help="runs of each import (median shown)")
     parser.add_argument(
+        "--keyless",
+        action="store_true",
+        help="import the sheet without its claim_key and source_key columns",
+    )
+    parser.add_argument(
         "--out", type=Path, default=BENCH / "results" / "scale.json", help="results JSON"
     )
     args = parser.parse_args(argv)
@@ -195,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": sizes,
         "engines": engines,
         "reps": args.reps,
+        "keyless": args.keyless,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
         "machine": run.machine(),
@@ -205,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         for label in sizes:
             print(f"{label}: data ...", file=sys.stderr, flush=True)
             ctx = run.Context(SIZES[label], Path(work), rebuild=False)
+            if args.keyless:
+                ctx.sheet = keyless(ctx.sheet, Path(work) / f"keyless-{label}.csv")
             for engine in engines:
                 row = Row(label, ctx.meta["evidence"], engine, BASELINES[engine])
                 print(f"{label} {engine} ...", file=sys.stderr, flush=True)
@@ -225,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in notes:
         print(f"\nproblem ({r.size}, {ENGINES[r.engine]}): {r.note}")
     print(
-        f"\n{'median of ' + str(args.reps) + ' runs' if args.reps > 1 else 'one run'} each; "
+        f"\n{'keyless sheet (claims by text, sources by name); ' if args.keyless else ''}"
+        f"{'median of ' + str(args.reps) + ' runs' if args.reps > 1 else 'one run'} each; "
         f"peak RSS of the claimtrack process (PostgreSQL: the client only); load average "
         f"before {report['load_average_before']}, after {report['load_average_after']}; "
         f"{report['seconds']} s; commit {report['machine'].get('git', '?')}; results in "

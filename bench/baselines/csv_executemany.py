@@ -8,17 +8,15 @@ import csv
 import sqlite3
 import sys
 
-COLUMNS = 12
-
 
 def main(db: str, sheet: str) -> None:
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN")
-    conn.execute(f"CREATE TABLE bare ({', '.join(f'c{i} TEXT' for i in range(COLUMNS))})")
-    placeholders = ", ".join("?" * COLUMNS)
     with open(sheet, newline="", encoding="utf-8-sig") as file:
         rows = csv.reader(file)
-        next(rows)
+        columns = len(next(rows))  # one bare column per column of the sheet
+        conn.execute(f"CREATE TABLE bare ({', '.join(f'c{i} TEXT' for i in range(columns))})")
+        placeholders = ", ".join("?" * columns)
         conn.executemany(f"INSERT INTO bare VALUES ({placeholders})", rows)  # noqa: S608
     conn.execute("COMMIT")
     conn.close()
