@@ -105,3 +105,23 @@ def test_a_key_made_for_a_text_or_a_name_is_never_one_the_file_gives(cli, tmp_pa
         "JOIN sources AS s ON s.id = e.source_id ORDER BY e.id",
     )
     assert items == [("one", "crackdown-stopped", "wire"), ("two", "crackdown-stopped-2", "wire-2")]
+
+
+def test_name_keys_past_memory_read_back_what_was_set_last(monkeypatch):
+    from claimtrack.transfer.imports.staging import NameKeys
+
+    monkeypatch.setattr(NameKeys, "HELD", 3)
+    names = NameKeys()
+    for n in range(10):
+        names[f"name {n}"] = f"key-{n}"
+    names["name 1"] = "key-1b"  # set again after it went to disk: the newer one wins
+    assert len(names) <= 3
+    names.load(["name 0", "name 1", "name 9", "nobody", None])
+    assert [names.get(f"name {n}") for n in (0, 1, 5, 9)] == ["key-0", "key-1b", "key-5", "key-9"]
+    assert names.get("nobody") is None and names.get("nobody", "x") == "x"
+    for n in range(10, 14):  # spills again: what was read back must not hide these
+        names[f"name {n}"] = f"key-{n}"
+    names["name 0"] = "key-0b"
+    assert names.get("name 0") == "key-0b" and names.get("name 12") == "key-12"
+    names.close()
+    assert names.get("name 0") is None

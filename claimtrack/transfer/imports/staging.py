@@ -106,10 +106,10 @@ def scratch_database() -> sqlite3.Connection:
 class NameKeys:
     """name -> key for the claims a file gives by text only and the sources it gives by name
     only (the writers fill it, evidence and verdicts look names up in it), held in a dict up
-    to HELD names and in a scratch file beyond: a dict of every text took ~360 bytes a claim
-    (141 MB against 105 MB at the end of a 1M-row sheet of text-only claims and name-only
-    sources, and growing with them). Look a batch of names up with `load` first: `get` of a
-    name not in memory reads it from the file."""
+    to HELD names and in a scratch file beyond: a dict of every text and name held 17 MB of
+    the peak of a 1M-row sheet of text-only claims and name-only sources (142 -> 125 MB), and
+    grew with them. Look a batch of names up with `load` first: `get` of a name not in memory
+    reads it from the file."""
 
     HELD = 20_000
 
@@ -130,22 +130,25 @@ class NameKeys:
     def get(self, name: str | None, default: str | None = None) -> str | None:
         if name is None:
             return default
-        found = self._new.get(name) or self._read.get(name)
-        if found is not None or self._db is None:
-            return default if found is None else found
-        row = self._db.execute("SELECT key FROM names WHERE name = ?", (name,)).fetchone()
-        if row is None:
+        if name in self._new:
+            return self._new[name]
+        if name in self._read:
+            return self._read[name] or default  # "": looked up, not there
+        if self._db is None:
             return default
-        self._remember({name: row[0]})
-        return row[0]
+        row = self._db.execute("SELECT key FROM names WHERE name = ?", (name,)).fetchone()
+        self._remember({name: row[0] if row else ""})
+        return row[0] if row else default
 
     def load(self, names: Iterable[str | None]) -> None:
-        """Read these names' keys from the file into memory, in a few statements."""
+        """Read these names' keys from the file into memory, in a few statements (a name
+        that is not there too, so that `get` does not look for it again: a `via` cell may
+        give a key, not a name)."""
         if self._db is None:
             return
         new, read = self._new, self._read
         missing = sorted({n for n in names if n is not None and n not in new and n not in read})
-        found: dict[str, str] = {}
+        found = dict.fromkeys(missing, "")  # what is not there is remembered as such
         for start in range(0, len(missing), CHUNK):
             part = missing[start : start + CHUNK]
             marks = ", ".join("?" * len(part))
