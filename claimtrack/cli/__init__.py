@@ -237,6 +237,10 @@ def root(
     ctx.obj = State(db=db, actor=actor, debug=debug, no_color=no_color, no_pager=no_pager)
 
 
+# The interpreter's own collector thresholds, for a command that runs long (import).
+PYTHON_GC_THRESHOLDS = gc.get_threshold()
+
+
 def main() -> None:
     # One command per process, most of whose objects (the modules, SQLAlchemy's metadata) live
     # until it exits: the cyclic collector's passes over them find nothing. None while the

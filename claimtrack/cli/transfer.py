@@ -133,11 +133,13 @@ def import_(
         if len(delimiter) != 1:
             raise typer.BadParameter("one character, or 'tab'", param_hint="--delimiter")
     state = ctx.obj
-    # An import runs for seconds to minutes, building and dropping SQLAlchemy statements a
-    # chunk at a time: with main()'s collector thresholds (10,000 for a command of a few
-    # objects) their cycles piled up, 93 -> 118 MB at the peak of a 1M-row sheet of claims
-    # given by text. Python's own thresholds for this one.
-    gc.set_threshold(700, 10, 10)
+    # An import runs for seconds to minutes, allocating a chunk at a time: with main()'s
+    # collector thresholds, raised for commands that end in a second, cyclic garbage piled
+    # up (peak 118 MB against 93 MB with the interpreter's own, at a 1M-row sheet of claims
+    # given by text; where the cycles come from was not traced).
+    from . import PYTHON_GC_THRESHOLDS
+
+    gc.set_threshold(*PYTHON_GC_THRESHOLDS)
     with _stdin_read_first(files), _progress(files) as progress:
         try:
             with state.reading() if dry_run else state.writing() as session:

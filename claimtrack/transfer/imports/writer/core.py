@@ -374,9 +374,7 @@ class WriterCore:
             taken |= staged(candidates)
             for candidate, stem, number in proposed:
                 positions = waiting.get(stem)
-                if not positions or candidate in taken or candidate in used:
-                    continue
-                if known.get(candidate):
+                if not positions or candidate in taken or candidate in used or known.get(candidate):
                     continue
                 used.add(candidate)
                 keys[positions.pop()] = candidate
